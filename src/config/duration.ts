@@ -1,0 +1,19 @@
+const UNIT_MS = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const
+
+const DURATION = /^(\d+(?:\.\d+)?|\.\d+)\s*(ms|s|m|h|d)$/
+
+/** What a valid duration looks like, for error messages. */
+export const DURATION_HINT = "a number and a unit (ms, s, m, h or d), such as '1s', '0.5s' or '15m'"
+
+/**
+ * Parses a duration input such as `1s`, `0.5s`, `15m` or `24h` to milliseconds.
+ * A bare `0` is accepted (zero needs no unit). Returns undefined when the text is not a duration.
+ */
+export function parseDuration(raw: string): number | undefined {
+  const text = raw.trim()
+  if (text === '0') return 0
+  const match = DURATION.exec(text)
+  if (!match) return undefined
+  const [, amount, unit] = match as unknown as [string, string, keyof typeof UNIT_MS]
+  return Math.round(Number(amount) * UNIT_MS[unit])
+}

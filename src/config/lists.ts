@@ -1,0 +1,10 @@
+/**
+ * Splits a list input: items are separated by newlines or commas, trimmed, blanks dropped.
+ * The one convention for every list input of the action.
+ */
+export function parseList(raw: string): string[] {
+  return raw
+    .split(/[\n,]/)
+    .map(item => item.trim())
+    .filter(item => item.length > 0)
+}

@@ -1,0 +1,74 @@
+/**
+ * Where in a run an error happened. Later phases (mint, persist, verify, ...) join this list as the
+ * rotation engine grows; every error names one so the report can say which step failed.
+ */
+export type Phase = 'config' | 'preflight' | 'publish' | 'report'
+
+/** Stable, documented error codes: scripts and tests match on these, never on messages. */
+export type ErrorCode =
+  | 'invalid-input'
+  | 'unsafe-endpoint'
+  | 'github-auth'
+  | 'github-forbidden'
+  | 'github-not-found'
+  | 'github-rejected'
+  | 'github-rate-limited'
+  | 'github-unavailable'
+  | 'internal'
+
+/**
+ * The one error type the action reports. Its message is safe to print: it never holds a secret
+ * value, a request body or a header. The underlying error, if any, is attached as a non-enumerable
+ * `cause` so a JSON dump of the error does not carry it along.
+ */
+export class ActionError extends Error {
+  override readonly name: string = 'ActionError'
+  readonly code: ErrorCode
+  readonly phase: Phase
+  readonly retryable: boolean
+
+  constructor(
+    message: string,
+    options: { code: ErrorCode; phase: Phase; retryable?: boolean; cause?: unknown }
+  ) {
+    super(message)
+    this.code = options.code
+    this.phase = options.phase
+    this.retryable = options.retryable ?? false
+    if (options.cause !== undefined) {
+      Object.defineProperty(this, 'cause', { value: options.cause, enumerable: false })
+    }
+  }
+}
+
+/** One problem with one input. */
+export interface InputProblem {
+  input: string
+  message: string
+}
+
+/** Configuration is invalid; lists every problem found, each naming its input. */
+export class ConfigError extends ActionError {
+  override readonly name = 'ConfigError'
+  readonly problems: readonly InputProblem[]
+
+  constructor(problems: readonly InputProblem[]) {
+    super(
+      problems.length === 1
+        ? formatProblem(problems[0] as InputProblem)
+        : `${problems.length} inputs are invalid:\n${problems.map(p => `- ${formatProblem(p)}`).join('\n')}`,
+      { code: 'invalid-input', phase: 'config' }
+    )
+    this.problems = problems
+  }
+}
+
+function formatProblem(problem: InputProblem): string {
+  return `Input '${problem.input}': ${problem.message}`
+}
+
+/** Turns anything thrown into a message that is safe to print. */
+export function describeError(error: unknown): string {
+  if (error instanceof Error) return error.message
+  return `unexpected non-error value thrown (${typeof error})`
+}

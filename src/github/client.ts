@@ -1,0 +1,96 @@
+import { Octokit } from '@octokit/core'
+import { paginateRest } from '@octokit/plugin-paginate-rest'
+import { retry } from '@octokit/plugin-retry'
+import { throttling } from '@octokit/plugin-throttling'
+import Bottleneck from 'bottleneck/light.js'
+import type { Logger } from '../logger.js'
+
+const GitHubOctokit = Octokit.plugin(retry, throttling, paginateRest)
+
+/** The Octokit client the action uses: retry, throttling and pagination applied. */
+export type GitHubClient = InstanceType<typeof GitHubOctokit>
+
+/** How the client paces and retries. */
+export interface GitHubClientOptions {
+  token: string
+  /** API root without a trailing slash, e.g. https://api.github.com. */
+  baseUrl: string
+  /** Most requests in flight at once. */
+  maxConcurrency: number
+  /** Least time between the starts of two content-creating requests, in ms. */
+  writeIntervalMs: number
+  log: Logger
+  /**
+   * Unit of the retry backoff, in ms (default 1000: a request failing with 5xx is retried after 1,
+   * 4 and 9 units, so a target that keeps failing is given up after about 14 s).
+   */
+  retryBaseMs?: number
+  /** Longest wait for a rate limit that the client accepts before giving up, in seconds. */
+  maxRateLimitWaitSeconds?: number
+  userAgent?: string
+}
+
+/** Rate-limit retries before a request is given up. */
+const RATE_LIMIT_RETRIES = 3
+
+/**
+ * Builds the Octokit client with GitHub's rate-limit rules wired in: the throttling plugin's
+ * concurrency and write spacing are set from the inputs (its own defaults are 10 requests at once
+ * and 1 s between writes), `retry-after` and `x-ratelimit-reset` are honored, and 5xx and dropped
+ * connections are retried with bounded backoff by the retry plugin.
+ * @see https://docs.github.com/en/rest/using-the-rest-api/best-practices-for-using-the-rest-api
+ */
+export function createGitHubClient(options: GitHubClientOptions): GitHubClient {
+  const { log } = options
+  const maxWait = options.maxRateLimitWaitSeconds ?? 300
+  const retryBaseMs = options.retryBaseMs ?? 1000
+  const onLimit =
+    (kind: string) =>
+    (retryAfter: number, request: { method: string; url: string }, _octokit: unknown, retryCount: number) => {
+      const what = `${request.method} ${request.url}`
+      if (retryCount >= RATE_LIMIT_RETRIES || retryAfter > maxWait) {
+        log.warning(
+          `GitHub ${kind} on ${what}: not retrying (asked to wait ${retryAfter}s, attempt ${retryCount + 1}).`
+        )
+        return false
+      }
+      log.info(`GitHub ${kind} on ${what}: waiting ${retryAfter}s as GitHub asks, then retrying.`)
+      return true
+    }
+
+  // The throttling plugin reads `global` like `write` from these options, although its types list
+  // only the latter; without our own groups it would share module-level limiters across clients.
+  const throttle = {
+    id: `token-rotation-${Math.random().toString(36).slice(2)}`,
+    global: new Bottleneck.Group({ maxConcurrent: options.maxConcurrency }),
+    write: new Bottleneck.Group({ maxConcurrent: 1, minTime: options.writeIntervalMs }),
+    retryAfterBaseValue: retryBaseMs,
+    fallbackSecondaryRateRetryAfter: 60,
+    onRateLimit: onLimit('rate limit'),
+    onSecondaryRateLimit: onLimit('secondary rate limit')
+  }
+
+  return new GitHubOctokit({
+    auth: options.token,
+    baseUrl: options.baseUrl,
+    userAgent: options.userAgent ?? 'token-rotation-action',
+    throttle,
+    // Rate limits (403/429) belong to the throttling plugin, which honors retry-after; letting the
+    // retry plugin also retry 429 would send the request twice.
+    retry: { retryAfterBaseValue: retryBaseMs, doNotRetry: [400, 401, 403, 404, 409, 410, 422, 429, 451] },
+    log: {
+      debug: (message: string) => {
+        log.debug(message)
+      },
+      info: (message: string) => {
+        log.debug(message)
+      },
+      warn: (message: string) => {
+        log.warning(message)
+      },
+      error: (message: string) => {
+        log.error(message)
+      }
+    }
+  })
+}

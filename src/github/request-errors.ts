@@ -1,0 +1,85 @@
+import { RequestError } from '@octokit/request-error'
+import { ActionError, describeError, type ErrorCode, type Phase } from '../errors.js'
+
+/** What the action was doing when GitHub answered with an error, for the message. */
+export interface RequestContext {
+  phase: Phase
+  /** e.g. "reading the public key of octo/app (production)" */
+  doing: string
+  /** Extra advice for a 404, naming the input to fix. */
+  notFound?: string
+}
+
+/**
+ * Turns an Octokit error into an {@link ActionError} whose message says what failed and what to do.
+ * Octokit errors carry the request (headers, and the sealed value in the body); none of it is kept:
+ * only status, GitHub's message and the request id reach the message, and the cause is a plain
+ * summary, never the original error.
+ */
+export function toGitHubError(error: unknown, context: RequestContext): ActionError {
+  if (error instanceof ActionError) return error
+  if (!(error instanceof RequestError)) {
+    return new ActionError(`${capitalize(context.doing)} failed: ${describeError(error)}`, {
+      code: 'internal',
+      phase: context.phase
+    })
+  }
+  const status = error.status
+  const github = githubMessage(error)
+  const requestId = error.response?.headers['x-github-request-id']
+  const suffix = `${github ? `: ${github}` : ''}${requestId ? ` (request id ${requestId})` : ''}`
+  const [code, advice] = classify(status, github, context)
+  const answered = error.response ? `GitHub answered ${status}` : `no answer from GitHub (${error.message})`
+  return new ActionError(`${capitalize(context.doing)} failed: ${answered}${suffix}. ${advice}`.trim(), {
+    code,
+    phase: context.phase,
+    retryable: code === 'github-unavailable' || code === 'github-rate-limited',
+    cause: { status, requestId, method: error.request.method, url: error.request.url }
+  })
+}
+
+function classify(status: number, message: string, context: RequestContext): [ErrorCode, string] {
+  if (status === 401) {
+    return ['github-auth', "Check the 'github-token' input: the token is missing, expired or revoked."]
+  }
+  if (/secondary rate limit|rate limit exceeded/i.test(message) || status === 429) {
+    return [
+      'github-rate-limited',
+      "GitHub kept refusing for rate limits; raise 'write-interval' or lower 'max-concurrency', or run again later."
+    ]
+  }
+  if (status === 403) {
+    return [
+      'github-forbidden',
+      "The token may not do this. The default GITHUB_TOKEN can never write secrets: pass in 'github-token' a fine-grained PAT with \"Secrets: write\" (organization \"Secrets: write\" for org secrets) or a GitHub App installation token with the secrets permission."
+    ]
+  }
+  if (status === 404) {
+    return [
+      'github-not-found',
+      context.notFound ??
+        "It does not exist, or the token in 'github-token' cannot see it (GitHub answers 404 for both)."
+    ]
+  }
+  if (status >= 500 || status === 0 || status === 408) {
+    return ['github-unavailable', 'GitHub kept failing after retries; run again later.']
+  }
+  return ['github-rejected', '']
+}
+
+function githubMessage(error: RequestError): string {
+  const data: unknown = error.response?.data
+  if (typeof data === 'object' && data !== null && 'message' in data && typeof data.message === 'string') {
+    return data.message
+  }
+  return ''
+}
+
+function capitalize(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1)
+}
+
+/** Whether an error is an HTTP error with this status. */
+export function hasStatus(error: unknown, status: number): boolean {
+  return typeof error === 'object' && error !== null && 'status' in error && error.status === status
+}

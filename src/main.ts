@@ -1,0 +1,144 @@
+import { readInputs, type InputReader } from './config/inputs.js'
+import { parsePublishConfig, type PublishConfig } from './config/publish-config.js'
+import { ConfigError, describeError } from './errors.js'
+import { createGitHubClient } from './github/client.js'
+import { SecretPublisher } from './github/publisher.js'
+import { orgSecretSuggestion, targetsFromConfig } from './github/targets.js'
+import type { Logger } from './logger.js'
+import { resultJson, totals, type TargetResult } from './report/result.js'
+import { renderSummary } from './report/summary.js'
+
+/** Everything a run touches outside itself; `src/index.ts` wires the real ones. */
+export interface RunDeps {
+  readInput: InputReader
+  /** The runner's environment (GITHUB_REPOSITORY, GITHUB_API_URL). */
+  env: Readonly<Record<string, string | undefined>>
+  log: Logger
+  /** Registers a value the runner must mask in every log line from now on. */
+  mask(secret: string): void
+  setOutput(name: string, value: string): void
+  writeSummary(markdown: string): Promise<void>
+  /** Marks the step failed (exit code 1). The reason was already reported as an annotation. */
+  markFailed(): void
+  /** Unit of the retry backoff in ms; tests shorten it. */
+  retryBaseMs?: number
+}
+
+/**
+ * One run of the action: read and validate every input, publish the value to every target, then
+ * report (outputs, job summary, annotations). Never throws: every failure ends as an `::error::`
+ * annotation naming the input or target, and a failed step.
+ */
+export async function run(deps: RunDeps): Promise<void> {
+  const { log } = deps
+  log.debug('token-rotation-action: run started')
+  let config: PublishConfig | undefined
+  try {
+    const raw = readInputs(deps.readInput)
+    // Mask before anything else can print: the value is a secret from the moment it is read.
+    maskSecret(deps, raw.value)
+    maskSecret(deps, raw['github-token'])
+    config = parsePublishConfig(raw, { repository: deps.env.GITHUB_REPOSITORY, apiUrl: deps.env.GITHUB_API_URL })
+    const results = await publish(deps, config)
+    await report(deps, config, results)
+  } catch (error) {
+    await reportFailure(deps, config, error)
+  }
+}
+
+async function publish(deps: RunDeps, config: PublishConfig): Promise<TargetResult[]> {
+  const { log } = deps
+  const targets = targetsFromConfig(config)
+  const suggestion = orgSecretSuggestion(config)
+  await log.group(config.dryRun ? 'Plan (dry run: nothing is written)' : 'Plan', () => {
+    log.info(`Secret ${config.secretName} (${config.secretType}) to ${targets.length} targets:`)
+    for (const target of targets) log.info(`  - ${target.scope.kind} ${describeTarget(target)}`)
+    log.info(`Pacing: at most ${config.maxConcurrency} requests at once, writes at least ${config.writeIntervalMs} ms apart.`)
+    if (suggestion) log.notice(suggestion, { title: 'Cheaper plan available' })
+    return Promise.resolve()
+  })
+  const client = createGitHubClient({
+    token: config.token,
+    baseUrl: config.apiUrl,
+    maxConcurrency: config.maxConcurrency,
+    writeIntervalMs: config.writeIntervalMs,
+    log,
+    ...(deps.retryBaseMs === undefined ? {} : { retryBaseMs: deps.retryBaseMs })
+  })
+  const publisher = new SecretPublisher(client, log)
+  return log.group(config.dryRun ? 'Check targets' : 'Publish', () =>
+    publisher.publish(targets, config.value, { dryRun: config.dryRun })
+  )
+}
+
+async function report(deps: RunDeps, config: PublishConfig, results: TargetResult[]): Promise<void> {
+  const { log } = deps
+  const t = totals(results)
+  deps.setOutput('published', String(t.written))
+  deps.setOutput('result', resultJson(results))
+  const suggestion = orgSecretSuggestion(config)
+  await deps.writeSummary(
+    renderSummary({
+      secretName: config.secretName,
+      results,
+      dryRun: config.dryRun,
+      ...(suggestion ? { notes: [suggestion] } : {})
+    })
+  )
+  if (t.failed > 0) {
+    log.error(
+      `${t.failed} of ${results.length} targets failed and ${t.written} were written; see the errors above and the job summary.`,
+      { title: 'Publishing failed' }
+    )
+    deps.markFailed()
+  } else if (config.dryRun) {
+    log.info(`Dry run: ${t.planned} targets checked, nothing written.`)
+  } else {
+    log.info(`Published ${config.secretName} to ${t.written} targets (${t.created} created, ${t.updated} updated).`)
+  }
+}
+
+/** A run that stopped before publishing: annotations naming each input, empty outputs, a summary. */
+async function reportFailure(deps: RunDeps, config: PublishConfig | undefined, error: unknown): Promise<void> {
+  if (error instanceof ConfigError) {
+    for (const problem of error.problems) {
+      deps.log.error(`Input '${problem.input}': ${problem.message}`, { title: `Invalid input '${problem.input}'` })
+    }
+  } else {
+    deps.log.error(describeError(error), { title: 'Token rotation failed' })
+  }
+  deps.setOutput('published', '0')
+  deps.setOutput('result', '[]')
+  try {
+    await deps.writeSummary(
+      renderSummary({ secretName: config?.secretName ?? '', results: [], dryRun: false, error: describeError(error) })
+    )
+  } catch (summaryError) {
+    deps.log.warning(`Could not write the job summary: ${describeError(summaryError)}`)
+  }
+  deps.markFailed()
+}
+
+function describeTarget(target: ReturnType<typeof targetsFromConfig>[number]): string {
+  const scope = target.scope
+  if (scope.kind === 'organization') {
+    const access = target.access
+    const visibility = access?.visibility ?? 'kept from the existing secret (private if new)'
+    const selected = access?.selectedRepositories ? `, ${access.selectedRepositories.length} selected repositories` : ''
+    return `${scope.org} (visibility ${visibility}${selected})`
+  }
+  const repository = `${scope.repository.owner}/${scope.repository.repo}`
+  return scope.kind === 'environment' ? `${repository} environment '${scope.environment}'` : repository
+}
+
+/**
+ * Masks a secret, and each of its lines: the runner matches masks line by line, so a multi-line
+ * value registered only whole would leak line by line.
+ */
+function maskSecret(deps: RunDeps, secret: string): void {
+  if (secret === '') return
+  deps.mask(secret)
+  for (const line of secret.split(/\r?\n/)) {
+    if (line.trim() !== '' && line !== secret) deps.mask(line)
+  }
+}
