@@ -8,15 +8,25 @@ export default tseslint.config(
   ...tseslint.configs.strictTypeChecked,
   {
     languageOptions: {
-      parserOptions: { projectService: { allowDefaultProject: ['*.js'] }, tsconfigRootDir: import.meta.dirname }
+      parserOptions: {
+        projectService: { allowDefaultProject: ['*.js'] },
+        tsconfigRootDir: import.meta.dirname
+      }
     },
     rules: {
       '@typescript-eslint/no-explicit-any': 'error',
       '@typescript-eslint/restrict-template-expressions': ['error', { allowNumber: true }],
       'no-restricted-syntax': [
         'error',
-        { selector: "CallExpression[callee.object.name='jest'][callee.property.name='mock']", message: 'Do not mock our own modules: use an in-memory port or a local server.' },
-        { selector: "CallExpression[callee.object.name='jest'][callee.property.name='unstable_mockModule']", message: 'Do not mock our own modules: use an in-memory port or a local server.' }
+        {
+          selector: "CallExpression[callee.object.name='jest'][callee.property.name='mock']",
+          message: 'Do not mock our own modules: use an in-memory port or a local server.'
+        },
+        {
+          selector:
+            "CallExpression[callee.object.name='jest'][callee.property.name='unstable_mockModule']",
+          message: 'Do not mock our own modules: use an in-memory port or a local server.'
+        }
       ]
     }
   },

@@ -35417,7 +35417,8 @@ const durationInput = (input) => (raw, ctx) => {
     const ms = parseDuration(raw);
     return ms ?? problem(ctx, input, `'${raw}' is not a duration; use ${DURATION_HINT}`);
 };
-const schema = object({
+/** One schema per input: each turns the raw text into its typed value, or names what is wrong. */
+const fields = {
     'github-token': string().transform((raw, ctx) => {
         if (raw === '') {
             return problem(ctx, 'github-token', 'is required: pass a token that can write secrets (a fine-grained PAT with "Secrets: write", or a GitHub App token); the default GITHUB_TOKEN cannot write secrets');
@@ -35470,49 +35471,61 @@ const schema = object({
     }),
     'write-interval': string().transform(durationInput('write-interval')),
     'dry-run': string().transform(booleanInput('dry-run'))
-})
-    .superRefine((inputs, ctx) => {
+};
+/**
+ * Rules between inputs. They run on whatever inputs parsed, so a run with several mistakes hears of
+ * all of them at once.
+ */
+function crossInputProblems(inputs) {
+    const problems = [];
+    const add = (input, message) => problems.push({ input, message });
     const org = inputs.org;
+    const selected = inputs['selected-repositories'] ?? [];
+    const environments = inputs.environment ?? [];
     if (org === '') {
         if (inputs.visibility !== undefined) {
-            problem(ctx, 'visibility', 'applies to organization secrets only; set org as well, or remove it');
+            add('visibility', 'applies to organization secrets only; set org as well, or remove it');
         }
-        if (inputs['selected-repositories'].length > 0) {
-            problem(ctx, 'selected-repositories', 'applies to organization secrets only; set org as well, or remove it');
-        }
-        return;
-    }
-    const selected = inputs['selected-repositories'];
-    if (selected.length > 0 && inputs.visibility !== undefined && inputs.visibility !== 'selected') {
-        problem(ctx, 'selected-repositories', `is given but visibility is '${inputs.visibility}'; set visibility to selected, or remove selected-repositories`);
-    }
-    for (const ref of selected) {
-        if (ref.owner.toLowerCase() !== org.toLowerCase()) {
-            problem(ctx, 'selected-repositories', `'${repositoryName(ref)}' is not in organization '${org}'; an organization secret can only be shared with its own repositories`);
+        if (selected.length > 0) {
+            add('selected-repositories', 'applies to organization secrets only; set org as well, or remove it');
         }
     }
-    if (inputs.environment.length > 0 && inputs.repositories.length === 0) {
-        problem(ctx, 'environment', 'needs repositories: with org and no repositories only the organization secret is written; list the repositories whose environments get the secret');
+    if (org) {
+        if (selected.length > 0 &&
+            inputs.visibility !== undefined &&
+            inputs.visibility !== 'selected') {
+            add('selected-repositories', `is given but visibility is '${inputs.visibility}'; set visibility to selected, or remove selected-repositories`);
+        }
+        for (const ref of selected) {
+            if (ref.owner.toLowerCase() !== org.toLowerCase()) {
+                add('selected-repositories', `'${repositoryName(ref)}' is not in organization '${org}'; an organization secret can only be shared with its own repositories`);
+            }
+        }
+        if (environments.length > 0 && inputs.repositories?.length === 0) {
+            add('environment', 'needs repositories: with org and no repositories only the organization secret is written; list the repositories whose environments get the secret');
+        }
     }
-})
-    .superRefine((inputs, ctx) => {
-    if (inputs['secret-type'] === 'dependabot' && inputs.environment.length > 0) {
-        problem(ctx, 'environment', 'Dependabot has no environment secrets; remove environment or use secret-type: actions');
+    if (inputs['secret-type'] === 'dependabot' && environments.length > 0) {
+        add('environment', 'Dependabot has no environment secrets; remove environment or use secret-type: actions');
     }
-});
+    return problems;
+}
 /** {@link loadPublishConfig} for inputs already read. */
 function parsePublishConfig(raw, context) {
     const problems = [];
     const apiUrl = checkApiUrl(context.apiUrl ?? 'https://api.github.com', problems);
-    const parsed = schema.safeParse(raw);
-    if (!parsed.success) {
-        for (const issue of parsed.error.issues) {
-            problems.push({ input: String(issue.path[0] ?? 'inputs'), message: issue.message });
-        }
+    const values = {};
+    for (const name of Object.keys(fields)) {
+        const result = fields[name].safeParse(raw[name]);
+        if (result.success)
+            Object.assign(values, { [name]: result.data });
+        else
+            problems.push(...result.error.issues.map(issue => ({ input: name, message: issue.message })));
     }
-    if (problems.length > 0 || !parsed.success)
+    problems.push(...crossInputProblems(values));
+    if (problems.length > 0)
         throw new ConfigError(problems);
-    const inputs = parsed.data;
+    const inputs = values;
     let repositories = inputs.repositories;
     if (repositories.length === 0 && inputs.org === '') {
         const current = context.repository ? parseRepository(context.repository) : undefined;
@@ -39392,7 +39405,6 @@ function createGitHubClient(options) {
         id: `token-rotation-${Math.random().toString(36).slice(2)}`,
         global: new Bottleneck.Group({ maxConcurrent: options.maxConcurrency }),
         write: new Bottleneck.Group({ maxConcurrent: 1, minTime: options.writeIntervalMs }),
-        retryAfterBaseValue: retryBaseMs,
         fallbackSecondaryRateRetryAfter: 60,
         onRateLimit: onLimit('rate limit'),
         onSecondaryRateLimit: onLimit('secondary rate limit')
@@ -39404,7 +39416,10 @@ function createGitHubClient(options) {
         throttle,
         // Rate limits (403/429) belong to the throttling plugin, which honors retry-after; letting the
         // retry plugin also retry 429 would send the request twice.
-        retry: { retryAfterBaseValue: retryBaseMs, doNotRetry: [400, 401, 403, 404, 409, 410, 422, 429, 451] },
+        retry: {
+            retryAfterBaseValue: retryBaseMs,
+            doNotRetry: [400, 401, 403, 404, 409, 410, 422, 429, 451]
+        },
         log: {
             debug: (message) => {
                 log.debug(message);
@@ -39442,7 +39457,9 @@ function toGitHubError(error, context) {
     const requestId = error.response?.headers['x-github-request-id'];
     const suffix = `${github ? `: ${github}` : ''}${requestId ? ` (request id ${requestId})` : ''}`;
     const [code, advice] = classify(status, github, context);
-    const answered = error.response ? `GitHub answered ${status}` : `no answer from GitHub (${error.message})`;
+    const answered = error.response
+        ? `GitHub answered ${status}`
+        : `no answer from GitHub (${error.message})`;
     return new ActionError(`${capitalize(context.doing)} failed: ${answered}${suffix}. ${advice}`.trim(), {
         code,
         phase: context.phase,
@@ -39452,7 +39469,10 @@ function toGitHubError(error, context) {
 }
 function classify(status, message, context) {
     if (status === 401) {
-        return ['github-auth', "Check the 'github-token' input: the token is missing, expired or revoked."];
+        return [
+            'github-auth',
+            "Check the 'github-token' input: the token is missing, expired or revoked."
+        ];
     }
     if (/secondary rate limit|rate limit exceeded/i.test(message) || status === 429) {
         return [
@@ -39463,7 +39483,7 @@ function classify(status, message, context) {
     if (status === 403) {
         return [
             'github-forbidden',
-            "The token may not do this. The default GITHUB_TOKEN can never write secrets: pass in 'github-token' a fine-grained PAT with \"Secrets: write\" (organization \"Secrets: write\" for org secrets) or a GitHub App installation token with the secrets permission."
+            'The token may not do this. The default GITHUB_TOKEN can never write secrets: pass in \'github-token\' a fine-grained PAT with "Secrets: write" (organization "Secrets: write" for org secrets) or a GitHub App installation token with the secrets permission.'
         ];
     }
     if (status === 404) {
@@ -39480,7 +39500,10 @@ function classify(status, message, context) {
 }
 function githubMessage(error) {
     const data = error.response?.data;
-    if (typeof data === 'object' && data !== null && 'message' in data && typeof data.message === 'string') {
+    if (typeof data === 'object' &&
+        data !== null &&
+        'message' in data &&
+        typeof data.message === 'string') {
         return data.message;
     }
     return '';
@@ -39596,7 +39619,10 @@ async function resolveRepositoryIds(client, org, repositories) {
         if (repositories.length <= RESOLVE_ONE_BY_ONE) {
             await Promise.all(repositories.map(async (ref) => {
                 try {
-                    const response = await client.request('GET /repos/{owner}/{repo}', { owner: ref.owner, repo: ref.repo });
+                    const response = await client.request('GET /repos/{owner}/{repo}', {
+                        owner: ref.owner,
+                        repo: ref.repo
+                    });
                     found.set(ref.repo.toLowerCase(), Number(response.data.id));
                 }
                 catch (error) {
@@ -39606,7 +39632,10 @@ async function resolveRepositoryIds(client, org, repositories) {
             }));
         }
         else {
-            for await (const page of client.paginate.iterator('GET /orgs/{org}/repos', { org, per_page: 100 })) {
+            for await (const page of client.paginate.iterator('GET /orgs/{org}/repos', {
+                org,
+                per_page: 100
+            })) {
                 for (const repository of page.data) {
                     const key = repository.name.toLowerCase();
                     if (wanted.has(key))
@@ -39618,9 +39647,14 @@ async function resolveRepositoryIds(client, org, repositories) {
         }
     }
     catch (error) {
-        throw toGitHubError(error, { phase: 'preflight', doing: `resolving 'selected-repositories' in ${org}` });
+        throw toGitHubError(error, {
+            phase: 'preflight',
+            doing: `resolving 'selected-repositories' in ${org}`
+        });
     }
-    const missing = [...wanted.entries()].filter(([key]) => !found.has(key)).map(([, ref]) => repositoryName(ref));
+    const missing = [...wanted.entries()]
+        .filter(([key]) => !found.has(key))
+        .map(([, ref]) => repositoryName(ref));
     if (missing.length > 0) {
         throw new ActionError(`Input 'selected-repositories': ${missing.join(', ')} not found in ${org}, or not visible to the token in 'github-token'. Check the names and the token's repository access.`, { code: 'github-not-found', phase: 'preflight' });
     }
@@ -39723,7 +39757,12 @@ class SecretPublisher {
     }
     async #publishOne(target, value, dryRun) {
         const label = scopeLabel(target.scope);
-        const base = { scope: target.scope.kind, type: target.scope.type, target: label, name: target.name };
+        const base = {
+            scope: target.scope.kind,
+            type: target.scope.type,
+            target: label,
+            name: target.name
+        };
         try {
             const prepared = await this.#prepare(target);
             if (dryRun) {
@@ -39775,7 +39814,9 @@ class SecretPublisher {
             encrypted_value: await sealForGitHub(value, key.key),
             key_id: key.key_id,
             ...(access ? { visibility: access.visibility } : {}),
-            ...(access?.selectedRepositoryIds ? { selected_repository_ids: access.selectedRepositoryIds } : {})
+            ...(access?.selectedRepositoryIds
+                ? { selected_repository_ids: access.selectedRepositoryIds }
+                : {})
         };
         const response = await this.#client.request(`PUT ${secretsPath(target.scope)}/{secret_name}`, {
             secret_name: target.name,
@@ -39823,7 +39864,10 @@ function targetsFromConfig(config) {
             continue;
         }
         for (const environment of config.environments) {
-            targets.push({ scope: { kind: 'environment', type: 'actions', repository, environment }, name });
+            targets.push({
+                scope: { kind: 'environment', type: 'actions', repository, environment },
+                name
+            });
         }
     }
     return targets;
@@ -39837,7 +39881,9 @@ const ORG_SECRET_SUGGESTION_THRESHOLD = 10;
  */
 function orgSecretSuggestion(config) {
     const repositories = config.repositories;
-    if (config.org || config.environments.length > 0 || repositories.length < ORG_SECRET_SUGGESTION_THRESHOLD) {
+    if (config.org ||
+        config.environments.length > 0 ||
+        repositories.length < ORG_SECRET_SUGGESTION_THRESHOLD) {
         return undefined;
     }
     const owners = new Set(repositories.map(ref => ref.owner.toLowerCase()));
@@ -39856,7 +39902,13 @@ function totals(results) {
     const count = (status) => results.filter(r => r.status === status).length;
     const created = count('created');
     const updated = count('updated');
-    return { written: created + updated, created, updated, failed: count('failed'), planned: count('planned') };
+    return {
+        written: created + updated,
+        created,
+        updated,
+        failed: count('failed'),
+        planned: count('planned')
+    };
 }
 /** The `result` output: one JSON object per target, in plan order. */
 function resultJson(results) {
@@ -39884,7 +39936,10 @@ function renderSummary(input) {
     const t = totals(input.results);
     const failed = input.error !== undefined || t.failed > 0;
     const mode = input.dryRun ? ' (dry run)' : '';
-    const lines = [`### ${failed ? '❌' : '✅'} Publish secret \`${input.secretName || '(invalid)'}\`${mode}`, ''];
+    const lines = [
+        `### ${failed ? '❌' : '✅'} Publish secret \`${input.secretName || '(invalid)'}\`${mode}`,
+        ''
+    ];
     if (input.error !== undefined) {
         lines.push(`**Nothing was written.** ${cell(input.error)}`, '');
     }
@@ -39924,7 +39979,10 @@ async function run(deps) {
         // Mask before anything else can print: the value is a secret from the moment it is read.
         maskSecret(deps, raw.value);
         maskSecret(deps, raw['github-token']);
-        config = parsePublishConfig(raw, { repository: deps.env.GITHUB_REPOSITORY, apiUrl: deps.env.GITHUB_API_URL });
+        config = parsePublishConfig(raw, {
+            repository: deps.env.GITHUB_REPOSITORY,
+            apiUrl: deps.env.GITHUB_API_URL
+        });
         const results = await publish(deps, config);
         await report(deps, config, results);
     }
@@ -39983,7 +40041,9 @@ async function report(deps, config, results) {
 async function reportFailure(deps, config, error) {
     if (error instanceof ConfigError) {
         for (const problem of error.problems) {
-            deps.log.error(`Input '${problem.input}': ${problem.message}`, { title: `Invalid input '${problem.input}'` });
+            deps.log.error(`Input '${problem.input}': ${problem.message}`, {
+                title: `Invalid input '${problem.input}'`
+            });
         }
     }
     else {
@@ -39992,7 +40052,12 @@ async function reportFailure(deps, config, error) {
     deps.setOutput('published', '0');
     deps.setOutput('result', '[]');
     try {
-        await deps.writeSummary(renderSummary({ secretName: config?.secretName ?? '', results: [], dryRun: false, error: describeError(error) }));
+        await deps.writeSummary(renderSummary({
+            secretName: config?.secretName ?? '',
+            results: [],
+            dryRun: false,
+            error: describeError(error)
+        }));
     }
     catch (summaryError) {
         deps.log.warning(`Could not write the job summary: ${describeError(summaryError)}`);
@@ -40004,11 +40069,15 @@ function describeTarget(target) {
     if (scope.kind === 'organization') {
         const access = target.access;
         const visibility = access?.visibility ?? 'kept from the existing secret (private if new)';
-        const selected = access?.selectedRepositories ? `, ${access.selectedRepositories.length} selected repositories` : '';
+        const selected = access?.selectedRepositories
+            ? `, ${access.selectedRepositories.length} selected repositories`
+            : '';
         return `${scope.org} (visibility ${visibility}${selected})`;
     }
     const repository = `${scope.repository.owner}/${scope.repository.repo}`;
-    return scope.kind === 'environment' ? `${repository} environment '${scope.environment}'` : repository;
+    return scope.kind === 'environment'
+        ? `${repository} environment '${scope.environment}'`
+        : repository;
 }
 /**
  * Masks a secret, and each of its lines: the runner matches masks line by line, so a multi-line

@@ -38,7 +38,10 @@ export async function run(deps: RunDeps): Promise<void> {
     // Mask before anything else can print: the value is a secret from the moment it is read.
     maskSecret(deps, raw.value)
     maskSecret(deps, raw['github-token'])
-    config = parsePublishConfig(raw, { repository: deps.env.GITHUB_REPOSITORY, apiUrl: deps.env.GITHUB_API_URL })
+    config = parsePublishConfig(raw, {
+      repository: deps.env.GITHUB_REPOSITORY,
+      apiUrl: deps.env.GITHUB_API_URL
+    })
     const results = await publish(deps, config)
     await report(deps, config, results)
   } catch (error) {
@@ -53,7 +56,9 @@ async function publish(deps: RunDeps, config: PublishConfig): Promise<TargetResu
   await log.group(config.dryRun ? 'Plan (dry run: nothing is written)' : 'Plan', () => {
     log.info(`Secret ${config.secretName} (${config.secretType}) to ${targets.length} targets:`)
     for (const target of targets) log.info(`  - ${target.scope.kind} ${describeTarget(target)}`)
-    log.info(`Pacing: at most ${config.maxConcurrency} requests at once, writes at least ${config.writeIntervalMs} ms apart.`)
+    log.info(
+      `Pacing: at most ${config.maxConcurrency} requests at once, writes at least ${config.writeIntervalMs} ms apart.`
+    )
     if (suggestion) log.notice(suggestion, { title: 'Cheaper plan available' })
     return Promise.resolve()
   })
@@ -71,7 +76,11 @@ async function publish(deps: RunDeps, config: PublishConfig): Promise<TargetResu
   )
 }
 
-async function report(deps: RunDeps, config: PublishConfig, results: TargetResult[]): Promise<void> {
+async function report(
+  deps: RunDeps,
+  config: PublishConfig,
+  results: TargetResult[]
+): Promise<void> {
   const { log } = deps
   const t = totals(results)
   deps.setOutput('published', String(t.written))
@@ -94,15 +103,23 @@ async function report(deps: RunDeps, config: PublishConfig, results: TargetResul
   } else if (config.dryRun) {
     log.info(`Dry run: ${t.planned} targets checked, nothing written.`)
   } else {
-    log.info(`Published ${config.secretName} to ${t.written} targets (${t.created} created, ${t.updated} updated).`)
+    log.info(
+      `Published ${config.secretName} to ${t.written} targets (${t.created} created, ${t.updated} updated).`
+    )
   }
 }
 
 /** A run that stopped before publishing: annotations naming each input, empty outputs, a summary. */
-async function reportFailure(deps: RunDeps, config: PublishConfig | undefined, error: unknown): Promise<void> {
+async function reportFailure(
+  deps: RunDeps,
+  config: PublishConfig | undefined,
+  error: unknown
+): Promise<void> {
   if (error instanceof ConfigError) {
     for (const problem of error.problems) {
-      deps.log.error(`Input '${problem.input}': ${problem.message}`, { title: `Invalid input '${problem.input}'` })
+      deps.log.error(`Input '${problem.input}': ${problem.message}`, {
+        title: `Invalid input '${problem.input}'`
+      })
     }
   } else {
     deps.log.error(describeError(error), { title: 'Token rotation failed' })
@@ -111,7 +128,12 @@ async function reportFailure(deps: RunDeps, config: PublishConfig | undefined, e
   deps.setOutput('result', '[]')
   try {
     await deps.writeSummary(
-      renderSummary({ secretName: config?.secretName ?? '', results: [], dryRun: false, error: describeError(error) })
+      renderSummary({
+        secretName: config?.secretName ?? '',
+        results: [],
+        dryRun: false,
+        error: describeError(error)
+      })
     )
   } catch (summaryError) {
     deps.log.warning(`Could not write the job summary: ${describeError(summaryError)}`)
@@ -124,11 +146,15 @@ function describeTarget(target: ReturnType<typeof targetsFromConfig>[number]): s
   if (scope.kind === 'organization') {
     const access = target.access
     const visibility = access?.visibility ?? 'kept from the existing secret (private if new)'
-    const selected = access?.selectedRepositories ? `, ${access.selectedRepositories.length} selected repositories` : ''
+    const selected = access?.selectedRepositories
+      ? `, ${access.selectedRepositories.length} selected repositories`
+      : ''
     return `${scope.org} (visibility ${visibility}${selected})`
   }
   const repository = `${scope.repository.owner}/${scope.repository.repo}`
-  return scope.kind === 'environment' ? `${repository} environment '${scope.environment}'` : repository
+  return scope.kind === 'environment'
+    ? `${repository} environment '${scope.environment}'`
+    : repository
 }
 
 /**

@@ -9,7 +9,9 @@ interface ActionYml {
   outputs: Record<string, { description: string }>
 }
 
-const action = parse(readFileSync(new URL('../../action.yml', import.meta.url), 'utf8')) as ActionYml
+const action = parse(
+  readFileSync(new URL('../../action.yml', import.meta.url), 'utf8')
+) as ActionYml
 
 describe('action.yml', () => {
   it('runs the bundle on node24', () => {
@@ -19,7 +21,10 @@ describe('action.yml', () => {
   it('declares exactly the inputs the code reads, with the same defaults', () => {
     expect(Object.keys(action.inputs).sort()).toEqual(Object.keys(INPUT_DEFAULTS).sort())
     for (const [name, input] of Object.entries(action.inputs)) {
-      expect([name, input.default ?? '']).toEqual([name, INPUT_DEFAULTS[name as keyof typeof INPUT_DEFAULTS]])
+      expect([name, input.default ?? '']).toEqual([
+        name,
+        INPUT_DEFAULTS[name as keyof typeof INPUT_DEFAULTS]
+      ])
     }
   })
 

@@ -18,7 +18,10 @@ function parse(inputs: Partial<Record<InputName, string>>, ctx = context): Publi
   )
 }
 
-function problems(inputs: Partial<Record<InputName, string>>, ctx = context): Array<[string, string]> {
+function problems(
+  inputs: Partial<Record<InputName, string>>,
+  ctx = context
+): Array<[string, string]> {
   try {
     parse(inputs, ctx)
   } catch (error) {
@@ -91,15 +94,31 @@ describe('parsePublishConfig', () => {
     [{ value: '' }, 'value', /empty/],
     [{ value: 'x'.repeat(48 * 1024 + 1) }, 'value', /49153 bytes; GitHub stores at most 49152/],
     [{ 'github-token': '' }, 'github-token', /GITHUB_TOKEN cannot write secrets/],
-    [{ repositories: 'octo' }, 'repositories', /'octo' is not a repository; write it as owner\/repo/],
+    [
+      { repositories: 'octo' },
+      'repositories',
+      /'octo' is not a repository; write it as owner\/repo/
+    ],
     [{ repositories: 'a/b/c' }, 'repositories', /owner\/repo/],
     [{ visibility: 'all' }, 'visibility', /set org as well/],
     [{ org: 'octo', visibility: 'public' }, 'visibility', /use all, private or selected/],
-    [{ org: 'octo', visibility: 'all', 'selected-repositories': 'octo/a' }, 'selected-repositories', /set visibility to selected/],
-    [{ org: 'octo', 'selected-repositories': 'other/a' }, 'selected-repositories', /not in organization 'octo'/],
+    [
+      { org: 'octo', visibility: 'all', 'selected-repositories': 'octo/a' },
+      'selected-repositories',
+      /set visibility to selected/
+    ],
+    [
+      { org: 'octo', 'selected-repositories': 'other/a' },
+      'selected-repositories',
+      /not in organization 'octo'/
+    ],
     [{ 'selected-repositories': 'octo/a' }, 'selected-repositories', /set org as well/],
     [{ org: 'octo', environment: 'prod' }, 'environment', /needs repositories/],
-    [{ 'secret-type': 'dependabot', environment: 'prod' }, 'environment', /Dependabot has no environment secrets/],
+    [
+      { 'secret-type': 'dependabot', environment: 'prod' },
+      'environment',
+      /Dependabot has no environment secrets/
+    ],
     [{ 'secret-type': 'codespaces' }, 'secret-type', /use actions or dependabot/],
     [{ 'max-concurrency': '0' }, 'max-concurrency', /1 to 100/],
     [{ 'max-concurrency': '101' }, 'max-concurrency', /1 to 100/],
@@ -114,7 +133,11 @@ describe('parsePublishConfig', () => {
 
   it('reports every invalid input at once', () => {
     const found = problems({ 'secret-name': '9', 'max-concurrency': 'many', 'dry-run': 'maybe' })
-    expect(found.map(([input]) => input).sort()).toEqual(['dry-run', 'max-concurrency', 'secret-name'])
+    expect(found.map(([input]) => input).sort()).toEqual([
+      'dry-run',
+      'max-concurrency',
+      'secret-name'
+    ])
   })
 
   it('never quotes the value in a problem', () => {
@@ -130,9 +153,9 @@ describe('parsePublishConfig', () => {
   })
 
   it('refuses a plain-http API URL unless it is a loopback test server', () => {
-    expect(problems({}, { repository: 'octo/app', apiUrl: 'http://github.example.com/api/v3' })).toEqual([
-      ['GITHUB_API_URL', expect.stringMatching(/clear text/)]
-    ])
+    expect(
+      problems({}, { repository: 'octo/app', apiUrl: 'http://github.example.com/api/v3' })
+    ).toEqual([['GITHUB_API_URL', expect.stringMatching(/clear text/)]])
     expect(parse({}, { repository: 'octo/app', apiUrl: 'http://127.0.0.1:8080/' }).apiUrl).toBe(
       'http://127.0.0.1:8080'
     )

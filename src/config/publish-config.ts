@@ -79,107 +79,132 @@ const durationInput = (input: InputName) => (raw: string, ctx: Ctx) => {
   return ms ?? problem(ctx, input, `'${raw}' is not a duration; use ${DURATION_HINT}`)
 }
 
-const schema = z
-  .object({
-    'github-token': z.string().transform((raw, ctx) => {
-      if (raw === '') {
-        return problem(
-          ctx,
-          'github-token',
-          'is required: pass a token that can write secrets (a fine-grained PAT with "Secrets: write", or a GitHub App token); the default GITHUB_TOKEN cannot write secrets'
-        )
-      }
-      return raw
-    }),
-    'secret-name': z.string().transform((raw, ctx) => {
-      const why = secretNameProblem(raw)
-      return why ? problem(ctx, 'secret-name', why) : raw
-    }),
-    value: z.string().transform((raw, ctx) => {
-      const why = secretValueProblem(raw)
-      return why ? problem(ctx, 'value', why) : raw
-    }),
-    repositories: z.string().transform(repositoryList('repositories')),
-    environment: z.string().transform((raw, ctx) => {
-      const names = dedupe(parseList(raw), name => name)
-      for (const name of names) {
-        if (name.length > MAX_ENVIRONMENT_NAME) {
-          problem(ctx, 'environment', `an environment name is at most ${MAX_ENVIRONMENT_NAME} characters`)
-        }
-      }
-      return names
-    }),
-    org: z.string().transform((raw, ctx) => {
-      if (raw !== '' && !isValidLogin(raw)) {
-        return problem(ctx, 'org', `'${raw}' is not an organization login (letters, digits and hyphens)`)
-      }
-      return raw
-    }),
-    visibility: z.string().transform((raw, ctx) => {
-      if (raw === '') return undefined
-      if (raw === 'all' || raw === 'private' || raw === 'selected') return raw
-      return problem(ctx, 'visibility', `'${raw}' is not a visibility; use all, private or selected`)
-    }),
-    'selected-repositories': z.string().transform(repositoryList('selected-repositories')),
-    'secret-type': z.string().transform((raw, ctx) => {
-      if (raw === 'actions' || raw === 'dependabot') return raw
-      return problem(ctx, 'secret-type', `'${raw}' is not a secret type; use actions or dependabot`)
-    }),
-    'max-concurrency': z.string().transform((raw, ctx) => {
-      const n = Number(raw)
-      if (!/^\d+$/.test(raw) || n < 1 || n > 100) {
-        return problem(
-          ctx,
-          'max-concurrency',
-          `'${raw}' is not a whole number from 1 to 100 (GitHub allows at most 100 concurrent requests)`
-        )
-      }
-      return n
-    }),
-    'write-interval': z.string().transform(durationInput('write-interval')),
-    'dry-run': z.string().transform(booleanInput('dry-run'))
-  })
-  .superRefine((inputs, ctx) => {
-    const org = inputs.org
-    if (org === '') {
-      if (inputs.visibility !== undefined) {
-        problem(ctx, 'visibility', 'applies to organization secrets only; set org as well, or remove it')
-      }
-      if (inputs['selected-repositories'].length > 0) {
-        problem(ctx, 'selected-repositories', 'applies to organization secrets only; set org as well, or remove it')
-      }
-      return
-    }
-    const selected = inputs['selected-repositories']
-    if (selected.length > 0 && inputs.visibility !== undefined && inputs.visibility !== 'selected') {
-      problem(
+/** One schema per input: each turns the raw text into its typed value, or names what is wrong. */
+const fields = {
+  'github-token': z.string().transform((raw, ctx) => {
+    if (raw === '') {
+      return problem(
         ctx,
+        'github-token',
+        'is required: pass a token that can write secrets (a fine-grained PAT with "Secrets: write", or a GitHub App token); the default GITHUB_TOKEN cannot write secrets'
+      )
+    }
+    return raw
+  }),
+  'secret-name': z.string().transform((raw, ctx) => {
+    const why = secretNameProblem(raw)
+    return why ? problem(ctx, 'secret-name', why) : raw
+  }),
+  value: z.string().transform((raw, ctx) => {
+    const why = secretValueProblem(raw)
+    return why ? problem(ctx, 'value', why) : raw
+  }),
+  repositories: z.string().transform(repositoryList('repositories')),
+  environment: z.string().transform((raw, ctx) => {
+    const names = dedupe(parseList(raw), name => name)
+    for (const name of names) {
+      if (name.length > MAX_ENVIRONMENT_NAME) {
+        problem(
+          ctx,
+          'environment',
+          `an environment name is at most ${MAX_ENVIRONMENT_NAME} characters`
+        )
+      }
+    }
+    return names
+  }),
+  org: z.string().transform((raw, ctx) => {
+    if (raw !== '' && !isValidLogin(raw)) {
+      return problem(
+        ctx,
+        'org',
+        `'${raw}' is not an organization login (letters, digits and hyphens)`
+      )
+    }
+    return raw
+  }),
+  visibility: z.string().transform((raw, ctx) => {
+    if (raw === '') return undefined
+    if (raw === 'all' || raw === 'private' || raw === 'selected') return raw
+    return problem(ctx, 'visibility', `'${raw}' is not a visibility; use all, private or selected`)
+  }),
+  'selected-repositories': z.string().transform(repositoryList('selected-repositories')),
+  'secret-type': z.string().transform((raw, ctx) => {
+    if (raw === 'actions' || raw === 'dependabot') return raw
+    return problem(ctx, 'secret-type', `'${raw}' is not a secret type; use actions or dependabot`)
+  }),
+  'max-concurrency': z.string().transform((raw, ctx) => {
+    const n = Number(raw)
+    if (!/^\d+$/.test(raw) || n < 1 || n > 100) {
+      return problem(
+        ctx,
+        'max-concurrency',
+        `'${raw}' is not a whole number from 1 to 100 (GitHub allows at most 100 concurrent requests)`
+      )
+    }
+    return n
+  }),
+  'write-interval': z.string().transform(durationInput('write-interval')),
+  'dry-run': z.string().transform(booleanInput('dry-run'))
+}
+
+type ParsedInputs = z.output<z.ZodObject<typeof fields>>
+
+/**
+ * Rules between inputs. They run on whatever inputs parsed, so a run with several mistakes hears of
+ * all of them at once.
+ */
+function crossInputProblems(inputs: Partial<ParsedInputs>): InputProblem[] {
+  const problems: InputProblem[] = []
+  const add = (input: InputName, message: string) => problems.push({ input, message })
+  const org = inputs.org
+  const selected = inputs['selected-repositories'] ?? []
+  const environments = inputs.environment ?? []
+  if (org === '') {
+    if (inputs.visibility !== undefined) {
+      add('visibility', 'applies to organization secrets only; set org as well, or remove it')
+    }
+    if (selected.length > 0) {
+      add(
+        'selected-repositories',
+        'applies to organization secrets only; set org as well, or remove it'
+      )
+    }
+  }
+  if (org) {
+    if (
+      selected.length > 0 &&
+      inputs.visibility !== undefined &&
+      inputs.visibility !== 'selected'
+    ) {
+      add(
         'selected-repositories',
         `is given but visibility is '${inputs.visibility}'; set visibility to selected, or remove selected-repositories`
       )
     }
     for (const ref of selected) {
       if (ref.owner.toLowerCase() !== org.toLowerCase()) {
-        problem(
-          ctx,
+        add(
           'selected-repositories',
           `'${repositoryName(ref)}' is not in organization '${org}'; an organization secret can only be shared with its own repositories`
         )
       }
     }
-    if (inputs.environment.length > 0 && inputs.repositories.length === 0) {
-      problem(
-        ctx,
+    if (environments.length > 0 && inputs.repositories?.length === 0) {
+      add(
         'environment',
         'needs repositories: with org and no repositories only the organization secret is written; list the repositories whose environments get the secret'
       )
     }
-  })
-  .superRefine((inputs, ctx) => {
-    if (inputs['secret-type'] === 'dependabot' && inputs.environment.length > 0) {
-      problem(ctx, 'environment', 'Dependabot has no environment secrets; remove environment or use secret-type: actions')
-    }
-  })
+  }
+  if (inputs['secret-type'] === 'dependabot' && environments.length > 0) {
+    add(
+      'environment',
+      'Dependabot has no environment secrets; remove environment or use secret-type: actions'
+    )
+  }
+  return problems
+}
 
 /**
  * Validates every input at once, before any network call, and returns the typed configuration.
@@ -194,15 +219,17 @@ export function parsePublishConfig(raw: RawInputs, context: RunnerContext): Publ
   const problems: InputProblem[] = []
   const apiUrl = checkApiUrl(context.apiUrl ?? 'https://api.github.com', problems)
 
-  const parsed = schema.safeParse(raw)
-  if (!parsed.success) {
-    for (const issue of parsed.error.issues) {
-      problems.push({ input: String(issue.path[0] ?? 'inputs'), message: issue.message })
-    }
+  const values: Partial<ParsedInputs> = {}
+  for (const name of Object.keys(fields) as InputName[]) {
+    const result = fields[name].safeParse(raw[name])
+    if (result.success) Object.assign(values, { [name]: result.data })
+    else
+      problems.push(...result.error.issues.map(issue => ({ input: name, message: issue.message })))
   }
-  if (problems.length > 0 || !parsed.success) throw new ConfigError(problems)
+  problems.push(...crossInputProblems(values))
+  if (problems.length > 0) throw new ConfigError(problems)
 
-  const inputs = parsed.data
+  const inputs = values as ParsedInputs
   let repositories = inputs.repositories
   if (repositories.length === 0 && inputs.org === '') {
     const current = context.repository ? parseRepository(context.repository) : undefined
@@ -210,7 +237,8 @@ export function parsePublishConfig(raw: RawInputs, context: RunnerContext): Publ
       throw new ConfigError([
         {
           input: 'repositories',
-          message: 'is empty and GITHUB_REPOSITORY is not set; list the repositories as owner/repo, or set org'
+          message:
+            'is empty and GITHUB_REPOSITORY is not set; list the repositories as owner/repo, or set org'
         }
       ])
     }

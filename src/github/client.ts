@@ -46,7 +46,12 @@ export function createGitHubClient(options: GitHubClientOptions): GitHubClient {
   const retryBaseMs = options.retryBaseMs ?? 1000
   const onLimit =
     (kind: string) =>
-    (retryAfter: number, request: { method: string; url: string }, _octokit: unknown, retryCount: number) => {
+    (
+      retryAfter: number,
+      request: { method: string; url: string },
+      _octokit: unknown,
+      retryCount: number
+    ) => {
       const what = `${request.method} ${request.url}`
       if (retryCount >= RATE_LIMIT_RETRIES || retryAfter > maxWait) {
         log.warning(
@@ -64,7 +69,6 @@ export function createGitHubClient(options: GitHubClientOptions): GitHubClient {
     id: `token-rotation-${Math.random().toString(36).slice(2)}`,
     global: new Bottleneck.Group({ maxConcurrent: options.maxConcurrency }),
     write: new Bottleneck.Group({ maxConcurrent: 1, minTime: options.writeIntervalMs }),
-    retryAfterBaseValue: retryBaseMs,
     fallbackSecondaryRateRetryAfter: 60,
     onRateLimit: onLimit('rate limit'),
     onSecondaryRateLimit: onLimit('secondary rate limit')
@@ -77,7 +81,10 @@ export function createGitHubClient(options: GitHubClientOptions): GitHubClient {
     throttle,
     // Rate limits (403/429) belong to the throttling plugin, which honors retry-after; letting the
     // retry plugin also retry 429 would send the request twice.
-    retry: { retryAfterBaseValue: retryBaseMs, doNotRetry: [400, 401, 403, 404, 409, 410, 422, 429, 451] },
+    retry: {
+      retryAfterBaseValue: retryBaseMs,
+      doNotRetry: [400, 401, 403, 404, 409, 410, 422, 429, 451]
+    },
     log: {
       debug: (message: string) => {
         log.debug(message)

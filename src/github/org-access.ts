@@ -53,7 +53,11 @@ export async function resolveOrgAccess(
   if (visibility !== 'selected') return access
 
   if (request.selectedRepositories) {
-    access.selectedRepositoryIds = await resolveRepositoryIds(client, scope.org, request.selectedRepositories)
+    access.selectedRepositoryIds = await resolveRepositoryIds(
+      client,
+      scope.org,
+      request.selectedRepositories
+    )
   } else if (existing?.visibility === 'selected') {
     access.selectedRepositoryIds = await listSelectedIds(client, scope, name)
   } else {
@@ -80,7 +84,11 @@ async function readExisting(
   }
 }
 
-async function listSelectedIds(client: GitHubClient, scope: OrgScope, name: string): Promise<number[]> {
+async function listSelectedIds(
+  client: GitHubClient,
+  scope: OrgScope,
+  name: string
+): Promise<number[]> {
   try {
     const ids: number[] = []
     const route = `GET ${secretsPath(scope)}/${encodeURIComponent(name)}/repositories`
@@ -112,7 +120,10 @@ async function resolveRepositoryIds(
       await Promise.all(
         repositories.map(async ref => {
           try {
-            const response = await client.request('GET /repos/{owner}/{repo}', { owner: ref.owner, repo: ref.repo })
+            const response = await client.request('GET /repos/{owner}/{repo}', {
+              owner: ref.owner,
+              repo: ref.repo
+            })
             found.set(ref.repo.toLowerCase(), Number(response.data.id))
           } catch (error) {
             if (!hasStatus(error, 404)) throw error
@@ -120,7 +131,10 @@ async function resolveRepositoryIds(
         })
       )
     } else {
-      for await (const page of client.paginate.iterator('GET /orgs/{org}/repos', { org, per_page: 100 })) {
+      for await (const page of client.paginate.iterator('GET /orgs/{org}/repos', {
+        org,
+        per_page: 100
+      })) {
         for (const repository of page.data) {
           const key = repository.name.toLowerCase()
           if (wanted.has(key)) found.set(key, Number(repository.id))
@@ -129,9 +143,14 @@ async function resolveRepositoryIds(
       }
     }
   } catch (error) {
-    throw toGitHubError(error, { phase: 'preflight', doing: `resolving 'selected-repositories' in ${org}` })
+    throw toGitHubError(error, {
+      phase: 'preflight',
+      doing: `resolving 'selected-repositories' in ${org}`
+    })
   }
-  const missing = [...wanted.entries()].filter(([key]) => !found.has(key)).map(([, ref]) => repositoryName(ref))
+  const missing = [...wanted.entries()]
+    .filter(([key]) => !found.has(key))
+    .map(([, ref]) => repositoryName(ref))
   if (missing.length > 0) {
     throw new ActionError(
       `Input 'selected-repositories': ${missing.join(', ')} not found in ${org}, or not visible to the token in 'github-token'. Check the names and the token's repository access.`,

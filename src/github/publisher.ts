@@ -36,13 +36,22 @@ export class SecretPublisher {
    * target is writable (key readable, environment present, repositories resolved) and plans.
    * @returns one result per target, in the order of `targets`
    */
-  publish(targets: readonly SecretTarget[], value: string, options: { dryRun: boolean }): Promise<TargetResult[]> {
+  publish(
+    targets: readonly SecretTarget[],
+    value: string,
+    options: { dryRun: boolean }
+  ): Promise<TargetResult[]> {
     return Promise.all(targets.map(target => this.#publishOne(target, value, options.dryRun)))
   }
 
   async #publishOne(target: SecretTarget, value: string, dryRun: boolean): Promise<TargetResult> {
     const label = scopeLabel(target.scope)
-    const base = { scope: target.scope.kind, type: target.scope.type, target: label, name: target.name }
+    const base = {
+      scope: target.scope.kind,
+      type: target.scope.type,
+      target: label,
+      name: target.name
+    }
     try {
       const prepared = await this.#prepare(target)
       if (dryRun) {
@@ -64,20 +73,32 @@ export class SecretPublisher {
   async #prepare(target: SecretTarget): Promise<Prepared> {
     const key = await this.#keys.get(target.scope)
     if (target.scope.kind !== 'organization') return { key }
-    const access = await resolveOrgAccess(this.#client, target.scope, target.name, target.access ?? {})
+    const access = await resolveOrgAccess(
+      this.#client,
+      target.scope,
+      target.name,
+      target.access ?? {}
+    )
     return { key, access }
   }
 
   /** PUTs the sealed value; when GitHub refuses the key as stale, fetches it again and retries once. */
-  async #write(target: SecretTarget, value: string, prepared: Prepared): Promise<'created' | 'updated'> {
+  async #write(
+    target: SecretTarget,
+    value: string,
+    prepared: Prepared
+  ): Promise<'created' | 'updated'> {
     const doing = `writing ${target.name} to ${scopeLabel(target.scope)}`
     try {
       return await this.#put(target, value, prepared.key, prepared.access)
     } catch (error) {
       if (!hasStatus(error, 422)) throw toGitHubError(error, { phase: 'publish', doing })
       const fresh = await this.#keys.refresh(target.scope)
-      if (fresh.key_id === prepared.key.key_id) throw toGitHubError(error, { phase: 'publish', doing })
-      this.#log.info(`${scopeLabel(target.scope)}: the public key changed during the run; sealing again with the new key.`)
+      if (fresh.key_id === prepared.key.key_id)
+        throw toGitHubError(error, { phase: 'publish', doing })
+      this.#log.info(
+        `${scopeLabel(target.scope)}: the public key changed during the run; sealing again with the new key.`
+      )
       try {
         return await this.#put(target, value, fresh, prepared.access)
       } catch (retryError) {
@@ -96,7 +117,9 @@ export class SecretPublisher {
       encrypted_value: await sealForGitHub(value, key.key),
       key_id: key.key_id,
       ...(access ? { visibility: access.visibility } : {}),
-      ...(access?.selectedRepositoryIds ? { selected_repository_ids: access.selectedRepositoryIds } : {})
+      ...(access?.selectedRepositoryIds
+        ? { selected_repository_ids: access.selectedRepositoryIds }
+        : {})
     }
     const response = await this.#client.request(`PUT ${secretsPath(target.scope)}/{secret_name}`, {
       secret_name: target.name,
@@ -104,16 +127,20 @@ export class SecretPublisher {
     })
     if (response.status === 201) return 'created'
     if (response.status === 204) return 'updated'
-    throw new ActionError(`Writing ${target.name} to ${scopeLabel(target.scope)}: unexpected answer ${response.status}`, {
-      code: 'github-rejected',
-      phase: 'publish'
-    })
+    throw new ActionError(
+      `Writing ${target.name} to ${scopeLabel(target.scope)}: unexpected answer ${response.status}`,
+      {
+        code: 'github-rejected',
+        phase: 'publish'
+      }
+    )
   }
 }
 
 function planDetail(access: OrgAccess | undefined): string | undefined {
   if (!access) return undefined
-  const state = access.exists === undefined ? '' : access.exists ? 'existing secret, ' : 'new secret, '
+  const state =
+    access.exists === undefined ? '' : access.exists ? 'existing secret, ' : 'new secret, '
   const ids = access.selectedRepositoryIds
   return `${state}visibility ${access.visibility}${ids ? ` (${ids.length} ${ids.length === 1 ? 'repository' : 'repositories'})` : ''}`
 }

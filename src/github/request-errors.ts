@@ -29,18 +29,26 @@ export function toGitHubError(error: unknown, context: RequestContext): ActionEr
   const requestId = error.response?.headers['x-github-request-id']
   const suffix = `${github ? `: ${github}` : ''}${requestId ? ` (request id ${requestId})` : ''}`
   const [code, advice] = classify(status, github, context)
-  const answered = error.response ? `GitHub answered ${status}` : `no answer from GitHub (${error.message})`
-  return new ActionError(`${capitalize(context.doing)} failed: ${answered}${suffix}. ${advice}`.trim(), {
-    code,
-    phase: context.phase,
-    retryable: code === 'github-unavailable' || code === 'github-rate-limited',
-    cause: { status, requestId, method: error.request.method, url: error.request.url }
-  })
+  const answered = error.response
+    ? `GitHub answered ${status}`
+    : `no answer from GitHub (${error.message})`
+  return new ActionError(
+    `${capitalize(context.doing)} failed: ${answered}${suffix}. ${advice}`.trim(),
+    {
+      code,
+      phase: context.phase,
+      retryable: code === 'github-unavailable' || code === 'github-rate-limited',
+      cause: { status, requestId, method: error.request.method, url: error.request.url }
+    }
+  )
 }
 
 function classify(status: number, message: string, context: RequestContext): [ErrorCode, string] {
   if (status === 401) {
-    return ['github-auth', "Check the 'github-token' input: the token is missing, expired or revoked."]
+    return [
+      'github-auth',
+      "Check the 'github-token' input: the token is missing, expired or revoked."
+    ]
   }
   if (/secondary rate limit|rate limit exceeded/i.test(message) || status === 429) {
     return [
@@ -51,7 +59,7 @@ function classify(status: number, message: string, context: RequestContext): [Er
   if (status === 403) {
     return [
       'github-forbidden',
-      "The token may not do this. The default GITHUB_TOKEN can never write secrets: pass in 'github-token' a fine-grained PAT with \"Secrets: write\" (organization \"Secrets: write\" for org secrets) or a GitHub App installation token with the secrets permission."
+      'The token may not do this. The default GITHUB_TOKEN can never write secrets: pass in \'github-token\' a fine-grained PAT with "Secrets: write" (organization "Secrets: write" for org secrets) or a GitHub App installation token with the secrets permission.'
     ]
   }
   if (status === 404) {
@@ -69,7 +77,12 @@ function classify(status: number, message: string, context: RequestContext): [Er
 
 function githubMessage(error: RequestError): string {
   const data: unknown = error.response?.data
-  if (typeof data === 'object' && data !== null && 'message' in data && typeof data.message === 'string') {
+  if (
+    typeof data === 'object' &&
+    data !== null &&
+    'message' in data &&
+    typeof data.message === 'string'
+  ) {
     return data.message
   }
   return ''

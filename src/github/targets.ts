@@ -35,7 +35,10 @@ export function targetsFromConfig(config: PublishConfig): SecretTarget[] {
       continue
     }
     for (const environment of config.environments) {
-      targets.push({ scope: { kind: 'environment', type: 'actions', repository, environment }, name })
+      targets.push({
+        scope: { kind: 'environment', type: 'actions', repository, environment },
+        name
+      })
     }
   }
   return targets
@@ -51,7 +54,11 @@ export const ORG_SECRET_SUGGESTION_THRESHOLD = 10
  */
 export function orgSecretSuggestion(config: PublishConfig): string | undefined {
   const repositories = config.repositories
-  if (config.org || config.environments.length > 0 || repositories.length < ORG_SECRET_SUGGESTION_THRESHOLD) {
+  if (
+    config.org ||
+    config.environments.length > 0 ||
+    repositories.length < ORG_SECRET_SUGGESTION_THRESHOLD
+  ) {
     return undefined
   }
   const owners = new Set(repositories.map(ref => ref.owner.toLowerCase()))

@@ -31,7 +31,13 @@ export function totals(results: readonly TargetResult[]): ResultTotals {
   const count = (status: TargetStatus) => results.filter(r => r.status === status).length
   const created = count('created')
   const updated = count('updated')
-  return { written: created + updated, created, updated, failed: count('failed'), planned: count('planned') }
+  return {
+    written: created + updated,
+    created,
+    updated,
+    failed: count('failed'),
+    planned: count('planned')
+  }
 }
 
 /** The `result` output: one JSON object per target, in plan order. */

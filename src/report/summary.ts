@@ -26,7 +26,10 @@ export function renderSummary(input: SummaryInput): string {
   const t = totals(input.results)
   const failed = input.error !== undefined || t.failed > 0
   const mode = input.dryRun ? ' (dry run)' : ''
-  const lines = [`### ${failed ? '❌' : '✅'} Publish secret \`${input.secretName || '(invalid)'}\`${mode}`, '']
+  const lines = [
+    `### ${failed ? '❌' : '✅'} Publish secret \`${input.secretName || '(invalid)'}\`${mode}`,
+    ''
+  ]
   if (input.error !== undefined) {
     lines.push(`**Nothing was written.** ${cell(input.error)}`, '')
   }

@@ -1,0 +1,326 @@
+import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
+import { createGitHubClient } from '../../src/github/client.js'
+import { SecretPublisher } from '../../src/github/publisher.js'
+import type { SecretTarget } from '../../src/github/targets.js'
+import { startGitHubServer, type GitHubServer } from '../../test-servers/github/index.js'
+import { MemoryLogger } from '../support/memory-logger.js'
+
+const VALUE = 'pub-value-7f3a9c'
+
+let server: GitHubServer
+let log: MemoryLogger
+
+beforeEach(async () => {
+  server = await startGitHubServer()
+  log = new MemoryLogger()
+})
+afterEach(async () => {
+  await server.close()
+})
+
+function publisher(
+  options: { maxConcurrency?: number; writeIntervalMs?: number } = {}
+): SecretPublisher {
+  const client = createGitHubClient({
+    token: 'test-token',
+    baseUrl: server.url,
+    maxConcurrency: options.maxConcurrency ?? 10,
+    writeIntervalMs: options.writeIntervalMs ?? 0,
+    retryBaseMs: 5,
+    log
+  })
+  return new SecretPublisher(client, log)
+}
+
+const repoTarget = (owner: string, repo: string): SecretTarget => ({
+  scope: { kind: 'repository', type: 'actions', repository: { owner, repo } },
+  name: 'API_TOKEN'
+})
+
+describe('SecretPublisher against the local GitHub server', () => {
+  it('creates, then updates, a repository secret sealed with that repository key', async () => {
+    server.addRepository('octo/app')
+    const [first] = await publisher().publish([repoTarget('octo', 'app')], VALUE, { dryRun: false })
+    expect(first).toMatchObject({
+      scope: 'repository',
+      target: 'octo/app',
+      name: 'API_TOKEN',
+      status: 'created'
+    })
+    const [second] = await publisher().publish([repoTarget('octo', 'app')], 'next-value', {
+      dryRun: false
+    })
+    expect(second?.status).toBe('updated')
+    expect(server.getSecret('repos/octo/app/actions/secrets/API_TOKEN')?.value).toBe('next-value')
+  })
+
+  it('fetches each scope key once per run', async () => {
+    server.addRepository('octo/app')
+    const p = publisher()
+    await p.publish([repoTarget('octo', 'app')], 'one', { dryRun: false })
+    await p.publish([repoTarget('octo', 'app')], 'two', { dryRun: false })
+    const keyReads = server.requests.filter(r => r.path.endsWith('/public-key'))
+    expect(keyReads).toHaveLength(1)
+  })
+
+  it('writes environment secrets with the environment key, URL-encoding the name', async () => {
+    server.addRepository('octo/app', { environments: ['prod eu', 'staging/1'] })
+    const results = await publisher().publish(
+      ['prod eu', 'staging/1'].map(environment => ({
+        scope: {
+          kind: 'environment',
+          type: 'actions',
+          repository: { owner: 'octo', repo: 'app' },
+          environment
+        },
+        name: 'API_TOKEN'
+      })),
+      VALUE,
+      { dryRun: false }
+    )
+    expect(results.map(r => [r.target, r.status])).toEqual([
+      ['octo/app (prod eu)', 'created'],
+      ['octo/app (staging/1)', 'created']
+    ])
+    expect(server.getSecret('repos/octo/app/environments/prod%20eu/secrets/API_TOKEN')?.value).toBe(
+      VALUE
+    )
+    expect(
+      server.getSecret('repos/octo/app/environments/staging%2F1/secrets/API_TOKEN')?.value
+    ).toBe(VALUE)
+  })
+
+  it('names a missing environment and still writes the other targets', async () => {
+    server.addRepository('octo/app', { environments: ['prod'] })
+    server.addRepository('octo/lib')
+    const results = await publisher().publish(
+      [
+        {
+          scope: {
+            kind: 'environment',
+            type: 'actions',
+            repository: { owner: 'octo', repo: 'app' },
+            environment: 'prdo'
+          },
+          name: 'API_TOKEN'
+        },
+        repoTarget('octo', 'lib')
+      ],
+      VALUE,
+      { dryRun: false }
+    )
+    expect(results[0]).toMatchObject({
+      status: 'failed',
+      error: expect.stringMatching(
+        /Environment 'prdo' does not exist in octo\/app.*'environment' input/
+      )
+    })
+    expect(results[1]?.status).toBe('created')
+  })
+
+  it('seals again with a fresh key when GitHub refuses a stale key_id', async () => {
+    server.addRepository('octo/app')
+    const p = publisher()
+    await p.publish([repoTarget('octo', 'app')], 'one', { dryRun: false })
+    server.rotatePublicKey('repos/octo/app/actions/secrets')
+    const [result] = await p.publish([repoTarget('octo', 'app')], 'two', { dryRun: false })
+    expect(result?.status).toBe('updated')
+    expect(server.getSecret('repos/octo/app/actions/secrets/API_TOKEN')?.value).toBe('two')
+    expect(server.requests.filter(r => r.path.endsWith('/public-key'))).toHaveLength(2)
+  })
+
+  it('keeps an existing org secret visibility and repository list unless asked to change them', async () => {
+    const a = server.addRepository('octo/a')
+    const b = server.addRepository('octo/b')
+    server.addRepository('octo/c')
+    server.seedSecret('orgs/octo/actions/secrets/API_TOKEN', 'old', {
+      visibility: 'selected',
+      selectedRepositoryIds: [a.id, b.id]
+    })
+    const target: SecretTarget = {
+      scope: { kind: 'organization', type: 'actions', org: 'octo' },
+      name: 'API_TOKEN',
+      access: {}
+    }
+    const [kept] = await publisher().publish([target], VALUE, { dryRun: false })
+    expect(kept).toMatchObject({
+      status: 'updated',
+      detail: 'existing secret, visibility selected (2 repositories)'
+    })
+    expect(server.getSecret('orgs/octo/actions/secrets/API_TOKEN')).toMatchObject({
+      value: VALUE,
+      visibility: 'selected',
+      selectedRepositoryIds: [a.id, b.id]
+    })
+  })
+
+  it('resolves selected repositories to ids, one by one for a few and by listing the org for many', async () => {
+    const ids = Array.from({ length: 8 }, (_, i) => server.addRepository(`octo/r${i}`).id)
+    for (const count of [2, 8]) {
+      const selected = Array.from({ length: count }, (_, i) => ({ owner: 'octo', repo: `R${i}` }))
+      const [result] = await publisher().publish(
+        [
+          {
+            scope: { kind: 'organization', type: 'actions', org: 'octo' },
+            name: 'API_TOKEN',
+            access: { visibility: 'selected', selectedRepositories: selected }
+          }
+        ],
+        VALUE,
+        { dryRun: false }
+      )
+      expect(result?.status).not.toBe('failed')
+      expect(
+        server.getSecret('orgs/octo/actions/secrets/API_TOKEN')?.selectedRepositoryIds
+      ).toEqual(ids.slice(0, count))
+    }
+    expect(server.requests.filter(r => r.path === '/orgs/octo/repos')).toHaveLength(1)
+  })
+
+  it('names selected repositories that do not exist', async () => {
+    server.addRepository('octo/a')
+    const [result] = await publisher().publish(
+      [
+        {
+          scope: { kind: 'organization', type: 'actions', org: 'octo' },
+          name: 'API_TOKEN',
+          access: {
+            selectedRepositories: [
+              { owner: 'octo', repo: 'a' },
+              { owner: 'octo', repo: 'gone' }
+            ],
+            visibility: 'selected'
+          }
+        }
+      ],
+      VALUE,
+      { dryRun: false }
+    )
+    expect(result).toMatchObject({
+      status: 'failed',
+      error: expect.stringMatching(/'selected-repositories': octo\/gone not found in octo/)
+    })
+    expect(server.getSecret('orgs/octo/actions/secrets/API_TOKEN')).toBeUndefined()
+  })
+
+  it('writes Dependabot secrets with the Dependabot key', async () => {
+    server.addRepository('octo/app')
+    const [result] = await publisher().publish(
+      [
+        {
+          scope: {
+            kind: 'repository',
+            type: 'dependabot',
+            repository: { owner: 'octo', repo: 'app' }
+          },
+          name: 'NPM_TOKEN'
+        }
+      ],
+      VALUE,
+      { dryRun: false }
+    )
+    expect(result).toMatchObject({ type: 'dependabot', status: 'created' })
+    expect(server.getSecret('repos/octo/app/dependabot/secrets/NPM_TOKEN')?.value).toBe(VALUE)
+    expect(server.getSecret('repos/octo/app/actions/secrets/NPM_TOKEN')).toBeUndefined()
+  })
+
+  it('retries 5xx and dropped connections, and gives up on a target that keeps failing', async () => {
+    for (const name of ['a', 'b', 'c']) server.addRepository(`octo/${name}`)
+    server.faults.add({
+      method: 'PUT',
+      path: '/repos/octo/a/actions/secrets/API_TOKEN',
+      status: 502,
+      times: 2
+    })
+    server.faults.add({
+      method: 'PUT',
+      path: '/repos/octo/b/actions/secrets/API_TOKEN',
+      drop: 'before',
+      times: 1
+    })
+    server.faults.add({
+      method: 'PUT',
+      path: '/repos/octo/c/actions/secrets/API_TOKEN',
+      status: 503
+    })
+    const results = await publisher().publish(
+      [repoTarget('octo', 'a'), repoTarget('octo', 'b'), repoTarget('octo', 'c')],
+      VALUE,
+      { dryRun: false }
+    )
+    expect(results.map(r => r.status)).toEqual(['created', 'created', 'failed'])
+    expect(results[2]?.error).toMatch(
+      /Writing API_TOKEN to octo\/c failed: GitHub answered 503.*run again later/
+    )
+    // one try and three retries, then it gives up
+    expect(
+      server.requests.filter(r => r.path === '/repos/octo/c/actions/secrets/API_TOKEN')
+    ).toHaveLength(4)
+  })
+
+  it('honors retry-after on a secondary rate limit', async () => {
+    server.addRepository('octo/app')
+    server.faults.add({
+      method: 'PUT',
+      secondaryRateLimit: true,
+      headers: { 'retry-after': '1' },
+      times: 1
+    })
+    const [result] = await publisher().publish([repoTarget('octo', 'app')], VALUE, {
+      dryRun: false
+    })
+    expect(result?.status).toBe('created')
+    const puts = server.requests.filter(r => r.method === 'PUT')
+    expect(puts.map(r => r.status)).toEqual([403, 201])
+    // retry-after is a protocol rule, not a performance figure: the retry must not start earlier
+    expect((puts[1]?.startedAt ?? 0) - (puts[0]?.endedAt ?? 0)).toBeGreaterThanOrEqual(950)
+  })
+
+  it('paces writes by the write interval and bounds requests in flight', async () => {
+    const names = Array.from({ length: 6 }, (_, i) => `r${i}`)
+    for (const name of names) server.addRepository(`octo/${name}`)
+    const p = publisher({ maxConcurrency: 2, writeIntervalMs: 150 })
+    const results = await p.publish(
+      names.map(n => repoTarget('octo', n)),
+      VALUE,
+      { dryRun: false }
+    )
+    expect(results.every(r => r.status === 'created')).toBe(true)
+    const starts = server.requests.filter(r => r.method === 'PUT').map(r => r.startedAt)
+    // Pacing is a protocol rule (GitHub counts writes a minute), so its spacing is checked; the
+    // event loop may shift one request's arrival by a few ms, not the rate.
+    const gaps = starts.slice(1).map((start, i) => start - (starts[i] ?? 0))
+    expect(Math.min(...gaps)).toBeGreaterThanOrEqual(100)
+    expect((starts.at(-1) ?? 0) - (starts[0] ?? 0)).toBeGreaterThanOrEqual(5 * 150 - 20)
+    expect(server.maxInFlight).toBeLessThanOrEqual(2)
+  })
+
+  it('plans a dry run from reads only', async () => {
+    server.addRepository('octo/app')
+    const [result] = await publisher().publish([repoTarget('octo', 'app')], VALUE, { dryRun: true })
+    expect(result?.status).toBe('planned')
+    expect(server.requests.every(r => r.method === 'GET')).toBe(true)
+    expect(server.getSecret('repos/octo/app/actions/secrets/API_TOKEN')).toBeUndefined()
+  })
+
+  it('explains a token that cannot write secrets, as the default GITHUB_TOKEN cannot', async () => {
+    await server.close()
+    server = await startGitHubServer({ tokens: { 'test-token': { secrets: 'read' } } })
+    server.addRepository('octo/app')
+    const [result] = await publisher().publish([repoTarget('octo', 'app')], VALUE, {
+      dryRun: false
+    })
+    expect(result?.error).toMatch(
+      /403: Resource not accessible by integration.*default GITHUB_TOKEN can never write secrets/
+    )
+  })
+
+  it('never puts the value or the sealed box in a result or a log line', async () => {
+    server.addRepository('octo/app')
+    server.faults.add({ method: 'PUT', status: 422, body: { message: 'Validation Failed' } })
+    const results = await publisher().publish([repoTarget('octo', 'app')], VALUE, { dryRun: false })
+    const text = JSON.stringify(results) + log.text()
+    expect(text).not.toContain(VALUE)
+    expect(text).not.toMatch(/encrypted_value|[A-Za-z0-9+/]{60,}={0,2}/)
+  })
+})

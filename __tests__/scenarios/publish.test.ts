@@ -1,0 +1,245 @@
+// Scenarios that run the bundled dist/index.js as the runner does, against the local GitHub server.
+import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
+import { startGitHubServer, type GitHubServer } from '../../test-servers/github/index.js'
+import { leaks, runAction, type ActionRun } from '../../test-servers/action-runner.js'
+
+const VALUE = 'scenario-secret-4b1d2e'
+
+let server: GitHubServer
+beforeEach(async () => {
+  server = await startGitHubServer()
+})
+afterEach(async () => {
+  await server.close()
+})
+
+interface Entry {
+  scope: string
+  type: string
+  target: string
+  name: string
+  status: string
+  error?: string
+}
+
+const entries = (run: ActionRun): Entry[] => JSON.parse(run.outputs.result ?? '[]') as Entry[]
+
+function run(inputs: Record<string, string>, env: Record<string, string> = {}) {
+  return runAction({
+    inputs: { 'github-token': 'test-token', 'secret-name': 'API_TOKEN', value: VALUE, ...inputs },
+    env: { GITHUB_API_URL: server.url, GITHUB_REPOSITORY: 'octo/app', ...env }
+  })
+}
+
+describe('publishing through dist/index.js', () => {
+  it('writes the current repository secret, masks the value and reports created then updated', async () => {
+    server.addRepository('octo/app')
+    const first = await run({})
+    expect(first.exitCode).toBe(0)
+    expect(first.stdout).toContain(`::add-mask::${VALUE}`)
+    expect(entries(first)).toEqual([
+      {
+        scope: 'repository',
+        type: 'actions',
+        target: 'octo/app',
+        name: 'API_TOKEN',
+        status: 'created'
+      }
+    ])
+    expect(first.outputs.published).toBe('1')
+    expect(first.summary).toMatch(/\| repository \| octo\/app \| `API_TOKEN` \| ✅ created \|/)
+    expect(server.getSecret('repos/octo/app/actions/secrets/API_TOKEN')?.value).toBe(VALUE)
+
+    const second = await run({})
+    expect(entries(second)[0]?.status).toBe('updated')
+    for (const r of [first, second]) expect(leaks(r, VALUE)).toEqual([])
+  })
+
+  it('masks a multi-line value line by line', async () => {
+    server.addRepository('octo/app')
+    const value = '-----BEGIN KEY-----\nline-one-aaaa\nline-two-bbbb\n-----END KEY-----'
+    const result = await run({ value })
+    expect(result.exitCode).toBe(0)
+    for (const line of value.split('\n')) expect(result.stdout).toContain(`::add-mask::${line}`)
+    expect(server.getSecret('repos/octo/app/actions/secrets/API_TOKEN')?.value).toBe(value)
+  })
+
+  it('writes to many repositories, each environment, the org secret and Dependabot secrets', async () => {
+    for (const name of ['a', 'b'])
+      server.addRepository(`octo/${name}`, { environments: ['prod eu', 'staging'] })
+    const c = server.addRepository('octo/c')
+    const envs = await run({ repositories: 'octo/a\nocto/b', environment: 'prod eu, staging' })
+    expect(envs.exitCode).toBe(0)
+    expect(envs.outputs.published).toBe('4')
+    for (const path of [
+      'repos/octo/a/environments/prod%20eu/secrets/API_TOKEN',
+      'repos/octo/b/environments/staging/secrets/API_TOKEN'
+    ]) {
+      expect(server.getSecret(path)?.value).toBe(VALUE)
+    }
+    expect(server.getSecret('repos/octo/a/actions/secrets/API_TOKEN')).toBeUndefined()
+
+    const org = await run({ org: 'octo', 'selected-repositories': 'octo/c' })
+    expect(org.exitCode).toBe(0)
+    expect(entries(org)).toEqual([
+      {
+        scope: 'organization',
+        type: 'actions',
+        target: 'octo',
+        name: 'API_TOKEN',
+        status: 'created'
+      }
+    ])
+    expect(server.getSecret('orgs/octo/actions/secrets/API_TOKEN')).toMatchObject({
+      value: VALUE,
+      visibility: 'selected',
+      selectedRepositoryIds: [c.id]
+    })
+
+    const dependabot = await run({
+      'secret-type': 'dependabot',
+      repositories: 'octo/c',
+      org: 'octo',
+      visibility: 'private'
+    })
+    expect(dependabot.exitCode).toBe(0)
+    expect(server.getSecret('orgs/octo/dependabot/secrets/API_TOKEN')).toMatchObject({
+      value: VALUE,
+      visibility: 'private'
+    })
+    expect(server.getSecret('repos/octo/c/dependabot/secrets/API_TOKEN')?.value).toBe(VALUE)
+    for (const r of [envs, org, dependabot]) expect(leaks(r, VALUE)).toEqual([])
+  })
+
+  it('refuses invalid inputs before any request, with one annotation naming each input', async () => {
+    const result = await run({
+      'secret-name': 'GITHUB_THING',
+      repositories: 'not-a-repo',
+      'write-interval': 'soon',
+      visibility: 'all'
+    })
+    expect(result.exitCode).toBe(1)
+    expect(result.errors).toEqual([
+      expect.stringMatching(
+        /^::error title=Invalid input 'secret-name'::Input 'secret-name': 'GITHUB_THING' starts with GITHUB_/
+      ),
+      expect.stringMatching(
+        /^::error title=Invalid input 'repositories'::Input 'repositories': 'not-a-repo' is not a repository/
+      ),
+      expect.stringMatching(
+        /^::error title=Invalid input 'write-interval'::.*'soon' is not a duration/
+      ),
+      expect.stringMatching(/^::error title=Invalid input 'visibility'::.*set org as well/)
+    ])
+    expect(result.outputs).toEqual({ published: '0', result: '[]' })
+    expect(result.summary).toContain('Nothing was written.')
+    expect(server.requests).toHaveLength(0)
+    expect(leaks(result, VALUE)).toEqual([])
+  })
+
+  it('never echoes an oversized value in its error', async () => {
+    const value = `${VALUE}${'x'.repeat(49_200)}`
+    const result = await run({ value })
+    expect(result.exitCode).toBe(1)
+    expect(result.errors.join('\n')).toMatch(
+      /Input 'value': is 49222 bytes; GitHub stores at most 49152 bytes/
+    )
+    expect(leaks(result, VALUE)).toEqual([])
+  })
+
+  it('fails the step when one target fails, reports each target, and still writes the others', async () => {
+    server.addRepository('octo/a', { environments: ['prod'] })
+    server.addRepository('octo/b')
+    const result = await run({ repositories: 'octo/a,octo/b,octo/gone', environment: 'prod' })
+    expect(result.exitCode).toBe(1)
+    const found = entries(result)
+    expect(found.map(e => [e.target, e.status])).toEqual([
+      ['octo/a (prod)', 'created'],
+      ['octo/b (prod)', 'failed'],
+      ['octo/gone (prod)', 'failed']
+    ])
+    expect(found[1]?.error).toMatch(/Environment 'prod' does not exist in octo\/b/)
+    expect(result.outputs.published).toBe('1')
+    expect(result.errors).toContainEqual(
+      expect.stringMatching(/^::error title=API_TOKEN on octo\/b \(prod\)::/)
+    )
+    expect(result.errors).toContainEqual(
+      expect.stringMatching(/2 of 3 targets failed and 1 were written/)
+    )
+    expect(result.summary).toContain('❌ failed')
+    expect(leaks(result, VALUE)).toEqual([])
+  })
+
+  it('says which input to fix for a bad token, and why the default GITHUB_TOKEN cannot write', async () => {
+    server.addRepository('octo/app')
+    const bad = await run({ 'github-token': 'wrong' })
+    expect(bad.exitCode).toBe(1)
+    expect(bad.errors.join('\n')).toMatch(/401: Bad credentials.*Check the 'github-token' input/)
+
+    await server.close()
+    server = await startGitHubServer({ tokens: { ghs_default: { secrets: 'read' } } })
+    server.addRepository('octo/app')
+    const readOnly = await run({ 'github-token': 'ghs_default' })
+    expect(readOnly.errors.join('\n')).toMatch(/default GITHUB_TOKEN can never write secrets/)
+    expect(leaks(readOnly, 'ghs_default')).toEqual([])
+  })
+
+  it('recovers from a dropped connection, a 5xx and a secondary rate limit', async () => {
+    for (const name of ['a', 'b', 'c']) server.addRepository(`octo/${name}`)
+    server.faults.add({
+      method: 'PUT',
+      path: '/repos/octo/a/actions/secrets/API_TOKEN',
+      drop: 'before',
+      times: 1
+    })
+    server.faults.add({
+      method: 'PUT',
+      path: '/repos/octo/b/actions/secrets/API_TOKEN',
+      status: 500,
+      times: 1
+    })
+    server.faults.add({
+      method: 'PUT',
+      path: '/repos/octo/c/actions/secrets/API_TOKEN',
+      secondaryRateLimit: true,
+      headers: { 'retry-after': '1' },
+      times: 1
+    })
+    const result = await run({ repositories: 'octo/a,octo/b,octo/c', 'write-interval': '0' })
+    expect(result.exitCode).toBe(0)
+    expect(result.outputs.published).toBe('3')
+    expect(result.stdout).toMatch(/secondary rate limit on PUT .*waiting 1s/)
+    for (const name of ['a', 'b', 'c'])
+      expect(server.getSecret(`repos/octo/${name}/actions/secrets/API_TOKEN`)?.value).toBe(VALUE)
+  })
+
+  it('checks every target in a dry run and writes nothing', async () => {
+    server.addRepository('octo/app', { environments: ['prod'] })
+    const result = await run({
+      environment: 'prod',
+      'dry-run': 'true',
+      org: 'octo',
+      repositories: 'octo/app'
+    })
+    expect(result.exitCode).toBe(0)
+    expect(entries(result).map(e => e.status)).toEqual(['planned', 'planned'])
+    expect(result.outputs.published).toBe('0')
+    expect(result.stdout).toContain('Plan (dry run: nothing is written)')
+    expect(result.summary).toContain('(dry run)')
+    expect(server.requests.filter(r => r.method !== 'GET')).toEqual([])
+  })
+
+  it('suggests one org secret for many repositories of one owner', async () => {
+    const names = Array.from({ length: 10 }, (_, i) => `octo/r${i}`)
+    for (const name of names) server.addRepository(name)
+    const result = await run({
+      repositories: names.join('\n'),
+      'write-interval': '0',
+      'dry-run': 'true'
+    })
+    expect(result.stdout).toMatch(
+      /::notice title=Cheaper plan available::All 10 repositories belong to octo/
+    )
+    expect(result.summary).toContain('one organization secret')
+  })
+})
