@@ -39413,6 +39413,7 @@ function createGitHubClient(options) {
         auth: options.token,
         baseUrl: options.baseUrl,
         userAgent: options.userAgent ?? 'token-rotation-action',
+        request: { fetch: fetchWithTimeout(options.requestTimeoutMs ?? 30_000) },
         throttle,
         // Rate limits (403/429) belong to the throttling plugin, which honors retry-after; letting the
         // retry plugin also retry 429 would send the request twice.
@@ -39435,6 +39436,32 @@ function createGitHubClient(options) {
             }
         }
     });
+}
+/**
+ * fetch with a deadline. A server that accepts the connection and never answers would otherwise
+ * hold the run until the job's own timeout (6 hours). The timeout is reported as a network failure
+ * (a TypeError, like a refused connection), which Octokit turns into a retryable error; an abort
+ * would not be retried.
+ */
+function fetchWithTimeout(timeoutMs) {
+    return async (input, init) => {
+        try {
+            return await fetch(input, { ...init, signal: AbortSignal.timeout(timeoutMs) });
+        }
+        catch (error) {
+            if (error instanceof DOMException && error.name === 'TimeoutError') {
+                throw new TypeError('fetch failed', {
+                    cause: new Error(`no answer within ${timeoutMs} ms`)
+                });
+            }
+            throw error;
+        }
+    };
+}
+
+/** `1 target`, `3 targets`: a count with its noun, for log lines and the summary. */
+function count(n, singular, plural = `${singular}s`) {
+    return `${n} ${n === 1 ? singular : plural}`;
 }
 
 /**
@@ -39837,7 +39864,54 @@ function planDetail(access) {
         return undefined;
     const state = access.exists === undefined ? '' : access.exists ? 'existing secret, ' : 'new secret, ';
     const ids = access.selectedRepositoryIds;
-    return `${state}visibility ${access.visibility}${ids ? ` (${ids.length} ${ids.length === 1 ? 'repository' : 'repositories'})` : ''}`;
+    return `${state}visibility ${access.visibility}${ids ? `, ${count(ids.length, 'repository', 'repositories')}` : ''}`;
+}
+
+/** From this many repositories of one owner on, the run suggests one organization secret instead. */
+const ORG_SECRET_SUGGESTION_THRESHOLD = 10;
+/**
+ * When many repositories of one owner get the same repository secret, one organization secret
+ * shared with exactly those repositories costs a few requests instead of two per repository (and
+ * one write instead of one each, which is what GitHub's secondary rate limits count).
+ */
+function orgSecretSuggestion(config) {
+    const repositories = config.repositories;
+    if (config.org ||
+        config.environments.length > 0 ||
+        repositories.length < ORG_SECRET_SUGGESTION_THRESHOLD) {
+        return undefined;
+    }
+    const owners = new Set(repositories.map(ref => ref.owner.toLowerCase()));
+    if (owners.size !== 1)
+        return undefined;
+    const owner = repositories[0].owner;
+    const requests = 2 * repositories.length;
+    const pages = Math.ceil(repositories.length / 100);
+    return (`All ${repositories.length} repositories belong to ${owner}. If ${owner} is an organization, one organization secret ` +
+        `shared with exactly these repositories costs about ${pages + 3} requests and 1 write instead of ${requests} requests and ` +
+        `${repositories.length} writes: set 'org: ${owner}' and move the list to 'selected-repositories' ` +
+        `(for example ${repositoryName(repositories[0])}).`);
+}
+/** GitHub's documented budget for content-creating requests: about 80 a minute and 500 an hour. */
+const WRITES_PER_MINUTE = 80;
+const WRITES_PER_HOUR = 500;
+/**
+ * Warns when the planned writes would run into GitHub's secondary rate limits. The client honors
+ * them (it waits as GitHub asks), but a run that triggers them is slow and may be refused for
+ * longer than it waits.
+ * @param writes the number of targets to write
+ */
+function pacingWarning(config, writes) {
+    if (writes > WRITES_PER_HOUR) {
+        return (`${writes} writes exceed GitHub's budget of about ${WRITES_PER_HOUR} content-creating requests an hour; ` +
+            `expect secondary rate limits. Split the run, or use one organization secret with selected repositories.`);
+    }
+    const perMinute = config.writeIntervalMs === 0 ? Infinity : 60_000 / config.writeIntervalMs;
+    if (writes > WRITES_PER_MINUTE && perMinute > WRITES_PER_MINUTE) {
+        return (`${writes} writes at one every ${config.writeIntervalMs} ms exceed GitHub's budget of about ${WRITES_PER_MINUTE} ` +
+            `content-creating requests a minute; expect secondary rate limits. Set 'write-interval' to 1s (GitHub's guidance).`);
+    }
+    return undefined;
 }
 
 /**
@@ -39871,31 +39945,6 @@ function targetsFromConfig(config) {
         }
     }
     return targets;
-}
-/** From this many repositories of one owner on, the run suggests one organization secret instead. */
-const ORG_SECRET_SUGGESTION_THRESHOLD = 10;
-/**
- * When many repositories of one owner get the same repository secret, one organization secret
- * shared with exactly those repositories costs a few requests instead of two per repository (and
- * one write instead of one each, which is what GitHub's secondary rate limits count).
- */
-function orgSecretSuggestion(config) {
-    const repositories = config.repositories;
-    if (config.org ||
-        config.environments.length > 0 ||
-        repositories.length < ORG_SECRET_SUGGESTION_THRESHOLD) {
-        return undefined;
-    }
-    const owners = new Set(repositories.map(ref => ref.owner.toLowerCase()));
-    if (owners.size !== 1)
-        return undefined;
-    const owner = repositories[0].owner;
-    const requests = 2 * repositories.length;
-    const pages = Math.ceil(repositories.length / 100);
-    return (`All ${repositories.length} repositories belong to ${owner}. If ${owner} is an organization, one organization secret ` +
-        `shared with exactly these repositories costs about ${pages + 3} requests and 1 write instead of ${requests} requests and ` +
-        `${repositories.length} writes: set 'org: ${owner}' and move the list to 'selected-repositories' ` +
-        `(for example ${repositoryName(repositories[0])}).`);
 }
 
 function totals(results) {
@@ -39955,7 +40004,7 @@ function renderSummary(input) {
             : [`${t.created} created`, `${t.updated} updated`];
         if (t.failed > 0)
             parts.push(`${t.failed} failed`);
-        lines.push(`**${input.results.length} targets:** ${parts.join(', ')}.`, '');
+        lines.push(`**${count(input.results.length, 'target')}:** ${parts.join(', ')}.`, '');
     }
     for (const note of input.notes ?? [])
         lines.push(`> [!TIP]`, `> ${cell(note)}`, '');
@@ -39995,12 +40044,15 @@ async function publish(deps, config) {
     const targets = targetsFromConfig(config);
     const suggestion = orgSecretSuggestion(config);
     await log.group(config.dryRun ? 'Plan (dry run: nothing is written)' : 'Plan', () => {
-        log.info(`Secret ${config.secretName} (${config.secretType}) to ${targets.length} targets:`);
+        log.info(`Secret ${config.secretName} (${config.secretType}) to ${count(targets.length, 'target')}:`);
         for (const target of targets)
-            log.info(`  - ${target.scope.kind} ${describeTarget(target)}`);
+            log.info(`  - ${describeTarget(target)}`);
         log.info(`Pacing: at most ${config.maxConcurrency} requests at once, writes at least ${config.writeIntervalMs} ms apart.`);
         if (suggestion)
             log.notice(suggestion, { title: 'Cheaper plan available' });
+        const pacing = pacingWarning(config, targets.length);
+        if (pacing)
+            log.warning(pacing, { title: 'GitHub rate limits ahead' });
         return Promise.resolve();
     });
     const client = createGitHubClient({
@@ -40027,14 +40079,14 @@ async function report(deps, config, results) {
         ...(suggestion ? { notes: [suggestion] } : {})
     }));
     if (t.failed > 0) {
-        log.error(`${t.failed} of ${results.length} targets failed and ${t.written} were written; see the errors above and the job summary.`, { title: 'Publishing failed' });
+        log.error(`${t.failed} of ${count(results.length, 'target')} failed and ${t.written} written; see the errors above and the job summary.`, { title: 'Publishing failed' });
         deps.markFailed();
     }
     else if (config.dryRun) {
-        log.info(`Dry run: ${t.planned} targets checked, nothing written.`);
+        log.info(`Dry run: ${count(t.planned, 'target')} checked, nothing written.`);
     }
     else {
-        log.info(`Published ${config.secretName} to ${t.written} targets (${t.created} created, ${t.updated} updated).`);
+        log.info(`Published ${config.secretName} to ${count(t.written, 'target')} (${t.created} created, ${t.updated} updated).`);
     }
 }
 /** A run that stopped before publishing: annotations naming each input, empty outputs, a summary. */
@@ -40066,18 +40118,14 @@ async function reportFailure(deps, config, error) {
 }
 function describeTarget(target) {
     const scope = target.scope;
-    if (scope.kind === 'organization') {
-        const access = target.access;
-        const visibility = access?.visibility ?? 'kept from the existing secret (private if new)';
-        const selected = access?.selectedRepositories
-            ? `, ${access.selectedRepositories.length} selected repositories`
-            : '';
-        return `${scope.org} (visibility ${visibility}${selected})`;
-    }
-    const repository = `${scope.repository.owner}/${scope.repository.repo}`;
-    return scope.kind === 'environment'
-        ? `${repository} environment '${scope.environment}'`
-        : repository;
+    if (scope.kind !== 'organization')
+        return `${scope.kind} secret of ${scopeLabel(scope)}`;
+    const access = target.access;
+    const visibility = access?.visibility ?? 'kept from the existing secret (private if new)';
+    const selected = access?.selectedRepositories
+        ? `, ${count(access.selectedRepositories.length, 'selected repository', 'selected repositories')}`
+        : '';
+    return `organization secret of ${scope.org} (visibility ${visibility}${selected})`;
 }
 /**
  * Masks a secret, and each of its lines: the runner matches masks line by line, so a multi-line

@@ -3,10 +3,13 @@ import { parsePublishConfig, type PublishConfig } from './config/publish-config.
 import { ConfigError, describeError } from './errors.js'
 import { createGitHubClient } from './github/client.js'
 import { SecretPublisher } from './github/publisher.js'
-import { orgSecretSuggestion, targetsFromConfig } from './github/targets.js'
+import { scopeLabel } from './github/scopes.js'
+import { orgSecretSuggestion, pacingWarning } from './github/plan-advice.js'
+import { targetsFromConfig, type SecretTarget } from './github/targets.js'
 import type { Logger } from './logger.js'
 import { resultJson, totals, type TargetResult } from './report/result.js'
 import { renderSummary } from './report/summary.js'
+import { count } from './report/wording.js'
 
 /** Everything a run touches outside itself; `src/index.ts` wires the real ones. */
 export interface RunDeps {
@@ -54,12 +57,16 @@ async function publish(deps: RunDeps, config: PublishConfig): Promise<TargetResu
   const targets = targetsFromConfig(config)
   const suggestion = orgSecretSuggestion(config)
   await log.group(config.dryRun ? 'Plan (dry run: nothing is written)' : 'Plan', () => {
-    log.info(`Secret ${config.secretName} (${config.secretType}) to ${targets.length} targets:`)
-    for (const target of targets) log.info(`  - ${target.scope.kind} ${describeTarget(target)}`)
+    log.info(
+      `Secret ${config.secretName} (${config.secretType}) to ${count(targets.length, 'target')}:`
+    )
+    for (const target of targets) log.info(`  - ${describeTarget(target)}`)
     log.info(
       `Pacing: at most ${config.maxConcurrency} requests at once, writes at least ${config.writeIntervalMs} ms apart.`
     )
     if (suggestion) log.notice(suggestion, { title: 'Cheaper plan available' })
+    const pacing = pacingWarning(config, targets.length)
+    if (pacing) log.warning(pacing, { title: 'GitHub rate limits ahead' })
     return Promise.resolve()
   })
   const client = createGitHubClient({
@@ -96,15 +103,15 @@ async function report(
   )
   if (t.failed > 0) {
     log.error(
-      `${t.failed} of ${results.length} targets failed and ${t.written} were written; see the errors above and the job summary.`,
+      `${t.failed} of ${count(results.length, 'target')} failed and ${t.written} written; see the errors above and the job summary.`,
       { title: 'Publishing failed' }
     )
     deps.markFailed()
   } else if (config.dryRun) {
-    log.info(`Dry run: ${t.planned} targets checked, nothing written.`)
+    log.info(`Dry run: ${count(t.planned, 'target')} checked, nothing written.`)
   } else {
     log.info(
-      `Published ${config.secretName} to ${t.written} targets (${t.created} created, ${t.updated} updated).`
+      `Published ${config.secretName} to ${count(t.written, 'target')} (${t.created} created, ${t.updated} updated).`
     )
   }
 }
@@ -141,20 +148,15 @@ async function reportFailure(
   deps.markFailed()
 }
 
-function describeTarget(target: ReturnType<typeof targetsFromConfig>[number]): string {
+function describeTarget(target: SecretTarget): string {
   const scope = target.scope
-  if (scope.kind === 'organization') {
-    const access = target.access
-    const visibility = access?.visibility ?? 'kept from the existing secret (private if new)'
-    const selected = access?.selectedRepositories
-      ? `, ${access.selectedRepositories.length} selected repositories`
-      : ''
-    return `${scope.org} (visibility ${visibility}${selected})`
-  }
-  const repository = `${scope.repository.owner}/${scope.repository.repo}`
-  return scope.kind === 'environment'
-    ? `${repository} environment '${scope.environment}'`
-    : repository
+  if (scope.kind !== 'organization') return `${scope.kind} secret of ${scopeLabel(scope)}`
+  const access = target.access
+  const visibility = access?.visibility ?? 'kept from the existing secret (private if new)'
+  const selected = access?.selectedRepositories
+    ? `, ${count(access.selectedRepositories.length, 'selected repository', 'selected repositories')}`
+    : ''
+  return `organization secret of ${scope.org} (visibility ${visibility}${selected})`
 }
 
 /**

@@ -19,7 +19,7 @@ afterEach(async () => {
 })
 
 function publisher(
-  options: { maxConcurrency?: number; writeIntervalMs?: number } = {}
+  options: { maxConcurrency?: number; writeIntervalMs?: number; requestTimeoutMs?: number } = {}
 ): SecretPublisher {
   const client = createGitHubClient({
     token: 'test-token',
@@ -27,6 +27,7 @@ function publisher(
     maxConcurrency: options.maxConcurrency ?? 10,
     writeIntervalMs: options.writeIntervalMs ?? 0,
     retryBaseMs: 5,
+    ...(options.requestTimeoutMs ? { requestTimeoutMs: options.requestTimeoutMs } : {}),
     log
   })
   return new SecretPublisher(client, log)
@@ -145,7 +146,7 @@ describe('SecretPublisher against the local GitHub server', () => {
     const [kept] = await publisher().publish([target], VALUE, { dryRun: false })
     expect(kept).toMatchObject({
       status: 'updated',
-      detail: 'existing secret, visibility selected (2 repositories)'
+      detail: 'existing secret, visibility selected, 2 repositories'
     })
     expect(server.getSecret('orgs/octo/actions/secrets/API_TOKEN')).toMatchObject({
       value: VALUE,
@@ -256,6 +257,19 @@ describe('SecretPublisher against the local GitHub server', () => {
     expect(
       server.requests.filter(r => r.path === '/repos/octo/c/actions/secrets/API_TOKEN')
     ).toHaveLength(4)
+  })
+
+  it('gives up waiting for an answer that never comes, and retries', async () => {
+    server.addRepository('octo/app')
+    server.faults.add({ method: 'PUT', delayMs: 2000, times: 1 })
+    const [result] = await publisher({ requestTimeoutMs: 300 }).publish(
+      [repoTarget('octo', 'app')],
+      VALUE,
+      { dryRun: false }
+    )
+    expect(result?.status).not.toBe('failed')
+    expect(server.getSecret('repos/octo/app/actions/secrets/API_TOKEN')?.value).toBe(VALUE)
+    expect(server.requests.filter(r => r.method === 'PUT').length).toBeGreaterThanOrEqual(2)
   })
 
   it('honors retry-after on a secondary rate limit', async () => {

@@ -164,7 +164,7 @@ describe('publishing through dist/index.js', () => {
       expect.stringMatching(/^::error title=API_TOKEN on octo\/b \(prod\)::/)
     )
     expect(result.errors).toContainEqual(
-      expect.stringMatching(/2 of 3 targets failed and 1 were written/)
+      expect.stringMatching(/2 of 3 targets failed and 1 written/)
     )
     expect(result.summary).toContain('❌ failed')
     expect(leaks(result, VALUE)).toEqual([])

@@ -25,6 +25,8 @@ export interface GitHubClientOptions {
    * 4 and 9 units, so a target that keeps failing is given up after about 14 s).
    */
   retryBaseMs?: number
+  /** Longest wait for one answer, in ms (default 30 s); a request without one is retried like a 5xx. */
+  requestTimeoutMs?: number
   /** Longest wait for a rate limit that the client accepts before giving up, in seconds. */
   maxRateLimitWaitSeconds?: number
   userAgent?: string
@@ -78,6 +80,7 @@ export function createGitHubClient(options: GitHubClientOptions): GitHubClient {
     auth: options.token,
     baseUrl: options.baseUrl,
     userAgent: options.userAgent ?? 'token-rotation-action',
+    request: { fetch: fetchWithTimeout(options.requestTimeoutMs ?? 30_000) },
     throttle,
     // Rate limits (403/429) belong to the throttling plugin, which honors retry-after; letting the
     // retry plugin also retry 429 would send the request twice.
@@ -100,4 +103,25 @@ export function createGitHubClient(options: GitHubClientOptions): GitHubClient {
       }
     }
   })
+}
+
+/**
+ * fetch with a deadline. A server that accepts the connection and never answers would otherwise
+ * hold the run until the job's own timeout (6 hours). The timeout is reported as a network failure
+ * (a TypeError, like a refused connection), which Octokit turns into a retryable error; an abort
+ * would not be retried.
+ */
+function fetchWithTimeout(timeoutMs: number): typeof fetch {
+  return async (input, init) => {
+    try {
+      return await fetch(input, { ...init, signal: AbortSignal.timeout(timeoutMs) })
+    } catch (error) {
+      if (error instanceof DOMException && error.name === 'TimeoutError') {
+        throw new TypeError('fetch failed', {
+          cause: new Error(`no answer within ${timeoutMs} ms`)
+        })
+      }
+      throw error
+    }
+  }
 }

@@ -1,6 +1,7 @@
 import { ActionError, describeError } from '../errors.js'
 import type { Logger } from '../logger.js'
 import type { TargetResult } from '../report/result.js'
+import { count } from '../report/wording.js'
 import type { GitHubClient } from './client.js'
 import { resolveOrgAccess, type OrgAccess } from './org-access.js'
 import { PublicKeys, type PublicKey } from './public-keys.js'
@@ -142,5 +143,5 @@ function planDetail(access: OrgAccess | undefined): string | undefined {
   const state =
     access.exists === undefined ? '' : access.exists ? 'existing secret, ' : 'new secret, '
   const ids = access.selectedRepositoryIds
-  return `${state}visibility ${access.visibility}${ids ? ` (${ids.length} ${ids.length === 1 ? 'repository' : 'repositories'})` : ''}`
+  return `${state}visibility ${access.visibility}${ids ? `, ${count(ids.length, 'repository', 'repositories')}` : ''}`
 }

@@ -1,3 +1,4 @@
+import { count } from './wording.js'
 import { totals, type TargetResult, type TargetStatus } from './result.js'
 
 const OUTCOME: Record<TargetStatus, string> = {
@@ -46,7 +47,7 @@ export function renderSummary(input: SummaryInput): string {
       ? [`${t.planned} planned`]
       : [`${t.created} created`, `${t.updated} updated`]
     if (t.failed > 0) parts.push(`${t.failed} failed`)
-    lines.push(`**${input.results.length} targets:** ${parts.join(', ')}.`, '')
+    lines.push(`**${count(input.results.length, 'target')}:** ${parts.join(', ')}.`, '')
   }
   for (const note of input.notes ?? []) lines.push(`> [!TIP]`, `> ${cell(note)}`, '')
   return lines.join('\n')
