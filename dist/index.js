@@ -39450,9 +39450,7 @@ function fetchWithTimeout(timeoutMs) {
         }
         catch (error) {
             if (error instanceof DOMException && error.name === 'TimeoutError') {
-                throw new TypeError('fetch failed', {
-                    cause: new Error(`no answer within ${timeoutMs} ms`)
-                });
+                throw new TypeError(`no answer within ${timeoutMs} ms`, { cause: error });
             }
             throw error;
         }
