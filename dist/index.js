@@ -39767,20 +39767,30 @@ class SecretPublisher {
     #client;
     #log;
     #keys;
+    #prepared = new Map();
     constructor(client, log) {
         this.#client = client;
         this.#log = log;
         this.#keys = new PublicKeys(client);
     }
     /**
-     * Seals `value` for each target's scope and writes it; with `dryRun`, only checks that each
-     * target is writable (key readable, environment present, repositories resolved) and plans.
-     * @returns one result per target, in the order of `targets`
+     * Checks that each target is writable without writing anything: its key is readable (so the
+     * repository and environment exist and the token sees them) and, for an org secret, its access is
+     * resolved. What it reads is kept, so a later {@link publish} of the same targets reads nothing again.
+     * @returns one result per target, `planned` or `failed`, in the order of `targets`
      */
-    publish(targets, value, options) {
-        return Promise.all(targets.map(target => this.#publishOne(target, value, options.dryRun)));
+    preflight(targets) {
+        return Promise.all(targets.map(target => this.#settle(target, () => Promise.resolve('planned'))));
     }
-    async #publishOne(target, value, dryRun) {
+    /**
+     * Seals `value` for each target's scope and writes it.
+     * @returns one result per target, `created`, `updated` or `failed`, in the order of `targets`
+     */
+    publish(targets, value) {
+        return Promise.all(targets.map(target => this.#settle(target, prepared => this.#write(target, value, prepared))));
+    }
+    /** Runs one target's step and turns its outcome, whatever it is, into that target's result. */
+    async #settle(target, step) {
         const label = scopeLabel(target.scope);
         const base = {
             scope: target.scope.kind,
@@ -39790,14 +39800,10 @@ class SecretPublisher {
         };
         try {
             const prepared = await this.#prepare(target);
-            if (dryRun) {
-                const detail = planDetail(prepared.access);
-                this.#log.info(`[plan] ${label}: would write ${target.name}${detail ? ` (${detail})` : ''}`);
-                return { ...base, status: 'planned', ...(detail ? { detail } : {}) };
-            }
-            const status = await this.#write(target, value, prepared);
+            const status = await step(prepared);
             const detail = planDetail(prepared.access);
-            this.#log.info(`${label}: ${target.name} ${status}${detail ? ` (${detail})` : ''}`);
+            const verb = status === 'planned' ? `would write ${target.name}` : `${target.name} ${status}`;
+            this.#log.info(`${label}: ${verb}${detail ? ` (${detail})` : ''}`);
             return { ...base, status, ...(detail ? { detail } : {}) };
         }
         catch (error) {
@@ -39806,7 +39812,18 @@ class SecretPublisher {
             return { ...base, status: 'failed', error: message };
         }
     }
-    async #prepare(target) {
+    /** The target's key and org access, read once per run. */
+    #prepare(target) {
+        const id = `${secretsPath(target.scope)}/${target.name.toUpperCase()}`;
+        let prepared = this.#prepared.get(id);
+        if (!prepared) {
+            prepared = this.#read(target);
+            this.#prepared.set(id, prepared);
+            prepared.catch(() => this.#prepared.delete(id));
+        }
+        return prepared;
+    }
+    async #read(target) {
         const key = await this.#keys.get(target.scope);
         if (target.scope.kind !== 'organization')
             return { key };
@@ -40062,7 +40079,9 @@ async function publish(deps, config) {
         ...(deps.retryBaseMs === undefined ? {} : { retryBaseMs: deps.retryBaseMs })
     });
     const publisher = new SecretPublisher(client, log);
-    return log.group(config.dryRun ? 'Check targets' : 'Publish', () => publisher.publish(targets, config.value, { dryRun: config.dryRun }));
+    return config.dryRun
+        ? log.group('Check targets', () => publisher.preflight(targets))
+        : log.group('Publish', () => publisher.publish(targets, config.value));
 }
 async function report(deps, config, results) {
     const { log } = deps;

@@ -78,9 +78,9 @@ async function publish(deps: RunDeps, config: PublishConfig): Promise<TargetResu
     ...(deps.retryBaseMs === undefined ? {} : { retryBaseMs: deps.retryBaseMs })
   })
   const publisher = new SecretPublisher(client, log)
-  return log.group(config.dryRun ? 'Check targets' : 'Publish', () =>
-    publisher.publish(targets, config.value, { dryRun: config.dryRun })
-  )
+  return config.dryRun
+    ? log.group('Check targets', () => publisher.preflight(targets))
+    : log.group('Publish', () => publisher.publish(targets, config.value))
 }
 
 async function report(

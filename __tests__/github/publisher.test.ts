@@ -41,16 +41,14 @@ const repoTarget = (owner: string, repo: string): SecretTarget => ({
 describe('SecretPublisher against the local GitHub server', () => {
   it('creates, then updates, a repository secret sealed with that repository key', async () => {
     server.addRepository('octo/app')
-    const [first] = await publisher().publish([repoTarget('octo', 'app')], VALUE, { dryRun: false })
+    const [first] = await publisher().publish([repoTarget('octo', 'app')], VALUE)
     expect(first).toMatchObject({
       scope: 'repository',
       target: 'octo/app',
       name: 'API_TOKEN',
       status: 'created'
     })
-    const [second] = await publisher().publish([repoTarget('octo', 'app')], 'next-value', {
-      dryRun: false
-    })
+    const [second] = await publisher().publish([repoTarget('octo', 'app')], 'next-value')
     expect(second?.status).toBe('updated')
     expect(server.getSecret('repos/octo/app/actions/secrets/API_TOKEN')?.value).toBe('next-value')
   })
@@ -58,8 +56,8 @@ describe('SecretPublisher against the local GitHub server', () => {
   it('fetches each scope key once per run', async () => {
     server.addRepository('octo/app')
     const p = publisher()
-    await p.publish([repoTarget('octo', 'app')], 'one', { dryRun: false })
-    await p.publish([repoTarget('octo', 'app')], 'two', { dryRun: false })
+    await p.publish([repoTarget('octo', 'app')], 'one')
+    await p.publish([repoTarget('octo', 'app')], 'two')
     const keyReads = server.requests.filter(r => r.path.endsWith('/public-key'))
     expect(keyReads).toHaveLength(1)
   })
@@ -76,8 +74,7 @@ describe('SecretPublisher against the local GitHub server', () => {
         },
         name: 'API_TOKEN'
       })),
-      VALUE,
-      { dryRun: false }
+      VALUE
     )
     expect(results.map(r => [r.target, r.status])).toEqual([
       ['octo/app (prod eu)', 'created'],
@@ -107,8 +104,7 @@ describe('SecretPublisher against the local GitHub server', () => {
         },
         repoTarget('octo', 'lib')
       ],
-      VALUE,
-      { dryRun: false }
+      VALUE
     )
     expect(results[0]).toMatchObject({
       status: 'failed',
@@ -122,9 +118,9 @@ describe('SecretPublisher against the local GitHub server', () => {
   it('seals again with a fresh key when GitHub refuses a stale key_id', async () => {
     server.addRepository('octo/app')
     const p = publisher()
-    await p.publish([repoTarget('octo', 'app')], 'one', { dryRun: false })
+    await p.publish([repoTarget('octo', 'app')], 'one')
     server.rotatePublicKey('repos/octo/app/actions/secrets')
-    const [result] = await p.publish([repoTarget('octo', 'app')], 'two', { dryRun: false })
+    const [result] = await p.publish([repoTarget('octo', 'app')], 'two')
     expect(result?.status).toBe('updated')
     expect(server.getSecret('repos/octo/app/actions/secrets/API_TOKEN')?.value).toBe('two')
     expect(server.requests.filter(r => r.path.endsWith('/public-key'))).toHaveLength(2)
@@ -143,7 +139,7 @@ describe('SecretPublisher against the local GitHub server', () => {
       name: 'API_TOKEN',
       access: {}
     }
-    const [kept] = await publisher().publish([target], VALUE, { dryRun: false })
+    const [kept] = await publisher().publish([target], VALUE)
     expect(kept).toMatchObject({
       status: 'updated',
       detail: 'existing secret, visibility selected, 2 repositories'
@@ -167,8 +163,7 @@ describe('SecretPublisher against the local GitHub server', () => {
             access: { visibility: 'selected', selectedRepositories: selected }
           }
         ],
-        VALUE,
-        { dryRun: false }
+        VALUE
       )
       expect(result?.status).not.toBe('failed')
       expect(
@@ -194,8 +189,7 @@ describe('SecretPublisher against the local GitHub server', () => {
           }
         }
       ],
-      VALUE,
-      { dryRun: false }
+      VALUE
     )
     expect(result).toMatchObject({
       status: 'failed',
@@ -217,8 +211,7 @@ describe('SecretPublisher against the local GitHub server', () => {
           name: 'NPM_TOKEN'
         }
       ],
-      VALUE,
-      { dryRun: false }
+      VALUE
     )
     expect(result).toMatchObject({ type: 'dependabot', status: 'created' })
     expect(server.getSecret('repos/octo/app/dependabot/secrets/NPM_TOKEN')?.value).toBe(VALUE)
@@ -246,8 +239,7 @@ describe('SecretPublisher against the local GitHub server', () => {
     })
     const results = await publisher().publish(
       [repoTarget('octo', 'a'), repoTarget('octo', 'b'), repoTarget('octo', 'c')],
-      VALUE,
-      { dryRun: false }
+      VALUE
     )
     expect(results.map(r => r.status)).toEqual(['created', 'created', 'failed'])
     expect(results[2]?.error).toMatch(
@@ -264,8 +256,7 @@ describe('SecretPublisher against the local GitHub server', () => {
     server.faults.add({ method: 'PUT', delayMs: 2000, times: 1 })
     const [result] = await publisher({ requestTimeoutMs: 300 }).publish(
       [repoTarget('octo', 'app')],
-      VALUE,
-      { dryRun: false }
+      VALUE
     )
     expect(result?.status).not.toBe('failed')
     expect(server.getSecret('repos/octo/app/actions/secrets/API_TOKEN')?.value).toBe(VALUE)
@@ -280,9 +271,7 @@ describe('SecretPublisher against the local GitHub server', () => {
       headers: { 'retry-after': '1' },
       times: 1
     })
-    const [result] = await publisher().publish([repoTarget('octo', 'app')], VALUE, {
-      dryRun: false
-    })
+    const [result] = await publisher().publish([repoTarget('octo', 'app')], VALUE)
     expect(result?.status).toBe('created')
     const puts = server.requests.filter(r => r.method === 'PUT')
     expect(puts.map(r => r.status)).toEqual([403, 201])
@@ -296,8 +285,7 @@ describe('SecretPublisher against the local GitHub server', () => {
     const p = publisher({ maxConcurrency: 2, writeIntervalMs: 150 })
     const results = await p.publish(
       names.map(n => repoTarget('octo', n)),
-      VALUE,
-      { dryRun: false }
+      VALUE
     )
     expect(results.every(r => r.status === 'created')).toBe(true)
     const starts = server.requests.filter(r => r.method === 'PUT').map(r => r.startedAt)
@@ -309,9 +297,28 @@ describe('SecretPublisher against the local GitHub server', () => {
     expect(server.maxInFlight).toBeLessThanOrEqual(2)
   })
 
+  it('reads nothing again when publishing after a preflight', async () => {
+    server.addRepository('octo/a')
+    server.addRepository('octo/b')
+    server.seedSecret('orgs/octo/actions/secrets/API_TOKEN', 'old', { visibility: 'all' })
+    const targets: SecretTarget[] = [
+      repoTarget('octo', 'a'),
+      {
+        scope: { kind: 'organization', type: 'actions', org: 'octo' },
+        name: 'API_TOKEN',
+        access: {}
+      }
+    ]
+    const p = publisher()
+    expect((await p.preflight(targets)).map(r => r.status)).toEqual(['planned', 'planned'])
+    const reads = server.requests.length
+    expect((await p.publish(targets, VALUE)).map(r => r.status)).toEqual(['created', 'updated'])
+    expect(server.requests.slice(reads).map(r => r.method)).toEqual(['PUT', 'PUT'])
+  })
+
   it('plans a dry run from reads only', async () => {
     server.addRepository('octo/app')
-    const [result] = await publisher().publish([repoTarget('octo', 'app')], VALUE, { dryRun: true })
+    const [result] = await publisher().preflight([repoTarget('octo', 'app')])
     expect(result?.status).toBe('planned')
     expect(server.requests.every(r => r.method === 'GET')).toBe(true)
     expect(server.getSecret('repos/octo/app/actions/secrets/API_TOKEN')).toBeUndefined()
@@ -321,9 +328,7 @@ describe('SecretPublisher against the local GitHub server', () => {
     await server.close()
     server = await startGitHubServer({ tokens: { 'test-token': { secrets: 'read' } } })
     server.addRepository('octo/app')
-    const [result] = await publisher().publish([repoTarget('octo', 'app')], VALUE, {
-      dryRun: false
-    })
+    const [result] = await publisher().publish([repoTarget('octo', 'app')], VALUE)
     expect(result?.error).toMatch(
       /403: Resource not accessible by integration.*default GITHUB_TOKEN can never write secrets/
     )
@@ -332,7 +337,7 @@ describe('SecretPublisher against the local GitHub server', () => {
   it('never puts the value or the sealed box in a result or a log line', async () => {
     server.addRepository('octo/app')
     server.faults.add({ method: 'PUT', status: 422, body: { message: 'Validation Failed' } })
-    const results = await publisher().publish([repoTarget('octo', 'app')], VALUE, { dryRun: false })
+    const results = await publisher().publish([repoTarget('octo', 'app')], VALUE)
     const text = JSON.stringify(results) + log.text()
     expect(text).not.toContain(VALUE)
     expect(text).not.toMatch(/encrypted_value|[A-Za-z0-9+/]{60,}={0,2}/)

@@ -1,6 +1,6 @@
 import { ActionError, describeError } from '../errors.js'
 import type { Logger } from '../logger.js'
-import type { TargetResult } from '../report/result.js'
+import type { TargetResult, TargetStatus } from '../report/result.js'
 import { count } from '../report/wording.js'
 import type { GitHubClient } from './client.js'
 import { resolveOrgAccess, type OrgAccess } from './org-access.js'
@@ -25,6 +25,7 @@ export class SecretPublisher {
   readonly #client: GitHubClient
   readonly #log: Logger
   readonly #keys: PublicKeys
+  readonly #prepared = new Map<string, Promise<Prepared>>()
 
   constructor(client: GitHubClient, log: Logger) {
     this.#client = client
@@ -33,19 +34,32 @@ export class SecretPublisher {
   }
 
   /**
-   * Seals `value` for each target's scope and writes it; with `dryRun`, only checks that each
-   * target is writable (key readable, environment present, repositories resolved) and plans.
-   * @returns one result per target, in the order of `targets`
+   * Checks that each target is writable without writing anything: its key is readable (so the
+   * repository and environment exist and the token sees them) and, for an org secret, its access is
+   * resolved. What it reads is kept, so a later {@link publish} of the same targets reads nothing again.
+   * @returns one result per target, `planned` or `failed`, in the order of `targets`
    */
-  publish(
-    targets: readonly SecretTarget[],
-    value: string,
-    options: { dryRun: boolean }
-  ): Promise<TargetResult[]> {
-    return Promise.all(targets.map(target => this.#publishOne(target, value, options.dryRun)))
+  preflight(targets: readonly SecretTarget[]): Promise<TargetResult[]> {
+    return Promise.all(
+      targets.map(target => this.#settle(target, () => Promise.resolve('planned' as const)))
+    )
   }
 
-  async #publishOne(target: SecretTarget, value: string, dryRun: boolean): Promise<TargetResult> {
+  /**
+   * Seals `value` for each target's scope and writes it.
+   * @returns one result per target, `created`, `updated` or `failed`, in the order of `targets`
+   */
+  publish(targets: readonly SecretTarget[], value: string): Promise<TargetResult[]> {
+    return Promise.all(
+      targets.map(target => this.#settle(target, prepared => this.#write(target, value, prepared)))
+    )
+  }
+
+  /** Runs one target's step and turns its outcome, whatever it is, into that target's result. */
+  async #settle(
+    target: SecretTarget,
+    step: (prepared: Prepared) => Promise<TargetStatus>
+  ): Promise<TargetResult> {
     const label = scopeLabel(target.scope)
     const base = {
       scope: target.scope.kind,
@@ -55,14 +69,10 @@ export class SecretPublisher {
     }
     try {
       const prepared = await this.#prepare(target)
-      if (dryRun) {
-        const detail = planDetail(prepared.access)
-        this.#log.info(`[plan] ${label}: would write ${target.name}${detail ? ` (${detail})` : ''}`)
-        return { ...base, status: 'planned', ...(detail ? { detail } : {}) }
-      }
-      const status = await this.#write(target, value, prepared)
+      const status = await step(prepared)
       const detail = planDetail(prepared.access)
-      this.#log.info(`${label}: ${target.name} ${status}${detail ? ` (${detail})` : ''}`)
+      const verb = status === 'planned' ? `would write ${target.name}` : `${target.name} ${status}`
+      this.#log.info(`${label}: ${verb}${detail ? ` (${detail})` : ''}`)
       return { ...base, status, ...(detail ? { detail } : {}) }
     } catch (error) {
       const message = describeError(error)
@@ -71,7 +81,19 @@ export class SecretPublisher {
     }
   }
 
-  async #prepare(target: SecretTarget): Promise<Prepared> {
+  /** The target's key and org access, read once per run. */
+  #prepare(target: SecretTarget): Promise<Prepared> {
+    const id = `${secretsPath(target.scope)}/${target.name.toUpperCase()}`
+    let prepared = this.#prepared.get(id)
+    if (!prepared) {
+      prepared = this.#read(target)
+      this.#prepared.set(id, prepared)
+      prepared.catch(() => this.#prepared.delete(id))
+    }
+    return prepared
+  }
+
+  async #read(target: SecretTarget): Promise<Prepared> {
     const key = await this.#keys.get(target.scope)
     if (target.scope.kind !== 'organization') return { key }
     const access = await resolveOrgAccess(
