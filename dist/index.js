@@ -39506,9 +39506,10 @@ function classify(status, message, context) {
         ];
     }
     if (status === 403) {
+        const needs = context.permission ? ` It needs ${context.permission}.` : '';
         return [
             'github-forbidden',
-            'The token may not do this. The default GITHUB_TOKEN can never write secrets: pass in \'github-token\' a fine-grained PAT with "Secrets: write" (organization "Secrets: write" for org secrets) or a GitHub App installation token with the secrets permission.'
+            `The token in 'github-token' may not do this.${needs} The default GITHUB_TOKEN can never write secrets: pass a fine-grained PAT or a GitHub App installation token with ${context.permission ? 'that permission' : 'the secrets permissions'}.`
         ];
     }
     if (status === 404) {
@@ -39569,6 +39570,13 @@ function scopeLabel(scope) {
             return scope.org;
     }
 }
+/** The token permission that writing a secret in this scope needs, as GitHub names it. */
+function writePermission(scope) {
+    if (scope.kind === 'environment')
+        return 'repository "Environments: write"';
+    const level = scope.kind === 'organization' ? 'organization' : 'repository';
+    return `${level} "${scope.type === 'dependabot' ? 'Dependabot secrets' : 'Secrets'}: write"`;
+}
 
 /** Up to this many selected repositories are resolved one by one; beyond it, by listing the org. */
 const RESOLVE_ONE_BY_ONE = 3;
@@ -39597,7 +39605,8 @@ async function resolveOrgAccess(client, scope, name, request) {
         access.selectedRepositoryIds = await listSelectedIds(client, scope, name);
     }
     else {
-        access.selectedRepositoryIds = [];
+        // A secret shared with no repository is useless, and writing one would look like success.
+        throw new ActionError(`Input 'selected-repositories': the organization secret ${name} in ${scope.org} would have visibility selected but no repositories; list the repositories that may use it, or choose visibility all or private.`, { code: 'invalid-input', phase: 'preflight' });
     }
     return access;
 }
@@ -39612,7 +39621,8 @@ async function readExisting(client, scope, name) {
             return null;
         throw toGitHubError(error, {
             phase: 'preflight',
-            doing: `reading the visibility of the organization secret ${name} in ${scope.org}`
+            doing: `reading the visibility of the organization secret ${name} in ${scope.org}`,
+            permission: writePermission(scope)
         });
     }
 }
@@ -39629,7 +39639,8 @@ async function listSelectedIds(client, scope, name) {
     catch (error) {
         throw toGitHubError(error, {
             phase: 'preflight',
-            doing: `listing the repositories selected for the organization secret ${name} in ${scope.org}`
+            doing: `listing the repositories selected for the organization secret ${name} in ${scope.org}`,
+            permission: writePermission(scope)
         });
     }
 }
@@ -39722,6 +39733,7 @@ class PublicKeys {
             throw toGitHubError(error, {
                 phase: 'preflight',
                 doing: `reading the public key of ${scopeLabel(scope)}`,
+                permission: writePermission(scope),
                 notFound: notFoundAdvice(scope)
             });
         }
@@ -39832,22 +39844,26 @@ class SecretPublisher {
     }
     /** PUTs the sealed value; when GitHub refuses the key as stale, fetches it again and retries once. */
     async #write(target, value, prepared) {
-        const doing = `writing ${target.name} to ${scopeLabel(target.scope)}`;
+        const context = {
+            phase: 'publish',
+            doing: `writing ${target.name} to ${scopeLabel(target.scope)}`,
+            permission: writePermission(target.scope)
+        };
         try {
             return await this.#put(target, value, prepared.key, prepared.access);
         }
         catch (error) {
             if (!hasStatus(error, 422))
-                throw toGitHubError(error, { phase: 'publish', doing });
+                throw toGitHubError(error, context);
             const fresh = await this.#keys.refresh(target.scope);
             if (fresh.key_id === prepared.key.key_id)
-                throw toGitHubError(error, { phase: 'publish', doing });
+                throw toGitHubError(error, context);
             this.#log.info(`${scopeLabel(target.scope)}: the public key changed during the run; sealing again with the new key.`);
             try {
                 return await this.#put(target, value, fresh, prepared.access);
             }
             catch (retryError) {
-                throw toGitHubError(retryError, { phase: 'publish', doing });
+                throw toGitHubError(retryError, context);
             }
         }
     }
@@ -39901,11 +39917,11 @@ function orgSecretSuggestion(config) {
         return undefined;
     const owner = repositories[0].owner;
     const requests = 2 * repositories.length;
-    const pages = Math.ceil(repositories.length / 100);
     return (`All ${repositories.length} repositories belong to ${owner}. If ${owner} is an organization, one organization secret ` +
-        `shared with exactly these repositories costs about ${pages + 3} requests and 1 write instead of ${requests} requests and ` +
-        `${repositories.length} writes: set 'org: ${owner}' and move the list to 'selected-repositories' ` +
-        `(for example ${repositoryName(repositories[0])}).`);
+        `shared with exactly these repositories costs 1 write and a few reads (the organization's repository list, 100 a page) ` +
+        `instead of ${requests} requests and ${repositories.length} writes: set 'org: ${owner}' and move the list to ` +
+        `'selected-repositories'. Then delete the repository secrets of that name: a repository secret takes precedence ` +
+        `over an organization secret with the same name.`);
 }
 /** GitHub's documented budget for content-creating requests: about 80 a minute and 500 an hour. */
 const WRITES_PER_MINUTE = 80;

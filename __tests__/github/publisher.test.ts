@@ -173,6 +173,27 @@ describe('SecretPublisher against the local GitHub server', () => {
     expect(server.requests.filter(r => r.path === '/orgs/octo/repos')).toHaveLength(1)
   })
 
+  it('refuses to share an org secret with nobody', async () => {
+    server.addRepository('octo/a')
+    const [result] = await publisher().publish(
+      [
+        {
+          scope: { kind: 'organization', type: 'actions', org: 'octo' },
+          name: 'API_TOKEN',
+          access: { visibility: 'selected' }
+        }
+      ],
+      VALUE
+    )
+    expect(result).toMatchObject({
+      status: 'failed',
+      error: expect.stringMatching(
+        /'selected-repositories'.*visibility selected but no repositories/
+      )
+    })
+    expect(server.requests.filter(r => r.method === 'PUT')).toEqual([])
+  })
+
   it('names selected repositories that do not exist', async () => {
     server.addRepository('octo/a')
     const [result] = await publisher().publish(
@@ -330,7 +351,7 @@ describe('SecretPublisher against the local GitHub server', () => {
     server.addRepository('octo/app')
     const [result] = await publisher().publish([repoTarget('octo', 'app')], VALUE)
     expect(result?.error).toMatch(
-      /403: Resource not accessible by integration.*default GITHUB_TOKEN can never write secrets/
+      /403: Resource not accessible by integration.*It needs repository "Secrets: write".*default GITHUB_TOKEN can never write secrets/
     )
   })
 

@@ -4,7 +4,7 @@ import type { Visibility } from '../config/publish-config.js'
 import type { GitHubClient } from './client.js'
 import { hasStatus, toGitHubError } from './request-errors.js'
 import { repositoryName, type RepositoryRef } from './rules.js'
-import { secretsPath, type SecretScope } from './scopes.js'
+import { secretsPath, writePermission, type SecretScope } from './scopes.js'
 
 type OrgScope = Extract<SecretScope, { kind: 'organization' }>
 
@@ -61,7 +61,11 @@ export async function resolveOrgAccess(
   } else if (existing?.visibility === 'selected') {
     access.selectedRepositoryIds = await listSelectedIds(client, scope, name)
   } else {
-    access.selectedRepositoryIds = []
+    // A secret shared with no repository is useless, and writing one would look like success.
+    throw new ActionError(
+      `Input 'selected-repositories': the organization secret ${name} in ${scope.org} would have visibility selected but no repositories; list the repositories that may use it, or choose visibility all or private.`,
+      { code: 'invalid-input', phase: 'preflight' }
+    )
   }
   return access
 }
@@ -79,7 +83,8 @@ async function readExisting(
     if (hasStatus(error, 404)) return null
     throw toGitHubError(error, {
       phase: 'preflight',
-      doing: `reading the visibility of the organization secret ${name} in ${scope.org}`
+      doing: `reading the visibility of the organization secret ${name} in ${scope.org}`,
+      permission: writePermission(scope)
     })
   }
 }
@@ -99,7 +104,8 @@ async function listSelectedIds(
   } catch (error) {
     throw toGitHubError(error, {
       phase: 'preflight',
-      doing: `listing the repositories selected for the organization secret ${name} in ${scope.org}`
+      doing: `listing the repositories selected for the organization secret ${name} in ${scope.org}`,
+      permission: writePermission(scope)
     })
   }
 }

@@ -1,5 +1,4 @@
 import type { PublishConfig } from '../config/publish-config.js'
-import { repositoryName } from './rules.js'
 
 /** From this many repositories of one owner on, the run suggests one organization secret instead. */
 export const ORG_SECRET_SUGGESTION_THRESHOLD = 10
@@ -22,12 +21,12 @@ export function orgSecretSuggestion(config: PublishConfig): string | undefined {
   if (owners.size !== 1) return undefined
   const owner = (repositories[0] as { owner: string }).owner
   const requests = 2 * repositories.length
-  const pages = Math.ceil(repositories.length / 100)
   return (
     `All ${repositories.length} repositories belong to ${owner}. If ${owner} is an organization, one organization secret ` +
-    `shared with exactly these repositories costs about ${pages + 3} requests and 1 write instead of ${requests} requests and ` +
-    `${repositories.length} writes: set 'org: ${owner}' and move the list to 'selected-repositories' ` +
-    `(for example ${repositoryName(repositories[0] as { owner: string; repo: string })}).`
+    `shared with exactly these repositories costs 1 write and a few reads (the organization's repository list, 100 a page) ` +
+    `instead of ${requests} requests and ${repositories.length} writes: set 'org: ${owner}' and move the list to ` +
+    `'selected-repositories'. Then delete the repository secrets of that name: a repository secret takes precedence ` +
+    `over an organization secret with the same name.`
   )
 }
 

@@ -1,6 +1,6 @@
 import type { GitHubClient } from './client.js'
 import { toGitHubError } from './request-errors.js'
-import { scopeLabel, secretsPath, type SecretScope } from './scopes.js'
+import { scopeLabel, secretsPath, writePermission, type SecretScope } from './scopes.js'
 
 /** A scope's public key, as GitHub returns it. */
 export interface PublicKey {
@@ -47,6 +47,7 @@ export class PublicKeys {
       throw toGitHubError(error, {
         phase: 'preflight',
         doing: `reading the public key of ${scopeLabel(scope)}`,
+        permission: writePermission(scope),
         notFound: notFoundAdvice(scope)
       })
     }

@@ -7,7 +7,7 @@ import { resolveOrgAccess, type OrgAccess } from './org-access.js'
 import { PublicKeys, type PublicKey } from './public-keys.js'
 import { hasStatus, toGitHubError } from './request-errors.js'
 import { sealForGitHub } from './sealed-box.js'
-import { scopeLabel, secretsPath } from './scopes.js'
+import { scopeLabel, secretsPath, writePermission } from './scopes.js'
 import type { SecretTarget } from './targets.js'
 
 /** What one target needs before its write: its key, and for an org secret its access. */
@@ -111,21 +111,24 @@ export class SecretPublisher {
     value: string,
     prepared: Prepared
   ): Promise<'created' | 'updated'> {
-    const doing = `writing ${target.name} to ${scopeLabel(target.scope)}`
+    const context = {
+      phase: 'publish' as const,
+      doing: `writing ${target.name} to ${scopeLabel(target.scope)}`,
+      permission: writePermission(target.scope)
+    }
     try {
       return await this.#put(target, value, prepared.key, prepared.access)
     } catch (error) {
-      if (!hasStatus(error, 422)) throw toGitHubError(error, { phase: 'publish', doing })
+      if (!hasStatus(error, 422)) throw toGitHubError(error, context)
       const fresh = await this.#keys.refresh(target.scope)
-      if (fresh.key_id === prepared.key.key_id)
-        throw toGitHubError(error, { phase: 'publish', doing })
+      if (fresh.key_id === prepared.key.key_id) throw toGitHubError(error, context)
       this.#log.info(
         `${scopeLabel(target.scope)}: the public key changed during the run; sealing again with the new key.`
       )
       try {
         return await this.#put(target, value, fresh, prepared.access)
       } catch (retryError) {
-        throw toGitHubError(retryError, { phase: 'publish', doing })
+        throw toGitHubError(retryError, context)
       }
     }
   }

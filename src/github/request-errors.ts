@@ -8,6 +8,8 @@ export interface RequestContext {
   doing: string
   /** Extra advice for a 404, naming the input to fix. */
   notFound?: string
+  /** The permission the request needs, for the advice on a 403. */
+  permission?: string
 }
 
 /**
@@ -57,9 +59,10 @@ function classify(status: number, message: string, context: RequestContext): [Er
     ]
   }
   if (status === 403) {
+    const needs = context.permission ? ` It needs ${context.permission}.` : ''
     return [
       'github-forbidden',
-      'The token may not do this. The default GITHUB_TOKEN can never write secrets: pass in \'github-token\' a fine-grained PAT with "Secrets: write" (organization "Secrets: write" for org secrets) or a GitHub App installation token with the secrets permission.'
+      `The token in 'github-token' may not do this.${needs} The default GITHUB_TOKEN can never write secrets: pass a fine-grained PAT or a GitHub App installation token with ${context.permission ? 'that permission' : 'the secrets permissions'}.`
     ]
   }
   if (status === 404) {

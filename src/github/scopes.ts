@@ -42,3 +42,10 @@ export function scopeLabel(scope: SecretScope): string {
       return scope.org
   }
 }
+
+/** The token permission that writing a secret in this scope needs, as GitHub names it. */
+export function writePermission(scope: SecretScope): string {
+  if (scope.kind === 'environment') return 'repository "Environments: write"'
+  const level = scope.kind === 'organization' ? 'organization' : 'repository'
+  return `${level} "${scope.type === 'dependabot' ? 'Dependabot secrets' : 'Secrets'}: write"`
+}

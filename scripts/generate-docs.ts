@@ -1,0 +1,216 @@
+// `npm run docs`: rewrites the Inputs and Outputs tables of README.md from action.yml, so the two
+// cannot drift. `npm run docs -- --check` writes nothing and fails when README.md is out of date.
+import { readFileSync, realpathSync, writeFileSync } from 'node:fs'
+import { fileURLToPath, pathToFileURL } from 'node:url'
+import { parse } from 'yaml'
+
+/** One input as action.yml declares it. */
+interface ActionInput {
+  description: string
+  required: boolean
+  default?: string
+}
+
+/** The parts of action.yml the README documents. */
+interface ActionMetadata {
+  inputs: [name: string, input: ActionInput][]
+  outputs: [name: string, description: string][]
+}
+
+/** The README regions this script owns, each between `<!-- NAME:start -->` and `<!-- NAME:end -->`. */
+type RegionName = 'inputs' | 'outputs'
+
+const README = new URL('../README.md', import.meta.url)
+const ACTION_YML = new URL('../action.yml', import.meta.url)
+
+/**
+ * The README with its generated regions rewritten from action.yml; everything outside the markers
+ * is kept byte for byte. Pure: the same texts always give the same result.
+ * @throws Error when action.yml lacks what the tables need, or a region's markers are missing
+ */
+export function renderDocs(actionYmlText: string, readmeText: string): string {
+  const action = readActionMetadata(actionYmlText)
+  const withInputs = replaceRegion(readmeText, 'inputs', inputsTable(action))
+  return replaceRegion(withInputs, 'outputs', outputsTable(action))
+}
+
+/** Inputs as a Markdown table, in action.yml's order. */
+export function inputsTable(action: ActionMetadata): string {
+  const rows = action.inputs.map(([name, input]) => [
+    code(name),
+    cell(input.description),
+    input.required ? 'yes' : 'no',
+    input.default === undefined || input.default === '' ? '' : code(input.default)
+  ])
+  return table(['Input', 'Description', 'Required', 'Default'], rows)
+}
+
+/** Outputs as a Markdown table, in action.yml's order. */
+export function outputsTable(action: ActionMetadata): string {
+  const rows = action.outputs.map(([name, description]) => [code(name), cell(description)])
+  return table(['Output', 'Description'], rows)
+}
+
+/**
+ * Text made safe for one table cell: line breaks folded into spaces (a cell is one line) and `|`
+ * escaped (it would end the cell; GitHub's Markdown unescapes `\|` even inside code spans).
+ */
+export function cell(text: string): string {
+  return text
+    .trim()
+    .replace(/\s*\r?\n\s*/g, ' ')
+    .replace(/\|/g, '\\|')
+}
+
+/**
+ * Replaces what lies between a region's two markers. The generated text is fenced with
+ * prettier-ignore comments, so `prettier --write README.md` keeps it exactly as generated.
+ */
+export function replaceRegion(text: string, region: RegionName, content: string): string {
+  const start = `<!-- ${region}:start -->`
+  const end = `<!-- ${region}:end -->`
+  const from = text.indexOf(start)
+  const to = text.indexOf(end)
+  if (from === -1 || to === -1 || to < from) {
+    throw new Error(
+      `README.md needs the markers ${start} and ${end}, in that order, around the ${region} table.`
+    )
+  }
+  if (text.indexOf(start, from + 1) !== -1 || text.indexOf(end, to + 1) !== -1) {
+    throw new Error(`README.md has the markers of the ${region} table more than once.`)
+  }
+  const body = [
+    '<!-- prettier-ignore-start -->',
+    '<!-- Generated from action.yml by `npm run docs`: edit action.yml, not this table. -->',
+    '',
+    content,
+    '',
+    '<!-- prettier-ignore-end -->'
+  ].join('\n')
+  return `${text.slice(0, from + start.length)}\n${body}\n${text.slice(to)}`
+}
+
+/** Reads the inputs and outputs of action.yml, checking each has what a table row needs. */
+export function readActionMetadata(actionYmlText: string): ActionMetadata {
+  const doc: unknown = parse(actionYmlText)
+  if (!isRecord(doc)) throw new Error('action.yml: expected a mapping at the top level.')
+  const inputs = Object.entries(section(doc, 'inputs')).map(
+    ([name, raw]): [string, ActionInput] => {
+      const entry = entryOf('inputs', name, raw)
+      const required = entry.required ?? false
+      if (typeof required !== 'boolean' && required !== 'true' && required !== 'false') {
+        throw new Error(`action.yml: inputs.${name}.required must be true or false.`)
+      }
+      const input: ActionInput = {
+        description: descriptionOf('inputs', name, entry),
+        required: required === true || required === 'true'
+      }
+      if (entry.default !== undefined && entry.default !== null) {
+        input.default = scalarText('inputs', name, entry.default)
+      }
+      return [name, input]
+    }
+  )
+  const outputs = Object.entries(section(doc, 'outputs')).map(([name, raw]): [string, string] => [
+    name,
+    descriptionOf('outputs', name, entryOf('outputs', name, raw))
+  ])
+  return { inputs, outputs }
+}
+
+function section(doc: Record<string, unknown>, key: 'inputs' | 'outputs'): Record<string, unknown> {
+  const value = doc[key] ?? {}
+  if (!isRecord(value)) throw new Error(`action.yml: ${key} must be a mapping.`)
+  return value
+}
+
+function entryOf(key: string, name: string, raw: unknown): Record<string, unknown> {
+  if (!isRecord(raw)) throw new Error(`action.yml: ${key}.${name} must be a mapping.`)
+  return raw
+}
+
+function descriptionOf(key: string, name: string, entry: Record<string, unknown>): string {
+  const description = entry.description
+  if (typeof description !== 'string' || description.trim() === '') {
+    throw new Error(`action.yml: ${key}.${name} needs a description for the README.`)
+  }
+  return description
+}
+
+function scalarText(key: string, name: string, value: unknown): string {
+  if (typeof value === 'string') return value
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value)
+  throw new Error(`action.yml: ${key}.${name}.default must be a string, number or boolean.`)
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
+
+/** A code span that survives backticks in its text and pipes in a table. */
+function code(text: string): string {
+  const runs = text.match(/`+/g) ?? []
+  const fence = '`'.repeat(Math.max(0, ...runs.map(run => run.length)) + 1)
+  const padded = fence.length > 1 ? ` ${text} ` : text
+  return cell(`${fence}${padded}${fence}`)
+}
+
+function table(header: string[], rows: string[][]): string {
+  const line = (cells: string[]) => `| ${cells.join(' | ')} |`.replace(/ +\|/g, ' |')
+  return [line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n')
+}
+
+/** The command line: rewrite README.md, or with `--check` only compare. Returns the exit code. */
+function main(args: string[]): number {
+  const unknown = args.filter(arg => arg !== '--check')
+  if (unknown.length > 0) {
+    console.error(
+      `generate-docs: unknown argument ${unknown.join(' ')}; usage: generate-docs [--check]`
+    )
+    return 2
+  }
+  const check = args.includes('--check')
+  const readme = readFileSync(README, 'utf8')
+  const expected = renderDocs(readFileSync(ACTION_YML, 'utf8'), readme)
+  if (expected === readme) {
+    console.log('README.md matches action.yml.')
+    return 0
+  }
+  if (check) {
+    console.error(
+      `README.md is out of date with action.yml (${firstDifference(readme, expected)}).\n` +
+        'Run `npm run docs` and commit README.md.'
+    )
+    return 1
+  }
+  writeFileSync(README, expected)
+  console.log(`Updated the inputs and outputs tables of ${fileURLToPath(README)}.`)
+  return 0
+}
+
+function firstDifference(actual: string, expected: string): string {
+  const a = actual.split('\n')
+  const e = expected.split('\n')
+  let line = 0
+  while (line < a.length && line < e.length && a[line] === e[line]) line++
+  return `first difference at line ${line + 1}`
+}
+
+function isMainModule(): boolean {
+  const script = process.argv[1]
+  if (script === undefined) return false
+  try {
+    return import.meta.url === pathToFileURL(realpathSync(script)).href
+  } catch {
+    return false
+  }
+}
+
+if (isMainModule()) {
+  try {
+    process.exitCode = main(process.argv.slice(2))
+  } catch (error) {
+    console.error(`generate-docs: ${error instanceof Error ? error.message : String(error)}`)
+    process.exitCode = 1
+  }
+}
