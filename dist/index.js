@@ -32,6 +32,7 @@ import require$$1$5 from 'node:dns';
 import require$$5$3 from 'string_decoder';
 import 'child_process';
 import 'timers';
+import { setTimeout as setTimeout$1 } from 'node:timers/promises';
 
 // We use any as a valid input type
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -30393,7 +30394,7 @@ const ipv6 = /^(([0-9a-fA-F]{1,4}:){7}[0-9a-fA-F]{1,4}|([0-9a-fA-F]{1,4}:){1,7}:
 const cidrv4 = /^((25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9][0-9]|[0-9])\.){3}(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9][0-9]|[0-9])\/([0-9]|[1-2][0-9]|3[0-2])$/;
 const cidrv6 = /^(([0-9a-fA-F]{1,4}:){7}[0-9a-fA-F]{1,4}|([0-9a-fA-F]{1,4}:){1,7}:|([0-9a-fA-F]{1,4}:){1,6}:[0-9a-fA-F]{1,4}|([0-9a-fA-F]{1,4}:){1,5}(:[0-9a-fA-F]{1,4}){1,2}|([0-9a-fA-F]{1,4}:){1,4}(:[0-9a-fA-F]{1,4}){1,3}|([0-9a-fA-F]{1,4}:){1,3}(:[0-9a-fA-F]{1,4}){1,4}|([0-9a-fA-F]{1,4}:){1,2}(:[0-9a-fA-F]{1,4}){1,5}|[0-9a-fA-F]{1,4}:((:[0-9a-fA-F]{1,4}){1,6})|:((:[0-9a-fA-F]{1,4}){1,7}|:))\/(12[0-8]|1[01][0-9]|[1-9]?[0-9])$/;
 // https://stackoverflow.com/questions/7860392/determine-if-string-is-in-base64-using-javascript
-const base64 = /^$|^(?:[0-9a-zA-Z+/]{4})*(?:(?:[0-9a-zA-Z+/]{2}==)|(?:[0-9a-zA-Z+/]{3}=))?$/;
+const base64$1 = /^$|^(?:[0-9a-zA-Z+/]{4})*(?:(?:[0-9a-zA-Z+/]{2}==)|(?:[0-9a-zA-Z+/]{3}=))?$/;
 const base64url = /^(?:[A-Za-z0-9_-]{4})*(?:[A-Za-z0-9_-]{2,3})?$/;
 const httpProtocol = /^https?$/;
 // https://blog.stevenlevithan.com/archives/validate-phone-number#r4-3 (regex sans spaces) E.164: leading digit must be 1-9; total digits (excluding '+') between 7-15
@@ -34044,7 +34045,7 @@ const formatMap = {
 // ==================== SIMPLE TYPE PROCESSORS ====================
 // the runtime patterns are lax so parse paths never overflow the regex stack; the emitted schema swaps in the exact block forms, which zod itself never executes
 const exactPatterns = new Map([
-    [base64Charset, base64],
+    [base64Charset, base64$1],
     [base64urlCharset, base64url],
 ]);
 const exactPattern = (p) => exactPatterns.get(p) ?? p;
@@ -34863,6 +34864,9 @@ const ZodBase64 = /*@__PURE__*/ $constructor("ZodBase64", (inst, def) => {
     $ZodBase64.init(inst, def);
     ZodStringFormat.init(inst, def);
 });
+function base64(params) {
+    return _base64(ZodBase64, params);
+}
 const ZodBase64URL = /*@__PURE__*/ $constructor("ZodBase64URL", (inst, def) => {
     // ZodStringFormat.init(inst, def);
     $ZodBase64URL.init(inst, def);
@@ -35055,6 +35059,15 @@ function object(shape, params) {
         ...normalizeParams(params),
     };
     return new ZodObject(def);
+}
+// looseObject
+function looseObject(shape, params) {
+    return new ZodObject({
+        type: "object",
+        shape,
+        catchall: unknown(),
+        ...normalizeParams(params),
+    });
 }
 const ZodUnion = /*@__PURE__*/ $constructor("ZodUnion", (inst, def) => {
     $ZodUnion.init(inst, def);
@@ -35435,7 +35448,8 @@ const fields = {
     }),
     repositories: string().transform(repositoryList('repositories')),
     environment: string().transform((raw, ctx) => {
-        const names = dedupe(parseList(raw), name => name);
+        // GitHub compares environment names case-insensitively: `Prod` and `prod` are one environment.
+        const names = dedupe(parseList(raw), name => name.toLowerCase());
         for (const name of names) {
             if (name.length > MAX_ENVIRONMENT_NAME) {
                 problem(ctx, 'environment', `an environment name is at most ${MAX_ENVIRONMENT_NAME} characters`);
@@ -35510,7 +35524,11 @@ function crossInputProblems(inputs) {
     }
     return problems;
 }
-/** {@link loadPublishConfig} for inputs already read. */
+/**
+ * Validates every input at once, before any network call, and returns the typed configuration.
+ * @param raw the inputs as `readInputs` read them
+ * @throws ConfigError listing every invalid input, each with what would be valid.
+ */
 function parsePublishConfig(raw, context) {
     const problems = [];
     const apiUrl = checkApiUrl(context.apiUrl ?? 'https://api.github.com', problems);
@@ -39376,7 +39394,92 @@ function throttling(octokit, octokitOptions) {
 throttling.VERSION = VERSION;
 throttling.triggersNotification = triggersNotification;
 
-const GitHubOctokit = Octokit.plugin(retry, throttling, paginateRest);
+/**
+ * Honors `retry-after` on 403 and 429 answers that the throttling plugin does not take for rate
+ * limits: it retries only those whose message names a secondary rate limit or whose
+ * `x-ratelimit-remaining` is 0, and it reads `retry-after` as seconds only. A proxy or a GitHub
+ * Enterprise Server may send a bare 429, or an HTTP-date. Applied before the throttling plugin, so
+ * its retries stay inside the request's own turn and are never counted twice.
+ * @see https://www.rfc-editor.org/rfc/rfc9110#section-10.2.3
+ */
+function retryAfter(octokit, options) {
+    const settings = options.retryAfter;
+    if (!settings)
+        return {};
+    octokit.hook.wrap('request', async (request, requestOptions) => {
+        for (let attempt = 0;; attempt++) {
+            try {
+                return await request(requestOptions);
+            }
+            catch (error) {
+                const seconds = unhandledRetryAfter(error, Date.now());
+                if (seconds === undefined ||
+                    attempt >= settings.retries ||
+                    seconds > settings.maxWaitSeconds) {
+                    throw error;
+                }
+                settings.onWait(seconds, describeRequest(requestOptions));
+                await setTimeout$1(seconds * 1000);
+            }
+        }
+    });
+    return {};
+}
+/** The wait a 403/429 asks for, when the throttling plugin would not honor it; else undefined. */
+function unhandledRetryAfter(error, now) {
+    if (typeof error !== 'object' ||
+        error === null ||
+        !('status' in error) ||
+        !('response' in error)) {
+        return undefined;
+    }
+    if (error.status !== 403 && error.status !== 429)
+        return undefined;
+    const message = 'message' in error && typeof error.message === 'string' ? error.message : '';
+    const headers = responseHeaders(error.response);
+    if (/\bsecondary rate\b/i.test(message) || headers['x-ratelimit-remaining'] === '0')
+        return undefined;
+    if (headers['retry-after'] === undefined)
+        return undefined;
+    return parseRetryAfter(headers['retry-after'], now);
+}
+/** The HTTP-date form servers send: `Tue, 24 Nov 2026 08:00:05 GMT`. */
+const IMF_FIXDATE = /^[A-Z][a-z]{2}, \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} GMT$/;
+/**
+ * Reads a `retry-after` header: a number of seconds, or an HTTP-date.
+ * @returns whole seconds to wait (0 for a date in the past), or undefined when unreadable
+ */
+function parseRetryAfter(value, now) {
+    const text = value.trim();
+    if (/^\d+$/.test(text))
+        return Number(text);
+    if (!IMF_FIXDATE.test(text))
+        return undefined;
+    const date = Date.parse(text);
+    if (Number.isNaN(date))
+        return undefined;
+    return Math.max(0, Math.ceil((date - now) / 1000));
+}
+function responseHeaders(response) {
+    if (typeof response !== 'object' || response === null || !('headers' in response))
+        return {};
+    return response.headers;
+}
+/** `PUT /repos/octo/app/actions/secrets/TOKEN`: the route with its parameters filled in. */
+function describeRequest(options) {
+    const url = (options.url ?? '').replace(/\{(\w+)\}/g, (match, name) => {
+        const value = options[name];
+        return typeof value === 'string' || typeof value === 'number'
+            ? encodeURIComponent(value)
+            : match;
+    });
+    return `${options.method ?? 'GET'} ${url.replace(/^https?:\/\/[^/]+/, '')}`;
+}
+
+// Order matters: a plugin listed later wraps the earlier ones. The retry plugin wraps the
+// throttling plugin, so a retried write waits for its own turn (write spacing, concurrency slot)
+// instead of reusing the failed attempt's; retryAfter sits inside throttling, within the turn.
+const GitHubOctokit = Octokit.plugin(retryAfter, throttling, retry, paginateRest);
 /** Rate-limit retries before a request is given up. */
 const RATE_LIMIT_RETRIES = 3;
 /**
@@ -39391,7 +39494,7 @@ function createGitHubClient(options) {
     const maxWait = options.maxRateLimitWaitSeconds ?? 300;
     const retryBaseMs = options.retryBaseMs ?? 1000;
     const onLimit = (kind) => (retryAfter, request, _octokit, retryCount) => {
-        const what = `${request.method} ${request.url}`;
+        const what = describeRequest(request);
         if (retryCount >= RATE_LIMIT_RETRIES || retryAfter > maxWait) {
             log.warning(`GitHub ${kind} on ${what}: not retrying (asked to wait ${retryAfter}s, attempt ${retryCount + 1}).`);
             return false;
@@ -39413,7 +39516,16 @@ function createGitHubClient(options) {
         auth: options.token,
         baseUrl: options.baseUrl,
         userAgent: options.userAgent ?? 'token-rotation-action',
-        request: { fetch: fetchWithTimeout(options.requestTimeoutMs ?? 30_000) },
+        request: {
+            fetch: fetchWithTimeout(options.fetch ?? fetch, options.requestTimeoutMs ?? 10_000)
+        },
+        retryAfter: {
+            retries: RATE_LIMIT_RETRIES,
+            maxWaitSeconds: maxWait,
+            onWait: (seconds, what) => {
+                log.info(`GitHub asked to retry ${what} after ${seconds}s; waiting.`);
+            }
+        },
         throttle,
         // Rate limits (403/429) belong to the throttling plugin, which honors retry-after; letting the
         // retry plugin also retry 429 would send the request twice.
@@ -39443,14 +39555,16 @@ function createGitHubClient(options) {
  * (a TypeError, like a refused connection), which Octokit turns into a retryable error; an abort
  * would not be retried.
  */
-function fetchWithTimeout(timeoutMs) {
+function fetchWithTimeout(send, timeoutMs) {
     return async (input, init) => {
         try {
-            return await fetch(input, { ...init, signal: AbortSignal.timeout(timeoutMs) });
+            return await send(input, { ...init, signal: AbortSignal.timeout(timeoutMs) });
         }
         catch (error) {
             if (error instanceof DOMException && error.name === 'TimeoutError') {
-                throw new TypeError(`no answer within ${timeoutMs} ms`, { cause: error });
+                // Octokit reports a TypeError's cause when it has one; this message is the clearer one.
+                // eslint-disable-next-line preserve-caught-error
+                throw new TypeError(`no answer within ${timeoutMs / 1000} s`);
             }
             throw error;
         }
@@ -39480,7 +39594,8 @@ function toGitHubError(error, context) {
     const status = error.status;
     const github = githubMessage(error);
     const requestId = error.response?.headers['x-github-request-id'];
-    const suffix = `${github ? `: ${github}` : ''}${requestId ? ` (request id ${requestId})` : ''}`;
+    const showId = requestId !== undefined && !github.includes(requestId);
+    const suffix = `${github ? `: ${github}` : ''}${showId ? ` (request id ${requestId})` : ''}`;
     const [code, advice] = classify(status, github, context);
     const answered = error.response
         ? `GitHub answered ${status}`
@@ -39524,15 +39639,35 @@ function classify(status, message, context) {
     }
     return ['github-rejected', ''];
 }
+/**
+ * GitHub's own message, with the field and code of each validation error (a 422 names them in
+ * `errors`; they are names, never values, so they are safe to print).
+ */
 function githubMessage(error) {
     const data = error.response?.data;
-    if (typeof data === 'object' &&
-        data !== null &&
-        'message' in data &&
-        typeof data.message === 'string') {
-        return data.message;
-    }
-    return '';
+    if (typeof data !== 'object' || data === null)
+        return '';
+    const message = 'message' in data && typeof data.message === 'string' ? data.message : '';
+    const parsed = validationErrors.safeParse('errors' in data ? data.errors : undefined);
+    const details = (parsed.success ? parsed.data : [])
+        .map(item => [item.field && `field ${item.field}`, item.code && `code ${item.code}`]
+        .filter(Boolean)
+        .join(', '))
+        .filter(text => text !== '');
+    return details.length > 0 ? `${message} (${details.join('; ')})` : message;
+}
+const validationErrors = array(looseObject({ field: string().optional(), code: string().optional() }));
+/**
+ * Checks the shape of a GitHub answer before it is used, so a proxy's HTML page or a changed API
+ * fails with one clear sentence instead of deep inside libsodium.
+ * @param what the thing read, for the message: "the public key of octo/app"
+ */
+function parseAnswer(schema, data, what) {
+    const parsed = schema.safeParse(data);
+    if (parsed.success)
+        return parsed.data;
+    const fields = [...new Set(parsed.error.issues.map(issue => issue.path.join('.') || '(body)'))];
+    throw new ActionError(`GitHub's answer for ${what} is not what its API documents (unexpected ${fields.join(', ')}); check GITHUB_API_URL and any proxy in between.`, { code: 'github-rejected', phase: 'preflight' });
 }
 function capitalize(text) {
     return text.charAt(0).toUpperCase() + text.slice(1);
@@ -39614,7 +39749,7 @@ async function resolveOrgAccess(client, scope, name, request) {
 async function readExisting(client, scope, name) {
     try {
         const response = await client.request(`GET ${secretsPath(scope)}/${encodeURIComponent(name)}`);
-        return existingSecret.parse(response.data);
+        return parseAnswer(existingSecret, response.data, `the organization secret ${name} in ${scope.org}`);
     }
     catch (error) {
         if (hasStatus(error, 404))
@@ -39631,7 +39766,8 @@ async function listSelectedIds(client, scope, name) {
         const ids = [];
         const route = `GET ${secretsPath(scope)}/${encodeURIComponent(name)}/repositories`;
         for await (const page of client.paginate.iterator(route, { per_page: 100 })) {
-            for (const repository of array(repositoryIdentity).parse(page.data))
+            const repositories = parseAnswer(array(repositoryIdentity), page.data, `the repositories selected for ${name} in ${scope.org}`);
+            for (const repository of repositories)
                 ids.push(repository.id);
         }
         return ids;
@@ -39697,6 +39833,7 @@ async function resolveRepositoryIds(client, org, repositories) {
     return repositories.map(ref => found.get(ref.repo.toLowerCase()));
 }
 
+const publicKeySchema = object({ key_id: string().min(1), key: base64() });
 /**
  * The public keys of one run: each scope's key is fetched once, however many secrets are written
  * to it, and fetched again only when GitHub refuses its `key_id` as stale.
@@ -39727,7 +39864,7 @@ class PublicKeys {
     async #fetch(scope) {
         try {
             const response = await this.#client.request(`GET ${secretsPath(scope)}/public-key`);
-            return response.data;
+            return parseAnswer(publicKeySchema, response.data, `the public key of ${scopeLabel(scope)}`);
         }
         catch (error) {
             throw toGitHubError(error, {
@@ -39978,6 +40115,7 @@ function targetsFromConfig(config) {
     return targets;
 }
 
+/** Counts the results by outcome; `written` is created plus updated. */
 function totals(results) {
     const count = (status) => results.filter(r => r.status === status).length;
     const created = count('created');
@@ -40051,8 +40189,7 @@ function cell(text) {
  * annotation naming the input or target, and a failed step.
  */
 async function run(deps) {
-    const { log } = deps;
-    log.debug('token-rotation-action: run started');
+    deps.log.debug('token-rotation-action: run started');
     let config;
     try {
         const raw = readInputs(deps.readInput);
@@ -40063,24 +40200,33 @@ async function run(deps) {
             repository: deps.env.GITHUB_REPOSITORY,
             apiUrl: deps.env.GITHUB_API_URL
         });
-        const results = await publish(deps, config);
-        await report(deps, config, results);
     }
     catch (error) {
-        await reportFailure(deps, config, error);
+        await reportStop(deps, error);
+        return;
     }
+    const advice = orgSecretSuggestion(config);
+    let results;
+    try {
+        results = await publish(deps, config, advice);
+    }
+    catch (error) {
+        // The publisher settles every target itself; reaching here means it never started writing.
+        await reportStop(deps, error);
+        return;
+    }
+    await report(deps, config, results, advice);
 }
-async function publish(deps, config) {
+async function publish(deps, config, advice) {
     const { log } = deps;
     const targets = targetsFromConfig(config);
-    const suggestion = orgSecretSuggestion(config);
     await log.group(config.dryRun ? 'Plan (dry run: nothing is written)' : 'Plan', () => {
         log.info(`Secret ${config.secretName} (${config.secretType}) to ${count(targets.length, 'target')}:`);
         for (const target of targets)
             log.info(`  - ${describeTarget(target)}`);
         log.info(`Pacing: at most ${config.maxConcurrency} requests at once, writes at least ${config.writeIntervalMs} ms apart.`);
-        if (suggestion)
-            log.notice(suggestion, { title: 'Cheaper plan available' });
+        if (advice)
+            log.notice(advice, { title: 'Cheaper plan available' });
         const pacing = pacingWarning(config, targets.length);
         if (pacing)
             log.warning(pacing, { title: 'GitHub rate limits ahead' });
@@ -40091,25 +40237,23 @@ async function publish(deps, config) {
         baseUrl: config.apiUrl,
         maxConcurrency: config.maxConcurrency,
         writeIntervalMs: config.writeIntervalMs,
-        log,
-        ...(deps.retryBaseMs === undefined ? {} : { retryBaseMs: deps.retryBaseMs })
+        log
     });
     const publisher = new SecretPublisher(client, log);
     return config.dryRun
         ? log.group('Check targets', () => publisher.preflight(targets))
         : log.group('Publish', () => publisher.publish(targets, config.value));
 }
-async function report(deps, config, results) {
+async function report(deps, config, results, advice) {
     const { log } = deps;
     const t = totals(results);
     deps.setOutput('published', String(t.written));
     deps.setOutput('result', resultJson(results));
-    const suggestion = orgSecretSuggestion(config);
-    await deps.writeSummary(renderSummary({
+    await writeSummary(deps, renderSummary({
         secretName: config.secretName,
         results,
         dryRun: config.dryRun,
-        ...(suggestion ? { notes: [suggestion] } : {})
+        ...(advice ? { notes: [advice] } : {})
     }));
     if (t.failed > 0) {
         log.error(`${t.failed} of ${count(results.length, 'target')} failed and ${t.written} written; see the errors above and the job summary.`, { title: 'Publishing failed' });
@@ -40122,8 +40266,8 @@ async function report(deps, config, results) {
         log.info(`Published ${config.secretName} to ${count(t.written, 'target')} (${t.created} created, ${t.updated} updated).`);
     }
 }
-/** A run that stopped before publishing: annotations naming each input, empty outputs, a summary. */
-async function reportFailure(deps, config, error) {
+/** A run that stopped before writing: annotations naming each input, empty outputs, a summary. */
+async function reportStop(deps, error) {
     if (error instanceof ConfigError) {
         for (const problem of error.problems) {
             deps.log.error(`Input '${problem.input}': ${problem.message}`, {
@@ -40136,18 +40280,19 @@ async function reportFailure(deps, config, error) {
     }
     deps.setOutput('published', '0');
     deps.setOutput('result', '[]');
-    try {
-        await deps.writeSummary(renderSummary({
-            secretName: config?.secretName ?? '',
-            results: [],
-            dryRun: false,
-            error: describeError(error)
-        }));
-    }
-    catch (summaryError) {
-        deps.log.warning(`Could not write the job summary: ${describeError(summaryError)}`);
-    }
+    await writeSummary(deps, renderSummary({ secretName: '', results: [], dryRun: false, error: describeError(error) }));
     deps.markFailed();
+}
+/** The summary is a report, not the work: failing to write it is a warning, never a lost result. */
+async function writeSummary(deps, markdown) {
+    try {
+        await deps.writeSummary(markdown);
+    }
+    catch (error) {
+        deps.log.warning(`Could not write the job summary: ${describeError(error)}`, {
+            title: 'Job summary'
+        });
+    }
 }
 function describeTarget(target) {
     const scope = target.scope;

@@ -23,8 +23,6 @@ export interface RunDeps {
   writeSummary(markdown: string): Promise<void>
   /** Marks the step failed (exit code 1). The reason was already reported as an annotation. */
   markFailed(): void
-  /** Unit of the retry backoff in ms; tests shorten it. */
-  retryBaseMs?: number
 }
 
 /**
@@ -33,9 +31,8 @@ export interface RunDeps {
  * annotation naming the input or target, and a failed step.
  */
 export async function run(deps: RunDeps): Promise<void> {
-  const { log } = deps
-  log.debug('token-rotation-action: run started')
-  let config: PublishConfig | undefined
+  deps.log.debug('token-rotation-action: run started')
+  let config: PublishConfig
   try {
     const raw = readInputs(deps.readInput)
     // Mask before anything else can print: the value is a secret from the moment it is read.
@@ -45,17 +42,29 @@ export async function run(deps: RunDeps): Promise<void> {
       repository: deps.env.GITHUB_REPOSITORY,
       apiUrl: deps.env.GITHUB_API_URL
     })
-    const results = await publish(deps, config)
-    await report(deps, config, results)
   } catch (error) {
-    await reportFailure(deps, config, error)
+    await reportStop(deps, error)
+    return
   }
+  const advice = orgSecretSuggestion(config)
+  let results: TargetResult[]
+  try {
+    results = await publish(deps, config, advice)
+  } catch (error) {
+    // The publisher settles every target itself; reaching here means it never started writing.
+    await reportStop(deps, error)
+    return
+  }
+  await report(deps, config, results, advice)
 }
 
-async function publish(deps: RunDeps, config: PublishConfig): Promise<TargetResult[]> {
+async function publish(
+  deps: RunDeps,
+  config: PublishConfig,
+  advice: string | undefined
+): Promise<TargetResult[]> {
   const { log } = deps
   const targets = targetsFromConfig(config)
-  const suggestion = orgSecretSuggestion(config)
   await log.group(config.dryRun ? 'Plan (dry run: nothing is written)' : 'Plan', () => {
     log.info(
       `Secret ${config.secretName} (${config.secretType}) to ${count(targets.length, 'target')}:`
@@ -64,7 +73,7 @@ async function publish(deps: RunDeps, config: PublishConfig): Promise<TargetResu
     log.info(
       `Pacing: at most ${config.maxConcurrency} requests at once, writes at least ${config.writeIntervalMs} ms apart.`
     )
-    if (suggestion) log.notice(suggestion, { title: 'Cheaper plan available' })
+    if (advice) log.notice(advice, { title: 'Cheaper plan available' })
     const pacing = pacingWarning(config, targets.length)
     if (pacing) log.warning(pacing, { title: 'GitHub rate limits ahead' })
     return Promise.resolve()
@@ -74,8 +83,7 @@ async function publish(deps: RunDeps, config: PublishConfig): Promise<TargetResu
     baseUrl: config.apiUrl,
     maxConcurrency: config.maxConcurrency,
     writeIntervalMs: config.writeIntervalMs,
-    log,
-    ...(deps.retryBaseMs === undefined ? {} : { retryBaseMs: deps.retryBaseMs })
+    log
   })
   const publisher = new SecretPublisher(client, log)
   return config.dryRun
@@ -86,19 +94,20 @@ async function publish(deps: RunDeps, config: PublishConfig): Promise<TargetResu
 async function report(
   deps: RunDeps,
   config: PublishConfig,
-  results: TargetResult[]
+  results: TargetResult[],
+  advice: string | undefined
 ): Promise<void> {
   const { log } = deps
   const t = totals(results)
   deps.setOutput('published', String(t.written))
   deps.setOutput('result', resultJson(results))
-  const suggestion = orgSecretSuggestion(config)
-  await deps.writeSummary(
+  await writeSummary(
+    deps,
     renderSummary({
       secretName: config.secretName,
       results,
       dryRun: config.dryRun,
-      ...(suggestion ? { notes: [suggestion] } : {})
+      ...(advice ? { notes: [advice] } : {})
     })
   )
   if (t.failed > 0) {
@@ -116,12 +125,8 @@ async function report(
   }
 }
 
-/** A run that stopped before publishing: annotations naming each input, empty outputs, a summary. */
-async function reportFailure(
-  deps: RunDeps,
-  config: PublishConfig | undefined,
-  error: unknown
-): Promise<void> {
+/** A run that stopped before writing: annotations naming each input, empty outputs, a summary. */
+async function reportStop(deps: RunDeps, error: unknown): Promise<void> {
   if (error instanceof ConfigError) {
     for (const problem of error.problems) {
       deps.log.error(`Input '${problem.input}': ${problem.message}`, {
@@ -133,19 +138,22 @@ async function reportFailure(
   }
   deps.setOutput('published', '0')
   deps.setOutput('result', '[]')
-  try {
-    await deps.writeSummary(
-      renderSummary({
-        secretName: config?.secretName ?? '',
-        results: [],
-        dryRun: false,
-        error: describeError(error)
-      })
-    )
-  } catch (summaryError) {
-    deps.log.warning(`Could not write the job summary: ${describeError(summaryError)}`)
-  }
+  await writeSummary(
+    deps,
+    renderSummary({ secretName: '', results: [], dryRun: false, error: describeError(error) })
+  )
   deps.markFailed()
+}
+
+/** The summary is a report, not the work: failing to write it is a warning, never a lost result. */
+async function writeSummary(deps: RunDeps, markdown: string): Promise<void> {
+  try {
+    await deps.writeSummary(markdown)
+  } catch (error) {
+    deps.log.warning(`Could not write the job summary: ${describeError(error)}`, {
+      title: 'Job summary'
+    })
+  }
 }
 
 function describeTarget(target: SecretTarget): string {

@@ -24,6 +24,12 @@ interface Entry {
 
 const entries = (run: ActionRun): Entry[] => JSON.parse(run.outputs.result ?? '[]') as Entry[]
 
+/** The value, the token and every sealed box the server received appear nowhere in the run. */
+function expectNoLeaks(result: ActionRun, token = 'test-token'): void {
+  const secrets = [VALUE, token, ...server.receivedCiphertexts]
+  expect(secrets.flatMap(secret => leaks(result, secret))).toEqual([])
+}
+
 function run(inputs: Record<string, string>, env: Record<string, string> = {}) {
   return runAction({
     inputs: { 'github-token': 'test-token', 'secret-name': 'API_TOKEN', value: VALUE, ...inputs },
@@ -52,7 +58,7 @@ describe('publishing through dist/index.js', () => {
 
     const second = await run({})
     expect(entries(second)[0]?.status).toBe('updated')
-    for (const r of [first, second]) expect(leaks(r, VALUE)).toEqual([])
+    for (const r of [first, second]) expectNoLeaks(r)
   })
 
   it('masks a multi-line value line by line', async () => {
@@ -108,7 +114,7 @@ describe('publishing through dist/index.js', () => {
       visibility: 'private'
     })
     expect(server.getSecret('repos/octo/c/dependabot/secrets/API_TOKEN')?.value).toBe(VALUE)
-    for (const r of [envs, org, dependabot]) expect(leaks(r, VALUE)).toEqual([])
+    for (const r of [envs, org, dependabot]) expectNoLeaks(r)
   })
 
   it('refuses invalid inputs before any request, with one annotation naming each input', async () => {
@@ -134,7 +140,7 @@ describe('publishing through dist/index.js', () => {
     expect(result.outputs).toEqual({ published: '0', result: '[]' })
     expect(result.summary).toContain('Nothing was written.')
     expect(server.requests).toHaveLength(0)
-    expect(leaks(result, VALUE)).toEqual([])
+    expectNoLeaks(result)
   })
 
   it('never echoes an oversized value in its error', async () => {
@@ -144,7 +150,7 @@ describe('publishing through dist/index.js', () => {
     expect(result.errors.join('\n')).toMatch(
       /Input 'value': is 49222 bytes; GitHub stores at most 49152 bytes/
     )
-    expect(leaks(result, VALUE)).toEqual([])
+    expectNoLeaks(result)
   })
 
   it('fails the step when one target fails, reports each target, and still writes the others', async () => {
@@ -167,7 +173,7 @@ describe('publishing through dist/index.js', () => {
       expect.stringMatching(/2 of 3 targets failed and 1 written/)
     )
     expect(result.summary).toContain('❌ failed')
-    expect(leaks(result, VALUE)).toEqual([])
+    expectNoLeaks(result)
   })
 
   it('says which input to fix for a bad token, and why the default GITHUB_TOKEN cannot write', async () => {
@@ -181,7 +187,7 @@ describe('publishing through dist/index.js', () => {
     server.addRepository('octo/app')
     const readOnly = await run({ 'github-token': 'ghs_default' })
     expect(readOnly.errors.join('\n')).toMatch(/default GITHUB_TOKEN can never write secrets/)
-    expect(leaks(readOnly, 'ghs_default')).toEqual([])
+    expectNoLeaks(readOnly, 'ghs_default')
   })
 
   it('recovers from a dropped connection, a 5xx and a secondary rate limit', async () => {
@@ -241,5 +247,46 @@ describe('publishing through dist/index.js', () => {
       /::notice title=Cheaper plan available::All 10 repositories belong to octo/
     )
     expect(result.summary).toContain('one organization secret')
+  })
+
+  it('keeps its outputs when the job summary cannot be written', async () => {
+    server.addRepository('octo/app')
+    const result = await run({}, { GITHUB_STEP_SUMMARY: '/nonexistent/dir/summary.md' })
+    expect(result.exitCode).toBe(0)
+    expect(result.outputs.published).toBe('1')
+    expect(entries(result)[0]?.status).toBe('created')
+    expect(result.stdout).toMatch(/::warning title=Job summary::Could not write the job summary/)
+    expectNoLeaks(result)
+  })
+
+  it('prints no secret in debug mode, whatever GitHub answers', async () => {
+    for (const name of ['a', 'b', 'c']) server.addRepository(`octo/${name}`)
+    server.faults.add({
+      method: 'PUT',
+      path: '/repos/octo/a/actions/secrets/API_TOKEN',
+      status: 422,
+      body: { message: 'Validation Failed' }
+    })
+    server.faults.add({
+      method: 'PUT',
+      path: '/repos/octo/b/actions/secrets/API_TOKEN',
+      status: 502,
+      times: 1
+    })
+    server.faults.add({
+      method: 'PUT',
+      path: '/repos/octo/c/actions/secrets/API_TOKEN',
+      drop: 'after',
+      times: 1
+    })
+    const result = await run(
+      { repositories: 'octo/a,octo/b,octo/c', 'write-interval': '0' },
+      { RUNNER_DEBUG: '1' }
+    )
+    expect(result.exitCode).toBe(1)
+    expect(entries(result).map(e => e.status)).toEqual(['failed', 'created', 'updated'])
+    expect(result.stdout).toContain('::debug::')
+    expect(server.receivedCiphertexts.length).toBeGreaterThanOrEqual(3)
+    expectNoLeaks(result)
   })
 })

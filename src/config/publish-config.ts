@@ -9,7 +9,7 @@ import {
   type RepositoryRef
 } from '../github/rules.js'
 import { DURATION_HINT, parseDuration } from './duration.js'
-import { readInputs, type InputName, type InputReader, type RawInputs } from './inputs.js'
+import type { InputName, RawInputs } from './inputs.js'
 import { parseList } from './lists.js'
 
 export type SecretType = 'actions' | 'dependabot'
@@ -101,7 +101,8 @@ const fields = {
   }),
   repositories: z.string().transform(repositoryList('repositories')),
   environment: z.string().transform((raw, ctx) => {
-    const names = dedupe(parseList(raw), name => name)
+    // GitHub compares environment names case-insensitively: `Prod` and `prod` are one environment.
+    const names = dedupe(parseList(raw), name => name.toLowerCase())
     for (const name of names) {
       if (name.length > MAX_ENVIRONMENT_NAME) {
         problem(
@@ -208,13 +209,9 @@ function crossInputProblems(inputs: Partial<ParsedInputs>): InputProblem[] {
 
 /**
  * Validates every input at once, before any network call, and returns the typed configuration.
+ * @param raw the inputs as `readInputs` read them
  * @throws ConfigError listing every invalid input, each with what would be valid.
  */
-export function loadPublishConfig(read: InputReader, context: RunnerContext): PublishConfig {
-  return parsePublishConfig(readInputs(read), context)
-}
-
-/** {@link loadPublishConfig} for inputs already read. */
 export function parsePublishConfig(raw: RawInputs, context: RunnerContext): PublishConfig {
   const problems: InputProblem[] = []
   const apiUrl = checkApiUrl(context.apiUrl ?? 'https://api.github.com', problems)

@@ -4,8 +4,12 @@ import { retry } from '@octokit/plugin-retry'
 import { throttling } from '@octokit/plugin-throttling'
 import Bottleneck from 'bottleneck/light.js'
 import type { Logger } from '../logger.js'
+import { describeRequest, retryAfter } from './retry-after.js'
 
-const GitHubOctokit = Octokit.plugin(retry, throttling, paginateRest)
+// Order matters: a plugin listed later wraps the earlier ones. The retry plugin wraps the
+// throttling plugin, so a retried write waits for its own turn (write spacing, concurrency slot)
+// instead of reusing the failed attempt's; retryAfter sits inside throttling, within the turn.
+const GitHubOctokit = Octokit.plugin(retryAfter, throttling, retry, paginateRest)
 
 /** The Octokit client the action uses: retry, throttling and pagination applied. */
 export type GitHubClient = InstanceType<typeof GitHubOctokit>
@@ -25,8 +29,13 @@ export interface GitHubClientOptions {
    * 4 and 9 units, so a target that keeps failing is given up after about 14 s).
    */
   retryBaseMs?: number
-  /** Longest wait for one answer, in ms (default 30 s); a request without one is retried like a 5xx. */
+  /**
+   * Longest wait for one answer, in ms (default 10 s); an attempt without one is retried like a
+   * 5xx, so a server that never answers fails a request after about 4 x 10 s + 14 s.
+   */
   requestTimeoutMs?: number
+  /** The fetch to send requests with (default: the global fetch); tests pass one that records. */
+  fetch?: typeof fetch
   /** Longest wait for a rate limit that the client accepts before giving up, in seconds. */
   maxRateLimitWaitSeconds?: number
   userAgent?: string
@@ -50,11 +59,11 @@ export function createGitHubClient(options: GitHubClientOptions): GitHubClient {
     (kind: string) =>
     (
       retryAfter: number,
-      request: { method: string; url: string },
+      request: { method: string; url: string; [key: string]: unknown },
       _octokit: unknown,
       retryCount: number
     ) => {
-      const what = `${request.method} ${request.url}`
+      const what = describeRequest(request)
       if (retryCount >= RATE_LIMIT_RETRIES || retryAfter > maxWait) {
         log.warning(
           `GitHub ${kind} on ${what}: not retrying (asked to wait ${retryAfter}s, attempt ${retryCount + 1}).`
@@ -80,7 +89,16 @@ export function createGitHubClient(options: GitHubClientOptions): GitHubClient {
     auth: options.token,
     baseUrl: options.baseUrl,
     userAgent: options.userAgent ?? 'token-rotation-action',
-    request: { fetch: fetchWithTimeout(options.requestTimeoutMs ?? 30_000) },
+    request: {
+      fetch: fetchWithTimeout(options.fetch ?? fetch, options.requestTimeoutMs ?? 10_000)
+    },
+    retryAfter: {
+      retries: RATE_LIMIT_RETRIES,
+      maxWaitSeconds: maxWait,
+      onWait: (seconds, what) => {
+        log.info(`GitHub asked to retry ${what} after ${seconds}s; waiting.`)
+      }
+    },
     throttle,
     // Rate limits (403/429) belong to the throttling plugin, which honors retry-after; letting the
     // retry plugin also retry 429 would send the request twice.
@@ -111,13 +129,15 @@ export function createGitHubClient(options: GitHubClientOptions): GitHubClient {
  * (a TypeError, like a refused connection), which Octokit turns into a retryable error; an abort
  * would not be retried.
  */
-function fetchWithTimeout(timeoutMs: number): typeof fetch {
+function fetchWithTimeout(send: typeof fetch, timeoutMs: number): typeof fetch {
   return async (input, init) => {
     try {
-      return await fetch(input, { ...init, signal: AbortSignal.timeout(timeoutMs) })
+      return await send(input, { ...init, signal: AbortSignal.timeout(timeoutMs) })
     } catch (error) {
       if (error instanceof DOMException && error.name === 'TimeoutError') {
-        throw new TypeError(`no answer within ${timeoutMs} ms`, { cause: error })
+        // Octokit reports a TypeError's cause when it has one; this message is the clearer one.
+        // eslint-disable-next-line preserve-caught-error
+        throw new TypeError(`no answer within ${timeoutMs / 1000} s`)
       }
       throw error
     }

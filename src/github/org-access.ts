@@ -2,7 +2,7 @@ import * as z from 'zod'
 import { ActionError } from '../errors.js'
 import type { Visibility } from '../config/publish-config.js'
 import type { GitHubClient } from './client.js'
-import { hasStatus, toGitHubError } from './request-errors.js'
+import { hasStatus, parseAnswer, toGitHubError } from './request-errors.js'
 import { repositoryName, type RepositoryRef } from './rules.js'
 import { secretsPath, writePermission, type SecretScope } from './scopes.js'
 
@@ -78,7 +78,11 @@ async function readExisting(
 ): Promise<{ visibility: Visibility } | null> {
   try {
     const response = await client.request(`GET ${secretsPath(scope)}/${encodeURIComponent(name)}`)
-    return existingSecret.parse(response.data)
+    return parseAnswer(
+      existingSecret,
+      response.data,
+      `the organization secret ${name} in ${scope.org}`
+    )
   } catch (error) {
     if (hasStatus(error, 404)) return null
     throw toGitHubError(error, {
@@ -98,7 +102,12 @@ async function listSelectedIds(
     const ids: number[] = []
     const route = `GET ${secretsPath(scope)}/${encodeURIComponent(name)}/repositories`
     for await (const page of client.paginate.iterator(route, { per_page: 100 })) {
-      for (const repository of z.array(repositoryIdentity).parse(page.data)) ids.push(repository.id)
+      const repositories = parseAnswer(
+        z.array(repositoryIdentity),
+        page.data,
+        `the repositories selected for ${name} in ${scope.org}`
+      )
+      for (const repository of repositories) ids.push(repository.id)
     }
     return ids
   } catch (error) {

@@ -1,12 +1,12 @@
+import * as z from 'zod'
 import type { GitHubClient } from './client.js'
-import { toGitHubError } from './request-errors.js'
+import { parseAnswer, toGitHubError } from './request-errors.js'
 import { scopeLabel, secretsPath, writePermission, type SecretScope } from './scopes.js'
 
+const publicKeySchema = z.object({ key_id: z.string().min(1), key: z.base64() })
+
 /** A scope's public key, as GitHub returns it. */
-export interface PublicKey {
-  key_id: string
-  key: string
-}
+export type PublicKey = z.infer<typeof publicKeySchema>
 
 /**
  * The public keys of one run: each scope's key is fetched once, however many secrets are written
@@ -42,7 +42,7 @@ export class PublicKeys {
   async #fetch(scope: SecretScope): Promise<PublicKey> {
     try {
       const response = await this.#client.request(`GET ${secretsPath(scope)}/public-key`)
-      return response.data as PublicKey
+      return parseAnswer(publicKeySchema, response.data, `the public key of ${scopeLabel(scope)}`)
     } catch (error) {
       throw toGitHubError(error, {
         phase: 'preflight',

@@ -1,4 +1,5 @@
 import { RequestError } from '@octokit/request-error'
+import * as z from 'zod'
 import { ActionError, describeError, type ErrorCode, type Phase } from '../errors.js'
 
 /** What the action was doing when GitHub answered with an error, for the message. */
@@ -29,7 +30,8 @@ export function toGitHubError(error: unknown, context: RequestContext): ActionEr
   const status = error.status
   const github = githubMessage(error)
   const requestId = error.response?.headers['x-github-request-id']
-  const suffix = `${github ? `: ${github}` : ''}${requestId ? ` (request id ${requestId})` : ''}`
+  const showId = requestId !== undefined && !github.includes(requestId)
+  const suffix = `${github ? `: ${github}` : ''}${showId ? ` (request id ${requestId})` : ''}`
   const [code, advice] = classify(status, github, context)
   const answered = error.response
     ? `GitHub answered ${status}`
@@ -78,17 +80,42 @@ function classify(status: number, message: string, context: RequestContext): [Er
   return ['github-rejected', '']
 }
 
+/**
+ * GitHub's own message, with the field and code of each validation error (a 422 names them in
+ * `errors`; they are names, never values, so they are safe to print).
+ */
 function githubMessage(error: RequestError): string {
   const data: unknown = error.response?.data
-  if (
-    typeof data === 'object' &&
-    data !== null &&
-    'message' in data &&
-    typeof data.message === 'string'
-  ) {
-    return data.message
-  }
-  return ''
+  if (typeof data !== 'object' || data === null) return ''
+  const message = 'message' in data && typeof data.message === 'string' ? data.message : ''
+  const parsed = validationErrors.safeParse('errors' in data ? data.errors : undefined)
+  const details = (parsed.success ? parsed.data : [])
+    .map(item =>
+      [item.field && `field ${item.field}`, item.code && `code ${item.code}`]
+        .filter(Boolean)
+        .join(', ')
+    )
+    .filter(text => text !== '')
+  return details.length > 0 ? `${message} (${details.join('; ')})` : message
+}
+
+const validationErrors = z.array(
+  z.looseObject({ field: z.string().optional(), code: z.string().optional() })
+)
+
+/**
+ * Checks the shape of a GitHub answer before it is used, so a proxy's HTML page or a changed API
+ * fails with one clear sentence instead of deep inside libsodium.
+ * @param what the thing read, for the message: "the public key of octo/app"
+ */
+export function parseAnswer<T>(schema: z.ZodType<T>, data: unknown, what: string): T {
+  const parsed = schema.safeParse(data)
+  if (parsed.success) return parsed.data
+  const fields = [...new Set(parsed.error.issues.map(issue => issue.path.join('.') || '(body)'))]
+  throw new ActionError(
+    `GitHub's answer for ${what} is not what its API documents (unexpected ${fields.join(', ')}); check GITHUB_API_URL and any proxy in between.`,
+    { code: 'github-rejected', phase: 'preflight' }
+  )
 }
 
 function capitalize(text: string): string {

@@ -27,6 +27,7 @@ export interface ResultTotals {
   planned: number
 }
 
+/** Counts the results by outcome; `written` is created plus updated. */
 export function totals(results: readonly TargetResult[]): ResultTotals {
   const count = (status: TargetStatus) => results.filter(r => r.status === status).length
   const created = count('created')

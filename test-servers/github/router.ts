@@ -25,6 +25,8 @@ export interface RequestContext {
   require(area: keyof TokenGrant, level: Permission, permissionName: string): void
   /** Records a plaintext opened from a sealed box, for leak checks. */
   opened(value: string): void
+  /** Records a sealed box as received, for leak checks. */
+  received(ciphertext: string): void
 }
 
 /** Named path parameters of a matched route. */

@@ -116,6 +116,7 @@ function putSecret(ctx: RequestContext, scope: ResolvedScope, rawName: string): 
   if (typeof encrypted !== 'string' || !BASE64.test(encrypted)) {
     throw invalidRequest(`encrypted_value does not match /${BASE64.source}/.`)
   }
+  ctx.received(encrypted)
   const keyId = body.key_id
   if (keyId === undefined) throw invalidRequest(`"key_id" wasn't supplied.`)
   if (typeof keyId !== 'string') {

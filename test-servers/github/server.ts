@@ -102,6 +102,7 @@ class LocalGitHubServer implements GitHubServer {
   readonly #rateLimits = new PrimaryRateLimits()
   readonly #requests: RecordedRequest[] = []
   readonly #opened: string[] = []
+  readonly #received: string[] = []
   /** Aborted by close(), so that requests sleeping on latency stop at once. */
   readonly #lifetime = new AbortController()
   #inFlight = 0
@@ -137,6 +138,10 @@ class LocalGitHubServer implements GitHubServer {
 
   get openedValues(): ReadonlyArray<string> {
     return this.#opened
+  }
+
+  get receivedCiphertexts(): ReadonlyArray<string> {
+    return this.#received
   }
 
   async listen(): Promise<void> {
@@ -356,6 +361,9 @@ class LocalGitHubServer implements GitHubServer {
           throw new ApiError(403, 'Resource not accessible by integration', {
             headers: { 'x-accepted-github-permissions': `${permissionName}=${level}` }
           })
+        },
+        received: ciphertext => {
+          this.#received.push(ciphertext)
         },
         opened: value => {
           this.#opened.push(value)

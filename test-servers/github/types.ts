@@ -196,4 +196,6 @@ export interface GitHubServer {
   readonly refusedWrites: number
   /** Every plaintext the server has ever opened from a sealed box (for leak checks). */
   readonly openedValues: ReadonlyArray<string>
+  /** Every `encrypted_value` the server has received, opened or not (for leak checks). */
+  readonly receivedCiphertexts: ReadonlyArray<string>
 }
