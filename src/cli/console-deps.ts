@@ -1,0 +1,55 @@
+import { appendFile } from 'node:fs/promises'
+import type { RunDeps } from '../main.js'
+
+/**
+ * The collaborators of a run in a terminal or another CI: the log goes to standard error as plain
+ * lines, the outputs are collected for one JSON document on standard output, and the summary goes
+ * to a file when one is named. Masking has no meaning here: nothing the run prints holds a secret.
+ */
+export function consoleDeps(options: {
+  readInput: RunDeps['readInput']
+  env: RunDeps['env']
+  summaryFile?: string
+  write: (line: string) => void
+}): RunDeps & { outputs: Record<string, string>; failed: () => boolean } {
+  const outputs: Record<string, string> = {}
+  let failed = false
+  const { write } = options
+  const debug = options.env.RUNNER_DEBUG === '1' || options.env.TOKEN_ROTATION_DEBUG === '1'
+  // Annotation titles repeat what the messages already name (the input or the target): a
+  // terminal gets the message alone.
+  const titled = (level: string) => (message: string) => {
+    write(`${level}: ${message}`)
+  }
+  return {
+    readInput: options.readInput,
+    env: options.env,
+    outputs,
+    failed: () => failed,
+    log: {
+      debug: message => {
+        if (debug) write(`debug: ${message}`)
+      },
+      info: message => {
+        write(message)
+      },
+      notice: titled('notice'),
+      warning: titled('warning'),
+      error: titled('error'),
+      group: async (name, fn) => {
+        write(`== ${name}`)
+        return fn()
+      }
+    },
+    mask: () => undefined,
+    setOutput: (name, value) => {
+      outputs[name] = value
+    },
+    writeSummary: async markdown => {
+      if (options.summaryFile) await appendFile(options.summaryFile, `${markdown}\n`)
+    },
+    markFailed: () => {
+      failed = true
+    }
+  }
+}
