@@ -51,13 +51,15 @@ function usage() {
         '  GITHUB_TOKEN (or GH_TOKEN)   a token that can write the secrets',
         '  TOKEN_ROTATION_VALUE         the value to publish (or pass --value-stdin)',
         '',
-        'Flags (each can also be set as INPUT_<NAME>, as on a GitHub runner):',
+        'Flags (each can also be set as INPUT_<NAME>, with - or _ in the name):',
         ...flags,
-        '  --value-stdin                read the value from standard input',
+        '  --no-dry-run                 override INPUT_DRY-RUN',
+        '  --value-stdin                read the value from standard input (one trailing newline is dropped)',
         '  --summary FILE               write the Markdown summary to FILE',
         '',
         'GITHUB_REPOSITORY is the default repository; GITHUB_API_URL the API (default https://api.github.com).',
-        'Prints the outputs as JSON on standard output; exits 1 when any target failed.'
+        'Prints the outputs as JSON on standard output; exits 1 when an input or a target failed,',
+        '2 for a bad command line.'
     ].join('\n');
 }
 /**
@@ -76,29 +78,40 @@ function parseCommandLine(argv, env) {
         if (!SECRET_INPUTS.includes(name))
             options[name] = { type: name === 'dry-run' ? 'boolean' : 'string' };
     }
+    // `--no-dry-run` overrides INPUT_DRY-RUN=true; parseArgs never echoes a flag's value in errors.
     const { values, positionals } = parseArgs({
         args: [...argv],
         options,
         allowPositionals: true,
+        allowNegative: true,
         strict: true
     });
-    const [command] = positionals;
-    if (values.help === true || command === undefined || command === 'help') {
+    const [command, ...extra] = positionals;
+    if (values.help === true || command === 'help') {
         return { command: 'help', readInput: () => '', valueFromStdin: false };
     }
-    if (command !== 'publish' || positionals.length > 1) {
-        throw new TypeError(`unknown command '${positionals.join(' ')}'; the command is publish`);
+    // Never quote the arguments: a token pasted as a bare argument would land in the CI log.
+    if (command === undefined)
+        throw new TypeError('no command given; the command is publish');
+    if (command !== 'publish')
+        throw new TypeError('unknown command; the command is publish');
+    if (extra.length > 0) {
+        throw new TypeError(`${extra.length} unexpected argument(s) after publish; every input is a --flag, and secrets come from the environment`);
     }
     const flag = (name) => {
         const value = values[name];
         return typeof value === 'boolean' ? String(value) : value;
     };
+    // An unset CI variable often arrives as an empty string: empty counts as absent throughout.
     const readInput = name => {
         if (name === 'github-token')
-            return env.GITHUB_TOKEN ?? env.GH_TOKEN ?? '';
+            return env.GITHUB_TOKEN || env.GH_TOKEN || '';
         if (name === 'value')
-            return env.TOKEN_ROTATION_VALUE ?? '';
-        return flag(name) ?? env[`INPUT_${name.toUpperCase()}`] ?? '';
+            return env.TOKEN_ROTATION_VALUE || '';
+        // The runner's form keeps the hyphen (INPUT_SECRET-NAME); shells and GitLab allow only
+        // underscores, so INPUT_SECRET_NAME is read too.
+        const upper = name.toUpperCase();
+        return flag(name) || env[`INPUT_${upper}`] || env[`INPUT_${upper.replace(/-/g, '_')}`] || '';
     };
     const summary = flag('summary');
     return {
@@ -107,6 +120,13 @@ function parseCommandLine(argv, env) {
         valueFromStdin: values['value-stdin'] === true,
         ...(summary ? { summaryFile: summary } : {})
     };
+}
+/**
+ * `printf 'tok\n' | ...` and most minting scripts end their output with a newline that is not part
+ * of the secret; like the shell's `$(...)`, drop one (and only one).
+ */
+function dropFinalNewline(text) {
+    return text.replace(/\r?\n$/, '');
 }
 
 /**
@@ -10334,8 +10354,8 @@ throttling.triggersNotification = triggersNotification;
 
 /**
  * Honors `retry-after` on 403 and 429 answers that the throttling plugin does not take for rate
- * limits: it retries only those whose message names a secondary rate limit or whose
- * `x-ratelimit-remaining` is 0, and it reads `retry-after` as seconds only. A proxy or a GitHub
+ * limits: it retries only those whose message names a secondary rate limit, whose
+ * `x-ratelimit-remaining` is 0 or whose errors say RATE_LIMITED, and it reads `retry-after` as seconds only. A proxy or a GitHub
  * Enterprise Server may send a bare 429, or an HTTP-date. Applied before the throttling plugin, so
  * its retries stay inside the request's own turn and are never counted twice.
  * @see https://www.rfc-editor.org/rfc/rfc9110#section-10.2.3
@@ -10345,6 +10365,8 @@ function retryAfter(octokit, options) {
     if (!settings)
         return {};
     octokit.hook.wrap('request', async (request, requestOptions) => {
+        // The waits of one request add up to at most maxWaitSeconds, however many answers ask.
+        let waited = 0;
         for (let attempt = 0;; attempt++) {
             try {
                 return await request(requestOptions);
@@ -10353,10 +10375,11 @@ function retryAfter(octokit, options) {
                 const seconds = unhandledRetryAfter(error, Date.now());
                 if (seconds === undefined ||
                     attempt >= settings.retries ||
-                    seconds > settings.maxWaitSeconds) {
+                    waited + seconds > settings.maxWaitSeconds) {
                     throw error;
                 }
                 settings.onWait(seconds, describeRequest(requestOptions));
+                waited += seconds;
                 await setTimeout$1(seconds * 1000);
             }
         }
@@ -10375,8 +10398,12 @@ function unhandledRetryAfter(error, now) {
         return undefined;
     const message = 'message' in error && typeof error.message === 'string' ? error.message : '';
     const headers = responseHeaders(error.response);
-    if (/\bsecondary rate\b/i.test(message) || headers['x-ratelimit-remaining'] === '0')
+    // The same three tests the throttling plugin makes: what it recognizes, it retries itself.
+    if (/\bsecondary rate\b/i.test(message) ||
+        headers['x-ratelimit-remaining'] === '0' ||
+        rateLimitedErrors.safeParse(responseData(error.response)).success) {
         return undefined;
+    }
     if (headers['retry-after'] === undefined)
         return undefined;
     return parseRetryAfter(headers['retry-after'], now);
@@ -10397,6 +10424,15 @@ function parseRetryAfter(value, now) {
     if (Number.isNaN(date))
         return undefined;
     return Math.max(0, Math.ceil((date - now) / 1000));
+}
+const rateLimitedErrors = object({
+    errors: array(looseObject({ type: string() }))
+        .refine(errors => errors.some(e => e.type === 'RATE_LIMITED'))
+});
+function responseData(response) {
+    return typeof response === 'object' && response !== null && 'data' in response
+        ? response.data
+        : undefined;
 }
 function responseHeaders(response) {
     if (typeof response !== 'object' || response === null || !('headers' in response))
@@ -11266,7 +11302,9 @@ try {
         write(usage());
     }
     else {
-        const stdinValue = invocation.valueFromStdin ? await text(process.stdin) : undefined;
+        const stdinValue = invocation.valueFromStdin
+            ? dropFinalNewline(await text(process.stdin))
+            : undefined;
         const deps = consoleDeps({
             readInput: name => name === 'value' && stdinValue !== undefined ? stdinValue : invocation.readInput(name),
             env: process.env,

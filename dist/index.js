@@ -39396,8 +39396,8 @@ throttling.triggersNotification = triggersNotification;
 
 /**
  * Honors `retry-after` on 403 and 429 answers that the throttling plugin does not take for rate
- * limits: it retries only those whose message names a secondary rate limit or whose
- * `x-ratelimit-remaining` is 0, and it reads `retry-after` as seconds only. A proxy or a GitHub
+ * limits: it retries only those whose message names a secondary rate limit, whose
+ * `x-ratelimit-remaining` is 0 or whose errors say RATE_LIMITED, and it reads `retry-after` as seconds only. A proxy or a GitHub
  * Enterprise Server may send a bare 429, or an HTTP-date. Applied before the throttling plugin, so
  * its retries stay inside the request's own turn and are never counted twice.
  * @see https://www.rfc-editor.org/rfc/rfc9110#section-10.2.3
@@ -39407,6 +39407,8 @@ function retryAfter(octokit, options) {
     if (!settings)
         return {};
     octokit.hook.wrap('request', async (request, requestOptions) => {
+        // The waits of one request add up to at most maxWaitSeconds, however many answers ask.
+        let waited = 0;
         for (let attempt = 0;; attempt++) {
             try {
                 return await request(requestOptions);
@@ -39415,10 +39417,11 @@ function retryAfter(octokit, options) {
                 const seconds = unhandledRetryAfter(error, Date.now());
                 if (seconds === undefined ||
                     attempt >= settings.retries ||
-                    seconds > settings.maxWaitSeconds) {
+                    waited + seconds > settings.maxWaitSeconds) {
                     throw error;
                 }
                 settings.onWait(seconds, describeRequest(requestOptions));
+                waited += seconds;
                 await setTimeout$1(seconds * 1000);
             }
         }
@@ -39437,8 +39440,12 @@ function unhandledRetryAfter(error, now) {
         return undefined;
     const message = 'message' in error && typeof error.message === 'string' ? error.message : '';
     const headers = responseHeaders(error.response);
-    if (/\bsecondary rate\b/i.test(message) || headers['x-ratelimit-remaining'] === '0')
+    // The same three tests the throttling plugin makes: what it recognizes, it retries itself.
+    if (/\bsecondary rate\b/i.test(message) ||
+        headers['x-ratelimit-remaining'] === '0' ||
+        rateLimitedErrors.safeParse(responseData(error.response)).success) {
         return undefined;
+    }
     if (headers['retry-after'] === undefined)
         return undefined;
     return parseRetryAfter(headers['retry-after'], now);
@@ -39459,6 +39466,15 @@ function parseRetryAfter(value, now) {
     if (Number.isNaN(date))
         return undefined;
     return Math.max(0, Math.ceil((date - now) / 1000));
+}
+const rateLimitedErrors = object({
+    errors: array(looseObject({ type: string() }))
+        .refine(errors => errors.some(e => e.type === 'RATE_LIMITED'))
+});
+function responseData(response) {
+    return typeof response === 'object' && response !== null && 'data' in response
+        ? response.data
+        : undefined;
 }
 function responseHeaders(response) {
     if (typeof response !== 'object' || response === null || !('headers' in response))

@@ -1,7 +1,7 @@
 // The command-line entry (`dist/cli.js`): the same run() as the action, for other CI systems and
 // local use. Like src/index.ts, the only module here with side effects.
 import { text } from 'node:stream/consumers'
-import { parseCommandLine, usage } from './cli/arguments.js'
+import { dropFinalNewline, parseCommandLine, usage } from './cli/arguments.js'
 import { consoleDeps } from './cli/console-deps.js'
 import { describeError } from './errors.js'
 import { run } from './main.js'
@@ -13,7 +13,9 @@ try {
   if (invocation.command === 'help') {
     write(usage())
   } else {
-    const stdinValue = invocation.valueFromStdin ? await text(process.stdin) : undefined
+    const stdinValue = invocation.valueFromStdin
+      ? dropFinalNewline(await text(process.stdin))
+      : undefined
     const deps = consoleDeps({
       readInput: name =>
         name === 'value' && stdinValue !== undefined ? stdinValue : invocation.readInput(name),

@@ -22,7 +22,12 @@ afterEach(async () => {
 let sent: Array<{ method: string; at: number }>
 
 function publisher(
-  options: { maxConcurrency?: number; writeIntervalMs?: number; requestTimeoutMs?: number } = {}
+  options: {
+    maxConcurrency?: number
+    writeIntervalMs?: number
+    requestTimeoutMs?: number
+    maxRateLimitWaitSeconds?: number
+  } = {}
 ): SecretPublisher {
   sent = []
   const client = createGitHubClient({
@@ -32,6 +37,9 @@ function publisher(
     writeIntervalMs: options.writeIntervalMs ?? 0,
     retryBaseMs: 5,
     ...(options.requestTimeoutMs ? { requestTimeoutMs: options.requestTimeoutMs } : {}),
+    ...(options.maxRateLimitWaitSeconds
+      ? { maxRateLimitWaitSeconds: options.maxRateLimitWaitSeconds }
+      : {}),
     fetch: (input, init) => {
       sent.push({ method: init?.method ?? 'GET', at: performance.now() })
       return fetch(input, init)
@@ -307,6 +315,39 @@ describe('SecretPublisher against the local GitHub server', () => {
     expect(puts.map(r => r.status)).toEqual([429, 201])
     expect((puts[1]?.startedAt ?? 0) - (puts[0]?.endedAt ?? 0)).toBeGreaterThanOrEqual(950)
     expect(log.text()).toMatch(/retry PUT \/repos\/octo\/app\/actions\/secrets\/API_TOKEN after 1s/)
+  })
+
+  it.each([
+    [
+      'a bare 429',
+      { status: 429, headers: { 'retry-after': '0' }, body: { message: 'Too Many Requests' } }
+    ],
+    ['a secondary rate limit', { secondaryRateLimit: true, headers: { 'retry-after': '1' } }],
+    [
+      'a RATE_LIMITED error',
+      {
+        status: 403,
+        headers: { 'retry-after': '0', 'x-ratelimit-reset': String(Math.floor(Date.now() / 1000)) },
+        body: { message: 'Forbidden', errors: [{ type: 'RATE_LIMITED' }] }
+      }
+    ]
+  ])('retries %s three times, by one plugin only, then gives up', async (_, fault) => {
+    server.addRepository('octo/app')
+    server.faults.add({ method: 'PUT', ...fault })
+    const [result] = await publisher().publish([repoTarget('octo', 'app')], VALUE)
+    expect(result?.status).toBe('failed')
+    expect(server.requests.filter(r => r.method === 'PUT')).toHaveLength(4)
+  })
+
+  it('bounds the total wait of one request, however often GitHub asks', async () => {
+    server.addRepository('octo/app')
+    server.faults.add({ method: 'PUT', status: 429, headers: { 'retry-after': '1' } })
+    const [result] = await publisher({ maxRateLimitWaitSeconds: 1 }).publish(
+      [repoTarget('octo', 'app')],
+      VALUE
+    )
+    expect(result?.status).toBe('failed')
+    expect(server.requests.filter(r => r.method === 'PUT')).toHaveLength(2)
   })
 
   it('waits for x-ratelimit-reset when the primary rate limit is spent', async () => {

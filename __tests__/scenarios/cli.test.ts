@@ -121,4 +121,48 @@ describe('dist/cli.js', () => {
     expect(run.stderr).toMatch(/error: Input 'value': is empty/)
     expect(server.requests).toHaveLength(0)
   })
+
+  it('drops the one newline a minting script ends with', async () => {
+    server.addRepository('octo/app')
+    const run = await cli(
+      ['publish', '--secret-name', 'API_TOKEN', '--repositories', 'octo/app', '--value-stdin'],
+      { GITHUB_TOKEN: '', GH_TOKEN: 'test-token' },
+      `${VALUE}\n`
+    )
+    expect(run.code).toBe(0)
+    expect(server.getSecret('repos/octo/app/actions/secrets/API_TOKEN')?.value).toBe(VALUE)
+  })
+
+  it('reads INPUT_ variables with underscores, and --no-dry-run overrides them', async () => {
+    server.addRepository('octo/app')
+    const env = {
+      GITHUB_TOKEN: 'test-token',
+      TOKEN_ROTATION_VALUE: VALUE,
+      INPUT_SECRET_NAME: 'API_TOKEN',
+      INPUT_REPOSITORIES: 'octo/app',
+      'INPUT_DRY-RUN': 'true'
+    }
+    const planned = await cli(['publish'], env)
+    expect(JSON.parse(planned.stdout)).toMatchObject({
+      published: 0,
+      result: [{ status: 'planned' }]
+    })
+    const written = await cli(['publish', '--no-dry-run'], env)
+    expect(JSON.parse(written.stdout)).toMatchObject({
+      published: 1,
+      result: [{ status: 'created' }]
+    })
+  })
+
+  it('fails without a command, and never echoes a stray argument', async () => {
+    const none = await cli(['--secret-name', 'API_TOKEN'], {})
+    expect(none.code).toBe(2)
+    expect(none.stderr).toMatch(/error: no command given/)
+    const stray = await cli(['publish', VALUE], {})
+    expect(stray.code).toBe(2)
+    expect(stray.stderr).toMatch(/1 unexpected argument\(s\) after publish/)
+    const wrong = await cli([VALUE], {})
+    expect(wrong.code).toBe(2)
+    expect(stray.stderr + wrong.stderr).not.toContain(VALUE)
+  })
 })

@@ -29,13 +29,15 @@ export function usage(): string {
     '  GITHUB_TOKEN (or GH_TOKEN)   a token that can write the secrets',
     '  TOKEN_ROTATION_VALUE         the value to publish (or pass --value-stdin)',
     '',
-    'Flags (each can also be set as INPUT_<NAME>, as on a GitHub runner):',
+    'Flags (each can also be set as INPUT_<NAME>, with - or _ in the name):',
     ...flags,
-    '  --value-stdin                read the value from standard input',
+    '  --no-dry-run                 override INPUT_DRY-RUN',
+    '  --value-stdin                read the value from standard input (one trailing newline is dropped)',
     '  --summary FILE               write the Markdown summary to FILE',
     '',
     'GITHUB_REPOSITORY is the default repository; GITHUB_API_URL the API (default https://api.github.com).',
-    'Prints the outputs as JSON on standard output; exits 1 when any target failed.'
+    'Prints the outputs as JSON on standard output; exits 1 when an input or a target failed,',
+    '2 for a bad command line.'
   ].join('\n')
 }
 
@@ -58,27 +60,38 @@ export function parseCommandLine(
     if (!SECRET_INPUTS.includes(name))
       options[name] = { type: name === 'dry-run' ? 'boolean' : 'string' }
   }
+  // `--no-dry-run` overrides INPUT_DRY-RUN=true; parseArgs never echoes a flag's value in errors.
   const { values, positionals } = parseArgs({
     args: [...argv],
     options,
     allowPositionals: true,
+    allowNegative: true,
     strict: true
   })
-  const [command] = positionals
-  if (values.help === true || command === undefined || command === 'help') {
+  const [command, ...extra] = positionals
+  if (values.help === true || command === 'help') {
     return { command: 'help', readInput: () => '', valueFromStdin: false }
   }
-  if (command !== 'publish' || positionals.length > 1) {
-    throw new TypeError(`unknown command '${positionals.join(' ')}'; the command is publish`)
+  // Never quote the arguments: a token pasted as a bare argument would land in the CI log.
+  if (command === undefined) throw new TypeError('no command given; the command is publish')
+  if (command !== 'publish') throw new TypeError('unknown command; the command is publish')
+  if (extra.length > 0) {
+    throw new TypeError(
+      `${extra.length} unexpected argument(s) after publish; every input is a --flag, and secrets come from the environment`
+    )
   }
   const flag = (name: string): string | undefined => {
     const value = values[name]
     return typeof value === 'boolean' ? String(value) : value
   }
+  // An unset CI variable often arrives as an empty string: empty counts as absent throughout.
   const readInput: InputReader = name => {
-    if (name === 'github-token') return env.GITHUB_TOKEN ?? env.GH_TOKEN ?? ''
-    if (name === 'value') return env.TOKEN_ROTATION_VALUE ?? ''
-    return flag(name) ?? env[`INPUT_${name.toUpperCase()}`] ?? ''
+    if (name === 'github-token') return env.GITHUB_TOKEN || env.GH_TOKEN || ''
+    if (name === 'value') return env.TOKEN_ROTATION_VALUE || ''
+    // The runner's form keeps the hyphen (INPUT_SECRET-NAME); shells and GitLab allow only
+    // underscores, so INPUT_SECRET_NAME is read too.
+    const upper = name.toUpperCase()
+    return flag(name) || env[`INPUT_${upper}`] || env[`INPUT_${upper.replace(/-/g, '_')}`] || ''
   }
   const summary = flag('summary')
   return {
@@ -87,4 +100,12 @@ export function parseCommandLine(
     valueFromStdin: values['value-stdin'] === true,
     ...(summary ? { summaryFile: summary } : {})
   }
+}
+
+/**
+ * `printf 'tok\n' | ...` and most minting scripts end their output with a newline that is not part
+ * of the secret; like the shell's `$(...)`, drop one (and only one).
+ */
+export function dropFinalNewline(text: string): string {
+  return text.replace(/\r?\n$/, '')
 }

@@ -1,5 +1,6 @@
 import type { Octokit, OctokitOptions } from '@octokit/core'
 import { setTimeout as sleep } from 'node:timers/promises'
+import * as z from 'zod'
 
 /** Settings of {@link retryAfter}, given as `retryAfter` in Octokit's options. */
 export interface RetryAfterOptions {
@@ -19,8 +20,8 @@ declare module '@octokit/core' {
 
 /**
  * Honors `retry-after` on 403 and 429 answers that the throttling plugin does not take for rate
- * limits: it retries only those whose message names a secondary rate limit or whose
- * `x-ratelimit-remaining` is 0, and it reads `retry-after` as seconds only. A proxy or a GitHub
+ * limits: it retries only those whose message names a secondary rate limit, whose
+ * `x-ratelimit-remaining` is 0 or whose errors say RATE_LIMITED, and it reads `retry-after` as seconds only. A proxy or a GitHub
  * Enterprise Server may send a bare 429, or an HTTP-date. Applied before the throttling plugin, so
  * its retries stay inside the request's own turn and are never counted twice.
  * @see https://www.rfc-editor.org/rfc/rfc9110#section-10.2.3
@@ -29,6 +30,8 @@ export function retryAfter(octokit: Octokit, options: OctokitOptions): Record<st
   const settings = options.retryAfter
   if (!settings) return {}
   octokit.hook.wrap('request', async (request, requestOptions) => {
+    // The waits of one request add up to at most maxWaitSeconds, however many answers ask.
+    let waited = 0
     for (let attempt = 0; ; attempt++) {
       try {
         return await request(requestOptions)
@@ -37,11 +40,12 @@ export function retryAfter(octokit: Octokit, options: OctokitOptions): Record<st
         if (
           seconds === undefined ||
           attempt >= settings.retries ||
-          seconds > settings.maxWaitSeconds
+          waited + seconds > settings.maxWaitSeconds
         ) {
           throw error
         }
         settings.onWait(seconds, describeRequest(requestOptions))
+        waited += seconds
         await sleep(seconds * 1000)
       }
     }
@@ -62,8 +66,14 @@ function unhandledRetryAfter(error: unknown, now: number): number | undefined {
   if (error.status !== 403 && error.status !== 429) return undefined
   const message = 'message' in error && typeof error.message === 'string' ? error.message : ''
   const headers = responseHeaders(error.response)
-  if (/\bsecondary rate\b/i.test(message) || headers['x-ratelimit-remaining'] === '0')
+  // The same three tests the throttling plugin makes: what it recognizes, it retries itself.
+  if (
+    /\bsecondary rate\b/i.test(message) ||
+    headers['x-ratelimit-remaining'] === '0' ||
+    rateLimitedErrors.safeParse(responseData(error.response)).success
+  ) {
     return undefined
+  }
   if (headers['retry-after'] === undefined) return undefined
   return parseRetryAfter(headers['retry-after'], now)
 }
@@ -82,6 +92,18 @@ export function parseRetryAfter(value: string, now: number): number | undefined 
   const date = Date.parse(text)
   if (Number.isNaN(date)) return undefined
   return Math.max(0, Math.ceil((date - now) / 1000))
+}
+
+const rateLimitedErrors = z.object({
+  errors: z
+    .array(z.looseObject({ type: z.string() }))
+    .refine(errors => errors.some(e => e.type === 'RATE_LIMITED'))
+})
+
+function responseData(response: unknown): unknown {
+  return typeof response === 'object' && response !== null && 'data' in response
+    ? response.data
+    : undefined
 }
 
 function responseHeaders(response: unknown): Record<string, string | undefined> {
