@@ -39521,7 +39521,6 @@ function createGitHubClient(options) {
     // The throttling plugin reads `global` like `write` from these options, although its types list
     // only the latter; without our own groups it would share module-level limiters across clients.
     const throttle = {
-        id: `token-rotation-${Math.random().toString(36).slice(2)}`,
         global: new Bottleneck.Group({ maxConcurrent: options.maxConcurrency }),
         write: new Bottleneck.Group({ maxConcurrent: 1, minTime: options.writeIntervalMs }),
         fallbackSecondaryRateRetryAfter: 60,
@@ -39543,8 +39542,8 @@ function createGitHubClient(options) {
             }
         },
         throttle,
-        // Rate limits (403/429) belong to the throttling plugin, which honors retry-after; letting the
-        // retry plugin also retry 429 would send the request twice.
+        // Rate limits (403/429) belong to the throttling plugin and, for the answers it does not
+        // recognize, to retryAfter; letting the retry plugin also retry 429 would send it twice.
         retry: {
             retryAfterBaseValue: retryBaseMs,
             doNotRetry: [400, 401, 403, 404, 409, 410, 422, 429, 451]
