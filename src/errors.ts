@@ -1,8 +1,17 @@
 /**
- * Where in a run an error happened. Later phases (mint, persist, verify, ...) join this list as the
- * rotation engine grows; every error names one so the report can say which step failed.
+ * Where in a run an error happened: the steps of the rotation (DESIGN.md), so the report can say
+ * which step failed.
  */
-export type Phase = 'config' | 'preflight' | 'publish' | 'report'
+export type Phase =
+  | 'config'
+  | 'preflight'
+  | 'mint'
+  | 'persist'
+  | 'publish'
+  | 'verify'
+  | 'promote'
+  | 'retire'
+  | 'report'
 
 /** Stable, documented error codes: scripts and tests match on these, never on messages. */
 export type ErrorCode =
@@ -14,6 +23,17 @@ export type ErrorCode =
   | 'github-rejected'
   | 'github-rate-limited'
   | 'github-unavailable'
+  | 'locked'
+  | 'stale-input'
+  | 'resume-blocked'
+  | 'state-invalid'
+  | 'reauthorization-needed'
+  | 'issuer-rejected'
+  | 'issuer-unreachable'
+  | 'issuer-outcome-unknown'
+  | 'persist-failed'
+  | 'health-check-failed'
+  | 'recovery-invalid'
   | 'internal'
 
 /**

@@ -1,0 +1,90 @@
+import type { TargetResult } from '../report/result.js'
+import type { RotationState } from './state.js'
+
+/** The time source: the engine never reads the system clock itself, so tests can move time. */
+export interface Clock {
+  now(): Date
+}
+
+/** Waits; the only way the engine waits, so tests never do. */
+export type Sleep = (ms: number) => Promise<void>
+
+/**
+ * What an issuer minted. `value` is published to the targets (an OAuth2 access token); `next` is
+ * what must survive the run to mint again (the new refresh token). Both are secrets: the issuer
+ * masks them before returning.
+ */
+export interface Minted {
+  value: string
+  /** The credential to persist in the store. Equal to the input when the issuer did not rotate it. */
+  next: string
+  /** True when the issuer replaced the credential it was given (a rotating refresh token). */
+  rotated: boolean
+  /** When `value` stops working, if the issuer said. */
+  expiresAt?: Date
+}
+
+/**
+ * Where a credential is issued: an OAuth2 server, AWS, Vault, GitLab, a command.
+ * Errors are {@link ActionError}s with phase `mint` or `retire`; `retryable` is true only when the
+ * request provably never reached the issuer (a replay could be a reuse that revokes the grant).
+ */
+export interface Issuer {
+  /** For the plan and the report: `oauth2`, `none`, ... */
+  readonly kind: string
+  /** Exchanges `current` (the refresh token; '' for an issuer that needs none) for a new version. */
+  mint(current: string): Promise<Minted>
+  /** Revokes a retired value (RFC 7009 for OAuth2). Absent when the issuer cannot revoke. */
+  revoke?(value: string): Promise<void>
+}
+
+/** The one-writer lock of a store; released at the end of the run, or expired if the run dies. */
+export interface Lease {
+  release(): Promise<void>
+}
+
+/**
+ * Where the credential that must survive lives (the refresh token), and the run's write-ahead
+ * record. The GitHub store keeps the value in a repository secret and the record in a variable.
+ */
+export interface Store {
+  readonly kind: string
+  /** Where the value lives, for messages: `secret OAUTH_REFRESH_TOKEN of owner/repo`. */
+  readonly description: string
+  /**
+   * Takes the one-writer lock, failing with code `locked` when another live run holds it.
+   * @param owner names this run in the lock, for the message another run gets
+   */
+  lock(owner: string, ttlMs: number): Promise<Lease>
+  /** The recorded state; undefined before the first rotation. */
+  readState(): Promise<RotationState | undefined>
+  /** Replaces the recorded state. Never holds a value, only fingerprints and times. */
+  writeState(state: RotationState): Promise<void>
+  /** Checks the write path without changing anything: e.g. re-seals `current` to its own secret. */
+  check(current: string): Promise<void>
+  /** Writes `value` as the store's live credential. Idempotent: safe to repeat. */
+  persist(value: string): Promise<void>
+}
+
+/** Where the published value goes: every GitHub secret target of the configuration. */
+export interface Targets {
+  /** Checks every target is writable; one `planned` or `failed` result per target. */
+  preflight(): Promise<TargetResult[]>
+  /** Writes `value` to every target; one result per target. */
+  publish(value: string): Promise<TargetResult[]>
+}
+
+/** The outcome of one health check, attempts included. Never holds the value. */
+export interface HealthResult {
+  ok: boolean
+  attempts: number
+  /** What the last attempt saw: `HTTP 200`, `HTTP 401`, `connection refused`. */
+  detail: string
+}
+
+/** Proves a value works (an HTTP probe with it), retrying for propagation delay. */
+export interface HealthCheck {
+  /** The probe's address, for the plan. */
+  readonly description: string
+  check(value: string): Promise<HealthResult>
+}

@@ -1,0 +1,64 @@
+import { z } from 'zod'
+
+/**
+ * The write-ahead record of a rotation (DESIGN.md, "Write-ahead state"). It holds fingerprints and
+ * times, never a value: it lives in a repository variable that anyone with read access can see.
+ */
+
+const fingerprint = z.string().regex(/^[0-9a-f]{16}$/)
+const time = z.iso.datetime()
+
+const version = z.object({ fingerprint, since: time })
+
+/** A value that is due to be retired (revoked) once its grace period is over. */
+const retirement = z.object({
+  /** Fingerprint of the published value to revoke (the old access token). */
+  fingerprint,
+  dueAt: time
+})
+
+const runRecord = z.object({
+  id: z.string(),
+  at: time,
+  mode: z.string(),
+  outcome: z.string()
+})
+
+export const rotationStateSchema = z.object({
+  schema: z.literal(1),
+  /** The store's live credential (the refresh token in its secret). */
+  current: version.optional(),
+  /** The credential `current` replaced. */
+  previous: version.optional(),
+  /** A run is exchanging `current`: it may or may not be consumed. */
+  minting: z.object({ from: fingerprint, startedAt: time, run: z.string() }).optional(),
+  /** A minted credential that is being persisted or was persisted but not yet promoted. */
+  pending: z
+    .object({
+      fingerprint,
+      mintedAt: time,
+      run: z.string(),
+      /** The run logged a recovery ciphertext of it. */
+      recoverable: z.boolean()
+    })
+    .optional(),
+  /** The published value (access token) now on the targets. */
+  published: z.object({ fingerprint, at: time, expiresAt: time.optional() }).optional(),
+  rotatedAt: time.optional(),
+  consecutiveFailures: z.number().int().min(0),
+  retirements: z.array(retirement),
+  /** The last runs, newest first. */
+  runs: z.array(runRecord)
+})
+
+export type RotationState = z.infer<typeof rotationStateSchema>
+export type Retirement = z.infer<typeof retirement>
+export type RunRecord = z.infer<typeof runRecord>
+
+/** How many runs the record keeps. */
+export const RUNS_KEPT = 10
+
+/** The state before the first rotation. */
+export function emptyState(): RotationState {
+  return { schema: 1, consecutiveFailures: 0, retirements: [], runs: [] }
+}
