@@ -47,6 +47,14 @@ export interface RunnerContext {
   apiUrl?: string | undefined
 }
 
+/** How the rest of the configuration shapes the publish inputs. */
+export interface PublishOptions {
+  /** The issuer that mints the value (then `value` must be empty), or undefined for `none`. */
+  mintedBy?: string
+  /** The run publishes nothing it was given (modes verify and retire): `value` may be empty. */
+  valueOptional?: boolean
+}
+
 const BOOLEAN_TRUE = ['true', 'True', 'TRUE']
 const BOOLEAN_FALSE = ['false', 'False', 'FALSE']
 const MAX_ENVIRONMENT_NAME = 255
@@ -212,12 +220,26 @@ function crossInputProblems(inputs: Partial<ParsedInputs>): InputProblem[] {
  * @param raw the inputs as `readInputs` read them
  * @throws ConfigError listing every invalid input, each with what would be valid.
  */
-export function parsePublishConfig(raw: RawInputs, context: RunnerContext): PublishConfig {
+export function parsePublishConfig(
+  raw: RawInputs,
+  context: RunnerContext,
+  options: PublishOptions = {}
+): PublishConfig {
   const problems: InputProblem[] = []
   const apiUrl = checkApiUrl(context.apiUrl ?? 'https://api.github.com', problems)
 
   const values: Partial<ParsedInputs> = {}
-  for (const name of Object.keys(fields) as InputName[]) {
+  for (const name of Object.keys(fields) as (keyof typeof fields)[]) {
+    if (name === 'value' && options.mintedBy) {
+      if (raw.value !== '') {
+        problems.push({
+          input: 'value',
+          message: `is minted by the ${options.mintedBy} issuer; remove value, or set issuer: none to publish it`
+        })
+      }
+      continue
+    }
+    if (name === 'value' && options.valueOptional && raw.value === '') continue
     const result = fields[name].safeParse(raw[name])
     if (result.success) Object.assign(values, { [name]: result.data })
     else
@@ -246,7 +268,7 @@ export function parsePublishConfig(raw: RawInputs, context: RunnerContext): Publ
     token: inputs['github-token'],
     apiUrl,
     secretName: inputs['secret-name'],
-    value: inputs.value,
+    value: options.mintedBy ? '' : (inputs.value ?? ''),
     secretType: inputs['secret-type'],
     repositories,
     environments: inputs.environment,

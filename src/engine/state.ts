@@ -14,7 +14,9 @@ const version = z.object({ fingerprint, since: time })
 const retirement = z.object({
   /** Fingerprint of the published value to revoke (the old access token). */
   fingerprint,
-  dueAt: time
+  dueAt: time,
+  /** When the value expires on its own: past that, there is nothing left to revoke. */
+  expiresAt: time.optional()
 })
 
 const runRecord = z.object({

@@ -1,0 +1,48 @@
+import type { RotationState } from './state.js'
+
+/**
+ * What the recorded state says about the refresh token this run received (DESIGN.md, "Write-ahead
+ * state"). Pure: the table of the design, one case per row.
+ */
+export type Assessment =
+  /** No record yet: the first rotation. */
+  | { kind: 'first' }
+  /** The input is the store's current version, nothing half-done. */
+  | { kind: 'normal' }
+  /** An earlier run persisted the input but stopped before promoting it: promote, then rotate. */
+  | { kind: 'resume'; run: string }
+  /**
+   * An earlier run was exchanging the input when it stopped: the issuer may or may not have
+   * consumed it. One attempt is safe (a consumed token is refused, not replayed into a new grant).
+   */
+  | { kind: 'uncertain'; run: string }
+  /** An earlier run minted a new version that never reached its secret: the input is consumed. */
+  | { kind: 'blocked'; run: string; recoverable: boolean; pending: string }
+  /** Neither current nor pending: another run rotated after this job started. */
+  | { kind: 'stale'; current?: string; pending?: string }
+
+/** Compares the input's fingerprint with the record. */
+export function assess(state: RotationState | undefined, input: string): Assessment {
+  if (state === undefined || (state.current === undefined && state.pending === undefined)) {
+    return { kind: 'first' }
+  }
+  const { current, pending, minting } = state
+  if (pending?.fingerprint === input) return { kind: 'resume', run: pending.run }
+  if (current?.fingerprint === input) {
+    if (pending) {
+      return {
+        kind: 'blocked',
+        run: pending.run,
+        recoverable: pending.recoverable,
+        pending: pending.fingerprint
+      }
+    }
+    if (minting?.from === input) return { kind: 'uncertain', run: minting.run }
+    return { kind: 'normal' }
+  }
+  return {
+    kind: 'stale',
+    ...(current ? { current: current.fingerprint } : {}),
+    ...(pending ? { pending: pending.fingerprint } : {})
+  }
+}

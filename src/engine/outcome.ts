@@ -1,0 +1,54 @@
+import type { ActionError } from '../errors.js'
+import type { TargetResult } from '../report/result.js'
+
+/** The steps of a rotation, as the report names them (DESIGN.md, "The rotation, step by step"). */
+export type StepName =
+  'preflight' | 'mint' | 'persist' | 'publish' | 'verify' | 'rollback' | 'promote' | 'retire'
+
+export type StepOutcome = 'ok' | 'failed' | 'skipped' | 'planned'
+
+/** One step of the run: a row of the job summary and an audit record. */
+export interface StepRecord {
+  step: StepName
+  outcome: StepOutcome
+  /** What happened, in a few words; never a value. */
+  detail: string
+  startedAt: string
+  durationMs: number
+}
+
+/** How the run ended, for the outputs and the summary's headline. */
+export type RunStatus =
+  'rotated' | 'published' | 'not-due' | 'verified' | 'retired' | 'planned' | 'failed'
+
+/** Everything a run did, for the report. Never holds a value. */
+export interface RunOutcome {
+  status: RunStatus
+  /** True when a new version was minted and published this run. */
+  rotated: boolean
+  /** Fingerprint of the value now on the targets, when this run published one. */
+  version?: string
+  /** When the published value expires, if the issuer said. */
+  expiresAt?: Date
+  /** The new credential sealed to the recovery key (safe to print), when one was minted. */
+  recoveryCiphertext?: string
+  steps: StepRecord[]
+  targets: TargetResult[]
+  /** Targets put back to `previous-value` after a failed health check. */
+  restored: TargetResult[]
+  /** The first failure; the run failed when set, even if later steps succeeded. */
+  error?: ActionError
+  /** What the user should know beyond the error: partial failures, due retirements left. */
+  warnings: string[]
+}
+
+/** One line of the JSON-lines audit file: lifecycle events only, never a value. */
+export interface AuditEvent {
+  event: 'run-started' | 'step' | 'target' | 'run-finished'
+  [field: string]: string | number | boolean | undefined
+}
+
+/** Where audit events go (a JSON-lines file in the action). Must not throw. */
+export interface Audit {
+  record(event: AuditEvent): void
+}

@@ -1,0 +1,22 @@
+/** What the run is asked to do. */
+export type Mode = 'rotate' | 'verify' | 'retire'
+
+/** The engine's orders for one run, from the validated configuration. Holds secrets: never log it. */
+export interface RotationPlan {
+  mode: Mode
+  dryRun: boolean
+  /** Names this run in the lock and the record: `run 123 attempt 1`. */
+  runId: string
+  /** The credential the issuer exchanges (the refresh token); '' for an issuer that needs none. */
+  input: string
+  /** The value the targets hold now: restored after a failed check, probed by mode `verify`. */
+  previousValue?: string
+  /** A replaced value kept for a deferred revocation (`retiring-value`). */
+  retiringValue?: string
+  /** Skip a rotation whose last one is more recent than this. */
+  rotateIfOlderThanMs?: number
+  /** Revoke the replaced value once `gracePeriodMs` is over. */
+  revokePrevious: boolean
+  gracePeriodMs: number
+  lockTtlMs: number
+}

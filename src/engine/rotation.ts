@@ -1,0 +1,677 @@
+import { ActionError, describeError } from '../errors.js'
+import type { Logger } from '../logger.js'
+import type { TargetResult } from '../report/result.js'
+import { count } from '../report/wording.js'
+import { assess, type Assessment } from './assess.js'
+import { asActionError } from './errors.js'
+import { fingerprint } from './fingerprint.js'
+import type { Audit, RunOutcome, RunStatus, StepName, StepOutcome, StepRecord } from './outcome.js'
+import type { RotationPlan } from './plan.js'
+import type { Clock, HealthCheck, Issuer, Lease, Minted, Sleep, Store, Targets } from './ports.js'
+import { RUNS_KEPT, emptyState, type RotationState } from './state.js'
+import { blockedError, staleError } from './refusals.js'
+
+/** The parts a rotation drives, behind their ports. */
+export interface EngineDeps {
+  issuer: Issuer
+  /** Where the refresh token and the record live; absent for an issuer that needs none. */
+  store?: Store
+  targets: Targets
+  healthCheck?: HealthCheck
+  /** Seals a new credential to the recovery key, when one is configured. */
+  sealForRecovery?: (value: string) => Promise<string>
+  /** Called with the recovery ciphertext the moment it exists (the action sets its output). */
+  onRecoveryCiphertext?: (ciphertext: string) => void
+  /** Keeps a replaced value until its deferred revocation (the retiring secret). */
+  keepRetiring?: (value: string) => Promise<void>
+  clock: Clock
+  sleep: Sleep
+  log: Logger
+  audit: Audit
+}
+
+/**
+ * Runs one rotation (or verification, or retirement) to the end and says what happened. Never
+ * throws: every failure ends in `outcome.error`, with each step's outcome in `outcome.steps`.
+ */
+export function runRotation(deps: EngineDeps, plan: RotationPlan): Promise<RunOutcome> {
+  return new RotationRun(deps, plan).execute()
+}
+
+/** Where the value minted this run has got to; decides what a failure still has to undo. */
+interface Progress {
+  minted?: Minted
+  published: TargetResult[]
+}
+
+class RotationRun {
+  readonly #deps: EngineDeps
+  readonly #plan: RotationPlan
+  readonly #steps: StepRecord[] = []
+  readonly #warnings: string[] = []
+  #targets: TargetResult[] = []
+  #restored: TargetResult[] = []
+  #error: ActionError | undefined
+  #status: RunStatus = 'failed'
+  #recoveryCiphertext: string | undefined
+  /** The record as this run last wrote (or read) it; undefined before the first rotation. */
+  #state: RotationState | undefined
+  /** Set once the record may be written: the lock is held and the input is not stale. */
+  #mayWriteState = false
+  #progress: Progress = { published: [] }
+
+  constructor(deps: EngineDeps, plan: RotationPlan) {
+    this.#deps = deps
+    this.#plan = plan
+  }
+
+  async execute(): Promise<RunOutcome> {
+    const { plan } = { plan: this.#plan }
+    this.#deps.audit.record({
+      event: 'run-started',
+      run: plan.runId,
+      mode: plan.mode,
+      dryRun: plan.dryRun,
+      issuer: this.#deps.issuer.kind,
+      store: this.#deps.store?.kind ?? 'none'
+    })
+    try {
+      if (plan.mode === 'verify') await this.#verifyOnly()
+      else if (plan.dryRun) await this.#planOnly()
+      else await this.#locked(() => (plan.mode === 'retire' ? this.#retireOnly() : this.#rotate()))
+    } catch (error) {
+      this.#fail(asActionError(error, 'report'))
+    }
+    if (this.#error) this.#status = 'failed'
+    this.#deps.audit.record({
+      event: 'run-finished',
+      run: plan.runId,
+      status: this.#status,
+      code: this.#error?.code,
+      phase: this.#error?.phase
+    })
+    const minted = this.#progress.minted
+    const published = minted !== undefined && this.#progress.published.length > 0
+    return {
+      status: this.#status,
+      rotated: published && this.#status === 'rotated',
+      ...(published && minted ? { version: fingerprint(minted.value) } : {}),
+      ...(published && minted?.expiresAt ? { expiresAt: minted.expiresAt } : {}),
+      ...(this.#recoveryCiphertext ? { recoveryCiphertext: this.#recoveryCiphertext } : {}),
+      steps: this.#steps,
+      targets: this.#targets,
+      restored: this.#restored,
+      ...(this.#error ? { error: this.#error } : {}),
+      warnings: this.#warnings
+    }
+  }
+
+  // --- the modes --------------------------------------------------------------------------
+
+  async #rotate(): Promise<void> {
+    const { deps, plan } = { deps: this.#deps, plan: this.#plan }
+    const assessment = await this.#step('preflight', async () => {
+      const found = await this.#readAndAssess()
+      await this.#checkTargets()
+      if (deps.store) await deps.store.check(plan.input)
+      return { value: found, detail: describeAssessment(found, deps.store) }
+    })
+    this.#mayWriteState = true
+    if (assessment.kind === 'resume') await this.#promoteResumed(assessment.run)
+    const due = this.#dueIn(assessment)
+    if (due !== undefined) {
+      this.#skip('mint', `not due: the last rotation is younger than rotate-if-older-than (${due})`)
+      this.#status = 'not-due'
+      await this.#retire(this.#plan.previousValue)
+      return
+    }
+    const minted = await this.#mint(assessment)
+    this.#progress.minted = minted
+    await this.#persist(minted)
+    await this.#publish(minted.value)
+    const healthy = await this.#verify(minted.value)
+    if (!healthy) {
+      await this.#rollback()
+      return
+    }
+    await this.#promote(minted)
+    this.#status = deps.store ? 'rotated' : 'published'
+    await this.#retire(minted.value)
+  }
+
+  async #verifyOnly(): Promise<void> {
+    const value = this.#plan.previousValue ?? ''
+    const healthy = await this.#verify(value)
+    if (healthy) this.#status = 'verified'
+  }
+
+  async #retireOnly(): Promise<void> {
+    await this.#step('preflight', async () => {
+      this.#state = await this.#requireStore().readState()
+      return {
+        value: undefined,
+        detail: `${count(this.#dueRetirements().length, 'retirement')} due`
+      }
+    })
+    this.#mayWriteState = true
+    await this.#retire(this.#plan.previousValue)
+    this.#status = 'retired'
+  }
+
+  async #planOnly(): Promise<void> {
+    const { deps, plan } = { deps: this.#deps, plan: this.#plan }
+    const assessment = await this.#step('preflight', async () => {
+      const found = await this.#readAndAssess()
+      await this.#checkTargets()
+      return { value: found, detail: describeAssessment(found, deps.store) }
+    })
+    const due = plan.mode === 'rotate' ? this.#dueIn(assessment) : undefined
+    const next =
+      plan.mode === 'retire'
+        ? `would retire ${count(this.#dueRetirements().length, 'due value')}`
+        : due !== undefined
+          ? `would skip the rotation: not due (${due})`
+          : `would mint with ${deps.issuer.kind}, persist, publish${deps.healthCheck ? ', verify' : ''} and promote`
+    this.#record('mint', 'planned', next, this.#deps.clock.now())
+    this.#status = 'planned'
+  }
+
+  // --- the steps ----------------------------------------------------------------------------
+
+  async #readAndAssess(): Promise<Assessment> {
+    const store = this.#deps.store
+    if (!store) return { kind: 'first' }
+    this.#state = await store.readState()
+    const found = assess(this.#state, fingerprint(this.#plan.input))
+    if (found.kind === 'stale') throw staleError(found, store)
+    if (found.kind === 'blocked') throw blockedError(found, store)
+    this.#mayWriteState = true
+    return found
+  }
+
+  /** Every target must be writable before anything is consumed. */
+  async #checkTargets(): Promise<void> {
+    const results = await this.#deps.targets.preflight()
+    this.#targets = results
+    const failed = results.filter(r => r.status === 'failed')
+    if (failed.length > 0) {
+      throw new ActionError(
+        `${count(failed.length, 'target')} of ${results.length} cannot be written (see the errors above); nothing was minted or written`,
+        { code: 'github-rejected', phase: 'preflight' }
+      )
+    }
+  }
+
+  /** The input was persisted by a run that stopped before promoting it: it is the live version. */
+  async #promoteResumed(run: string): Promise<void> {
+    await this.#step('promote', async () => {
+      await this.#saveState(state => {
+        const now = this.#now()
+        if (state.current) state.previous = state.current
+        state.current = { fingerprint: fingerprint(this.#plan.input), since: now }
+        delete state.pending
+        delete state.minting
+      })
+      return {
+        value: undefined,
+        detail: `resumed the rotation of ${run}: its refresh token is now current`
+      }
+    })
+  }
+
+  /** Time left before a rotation is due, or undefined when it is due (or cannot be skipped). */
+  #dueIn(assessment: Assessment): string | undefined {
+    const every = this.#plan.rotateIfOlderThanMs
+    const last = this.#state?.rotatedAt
+    if (every === undefined || last === undefined || assessment.kind !== 'normal') return undefined
+    const dueAt = Date.parse(last) + every
+    const now = this.#deps.clock.now().getTime()
+    return dueAt > now ? `next due at ${new Date(dueAt).toISOString()}` : undefined
+  }
+
+  async #mint(assessment: Assessment): Promise<Minted> {
+    const { deps, plan } = { deps: this.#deps, plan: this.#plan }
+    const from = fingerprint(plan.input)
+    return this.#step('mint', async () => {
+      if (deps.store) {
+        // Write-ahead: a run that dies from here on leaves a record that the input may be consumed.
+        await this.#saveState(state => {
+          state.minting = { from, startedAt: this.#now(), run: plan.runId }
+        })
+      }
+      let minted: Minted
+      try {
+        minted = await deps.issuer.mint(plan.input)
+      } catch (error) {
+        const failure = asActionError(error, 'mint')
+        // Only a request whose outcome is unknown may have consumed the input; otherwise the
+        // issuer answered (or was never reached) and the record can say so.
+        if (deps.store && failure.code !== 'issuer-outcome-unknown') {
+          await this.#saveStateQuietly(state => {
+            delete state.minting
+          })
+        }
+        throw uncertainHint(failure, assessment)
+      }
+      if (minted.rotated) await this.#sealForRecovery(minted.next)
+      const detail = minted.rotated
+        ? `new version ${fingerprint(minted.value)}; the refresh token was rotated`
+        : `new version ${fingerprint(minted.value)}`
+      return { value: minted, detail }
+    })
+  }
+
+  /** The sealed new credential goes to the log before anything else can fail. */
+  async #sealForRecovery(value: string): Promise<void> {
+    const seal = this.#deps.sealForRecovery
+    if (!seal) return
+    try {
+      const ciphertext = await seal(value)
+      this.#recoveryCiphertext = ciphertext
+      this.#deps.log.info(
+        `Recovery ciphertext of the new refresh token (only the recovery private key opens it; token-rotation recover): ${ciphertext}`
+      )
+      this.#deps.onRecoveryCiphertext?.(ciphertext)
+    } catch (error) {
+      this.#warn(`Could not seal the new refresh token for recovery: ${describeError(error)}`)
+    }
+  }
+
+  async #persist(minted: Minted): Promise<void> {
+    const { store } = this.#deps
+    if (!store) {
+      this.#skip('persist', 'no store: the value comes from the inputs')
+      return
+    }
+    if (!minted.rotated) {
+      await this.#saveStateQuietly(state => {
+        delete state.minting
+      })
+      this.#skip('persist', 'the issuer kept the refresh token (no refresh_token in its answer)')
+      return
+    }
+    await this.#step('persist', async () => {
+      const next = fingerprint(minted.next)
+      await this.#saveStateQuietly(state => {
+        delete state.minting
+        state.pending = {
+          fingerprint: next,
+          mintedAt: this.#now(),
+          run: this.#plan.runId,
+          recoverable: this.#recoveryCiphertext !== undefined
+        }
+      })
+      try {
+        await store.persist(minted.next)
+      } catch (error) {
+        throw persistFailure(asActionError(error, 'persist'), store, this.#recoveryCiphertext)
+      }
+      return { value: undefined, detail: `refresh token ${next} written to ${store.description}` }
+    })
+  }
+
+  async #publish(value: string): Promise<void> {
+    const results = await this.#step('publish', async () => {
+      const results = await this.#deps.targets.publish(value)
+      const written = results.filter(r => r.status === 'created' || r.status === 'updated')
+      return {
+        value: results,
+        detail: `${count(written.length, 'target')} of ${results.length} written`,
+        outcome: written.length === results.length ? 'ok' : 'failed'
+      }
+    })
+    this.#targets = results
+    this.#progress.published = results.filter(r => r.status !== 'failed')
+    const failed = results.length - this.#progress.published.length
+    if (failed > 0) {
+      // The new value is valid: the targets that took it keep it, the others keep the old one
+      // (valid until it expires). The run goes on so the refresh token is promoted, and fails.
+      this.#fail(
+        new ActionError(
+          `${count(failed, 'target')} of ${results.length} could not be written; they still hold the previous value`,
+          { code: 'github-rejected', phase: 'publish' }
+        )
+      )
+    }
+  }
+
+  async #verify(value: string): Promise<boolean> {
+    const check = this.#deps.healthCheck
+    if (!check) {
+      this.#skip('verify', 'no health-check-url')
+      return true
+    }
+    return this.#step('verify', async () => {
+      const result = await check.check(value)
+      const detail = `${check.description}: ${result.detail} after ${count(result.attempts, 'attempt')}`
+      if (!result.ok) {
+        throw new ActionError(`Health check failed: ${detail}`, {
+          code: 'health-check-failed',
+          phase: 'verify'
+        })
+      }
+      return { value: true, detail }
+    }).catch((error: unknown) => {
+      this.#fail(asActionError(error, 'verify'))
+      return false
+    })
+  }
+
+  /** The new value failed its check: put the targets back to the old one, keep the new refresh token. */
+  async #rollback(): Promise<void> {
+    const previous = this.#plan.previousValue
+    if (previous === undefined) {
+      this.#skip(
+        'rollback',
+        'previous-value is not given: the targets keep the new value that failed its check'
+      )
+      return
+    }
+    await this.#step('rollback', async () => {
+      const results = await this.#deps.targets.publish(previous)
+      this.#restored = results
+      const restored = results.filter(r => r.status !== 'failed').length
+      return {
+        value: undefined,
+        detail: `${count(restored, 'target')} of ${results.length} put back to previous-value`,
+        outcome: restored === results.length ? 'ok' : 'failed'
+      }
+    }).catch((error: unknown) => {
+      this.#warn(`Rollback failed: ${describeError(error)}`)
+    })
+    // The new refresh token stays pending: it is persisted and the only valid one, and the next
+    // run (which receives it) resumes from it.
+  }
+
+  async #promote(minted: Minted): Promise<void> {
+    const { deps } = { deps: this.#deps }
+    if (!deps.store) {
+      this.#skip('promote', 'no store')
+      return
+    }
+    const retiring = await this.#scheduleRetirement()
+    await this.#step('promote', async () => {
+      await this.#saveState(state => {
+        const now = this.#now()
+        const next = fingerprint(minted.next)
+        if (state.current?.fingerprint !== next) {
+          if (state.current) state.previous = state.current
+          state.current = { fingerprint: next, since: now }
+        }
+        delete state.pending
+        delete state.minting
+        state.published = {
+          fingerprint: fingerprint(minted.value),
+          at: now,
+          ...(minted.expiresAt ? { expiresAt: minted.expiresAt.toISOString() } : {})
+        }
+        state.rotatedAt = now
+        if (retiring) state.retirements = [retiring]
+      })
+      const version = fingerprint(minted.next)
+      return { value: undefined, detail: `refresh token ${version} is current` }
+    })
+  }
+
+  /** Records the replaced value for revocation after the grace period, when that is asked for. */
+  async #scheduleRetirement(): Promise<RotationState['retirements'][number] | undefined> {
+    const { deps, plan } = { deps: this.#deps, plan: this.#plan }
+    const previous = plan.previousValue
+    if (!plan.revokePrevious || previous === undefined || plan.gracePeriodMs === 0) return undefined
+    if (!deps.keepRetiring) return undefined
+    try {
+      await deps.keepRetiring(previous)
+    } catch (error) {
+      this.#warn(
+        `The replaced value could not be kept for its revocation, so it will not be revoked; it expires on its own: ${describeError(error)}`
+      )
+      return undefined
+    }
+    const dueAt = new Date(deps.clock.now().getTime() + plan.gracePeriodMs).toISOString()
+    const expiresAt = this.#state?.published?.expiresAt
+    return { fingerprint: fingerprint(previous), dueAt, ...(expiresAt ? { expiresAt } : {}) }
+  }
+
+  /**
+   * Revokes what is due: the replaced value at once when the grace period is zero, else the
+   * recorded retirements that are due and whose value this run was given. After any revocation the
+   * current value is checked again: RFC 7009 lets a server drop the whole grant with one token.
+   */
+  async #retire(current: string | undefined): Promise<void> {
+    const { deps, plan } = { deps: this.#deps, plan: this.#plan }
+    const revoke = deps.issuer.revoke?.bind(deps.issuer)
+    const jobs: { value: string; fingerprint: string }[] = []
+    if (
+      plan.mode === 'rotate' &&
+      plan.revokePrevious &&
+      plan.gracePeriodMs === 0 &&
+      this.#status === 'rotated'
+    ) {
+      if (plan.previousValue !== undefined) {
+        jobs.push({ value: plan.previousValue, fingerprint: fingerprint(plan.previousValue) })
+      }
+    }
+    const left: RotationState['retirements'] = []
+    const now = deps.clock.now().getTime()
+    for (const due of this.#state?.retirements ?? []) {
+      if (Date.parse(due.dueAt) > now) left.push(due)
+      else if (
+        plan.retiringValue !== undefined &&
+        fingerprint(plan.retiringValue) === due.fingerprint
+      ) {
+        jobs.push({ value: plan.retiringValue, fingerprint: due.fingerprint })
+      } else if (due.expiresAt !== undefined && Date.parse(due.expiresAt) <= now) {
+        deps.log.info(`Retirement of ${due.fingerprint} dropped: it has expired on its own.`)
+      } else {
+        left.push(due)
+        this.#warn(
+          `The revocation of ${due.fingerprint} is due but retiring-value does not hold it; pass retiring-value: \${{ secrets.<secret-name>_RETIRING }}.`
+        )
+      }
+    }
+    if (jobs.length === 0 || !revoke) {
+      this.#skip('retire', jobs.length === 0 ? 'nothing due' : `${deps.issuer.kind} cannot revoke`)
+      return
+    }
+    await this.#step('retire', async () => {
+      for (const job of jobs) await revoke(job.value)
+      await this.#saveStateQuietly(state => {
+        state.retirements = left
+      })
+      let detail = `revoked ${jobs.map(j => j.fingerprint).join(', ')}`
+      if (deps.healthCheck && current !== undefined) {
+        const result = await deps.healthCheck.check(current)
+        if (!result.ok) {
+          throw new ActionError(
+            `After the revocation the current value fails its health check (${result.detail}): the issuer may have revoked the whole grant along with the old token (RFC 7009 allows it). Re-authorize and store the new refresh token, and set grace-period or leave revoke-previous off for this issuer.`,
+            { code: 'health-check-failed', phase: 'retire' }
+          )
+        }
+        detail += `; the current value still passes its health check`
+      }
+      return { value: undefined, detail }
+    }).catch((error: unknown) => {
+      this.#fail(asActionError(error, 'retire'))
+    })
+  }
+
+  #dueRetirements(): RotationState['retirements'] {
+    const now = this.#deps.clock.now().getTime()
+    return (this.#state?.retirements ?? []).filter(r => Date.parse(r.dueAt) <= now)
+  }
+
+  // --- the lock and the record ---------------------------------------------------------------
+
+  async #locked(body: () => Promise<void>): Promise<void> {
+    const store = this.#deps.store
+    let lease: Lease | undefined
+    if (store) {
+      try {
+        lease = await store.lock(this.#plan.runId, this.#plan.lockTtlMs)
+      } catch (error) {
+        this.#record('preflight', 'failed', describeError(error), this.#deps.clock.now())
+        this.#fail(asActionError(error, 'preflight'))
+        return
+      }
+    }
+    try {
+      await body()
+    } catch (error) {
+      this.#fail(asActionError(error, 'report'))
+    } finally {
+      await this.#recordRun()
+      if (lease) {
+        await lease.release().catch((error: unknown) => {
+          this.#warn(`Could not release the lock (it expires on its own): ${describeError(error)}`)
+        })
+      }
+    }
+  }
+
+  /** Appends this run to the record: the last runs and the count of consecutive failures. */
+  async #recordRun(): Promise<void> {
+    if (!this.#mayWriteState || !this.#deps.store) return
+    const failed = this.#error !== undefined
+    await this.#saveStateQuietly(state => {
+      state.consecutiveFailures = failed ? state.consecutiveFailures + 1 : 0
+      const outcome = failed ? `failed: ${this.#error?.code ?? 'internal'}` : this.#status
+      state.runs = [
+        { id: this.#plan.runId, at: this.#now(), mode: this.#plan.mode, outcome },
+        ...state.runs
+      ].slice(0, RUNS_KEPT)
+    })
+  }
+
+  /** Applies `change` to the record and writes it; a failure here stops the step. */
+  async #saveState(change: (state: RotationState) => void): Promise<void> {
+    const store = this.#requireStore()
+    const next = structuredClone(this.#state ?? emptyState())
+    change(next)
+    await store.writeState(next)
+    this.#state = next
+  }
+
+  /**
+   * Writes the record where the credential matters more than the record (after the input may be
+   * consumed): a failure is a warning, and the run goes on to keep the new credential.
+   */
+  async #saveStateQuietly(change: (state: RotationState) => void): Promise<void> {
+    const store = this.#deps.store
+    if (!store) return
+    const next = structuredClone(this.#state ?? emptyState())
+    change(next)
+    this.#state = next
+    try {
+      await store.writeState(next)
+    } catch (error) {
+      this.#warn(`Could not update the rotation record: ${describeError(error)}`)
+    }
+  }
+
+  #requireStore(): Store {
+    const store = this.#deps.store
+    if (!store) {
+      throw new ActionError('This mode needs a store; set issuer and refresh-token-secret', {
+        code: 'invalid-input',
+        phase: 'preflight'
+      })
+    }
+    return store
+  }
+
+  // --- bookkeeping ---------------------------------------------------------------------------
+
+  async #step<T>(
+    name: StepName,
+    body: () => Promise<{ value: T; detail: string; outcome?: StepOutcome }>
+  ): Promise<T> {
+    const started = this.#deps.clock.now()
+    return this.#deps.log.group(`${stepTitle(name)}`, async () => {
+      try {
+        const { value, detail, outcome } = await body()
+        this.#record(name, outcome ?? 'ok', detail, started)
+        return value
+      } catch (error) {
+        const failure = asActionError(error, phaseOf(name))
+        this.#record(name, 'failed', failure.message, started)
+        throw failure
+      }
+    })
+  }
+
+  #skip(name: StepName, detail: string): void {
+    this.#record(name, 'skipped', detail, this.#deps.clock.now())
+  }
+
+  #record(name: StepName, outcome: StepOutcome, detail: string, started: Date): void {
+    const durationMs = Math.max(0, this.#deps.clock.now().getTime() - started.getTime())
+    const record = { step: name, outcome, detail, startedAt: started.toISOString(), durationMs }
+    this.#steps.push(record)
+    this.#deps.audit.record({ event: 'step', run: this.#plan.runId, ...record })
+    const line = `${name}: ${outcome}${detail ? ` (${detail})` : ''}`
+    if (outcome === 'failed') this.#deps.log.debug(line)
+    else this.#deps.log.info(line)
+  }
+
+  #fail(error: ActionError): void {
+    if (this.#error === undefined) this.#error = error
+    else this.#warn(error.message)
+  }
+
+  #warn(message: string): void {
+    this.#warnings.push(message)
+    this.#deps.log.warning(message, { title: 'Token rotation' })
+  }
+
+  #now(): string {
+    return this.#deps.clock.now().toISOString()
+  }
+}
+
+function stepTitle(name: StepName): string {
+  return name.charAt(0).toUpperCase() + name.slice(1)
+}
+
+function phaseOf(name: StepName): ActionError['phase'] {
+  return name === 'rollback' ? 'verify' : name
+}
+
+function describeAssessment(found: Assessment, store: Store | undefined): string {
+  switch (found.kind) {
+    case 'first':
+      return store
+        ? 'no rotation recorded yet: first rotation'
+        : 'publishing the value from the inputs'
+    case 'normal':
+      return 'the refresh token matches the record'
+    case 'resume':
+      return `resuming the rotation of ${found.run}`
+    case 'uncertain':
+      return `${found.run} stopped while minting: one attempt`
+    default:
+      return found.kind
+  }
+}
+
+/** After an interrupted mint, a refused grant means the earlier run consumed the token. */
+function uncertainHint(error: ActionError, assessment: Assessment): ActionError {
+  if (assessment.kind !== 'uncertain' || error.code !== 'reauthorization-needed') return error
+  return new ActionError(
+    `${error.message} (${assessment.run} stopped while exchanging this refresh token, so the issuer most likely consumed it then; if that run logged a recovery ciphertext, open it with token-rotation recover and store the token it holds)`,
+    { code: error.code, phase: error.phase, cause: error }
+  )
+}
+
+function persistFailure(
+  error: ActionError,
+  store: Store,
+  ciphertext: string | undefined
+): ActionError {
+  const recovery = ciphertext
+    ? 'The new refresh token is in the recovery ciphertext above (and the recovery-ciphertext output): open it with `token-rotation recover` and store it in the secret before the next run.'
+    : 'It is lost with this run (no recovery-public-key is set): re-authorize, store the new refresh token, and set recovery-public-key so this cannot lose one again.'
+  return new ActionError(
+    `The new refresh token could not be written to ${store.description}: ${error.message}. The old one is consumed. ${recovery}`,
+    { code: 'persist-failed', phase: 'persist', cause: error }
+  )
+}
