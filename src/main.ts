@@ -1,20 +1,29 @@
-import { readInputs, type InputReader } from './config/inputs.js'
-import { parsePublishConfig, type PublishConfig } from './config/publish-config.js'
+import { assembleEngine, planFrom } from './action/assemble.js'
+import { realSleep, systemClock } from './action/system.js'
+import {
+  SECRET_INPUTS,
+  readInputs,
+  type InputReader,
+  type SecretInputName
+} from './config/inputs.js'
+import { parseActionConfig, type ActionConfig } from './config/rotation-config.js'
+import type { RunOutcome, RunStatus } from './engine/outcome.js'
+import type { Clock, Sleep } from './engine/ports.js'
+import { runRotation } from './engine/rotation.js'
 import { ConfigError, describeError } from './errors.js'
-import { createGitHubClient } from './github/client.js'
-import { SecretPublisher } from './github/publisher.js'
 import { scopeLabel } from './github/scopes.js'
 import { orgSecretSuggestion, pacingWarning } from './github/plan-advice.js'
 import { targetsFromConfig, type SecretTarget } from './github/targets.js'
 import type { Logger } from './logger.js'
-import { resultJson, totals, type TargetResult } from './report/result.js'
+import { createAuditFile } from './report/audit-log.js'
+import { resultJson, totals } from './report/result.js'
 import { renderSummary } from './report/summary.js'
 import { count } from './report/wording.js'
 
 /** Everything a run touches outside itself; `src/index.ts` wires the real ones. */
 export interface RunDeps {
   readInput: InputReader
-  /** The runner's environment (GITHUB_REPOSITORY, GITHUB_API_URL). */
+  /** The runner's environment (GITHUB_REPOSITORY, GITHUB_API_URL, GITHUB_RUN_ID, RUNNER_TEMP). */
   env: Readonly<Record<string, string | undefined>>
   log: Logger
   /** Registers a value the runner must mask in every log line from now on. */
@@ -23,105 +32,161 @@ export interface RunDeps {
   writeSummary(markdown: string): Promise<void>
   /** Marks the step failed (exit code 1). The reason was already reported as an annotation. */
   markFailed(): void
+  /** Defaults to the system clock. */
+  clock?: Clock
+  /** Defaults to a real wait. */
+  sleep?: Sleep
 }
 
 /**
- * One run of the action: read and validate every input, publish the value to every target, then
- * report (outputs, job summary, annotations). Never throws: every failure ends as an `::error::`
- * annotation naming the input or target, and a failed step.
+ * One run of the action: read and validate every input, run the rotation (or publication,
+ * verification, retirement) to its end, then report (outputs, job summary, annotations, audit
+ * log). Never throws: every failure ends as an `::error::` annotation naming the input or step,
+ * and a failed step.
  */
 export async function run(deps: RunDeps): Promise<void> {
   deps.log.debug('token-rotation-action: run started')
-  let config: PublishConfig
+  let config: ActionConfig
   try {
     const raw = readInputs(deps.readInput)
-    // Mask before anything else can print: the value is a secret from the moment it is read.
-    maskSecret(deps, raw.value)
-    maskSecret(deps, raw['github-token'])
-    config = parsePublishConfig(raw, {
+    // Mask before anything else can print: a secret is a secret from the moment it is read.
+    for (const name of Object.keys(SECRET_INPUTS) as SecretInputName[]) maskSecret(deps, raw[name])
+    config = parseActionConfig(raw, {
       repository: deps.env.GITHUB_REPOSITORY,
-      apiUrl: deps.env.GITHUB_API_URL
+      apiUrl: deps.env.GITHUB_API_URL,
+      runId: deps.env.GITHUB_RUN_ID,
+      runAttempt: deps.env.GITHUB_RUN_ATTEMPT,
+      runnerTemp: deps.env.RUNNER_TEMP
     })
   } catch (error) {
     await reportStop(deps, error)
     return
   }
-  const advice = orgSecretSuggestion(config)
-  let results: TargetResult[]
+  const advice = orgSecretSuggestion(config.publish)
+  await logPlan(deps.log, config, advice)
+  const clock = deps.clock ?? systemClock
+  const audit = createAuditFile(config.auditLogPath, clock, deps.log)
+  deps.setOutput('audit-log', config.auditLogPath)
+  let outcome: RunOutcome
   try {
-    results = await publish(deps, config, advice)
+    const engine = assembleEngine(config, {
+      log: deps.log,
+      mask: secret => {
+        maskSecret(deps, secret)
+      },
+      clock,
+      sleep: deps.sleep ?? realSleep,
+      audit,
+      onRecoveryCiphertext: ciphertext => {
+        deps.setOutput('recovery-ciphertext', ciphertext)
+      }
+    })
+    outcome = await runRotation(engine, planFrom(config))
   } catch (error) {
-    // The publisher settles every target itself; reaching here means it never started writing.
+    // The engine settles every step itself; reaching here means it never started.
     await reportStop(deps, error)
     return
   }
-  await report(deps, config, results, advice)
+  await report(deps, config, outcome, advice)
 }
 
-async function publish(
-  deps: RunDeps,
-  config: PublishConfig,
+async function logPlan(
+  log: Logger,
+  config: ActionConfig,
   advice: string | undefined
-): Promise<TargetResult[]> {
-  const { log } = deps
-  const targets = targetsFromConfig(config)
-  await log.group(config.dryRun ? 'Plan (dry run: nothing is written)' : 'Plan', () => {
-    log.info(
-      `Secret ${config.secretName} (${config.secretType}) to ${count(targets.length, 'target')}:`
-    )
-    for (const target of targets) log.info(`  - ${describeTarget(target)}`)
-    log.info(
-      `Pacing: at most ${config.maxConcurrency} requests at once, writes at least ${config.writeIntervalMs} ms apart.`
-    )
+): Promise<void> {
+  const publish = config.publish
+  const targets = targetsFromConfig(publish)
+  await log.group(publish.dryRun ? 'Plan (dry run: nothing is written)' : 'Plan', () => {
+    log.info(`Mode ${config.mode}, issuer ${config.issuer}.`)
+    if (config.store) {
+      log.info(
+        `Refresh token in secret ${config.store.secretName} of ${config.store.repository.owner}/${config.store.repository.repo}; record in variable ${config.store.stateVariable}.`
+      )
+    }
+    if (config.mode !== 'verify') {
+      log.info(
+        `Secret ${publish.secretName} (${publish.secretType}) to ${count(targets.length, 'target')}:`
+      )
+      for (const target of targets) log.info(`  - ${describeTarget(target)}`)
+      log.info(
+        `Pacing: at most ${publish.maxConcurrency} requests at once, writes at least ${publish.writeIntervalMs} ms apart.`
+      )
+    }
+    if (config.healthCheck)
+      {
+      const url = new URL(config.healthCheck.url)
+      log.info(`Health check: ${config.healthCheck.method} ${url.origin}${url.pathname}.`)
+    }
     if (advice) log.notice(advice, { title: 'Cheaper plan available' })
-    const pacing = pacingWarning(config, targets.length)
+    const pacing = pacingWarning(publish, targets.length)
     if (pacing) log.warning(pacing, { title: 'GitHub rate limits ahead' })
     return Promise.resolve()
   })
-  const client = createGitHubClient({
-    token: config.token,
-    baseUrl: config.apiUrl,
-    maxConcurrency: config.maxConcurrency,
-    writeIntervalMs: config.writeIntervalMs,
-    log
-  })
-  const publisher = new SecretPublisher(client, log)
-  return config.dryRun
-    ? log.group('Check targets', () => publisher.preflight(targets))
-    : log.group('Publish', () => publisher.publish(targets, config.value))
+}
+
+const HEADLINE: Record<RunStatus, string> = {
+  rotated: 'Rotated',
+  published: 'Published',
+  'not-due': 'Rotation not due',
+  verified: 'Verified',
+  retired: 'Retired',
+  planned: 'Planned',
+  failed: 'Failed'
 }
 
 async function report(
   deps: RunDeps,
-  config: PublishConfig,
-  results: TargetResult[],
+  config: ActionConfig,
+  outcome: RunOutcome,
   advice: string | undefined
 ): Promise<void> {
   const { log } = deps
-  const t = totals(results)
+  const t = totals(outcome.targets)
+  deps.setOutput('status', outcome.status)
+  deps.setOutput('rotated', String(outcome.rotated))
+  deps.setOutput('version', outcome.version ?? '')
+  deps.setOutput('expires-at', outcome.expiresAt?.toISOString() ?? '')
+  if (!outcome.recoveryCiphertext) deps.setOutput('recovery-ciphertext', '')
   deps.setOutput('published', String(t.written))
-  deps.setOutput('result', resultJson(results))
+  deps.setOutput('result', resultJson(outcome.targets))
+  const name = config.publish.secretName
   await writeSummary(
     deps,
     renderSummary({
-      secretName: config.secretName,
-      results,
-      dryRun: config.dryRun,
+      secretName: name,
+      title: `${HEADLINE[outcome.status]} \`${name}\``,
+      results: outcome.targets,
+      dryRun: config.publish.dryRun,
+      steps: outcome.steps,
+      restored: outcome.restored,
+      warnings: outcome.warnings,
+      ...(outcome.error
+        ? { failure: { step: outcome.error.phase, message: outcome.error.message } }
+        : {}),
       ...(advice ? { notes: [advice] } : {})
     })
   )
-  if (t.failed > 0) {
-    log.error(
-      `${t.failed} of ${count(results.length, 'target')} failed and ${t.written} written; see the errors above and the job summary.`,
-      { title: 'Publishing failed' }
-    )
+  if (outcome.error) {
+    log.error(outcome.error.message, { title: `Token rotation failed at ${outcome.error.phase}` })
     deps.markFailed()
-  } else if (config.dryRun) {
-    log.info(`Dry run: ${count(t.planned, 'target')} checked, nothing written.`)
-  } else {
-    log.info(
-      `Published ${config.secretName} to ${count(t.written, 'target')} (${t.created} created, ${t.updated} updated).`
-    )
+    return
+  }
+  log.info(outcomeLine(config, outcome))
+}
+
+function outcomeLine(config: ActionConfig, outcome: RunOutcome): string {
+  const t = totals(outcome.targets)
+  const name = config.publish.secretName
+  switch (outcome.status) {
+    case 'planned':
+      return `Dry run: ${count(t.planned, 'target')} checked, nothing written.`
+    case 'rotated':
+      return `Rotated: ${name} version ${outcome.version ?? ''} on ${count(t.written, 'target')}.`
+    case 'published':
+      return `Published ${name} to ${count(t.written, 'target')} (${t.created} created, ${t.updated} updated).`
+    default:
+      return `${HEADLINE[outcome.status]}.`
   }
 }
 
@@ -136,6 +201,8 @@ async function reportStop(deps: RunDeps, error: unknown): Promise<void> {
   } else {
     deps.log.error(describeError(error), { title: 'Token rotation failed' })
   }
+  deps.setOutput('status', 'failed')
+  deps.setOutput('rotated', 'false')
   deps.setOutput('published', '0')
   deps.setOutput('result', '[]')
   await writeSummary(

@@ -1,5 +1,13 @@
+import type { StepOutcome, StepRecord } from '../engine/outcome.js'
 import { count } from './wording.js'
 import { totals, type TargetResult, type TargetStatus } from './result.js'
+
+const STEP_OUTCOME: Record<StepOutcome, string> = {
+  ok: '✅ ok',
+  failed: '❌ failed',
+  skipped: '⏭️ skipped',
+  planned: '📝 planned'
+}
 
 const OUTCOME: Record<TargetStatus, string> = {
   created: '✅ created',
@@ -13,8 +21,17 @@ export interface SummaryInput {
   secretName: string
   results: readonly TargetResult[]
   dryRun: boolean
+  /** The headline after the outcome mark; default "Publish secret `NAME`". */
+  title?: string
   /** A run that stopped before any target (invalid inputs): the reason. */
   error?: string
+  /** A run that failed after it started writing: the step and the reason. */
+  failure?: { step: string; message: string }
+  /** The rotation's steps, in order, with outcome and timing. */
+  steps?: readonly StepRecord[]
+  /** Targets put back to the previous value after a failed check. */
+  restored?: readonly TargetResult[]
+  warnings?: readonly string[]
   /** Advice worth a reader's attention, such as a cheaper plan. */
   notes?: readonly string[]
 }
@@ -25,14 +42,24 @@ export interface SummaryInput {
  */
 export function renderSummary(input: SummaryInput): string {
   const t = totals(input.results)
-  const failed = input.error !== undefined || t.failed > 0
+  const failed = input.error !== undefined || input.failure !== undefined || t.failed > 0
   const mode = input.dryRun ? ' (dry run)' : ''
-  const lines = [
-    `### ${failed ? '❌' : '✅'} Publish secret \`${input.secretName || '(invalid)'}\`${mode}`,
-    ''
-  ]
+  const title = input.title ?? `Publish secret \`${input.secretName || '(invalid)'}\``
+  const lines = [`### ${failed ? '❌' : '✅'} ${title}${mode}`, '']
   if (input.error !== undefined) {
     lines.push(`**Nothing was written.** ${cell(input.error)}`, '')
+  }
+  if (input.failure !== undefined) {
+    lines.push(`**Failed at ${input.failure.step}.** ${cell(input.failure.message)}`, '')
+  }
+  if (input.steps && input.steps.length > 0) {
+    lines.push('| Step | Outcome | Time | Details |', '| --- | --- | --- | --- |')
+    for (const step of input.steps) {
+      lines.push(
+        `| ${step.step} | ${STEP_OUTCOME[step.outcome]} | ${seconds(step.durationMs)} | ${cell(step.detail)} |`
+      )
+    }
+    lines.push('')
   }
   if (input.results.length > 0) {
     lines.push('| Scope | Target | Secret | Outcome | Details |', '| --- | --- | --- | --- | --- |')
@@ -49,8 +76,22 @@ export function renderSummary(input: SummaryInput): string {
     if (t.failed > 0) parts.push(`${t.failed} failed`)
     lines.push(`**${count(input.results.length, 'target')}:** ${parts.join(', ')}.`, '')
   }
+  if (input.restored && input.restored.length > 0) {
+    lines.push('**Put back to previous-value after the failed check:**', '')
+    for (const r of input.restored) {
+      lines.push(
+        `- ${cell(r.target)} \`${r.name}\`: ${r.status === 'failed' ? `❌ ${cell(r.error ?? '')}` : '✅ restored'}`
+      )
+    }
+    lines.push('')
+  }
+  for (const warning of input.warnings ?? []) lines.push(`> [!WARNING]`, `> ${cell(warning)}`, '')
   for (const note of input.notes ?? []) lines.push(`> [!TIP]`, `> ${cell(note)}`, '')
   return lines.join('\n')
+}
+
+function seconds(ms: number): string {
+  return `${(ms / 1000).toFixed(1)} s`
 }
 
 function cell(text: string): string {

@@ -1,0 +1,265 @@
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { ConfigError, type InputProblem } from '../errors.js'
+import type { Mode } from '../engine/plan.js'
+import { parseRepository, secretNameProblem, type RepositoryRef } from '../github/rules.js'
+import { DURATION_HINT, parseDuration } from './duration.js'
+import { parseHealthCheckConfig, type HealthCheckConfig } from './health-config.js'
+import type { InputName, RawInputs } from './inputs.js'
+import { parseOAuth2Config, type OAuth2IssuerConfig } from './oauth2-config.js'
+import { parsePublishConfig, type PublishConfig, type RunnerContext } from './publish-config.js'
+import { recoveryKeyProblem } from './recovery-key.js'
+
+export type IssuerKind = 'none' | 'oauth2'
+
+/** Where the refresh token and the run's record live: the GitHub store. */
+export interface StoreConfig {
+  repository: RepositoryRef
+  /** The repository secret holding the refresh token. */
+  secretName: string
+  /** The repository variable holding the write-ahead record. */
+  stateVariable: string
+  /** The repository variable that is the one-writer lock. */
+  lockVariable: string
+  lockTtlMs: number
+}
+
+/** Everything a run needs, validated once before any network call. Holds secrets: never log it. */
+export interface ActionConfig {
+  issuer: IssuerKind
+  mode: Mode
+  publish: PublishConfig
+  oauth2?: OAuth2IssuerConfig
+  store?: StoreConfig
+  healthCheck?: HealthCheckConfig
+  refreshToken: string
+  recoveryPublicKey?: string
+  previousValue?: string
+  retiringValue?: string
+  /** The repository secret where a replaced value waits for its deferred revocation. */
+  retiringSecret?: string
+  rotateIfOlderThanMs?: number
+  revokePrevious: boolean
+  gracePeriodMs: number
+  auditLogPath: string
+  /** Names this run in the lock and the record. */
+  runId: string
+}
+
+/** The runner's environment beyond what publishing reads. */
+export interface ActionContext extends RunnerContext {
+  runId?: string | undefined
+  runAttempt?: string | undefined
+  runnerTemp?: string | undefined
+}
+
+const ISSUERS: readonly IssuerKind[] = ['none', 'oauth2']
+const MODES: readonly Mode[] = ['rotate', 'verify', 'retire']
+
+/**
+ * Validates every input at once and returns the run's configuration.
+ * @throws ConfigError listing every invalid input, each with what would be valid
+ */
+export function parseActionConfig(raw: RawInputs, context: ActionContext): ActionConfig {
+  const problems: InputProblem[] = []
+  const add = (input: InputName, message: string) => problems.push({ input, message })
+
+  const issuer = ISSUERS.find(kind => kind === raw.issuer)
+  if (!issuer) add('issuer', `'${raw.issuer}' is not an issuer; use none or oauth2`)
+  const mode = MODES.find(kind => kind === raw.mode)
+  if (!mode) add('mode', `'${raw.mode}' is not a mode; use rotate, verify or retire`)
+
+  let publish: PublishConfig | undefined
+  try {
+    publish = parsePublishConfig(raw, context, {
+      ...(issuer === 'oauth2' ? { mintedBy: 'oauth2' } : {}),
+      valueOptional: mode !== 'rotate'
+    })
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error
+    problems.push(...error.problems)
+  }
+
+  const health = parseHealthCheckConfig(raw)
+  problems.push(...health.problems)
+
+  let oauth2: OAuth2IssuerConfig | undefined
+  if (issuer === 'oauth2') {
+    const parsed = parseOAuth2Config(raw)
+    problems.push(...parsed.problems)
+    oauth2 = parsed.config
+  } else {
+    for (const name of OAUTH2_ONLY) {
+      if (raw[name] !== '') add(name, 'applies to issuer: oauth2 only; set issuer, or remove it')
+    }
+  }
+
+  const store = issuer === 'oauth2' ? storeConfig(raw, context, publish, add) : undefined
+  if (issuer === 'oauth2' && mode === 'rotate' && raw['refresh-token'] === '') {
+    add(
+      'refresh-token',
+      'is required to rotate: pass the secret that holds it, e.g. refresh-token: ${{ secrets.OAUTH_REFRESH_TOKEN }}'
+    )
+  }
+
+  const recoveryPublicKey = raw['recovery-public-key'] || undefined
+  if (recoveryPublicKey !== undefined) {
+    const why = recoveryKeyProblem(recoveryPublicKey)
+    if (why) add('recovery-public-key', why)
+  }
+
+  const duration = (input: InputName): number | undefined => {
+    if (raw[input] === '') return undefined
+    const ms = parseDuration(raw[input])
+    if (ms === undefined) add(input, `'${raw[input]}' is not a duration; use ${DURATION_HINT}`)
+    return ms
+  }
+  const lockTtlMs = duration('lock-expires-after')
+  if (lockTtlMs === 0) add('lock-expires-after', 'must be longer than 0')
+  const rotateIfOlderThanMs = duration('rotate-if-older-than')
+  const gracePeriodMs = duration('grace-period') ?? 0
+  const revokePrevious = booleanInput(raw, 'revoke-previous', add)
+  if (rotateIfOlderThanMs !== undefined && issuer !== 'oauth2') {
+    add('rotate-if-older-than', 'needs a rotation record; it applies to issuer: oauth2')
+  }
+
+  const previousValue = raw['previous-value'] === '' ? undefined : raw['previous-value']
+  const healthCheck = health.config
+  if (mode === 'verify') {
+    if (!healthCheck) add('health-check-url', 'is required by mode: verify (it is the check)')
+    if (previousValue === undefined && raw.value === '') {
+      add('previous-value', 'is required by mode: verify: pass the value the targets hold now')
+    }
+  }
+  if (revokePrevious) {
+    if (issuer !== 'oauth2' || raw['revocation-url'] === '') {
+      add('revoke-previous', 'needs issuer: oauth2 and revocation-url (where to revoke)')
+    }
+    if (!healthCheck) {
+      add(
+        'revoke-previous',
+        'needs health-check-url: the old value is revoked only after the new one is proven to work'
+      )
+    }
+    if (mode === 'rotate' && previousValue === undefined) {
+      add('previous-value', 'is required by revoke-previous: it is the value to revoke')
+    }
+  }
+
+  if (problems.length > 0 || !publish || !issuer || !mode) throw new ConfigError(problems)
+
+  const retiringValue = raw['retiring-value'] === '' ? undefined : raw['retiring-value']
+  return {
+    issuer,
+    mode,
+    publish,
+    ...(oauth2 ? { oauth2 } : {}),
+    ...(store ? { store: { ...store, lockTtlMs: lockTtlMs ?? 0 } } : {}),
+    ...(healthCheck ? { healthCheck } : {}),
+    refreshToken: raw['refresh-token'],
+    ...(recoveryPublicKey ? { recoveryPublicKey } : {}),
+    ...(previousValue !== undefined
+      ? { previousValue }
+      : mode === 'verify'
+        ? { previousValue: raw.value }
+        : {}),
+    ...(retiringValue !== undefined ? { retiringValue } : {}),
+    ...(revokePrevious && gracePeriodMs > 0
+      ? { retiringSecret: `${publish.secretName}_RETIRING` }
+      : {}),
+    ...(rotateIfOlderThanMs !== undefined ? { rotateIfOlderThanMs } : {}),
+    revokePrevious,
+    gracePeriodMs,
+    auditLogPath: raw['audit-log'] || defaultAuditLogPath(context),
+    runId: runName(context)
+  }
+}
+
+const OAUTH2_ONLY: readonly InputName[] = [
+  'token-url',
+  'client-id',
+  'client-secret',
+  'client-private-key',
+  'revocation-url',
+  'client-certificate',
+  'client-key',
+  'ca-certificate',
+  'refresh-token',
+  'refresh-token-secret',
+  'state-variable',
+  'retiring-value'
+]
+
+function storeConfig(
+  raw: RawInputs,
+  context: ActionContext,
+  publish: PublishConfig | undefined,
+  add: (input: InputName, message: string) => void
+): Omit<StoreConfig, 'lockTtlMs'> | undefined {
+  const secretName = raw['refresh-token-secret']
+  if (secretName === '') {
+    add(
+      'refresh-token-secret',
+      'is required with issuer: oauth2: the repository secret the rotated refresh token is written back to (the one refresh-token reads)'
+    )
+    return undefined
+  }
+  const why = secretNameProblem(secretName)
+  if (why) {
+    add('refresh-token-secret', why)
+    return undefined
+  }
+  const stateVariable = raw['state-variable'] || `${secretName}_STATE`
+  const stateWhy = secretNameProblem(stateVariable)
+  if (stateWhy) add('state-variable', stateWhy.replace(/secret/g, 'variable'))
+  const repository = context.repository ? parseRepository(context.repository) : undefined
+  if (!repository) {
+    add(
+      'refresh-token-secret',
+      'needs GITHUB_REPOSITORY: the refresh token lives in a secret of the repository running the workflow'
+    )
+    return undefined
+  }
+  const clash = publish?.repositories.some(
+    ref =>
+      ref.owner.toLowerCase() === repository.owner.toLowerCase() &&
+      ref.repo.toLowerCase() === repository.repo.toLowerCase()
+  )
+  if (
+    clash &&
+    publish?.environments.length === 0 &&
+    publish.secretName.toUpperCase() === secretName.toUpperCase()
+  ) {
+    add(
+      'refresh-token-secret',
+      `is the same secret as secret-name in ${context.repository ?? ''}: the access token would overwrite the refresh token; use two names`
+    )
+  }
+  return {
+    repository,
+    secretName: secretName.toUpperCase(),
+    stateVariable: stateVariable.toUpperCase(),
+    lockVariable: `${stateVariable.toUpperCase()}_LOCK`
+  }
+}
+
+function booleanInput(
+  raw: RawInputs,
+  input: InputName,
+  add: (input: InputName, message: string) => void
+): boolean {
+  const text = raw[input].toLowerCase()
+  if (text === 'true') return true
+  if (text !== 'false') add(input, `'${raw[input]}' is not a boolean; use true or false`)
+  return false
+}
+
+function defaultAuditLogPath(context: ActionContext): string {
+  const dir = context.runnerTemp || tmpdir()
+  return join(dir, `token-rotation-audit-${context.runId ?? String(process.pid)}.jsonl`)
+}
+
+function runName(context: ActionContext): string {
+  if (!context.runId) return `local run ${String(process.pid)}`
+  return `run ${context.runId} attempt ${context.runAttempt ?? '1'}`
+}

@@ -1,0 +1,31 @@
+import { appendFileSync, mkdirSync } from 'node:fs'
+import { dirname } from 'node:path'
+import type { Clock } from '../engine/ports.js'
+import type { Audit, AuditEvent } from '../engine/outcome.js'
+import { describeError } from '../errors.js'
+import type { Logger } from '../logger.js'
+
+/**
+ * The JSON-lines audit file: one line per lifecycle event, appended the moment it happens so a
+ * killed run still leaves its trail. Events never carry a value (the engine records fingerprints).
+ * A file that cannot be written is one warning, never a failed rotation.
+ */
+export function createAuditFile(path: string, clock: Clock, log: Logger): Audit {
+  let broken = false
+  return {
+    record(event: AuditEvent) {
+      if (broken) return
+      try {
+        mkdirSync(dirname(path), { recursive: true })
+        appendFileSync(path, `${JSON.stringify({ time: clock.now().toISOString(), ...event })}\n`, {
+          mode: 0o600
+        })
+      } catch (error) {
+        broken = true
+        log.warning(`Could not write the audit log ${path}: ${describeError(error)}`, {
+          title: 'Audit log'
+        })
+      }
+    }
+  }
+}
