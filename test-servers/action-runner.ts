@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process'
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -15,11 +15,20 @@ export interface ActionRun {
   summary: string
   /** The `::error ...::` lines, as the runner would show them as annotations. */
   errors: string[]
+  /** The JSON-lines audit files the run left in RUNNER_TEMP, concatenated. */
+  audit: string
+  /** True when `killWhen` killed the run (as a cancelled or crashed runner would). */
+  killed: boolean
 }
 
 export interface RunActionOptions {
   inputs: Record<string, string>
   env?: Record<string, string>
+  /**
+   * Polled while the action runs; when it answers true the process is killed with SIGKILL, as a
+   * runner that dies mid-step would leave it. Tests use it to stop a rotation between two steps.
+   */
+  killWhen?: () => boolean
 }
 
 /**
@@ -45,14 +54,20 @@ export async function runAction(options: RunActionOptions): Promise<ActionRun> {
     env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] = value
   }
   try {
-    const { exitCode, stdout, stderr } = await spawnNode(DIST_INDEX, env)
+    const { exitCode, stdout, stderr, killed } = await spawnNode(DIST_INDEX, env, options.killWhen)
+    const audits = (await readdir(dir)).filter(name => name.endsWith('.jsonl'))
+    const audit = (await Promise.all(audits.map(name => readFile(join(dir, name), 'utf8')))).join(
+      ''
+    )
     return {
       exitCode,
       stdout,
       stderr,
       outputs: parseOutputFile(await readFile(outputFile, 'utf8')),
       summary: await readFile(summaryFile, 'utf8'),
-      errors: stdout.split('\n').filter(line => line.startsWith('::error'))
+      errors: stdout.split('\n').filter(line => line.startsWith('::error')),
+      audit,
+      killed
     }
   } finally {
     await rm(dir, { recursive: true, force: true })
@@ -61,17 +76,28 @@ export async function runAction(options: RunActionOptions): Promise<ActionRun> {
 
 function spawnNode(
   script: string,
-  env: Record<string, string>
-): Promise<{ exitCode: number; stdout: string; stderr: string }> {
+  env: Record<string, string>,
+  killWhen?: () => boolean
+): Promise<{ exitCode: number; stdout: string; stderr: string; killed: boolean }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [script], { env, stdio: ['ignore', 'pipe', 'pipe'] })
     let stdout = ''
     let stderr = ''
+    let killed = false
+    const watch = killWhen
+      ? setInterval(() => {
+          if (!killed && killWhen()) {
+            killed = true
+            child.kill('SIGKILL')
+          }
+        }, 5)
+      : undefined
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk))
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk))
     child.on('error', reject)
     child.on('close', code => {
-      resolve({ exitCode: code ?? -1, stdout, stderr })
+      clearInterval(watch)
+      resolve({ exitCode: code ?? -1, stdout, stderr, killed })
     })
   })
 }
@@ -104,6 +130,7 @@ export function leaks(run: ActionRun, secret: string): string[] {
   if (stdout.includes(secret)) places.push('stdout')
   if (run.stderr.includes(secret)) places.push('stderr')
   if (run.summary.includes(secret)) places.push('summary')
+  if (run.audit.includes(secret)) places.push('audit log')
   for (const [name, value] of Object.entries(run.outputs)) {
     if (value.includes(secret)) places.push(`output ${name}`)
   }
