@@ -1,0 +1,412 @@
+import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
+import type { Store } from '../../src/engine/ports.js'
+import { emptyState, type RotationState } from '../../src/engine/state.js'
+import { ActionError } from '../../src/errors.js'
+import { createGitHubClient } from '../../src/github/client.js'
+import { createGitHubStore } from '../../src/stores/github/store.js'
+import { startGitHubServer, type GitHubServer } from '../../test-servers/github/index.js'
+import { MemoryLogger } from '../support/memory-logger.js'
+
+const SECRET = 'OAUTH_REFRESH_TOKEN'
+const STATE = 'OAUTH_REFRESH_TOKEN_STATE'
+const LOCK = 'OAUTH_REFRESH_TOKEN_STATE_LOCK'
+const SECRET_PATH = `repos/octo/app/actions/secrets/${SECRET}`
+const PUT_PATH = `/${SECRET_PATH}`
+const VARIABLES_PATH = '/repos/octo/app/actions/variables'
+const TOKEN = 'rt-current-5b1f0c9e'
+const NEXT = 'rt-next-a84d27c3'
+const MINUTE = 60_000
+
+let server: GitHubServer
+let log: MemoryLogger
+let now: Date
+/** What the store asked to wait, in ms, instead of waiting. */
+let waits: number[]
+
+beforeEach(async () => {
+  server = await startGitHubServer({
+    tokens: {
+      'test-token': { secrets: 'write', variables: 'write' },
+      'read-secrets': { secrets: 'read', variables: 'write' }
+    }
+  })
+  server.addRepository('octo/app')
+  log = new MemoryLogger()
+  now = new Date('2026-03-02T10:00:00.000Z')
+  waits = []
+})
+afterEach(async () => {
+  await server.close()
+})
+
+function store(options: { token?: string; repo?: string; persistAttempts?: number } = {}): Store {
+  const client = createGitHubClient({
+    token: options.token ?? 'test-token',
+    baseUrl: server.url,
+    maxConcurrency: 10,
+    writeIntervalMs: 0,
+    retryBaseMs: 5,
+    log
+  })
+  return createGitHubStore({
+    client,
+    repository: { owner: 'octo', repo: options.repo ?? 'app' },
+    secretName: SECRET,
+    stateVariable: STATE,
+    lockVariable: LOCK,
+    log,
+    clock: { now: () => now },
+    sleep: ms => {
+      waits.push(ms)
+      return Promise.resolve()
+    },
+    ...(options.persistAttempts === undefined ? {} : { persistAttempts: options.persistAttempts })
+  })
+}
+
+/** The error a call fails with; fails the test when the call succeeds. */
+async function failure(call: Promise<unknown>): Promise<ActionError> {
+  try {
+    await call
+  } catch (error) {
+    if (error instanceof ActionError) return error
+    throw error
+  }
+  throw new Error('expected the call to fail')
+}
+
+function requests(method: string, path: string): number {
+  return server.requests.filter(r => r.method === method && r.path === path).length
+}
+
+function lockValue(): unknown {
+  const variable = server.getVariable('octo/app', LOCK)
+  return variable === undefined ? undefined : JSON.parse(variable.value)
+}
+
+function seedLock(owner: string, expiresAt: Date): void {
+  server.seedVariable(
+    'octo/app',
+    LOCK,
+    JSON.stringify({
+      owner,
+      acquiredAt: new Date(expiresAt.getTime() - 30 * MINUTE).toISOString(),
+      expiresAt: expiresAt.toISOString()
+    })
+  )
+}
+
+const fp = (digit: string): string => digit.repeat(16)
+
+function sampleState(): RotationState {
+  return {
+    ...emptyState(),
+    current: { fingerprint: fp('a'), since: '2026-03-01T10:00:00.000Z' },
+    previous: { fingerprint: fp('b'), since: '2026-02-01T10:00:00.000Z' },
+    pending: { fingerprint: fp('c'), mintedAt: now.toISOString(), run: 'run-7', recoverable: true },
+    published: { fingerprint: fp('d'), at: now.toISOString() },
+    retirements: [{ fingerprint: fp('e'), dueAt: '2026-03-02T10:15:00.000Z' }],
+    runs: [{ id: 'run-6', at: '2026-03-01T10:00:00.000Z', mode: 'rotate', outcome: 'rotated' }]
+  }
+}
+
+describe('GitHub store', () => {
+  it('describes where the refresh token lives', () => {
+    const s = store()
+    expect(s.kind).toBe('github')
+    expect(s.description).toBe('secret OAUTH_REFRESH_TOKEN of octo/app')
+  })
+
+  it('refuses a lock variable that is also the record', () => {
+    const client = createGitHubClient({
+      token: 'test-token',
+      baseUrl: server.url,
+      maxConcurrency: 1,
+      writeIntervalMs: 0,
+      log
+    })
+    const options = {
+      client,
+      repository: { owner: 'octo', repo: 'app' },
+      secretName: SECRET,
+      log,
+      clock: { now: () => now },
+      sleep: () => Promise.resolve()
+    }
+    expect(() =>
+      createGitHubStore({ ...options, stateVariable: STATE, lockVariable: STATE.toLowerCase() })
+    ).toThrow(/cannot share the variable/)
+    expect(() =>
+      createGitHubStore({
+        ...options,
+        stateVariable: STATE,
+        lockVariable: LOCK,
+        persistAttempts: 0
+      })
+    ).toThrow(/persistAttempts/)
+  })
+})
+
+describe('lock', () => {
+  it('is taken with one create and holds owner and times, nothing secret', async () => {
+    await store().lock('run-1', 30 * MINUTE)
+    expect(lockValue()).toEqual({
+      owner: 'run-1',
+      acquiredAt: '2026-03-02T10:00:00.000Z',
+      expiresAt: '2026-03-02T10:30:00.000Z'
+    })
+    expect(server.requests.map(r => `${r.method} ${r.path}`)).toEqual([`POST ${VARIABLES_PATH}`])
+  })
+
+  it('refuses a second run while the first holds it, naming the holder and its expiry', async () => {
+    await store().lock('https://github.com/octo/app/actions/runs/1', 30 * MINUTE)
+    now = new Date(now.getTime() + 5 * MINUTE)
+    const error = await failure(store().lock('run-2', 30 * MINUTE))
+    expect(error).toMatchObject({ code: 'locked', phase: 'preflight' })
+    expect(error.message).toContain('https://github.com/octo/app/actions/runs/1')
+    expect(error.message).toContain('expires at 2026-03-02T10:30:00.000Z')
+    expect(error.message).toContain(`delete the repository variable ${LOCK}`)
+    expect(lockValue()).toMatchObject({ owner: 'https://github.com/octo/app/actions/runs/1' })
+  })
+
+  it('can be taken again once released', async () => {
+    const lease = await store().lock('run-1', 30 * MINUTE)
+    await lease.release()
+    expect(server.getVariable('octo/app', LOCK)).toBeUndefined()
+    await store().lock('run-2', 30 * MINUTE)
+    expect(lockValue()).toMatchObject({ owner: 'run-2' })
+  })
+
+  it('takes over a lock past its expiry, and warns whose it was', async () => {
+    seedLock('run-dead', new Date(now.getTime() - MINUTE))
+    await store().lock('run-2', 30 * MINUTE)
+    expect(lockValue()).toMatchObject({ owner: 'run-2' })
+    expect(log.lines).toContainEqual(
+      expect.objectContaining({ level: 'warning', message: expect.stringContaining('run-dead') })
+    )
+  })
+
+  it('takes over a lock whose value it cannot read', async () => {
+    server.seedVariable('octo/app', LOCK, 'held by someone')
+    await store().lock('run-2', 30 * MINUTE)
+    expect(lockValue()).toMatchObject({ owner: 'run-2' })
+  })
+
+  it('lets exactly one of two runs starting at once take it', async () => {
+    const outcomes = await Promise.allSettled([
+      store().lock('run-1', 30 * MINUTE),
+      store().lock('run-2', 30 * MINUTE)
+    ])
+    const won = outcomes.filter(outcome => outcome.status === 'fulfilled')
+    const lost = outcomes.filter(outcome => outcome.status === 'rejected')
+    expect(won).toHaveLength(1)
+    expect(lost).toHaveLength(1)
+    expect(lost[0]?.reason).toMatchObject({ code: 'locked' })
+    const winner = outcomes[0].status === 'fulfilled' ? 'run-1' : 'run-2'
+    expect(lockValue()).toMatchObject({ owner: winner })
+  })
+
+  it('counts a create whose answer was lost and that was sent again as its own', async () => {
+    server.faults.add({ method: 'POST', path: VARIABLES_PATH, drop: 'after', times: 1 })
+    await store().lock('run-1', 30 * MINUTE)
+    expect(lockValue()).toMatchObject({ owner: 'run-1' })
+  })
+
+  it("does not release another run's lock", async () => {
+    const lease = await store().lock('run-1', 30 * MINUTE)
+    // run-1 outlived its lock, and run-2 took it over.
+    seedLock('run-2', new Date(now.getTime() + 60 * MINUTE))
+    await lease.release()
+    expect(lockValue()).toMatchObject({ owner: 'run-2' })
+    expect(requests('DELETE', `${VARIABLES_PATH}/${LOCK}`)).toBe(0)
+    expect(log.lines).toContainEqual(
+      expect.objectContaining({ level: 'warning', message: expect.stringContaining('run-2') })
+    )
+  })
+
+  it('only warns when it cannot release: the lock expires on its own', async () => {
+    const lease = await store().lock('run-1', 30 * MINUTE)
+    server.faults.add({ method: 'DELETE', status: 403 })
+    await lease.release()
+    expect(lockValue()).toMatchObject({ owner: 'run-1' })
+    expect(log.lines).toContainEqual(
+      expect.objectContaining({
+        level: 'warning',
+        message: expect.stringContaining('expires on its own at 2026-03-02T10:30:00.000Z')
+      })
+    )
+  })
+
+  it('names the repository when it is missing or hidden from the token', async () => {
+    const error = await failure(store({ repo: 'gone' }).lock('run-1', 30 * MINUTE))
+    expect(error).toMatchObject({ code: 'github-not-found', phase: 'preflight' })
+    expect(error.message).toContain('octo/gone')
+  })
+})
+
+describe('state', () => {
+  it('is undefined before the first rotation', async () => {
+    await expect(store().readState()).resolves.toBeUndefined()
+  })
+
+  it('creates the variable on the first write, then updates it in one request', async () => {
+    const s = store()
+    await s.writeState(sampleState())
+    expect(requests('PATCH', `${VARIABLES_PATH}/${STATE}`)).toBe(1)
+    expect(requests('POST', VARIABLES_PATH)).toBe(1)
+    const next = { ...sampleState(), consecutiveFailures: 2 }
+    await s.writeState(next)
+    expect(requests('PATCH', `${VARIABLES_PATH}/${STATE}`)).toBe(2)
+    expect(requests('POST', VARIABLES_PATH)).toBe(1)
+    await expect(store().readState()).resolves.toEqual(next)
+  })
+
+  it('reads back what it wrote, as compact JSON', async () => {
+    await store().writeState(sampleState())
+    await expect(store().readState()).resolves.toEqual(sampleState())
+    const stored = server.getVariable('octo/app', STATE)?.value ?? ''
+    expect(stored).toBe(JSON.stringify(JSON.parse(stored)))
+  })
+
+  it('updates after losing a create race to another writer', async () => {
+    server.seedVariable('octo/app', STATE, JSON.stringify(emptyState()))
+    // Our PATCH sees no variable yet; by our create, another writer has made it.
+    server.faults.add({ method: 'PATCH', status: 404, times: 1 })
+    await store().writeState(sampleState())
+    expect(requests('POST', VARIABLES_PATH)).toBe(1)
+    await expect(store().readState()).resolves.toEqual(sampleState())
+  })
+
+  it.each([
+    ['not JSON', '{current: a}', 'not JSON'],
+    [
+      'JSON of another shape',
+      JSON.stringify({ schema: 2, runs: 'none' }),
+      'missing or invalid: schema, consecutiveFailures, retirements, runs'
+    ]
+  ])('refuses a record that is %s, saying how to fix it', async (_what, value, detail) => {
+    server.seedVariable('octo/app', STATE, value)
+    const error = await failure(store().readState())
+    expect(error).toMatchObject({ code: 'state-invalid', phase: 'preflight' })
+    expect(error.message).toContain(`variable ${STATE} of octo/app`)
+    expect(error.message).toContain(detail)
+    expect(error.message).toContain(`gh variable delete ${STATE} --repo octo/app`)
+    expect(error.message).toContain('first rotation')
+  })
+
+  it('never writes a value into the variable, even one handed in by mistake', async () => {
+    const s = store()
+    await s.check(TOKEN)
+    await s.persist(NEXT)
+    await s.writeState({ ...sampleState(), leaked: NEXT } as RotationState)
+    const stored = server.getVariable('octo/app', STATE)?.value ?? ''
+    expect(stored).not.toContain(TOKEN)
+    expect(stored).not.toContain(NEXT)
+    expect(server.getSecret(SECRET_PATH)?.value).toBe(NEXT)
+    expect(log.text()).not.toContain(TOKEN)
+    expect(log.text()).not.toContain(NEXT)
+  })
+})
+
+describe('check', () => {
+  it('re-seals the current refresh token to its own secret', async () => {
+    server.seedSecret(SECRET_PATH, TOKEN)
+    await store().check(TOKEN)
+    expect(server.getSecret(SECRET_PATH)).toMatchObject({ value: TOKEN, writes: 1 })
+    expect(server.openedValues).toEqual([TOKEN])
+  })
+
+  it('says which permission is missing when the token may not write secrets', async () => {
+    const error = await failure(store({ token: 'read-secrets' }).check(TOKEN))
+    expect(error).toMatchObject({ code: 'github-forbidden', phase: 'preflight' })
+    expect(error.message).toContain(`Writing ${SECRET} to octo/app failed: GitHub answered 403`)
+    expect(error.message).toContain('"Secrets: write"')
+    expect(error.message).not.toContain(TOKEN)
+  })
+
+  it('names the repository when it is missing or hidden from the token', async () => {
+    const error = await failure(store({ repo: 'gone' }).check(TOKEN))
+    expect(error).toMatchObject({ code: 'github-not-found', phase: 'preflight' })
+    expect(error.message).toContain('Repository octo/gone does not exist')
+    expect(error.message).not.toContain("'repositories'")
+  })
+})
+
+describe('persist', () => {
+  /** Requests the client itself sends for one write that keeps failing: its own retries. */
+  async function clientTries(): Promise<number> {
+    const fault = server.faults.add({ method: 'PUT', path: PUT_PATH, status: 503 })
+    await failure(store({ persistAttempts: 1 }).persist(NEXT))
+    fault.remove()
+    return fault.hits
+  }
+
+  it('writes the new refresh token', async () => {
+    server.seedSecret(SECRET_PATH, TOKEN)
+    await store().persist(NEXT)
+    expect(server.getSecret(SECRET_PATH)).toMatchObject({ value: NEXT, writes: 1 })
+    expect(waits).toEqual([])
+  })
+
+  it('tries again, after a wait, when GitHub fails longer than the client retries', async () => {
+    const tries = await clientTries()
+    waits = []
+    server.faults.add({ method: 'PUT', path: PUT_PATH, status: 502, times: 2 * tries })
+    await store().persist(NEXT)
+    expect(server.getSecret(SECRET_PATH)?.value).toBe(NEXT)
+    expect(waits).toEqual([2000, 4000])
+    expect(log.lines).toContainEqual(
+      expect.objectContaining({
+        level: 'warning',
+        message: expect.stringContaining('attempt 1 of 5')
+      })
+    )
+  })
+
+  it('fails with persist-failed, naming the secret and repository, after every attempt', async () => {
+    const tries = await clientTries()
+    waits = []
+    const fault = server.faults.add({ method: 'PUT', path: PUT_PATH, status: 503 })
+    const error = await failure(store().persist(NEXT))
+    expect(error).toMatchObject({ code: 'persist-failed', phase: 'persist' })
+    expect(error.message).toContain(
+      `Secret ${SECRET} of octo/app could not be written in 5 attempts`
+    )
+    expect(error.message).toContain('GitHub answered 503')
+    expect(waits).toEqual([2000, 4000, 8000, 16000])
+    expect(fault.hits).toBe(5 * tries)
+    expect(error.message).not.toContain(NEXT)
+    expect(log.text()).not.toContain(NEXT)
+  })
+
+  it('honors persistAttempts', async () => {
+    server.faults.add({ method: 'PUT', path: PUT_PATH, status: 500 })
+    const error = await failure(store({ persistAttempts: 2 }).persist(NEXT))
+    expect(error.message).toContain('in 2 attempts')
+    expect(waits).toEqual([2000])
+  })
+
+  it('stops at once when the token may not write the secret', async () => {
+    const error = await failure(store({ token: 'read-secrets' }).persist(NEXT))
+    expect(error).toMatchObject({ code: 'github-forbidden', phase: 'persist' })
+    expect(error.message).toContain('"Secrets: write"')
+    expect(requests('PUT', PUT_PATH)).toBe(1)
+    expect(waits).toEqual([])
+  })
+
+  it('stops at once when the repository is missing, in the persist phase', async () => {
+    const error = await failure(store({ repo: 'gone' }).persist(NEXT))
+    expect(error).toMatchObject({ code: 'github-not-found', phase: 'persist' })
+    expect(waits).toEqual([])
+  })
+
+  it('seals again with the new key when the key changed since check', async () => {
+    const s = store()
+    await s.check(TOKEN)
+    server.rotatePublicKey('repos/octo/app/actions/secrets')
+    await s.persist(NEXT)
+    expect(server.getSecret(SECRET_PATH)?.value).toBe(NEXT)
+    expect(requests('GET', `${PUT_PATH.replace(`/${SECRET}`, '')}/public-key`)).toBe(2)
+    expect(waits).toEqual([])
+  })
+})

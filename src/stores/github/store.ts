@@ -1,0 +1,70 @@
+import type { Clock, Sleep, Store } from '../../engine/ports.js'
+import { ActionError } from '../../errors.js'
+import type { GitHubClient } from '../../github/client.js'
+import { repositoryName, type RepositoryRef } from '../../github/rules.js'
+import type { Logger } from '../../logger.js'
+import { acquireVariableLock } from './lock.js'
+import { DEFAULT_PERSIST_ATTEMPTS, persistWithRetries } from './persist.js'
+import { RepositorySecret } from './secret.js'
+import { StateVariable } from './state-variable.js'
+import { RepositoryVariables } from './variables.js'
+
+/** Where the GitHub store keeps things, and what it runs on. */
+export interface GitHubStoreOptions {
+  client: GitHubClient
+  /** The repository holding the secret and both variables; usually the workflow's own. */
+  repository: RepositoryRef
+  /** The repository Actions secret that holds the refresh token. */
+  secretName: string
+  /** The repository Actions variable that holds the write-ahead record. */
+  stateVariable: string
+  /** The repository Actions variable that is the one-writer lock. */
+  lockVariable: string
+  log: Logger
+  clock: Clock
+  sleep: Sleep
+  /** Attempts of {@link Store.persist} when GitHub keeps failing (default 5). */
+  persistAttempts?: number
+}
+
+/**
+ * The store for GitHub: the refresh token in a repository Actions secret, the write-ahead record
+ * and the lock in two repository Actions variables of the same repository.
+ *
+ * Requests per call, when nothing fails: `lock` 1 (POST; 3 more when it takes over an expired
+ * lock), `release` 2 (GET, DELETE), `readState` 1, `writeState` 1 (2 for the first record),
+ * `check` 2 (public key, PUT; the key is read once per store), `persist` 1 after `check`.
+ * @see https://docs.github.com/en/rest/actions/variables
+ * @see https://docs.github.com/en/rest/actions/secrets
+ */
+export function createGitHubStore(options: GitHubStoreOptions): Store {
+  const { client, repository, secretName, log, sleep } = options
+  const attempts = options.persistAttempts ?? DEFAULT_PERSIST_ATTEMPTS
+  if (!Number.isInteger(attempts) || attempts < 1) {
+    throw new ActionError(`persistAttempts must be a whole number of at least 1, got ${attempts}`, {
+      code: 'internal',
+      phase: 'config'
+    })
+  }
+  if (options.lockVariable.toUpperCase() === options.stateVariable.toUpperCase()) {
+    // The lock's create would fail on the record forever, and its release would delete it.
+    throw new ActionError(
+      `The lock and the rotation record cannot share the variable ${options.stateVariable}.`,
+      { code: 'internal', phase: 'config' }
+    )
+  }
+  const name = repositoryName(repository)
+  const variables = new RepositoryVariables(client, repository)
+  const secret = new RepositorySecret(client, repository, secretName)
+  const state = new StateVariable(variables, options.stateVariable)
+  const lock = { variables, name: options.lockVariable, log, clock: options.clock }
+  return {
+    kind: 'github',
+    description: `secret ${secretName} of ${name}`,
+    lock: (owner, ttlMs) => acquireVariableLock(lock, owner, ttlMs),
+    readState: () => state.read(),
+    writeState: next => state.write(next),
+    check: current => secret.write(current, 'preflight'),
+    persist: value => persistWithRetries(value, { secret, repository: name, attempts, sleep, log })
+  }
+}
