@@ -1,0 +1,264 @@
+import type { InputProblem } from '../errors.js'
+import { DURATION_HINT, parseDuration } from './duration.js'
+import { INPUT_DEFAULTS, type RawInputs } from './inputs.js'
+import { parseList } from './lists.js'
+
+/** Where the value under test goes in the URL and the header lines. */
+export const TOKEN_PLACEHOLDER = '<token>'
+
+export const HEALTH_CHECK_METHODS = [
+  'GET',
+  'HEAD',
+  'POST',
+  'PUT',
+  'PATCH',
+  'DELETE',
+  'OPTIONS'
+] as const
+
+export type HealthCheckMethod = (typeof HEALTH_CHECK_METHODS)[number]
+
+/** One header line, its value a template in which {@link TOKEN_PLACEHOLDER} stands for the value. */
+export interface HeaderTemplate {
+  name: string
+  value: string
+}
+
+/** Statuses from `from` to `to`, both included: `200` is 200–200, `2xx` is 200–299. */
+export interface StatusRange {
+  from: number
+  to: number
+}
+
+/** The health check as the inputs ask for it. Holds templates only, never a value. */
+export interface HealthCheckConfig {
+  /** The URL template, `<token>` kept as written (it is replaced, URL-encoded, per probe). */
+  url: string
+  method: HealthCheckMethod
+  headers: HeaderTemplate[]
+  /** The statuses that mean the value works. */
+  expect: StatusRange[]
+  /** How long to keep retrying for propagation delay, from the first attempt. */
+  timeoutMs: number
+}
+
+/** The health-check inputs; the whole {@link RawInputs} fits. */
+export type HealthCheckInputs = Pick<
+  RawInputs,
+  | 'health-check-url'
+  | 'health-check-method'
+  | 'health-check-header'
+  | 'health-check-expect'
+  | 'health-check-timeout'
+>
+
+/** What {@link parseHealthCheckConfig} found. */
+export interface HealthCheckParse {
+  /** Absent when no health check is configured, or when a problem was found. */
+  config?: HealthCheckConfig
+  problems: InputProblem[]
+  /** Accepted but risky choices, for the caller to log as warnings. */
+  warnings: InputProblem[]
+}
+
+// RFC 9110 section 5.6.2: a field name is a token.
+const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
+const LOOPBACK_HOSTS = ['localhost', '[::1]']
+// Stands in for <token> while checking the URL; hostnames are lowercase, so it is too.
+const HOST_MARKER = 'token-placeholder'
+const MIN_STATUS = 200
+const MAX_STATUS = 599
+
+/**
+ * Validates the health-check inputs. An empty `health-check-url` means no health check: the config
+ * is absent and only the other health-check inputs, if changed from their defaults, are problems
+ * (they would otherwise be ignored without a word).
+ * @param raw the inputs as `readInputs` read them (defaults applied)
+ */
+export function parseHealthCheckConfig(raw: HealthCheckInputs): HealthCheckParse {
+  const problems: InputProblem[] = []
+  const warnings: InputProblem[] = []
+  const url = raw['health-check-url']
+  if (url === '') {
+    for (const input of [
+      'health-check-method',
+      'health-check-header',
+      'health-check-expect',
+      'health-check-timeout'
+    ] as const) {
+      if (raw[input] !== INPUT_DEFAULTS[input]) {
+        problems.push({
+          input,
+          message: 'applies only with health-check-url; set health-check-url, or remove this input'
+        })
+      }
+    }
+    return { problems, warnings }
+  }
+  const urlProblem = checkUrl(url)
+  if (urlProblem) problems.push({ input: 'health-check-url', message: urlProblem })
+  else if (url.includes(TOKEN_PLACEHOLDER)) {
+    warnings.push({
+      input: 'health-check-url',
+      message:
+        'puts the value in the URL, where servers and proxies may log it; prefer a health-check-header'
+    })
+  }
+  const method = parseMethod(raw['health-check-method'], problems)
+  const headers = parseHeaders(raw['health-check-header'], problems)
+  if (
+    headers &&
+    !url.includes(TOKEN_PLACEHOLDER) &&
+    !headers.some(header => header.value.includes(TOKEN_PLACEHOLDER))
+  ) {
+    problems.push({
+      input: 'health-check-header',
+      message: `no header holds ${TOKEN_PLACEHOLDER}, nor does health-check-url, so the probe would not test the value; write it where the value goes, as in 'Authorization: Bearer ${TOKEN_PLACEHOLDER}'`
+    })
+  }
+  const expect = parseExpect(raw['health-check-expect'], problems)
+  const timeoutMs = parseDuration(raw['health-check-timeout'])
+  if (timeoutMs === undefined) {
+    problems.push({
+      input: 'health-check-timeout',
+      message: `'${raw['health-check-timeout']}' is not a duration; use ${DURATION_HINT}`
+    })
+  }
+  if (problems.length > 0 || !method || !headers || !expect || timeoutMs === undefined) {
+    return { problems, warnings }
+  }
+  return { config: { url, method, headers, expect, timeoutMs }, problems, warnings }
+}
+
+/**
+ * The URL must be https, or http to a loopback address. `<token>` is allowed in the path and the
+ * query only: in the host it makes no address, and in user:password fetch refuses the URL.
+ */
+function checkUrl(raw: string): string | undefined {
+  let url: URL
+  try {
+    url = new URL(raw.replaceAll(TOKEN_PLACEHOLDER, HOST_MARKER))
+  } catch {
+    return `'${raw}' is not a URL; write it in full, as in https://api.example.com/user`
+  }
+  if (url.username !== '' || url.password !== '') {
+    return 'holds a user name or password; send credentials in health-check-header instead'
+  }
+  if (url.hostname.includes(HOST_MARKER)) {
+    return `${TOKEN_PLACEHOLDER} may appear in the path or the query only, not in the host`
+  }
+  if (url.protocol === 'https:') return undefined
+  if (url.protocol !== 'http:') {
+    return `'${url.protocol}' is not a protocol for a health check; use https`
+  }
+  const host = url.hostname
+  const loopback = LOOPBACK_HOSTS.includes(host) || /^127(\.\d{1,3}){3}$/.test(host)
+  return loopback
+    ? undefined
+    : 'is plain http, so the credential would travel in the clear; use https (plain http is accepted only for loopback addresses such as 127.0.0.1)'
+}
+
+function parseMethod(raw: string, problems: InputProblem[]): HealthCheckMethod | undefined {
+  const method = HEALTH_CHECK_METHODS.find(known => known === raw.toUpperCase())
+  if (!method) {
+    problems.push({
+      input: 'health-check-method',
+      message: `'${raw}' is not a method for a health check; use one of ${HEALTH_CHECK_METHODS.join(', ')}`
+    })
+  }
+  return method
+}
+
+function parseHeaders(raw: string, problems: InputProblem[]): HeaderTemplate[] | undefined {
+  const headers: HeaderTemplate[] = []
+  const before = problems.length
+  const lines = raw
+    .split(/\r?\n/)
+    .map(line => line.trim())
+    .filter(line => line !== '')
+  lines.forEach((line, index) => {
+    const where = lines.length > 1 ? `line ${index + 1} ` : ''
+    const colon = line.indexOf(':')
+    const name = colon > 0 ? line.slice(0, colon).trim() : ''
+    const value = line.slice(colon + 1).trim()
+    // A header line may hold a literal credential: name the line, never quote it.
+    if (colon <= 0) {
+      problems.push({
+        input: 'health-check-header',
+        message: `${where}is not a header; write each as 'Name: value' on its own line`
+      })
+    } else if (!HEADER_NAME.test(name)) {
+      problems.push({
+        input: 'health-check-header',
+        message: `${where}has an invalid header name; a name is letters, digits and !#$%&'*+-.^_\`|~`
+      })
+    } else if (!canTravelInHeader(value)) {
+      problems.push({
+        input: 'health-check-header',
+        message: `${where}has a control character, or a character beyond Latin-1, in its value`
+      })
+    } else {
+      headers.push({ name, value })
+    }
+  })
+  return problems.length === before ? headers : undefined
+}
+
+/** Parses `200`, `2xx` and `200-204`, comma- or newline-separated. */
+function parseExpect(raw: string, problems: InputProblem[]): StatusRange[] | undefined {
+  const ranges: StatusRange[] = []
+  const items = parseList(raw)
+  const bad = (item: string, why: string) =>
+    problems.push({ input: 'health-check-expect', message: `'${item}' ${why}` })
+  for (const item of items) {
+    const range = parseStatusItem(item)
+    if (!range) {
+      bad(
+        item,
+        'is not a status; use codes (200), classes (2xx) or ranges (200-204), comma-separated'
+      )
+    } else if (range.from > range.to) {
+      bad(item, 'is an empty range; write the lower code first')
+    } else if (range.from < MIN_STATUS || range.to > MAX_STATUS) {
+      bad(item, `is outside ${MIN_STATUS}-${MAX_STATUS}, the final statuses a probe can see`)
+    } else {
+      ranges.push(range)
+    }
+  }
+  if (items.length === 0) {
+    problems.push({
+      input: 'health-check-expect',
+      message: 'lists no status; use codes (200), classes (2xx) or ranges (200-204)'
+    })
+  }
+  return items.length === ranges.length && ranges.length > 0 ? ranges : undefined
+}
+
+function parseStatusItem(item: string): StatusRange | undefined {
+  const klass = /^([1-9])xx$/i.exec(item)
+  if (klass) {
+    const hundreds = Number(klass[1]) * 100
+    return { from: hundreds, to: hundreds + 99 }
+  }
+  const range = /^(\d{3})\s*-\s*(\d{3})$/.exec(item)
+  if (range) return { from: Number(range[1]), to: Number(range[2]) }
+  if (/^\d{3}$/.test(item)) return { from: Number(item), to: Number(item) }
+  return undefined
+}
+
+/** True when `status` is one the health check expects. */
+export function isExpectedStatus(status: number, expect: readonly StatusRange[]): boolean {
+  return expect.some(range => status >= range.from && status <= range.to)
+}
+
+/**
+ * True when `text` can be a header value: no control character but tab (RFC 9110 section 5.5),
+ * nothing beyond Latin-1 (fetch takes bytes).
+ */
+export function canTravelInHeader(text: string): boolean {
+  for (const char of text) {
+    const code = char.codePointAt(0) ?? 0
+    if ((code < 0x20 && code !== 0x09) || code === 0x7f || code > 0xff) return false
+  }
+  return true
+}
