@@ -5,6 +5,7 @@ import { mkdtemp, readFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { sealForRecovery } from '../../src/recovery/recovery-box.js'
 import { startGitHubServer, type GitHubServer } from '../../test-servers/github/index.js'
 
 const CLI = fileURLToPath(new URL('../../dist/cli.js', import.meta.url))
@@ -56,6 +57,10 @@ describe('dist/cli.js', () => {
     )
     expect(run.code).toBe(0)
     expect(JSON.parse(run.stdout)).toEqual({
+      status: 'published',
+      rotated: false,
+      version: expect.stringMatching(/^[0-9a-f]{16}$/),
+      'audit-log': expect.stringMatching(/\.jsonl$/),
       published: 1,
       result: [
         {
@@ -77,17 +82,15 @@ describe('dist/cli.js', () => {
 
   it('reads the value from standard input and exits 1 when a target fails', async () => {
     server.addRepository('octo/app')
+    server.addRepository('octo/other')
+    server.faults.add({
+      method: 'PUT',
+      path: '/repos/octo/other/actions/secrets/API_TOKEN',
+      status: 403
+    })
+    const args = ['publish', '--secret-name', 'API_TOKEN', '--value-stdin', '--write-interval', '0']
     const run = await cli(
-      [
-        'publish',
-        '--secret-name',
-        'API_TOKEN',
-        '--repositories',
-        'octo/app,octo/gone',
-        '--value-stdin',
-        '--write-interval',
-        '0'
-      ],
+      [...args, '--repositories', 'octo/app,octo/other'],
       { GH_TOKEN: 'test-token' },
       VALUE
     )
@@ -98,11 +101,23 @@ describe('dist/cli.js', () => {
     }
     expect(output.published).toBe(1)
     expect(output.result.map(r => r.status)).toEqual(['created', 'failed'])
-    expect(run.stderr).toMatch(
-      /error: Reading the public key of octo\/gone failed: .*Repository octo\/gone does not exist/
-    )
+    expect(run.stderr).toMatch(/error: .*octo\/other.*GitHub answered 403/)
     expect(server.getSecret('repos/octo/app/actions/secrets/API_TOKEN')?.value).toBe(VALUE)
     expect(run.stdout + run.stderr).not.toContain(VALUE)
+
+    // A target that preflight cannot read stops the run before anything is written.
+    const gone = await cli(
+      [...args, '--repositories', 'octo/app,octo/gone', '--secret-name', 'OTHER_TOKEN'],
+      { GH_TOKEN: 'test-token' },
+      VALUE
+    )
+    expect(gone.code).toBe(1)
+    expect(JSON.parse(gone.stdout)).toMatchObject({ published: 0, status: 'failed' })
+    expect(gone.stderr).toMatch(
+      /error: Reading the public key of octo\/gone failed: .*Repository octo\/gone does not exist/
+    )
+    expect(server.getSecret('repos/octo/app/actions/secrets/OTHER_TOKEN')).toBeUndefined()
+    expect(gone.stdout + gone.stderr).not.toContain(VALUE)
   })
 
   it('takes no secret as a flag, and says how to pass it', async () => {
@@ -164,5 +179,110 @@ describe('dist/cli.js', () => {
     const wrong = await cli([VALUE], {})
     expect(wrong.code).toBe(2)
     expect(stray.stderr + wrong.stderr).not.toContain(VALUE)
+  })
+
+  it('runs the same engine as rotate, and takes every secret input from its variable only', async () => {
+    server.addRepository('octo/app')
+    const run = await cli(['rotate', '--secret-name', 'API_TOKEN', '--repositories', 'octo/app'], {
+      GITHUB_TOKEN: 'test-token',
+      TOKEN_ROTATION_VALUE: VALUE
+    })
+    expect(run.code).toBe(0)
+    expect(JSON.parse(run.stdout)).toMatchObject({
+      published: 1,
+      result: [{ target: 'octo/app', status: 'created' }]
+    })
+    expect(server.getSecret('repos/octo/app/actions/secrets/API_TOKEN')?.value).toBe(VALUE)
+    for (const flag of ['--refresh-token', '--client-secret', '--github-token']) {
+      const refused = await cli(['rotate', flag, VALUE], {})
+      expect(refused.code).toBe(2)
+      expect(refused.stderr).toContain(`error: Unknown option '${flag}'`)
+      expect(refused.stderr).not.toContain(VALUE)
+    }
+  })
+
+  it('lists the environment variable of each secret input in the usage', async () => {
+    const help = await cli(['--help'], {})
+    expect(help.code).toBe(0)
+    for (const variable of [
+      'GITHUB_TOKEN (or GH_TOKEN)',
+      'TOKEN_ROTATION_VALUE',
+      'TOKEN_ROTATION_REFRESH_TOKEN',
+      'TOKEN_ROTATION_CLIENT_SECRET',
+      'TOKEN_ROTATION_CLIENT_PRIVATE_KEY',
+      'TOKEN_ROTATION_CLIENT_KEY',
+      'TOKEN_ROTATION_PREVIOUS_VALUE',
+      'TOKEN_ROTATION_RETIRING_VALUE',
+      'TOKEN_ROTATION_RECOVERY_PRIVATE_KEY'
+    ]) {
+      expect(help.stderr).toContain(variable)
+    }
+    expect(help.stderr).toContain('--health-check-url')
+    expect(help.stderr).toContain('--recovery-public-key')
+    expect(help.stderr).not.toMatch(/--(refresh-token|client-secret|value) /)
+  })
+
+  it('recovers what was sealed to the key pair recovery-keygen printed', async () => {
+    const keygen = await cli(['recovery-keygen'], {})
+    expect(keygen.code).toBe(0)
+    const publicKey = /^recovery-public-key: (\S+)$/m.exec(keygen.stdout)?.[1] ?? ''
+    const privateKey =
+      /^TOKEN_ROTATION_RECOVERY_PRIVATE_KEY: (\S+)$/m.exec(keygen.stdout)?.[1] ?? ''
+    expect(keygen.stdout).toMatch(/^ {2}Set it as the recovery-public-key input/m)
+    expect(keygen.stdout).toMatch(/^ {2}Keep it offline or in a password manager/m)
+    const ciphertext = await sealForRecovery(VALUE, publicKey)
+    const env = { TOKEN_ROTATION_RECOVERY_PRIVATE_KEY: privateKey }
+
+    const piped = await cli(['recover'], env, `${ciphertext}\n`)
+    expect(piped.code).toBe(0)
+    expect(piped.stdout).toBe(VALUE)
+    expect(piped.stderr).toMatch(/store it as the refresh-token secret/)
+    expect(piped.stderr).toMatch(/gh secret set/)
+
+    const flagged = await cli(['recover', '--ciphertext', ciphertext], env)
+    expect(flagged.code).toBe(0)
+    expect(flagged.stdout).toBe(VALUE)
+
+    const logLine = `2026-03-01T12:00:01.1234567Z Recovery ciphertext of the new refresh token (only the recovery private key opens it; token-rotation recover): ${ciphertext}\n`
+    const pasted = await cli(['recover'], env, logLine)
+    expect(pasted.code).toBe(0)
+    expect(pasted.stdout).toBe(VALUE)
+    for (const secret of [VALUE, privateKey, ciphertext]) {
+      expect(piped.stderr + flagged.stderr + pasted.stderr).not.toContain(secret)
+    }
+  })
+
+  it('says where the private key comes from when it is missing or wrong, echoing nothing', async () => {
+    const keygen = await cli(['recovery-keygen'], {})
+    const publicKey = /^recovery-public-key: (\S+)$/m.exec(keygen.stdout)?.[1] ?? ''
+    const ciphertext = await sealForRecovery(VALUE, publicKey)
+
+    const missing = await cli(['recover', '--ciphertext', ciphertext], {})
+    expect(missing.code).toBe(1)
+    expect(missing.stdout).toBe('')
+    expect(missing.stderr).toMatch(/^error: TOKEN_ROTATION_RECOVERY_PRIVATE_KEY is not set/)
+
+    const otherKey = (await cli(['recovery-keygen'], {})).stdout
+    const wrongKey = /^TOKEN_ROTATION_RECOVERY_PRIVATE_KEY: (\S+)$/m.exec(otherKey)?.[1] ?? ''
+    const wrong = await cli(
+      ['recover'],
+      { TOKEN_ROTATION_RECOVERY_PRIVATE_KEY: wrongKey },
+      ciphertext
+    )
+    expect(wrong.code).toBe(1)
+    expect(wrong.stdout).toBe('')
+    expect(wrong.stderr).toMatch(
+      /^error: The recovery ciphertext does not open with this private key/
+    )
+
+    const asFlag = await cli(['recover', '--private-key', wrongKey], {}, ciphertext)
+    expect(asFlag.code).toBe(2)
+    expect(asFlag.stderr).toContain("error: Unknown option '--private-key'")
+
+    for (const run of [missing, wrong, asFlag]) {
+      for (const secret of [VALUE, ciphertext, wrongKey]) {
+        expect(run.stdout + run.stderr).not.toContain(secret)
+      }
+    }
   })
 })
