@@ -1,0 +1,47 @@
+/** The fields of a token response that hold a credential. */
+const TOKEN_FIELDS = ['access_token', 'refresh_token', 'id_token'] as const
+
+function jsonObject(text: string): Record<string, unknown> | undefined {
+  try {
+    const value = JSON.parse(text) as unknown
+    return typeof value === 'object' && value !== null && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : undefined
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * The first look at a token endpoint's answer, before oauth4webapi checks it: every token in it
+ * is masked at once, whatever happens next, and the ID token is dropped.
+ *
+ * The ID token is not what the action rotates, and validating it needs the issuer identifier and
+ * the ID token signing algorithm, which the inputs do not give (the metadata is built from
+ * token-url alone). By then the server has consumed the refresh token: failing on an ID token
+ * claim would throw away the only copy of the new one.
+ */
+export async function screenTokenResponse(
+  response: Response,
+  mask: (secret: string) => void
+): Promise<Response> {
+  if (response.body === null) return response
+  const text = await response.text()
+  const json = jsonObject(text)
+  let body = text
+  if (json !== undefined) {
+    for (const field of TOKEN_FIELDS) {
+      const value = json[field]
+      if (typeof value === 'string' && value !== '') mask(value)
+    }
+    if ('id_token' in json) {
+      delete json.id_token
+      body = JSON.stringify(json)
+    }
+  }
+  return new Response(body, {
+    status: response.status,
+    statusText: response.statusText,
+    headers: response.headers
+  })
+}
