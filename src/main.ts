@@ -113,8 +113,7 @@ async function logPlan(
         `Pacing: at most ${publish.maxConcurrency} requests at once, writes at least ${publish.writeIntervalMs} ms apart.`
       )
     }
-    if (config.healthCheck)
-      {
+    if (config.healthCheck) {
       const url = new URL(config.healthCheck.url)
       log.info(`Health check: ${config.healthCheck.method} ${url.origin}${url.pathname}.`)
     }

@@ -320,7 +320,7 @@ const rows: Row[] = [
     arrange: world => {
       world.targets.failPublishTo('acme/api')
     },
-    error: { code: 'github-rejected', phase: 'publish', says: ['1 target of 2'] },
+    error: { code: 'github-rejected', phase: 'publish', says: ['1 of 2 targets failed'] },
     steps: [
       ['preflight', 'ok'],
       ['mint', 'ok'],

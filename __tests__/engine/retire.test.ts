@@ -130,44 +130,38 @@ describe('revoke-previous', () => {
   // (`state.retirements = [retiring]`) before #retire looks at them, so a retirement that is due
   // (and whose value this run was given as retiring-value) is dropped without being revoked and
   // without a warning, whenever a rotation with a grace period runs after the earlier grace ended.
-  test.failing(
-    'a rotation after the grace period revokes the due retirement before recording the next',
-    async () => {
-      const world = new World({ retiring: true })
-      const { accessToken: a0 } = world.initial
-      const grace = { revokePrevious: true, gracePeriodMs: GRACE_MS }
-      await world.run({ plan: grace })
-      const a1 = world.issuer.lastAccessToken() ?? ''
-      world.clock.advance(GRACE_MS + 1000)
+  test('a rotation after the grace period revokes the due retirement before recording the next', async () => {
+    const world = new World({ retiring: true })
+    const { accessToken: a0 } = world.initial
+    const grace = { revokePrevious: true, gracePeriodMs: GRACE_MS }
+    await world.run({ plan: grace })
+    const a1 = world.issuer.lastAccessToken() ?? ''
+    world.clock.advance(GRACE_MS + 1000)
 
-      const { outcome } = await world.run({ plan: grace })
+    const { outcome } = await world.run({ plan: grace })
 
-      expect(outcome.status).toBe('rotated')
-      expect(world.issuer.revocations).toEqual([a0])
-      expect(world.retiring?.value).toBe(a1)
-      expect(world.s.record?.retirements.map(r => r.fingerprint)).toEqual([fp(a1)])
-    }
-  )
+    expect(outcome.status).toBe('rotated')
+    expect(world.issuer.revocations).toEqual([a0])
+    expect(world.retiring?.value).toBe(a1)
+    expect(world.s.record?.retirements.map(r => r.fingerprint)).toEqual([fp(a1)])
+  })
 
   // BUG: rotation.ts #rotate sets status `rotated` after a partly failed publish, and #retire
   // revokes previous-value at once when the grace is 0 and the status is `rotated`: the targets
   // the publish could not write still hold that value, and it is revoked under them (a lockout the
   // run itself announced: "they still hold the previous value").
-  test.failing(
-    'with grace 0 it does not revoke the previous value that a failed target still holds',
-    async () => {
-      const world = new World()
-      const { accessToken: a0 } = world.initial
-      world.targets.failPublishTo('acme/api')
+  test('with grace 0 it does not revoke the previous value that a failed target still holds', async () => {
+    const world = new World()
+    const { accessToken: a0 } = world.initial
+    world.targets.failPublishTo('acme/api')
 
-      const { outcome } = await world.run({ plan: { revokePrevious: true, gracePeriodMs: 0 } })
+    const { outcome } = await world.run({ plan: { revokePrevious: true, gracePeriodMs: 0 } })
 
-      expect(outcome.error?.code).toBe('github-rejected')
-      expect(world.targets.valueOf('acme/api')).toBe(a0)
-      expect(world.issuer.revocations).toEqual([])
-      expect(world.issuer.accessTokenLive(a0)).toBe(true)
-    }
-  )
+    expect(outcome.error?.code).toBe('github-rejected')
+    expect(world.targets.valueOf('acme/api')).toBe(a0)
+    expect(world.issuer.revocations).toEqual([])
+    expect(world.issuer.accessTokenLive(a0)).toBe(true)
+  })
 })
 
 describe('mode retire', () => {
@@ -260,7 +254,7 @@ describe('mode retire', () => {
   // BUG: rotation.ts #retire logs "Retirement of … dropped: it has expired on its own" but, when
   // nothing else is due, returns before `state.retirements = left` is saved: the record keeps the
   // retirement, and every later run logs the same "dropped" line again.
-  test.failing("a retirement past its value's expiry is dropped from the record", async () => {
+  test("a retirement past its value's expiry is dropped from the record", async () => {
     const world = await worldWithRetirement({
       expiresAt: '2026-03-01T11:00:00.000Z' // an hour ago
     })

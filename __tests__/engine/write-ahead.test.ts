@@ -315,22 +315,19 @@ describe('write-ahead on the first rotation (no record yet)', () => {
   // run killed after its pending write makes every rerun fail with stale-input ("another run
   // rotated… re-run the workflow"), which re-running never fixes, instead of resume-blocked with
   // the pointer to the recovery ciphertext.
-  test.failing(
-    'killed after the pending write: the rerun is resume-blocked, not stale-input',
-    async () => {
-      const world = new World({ record: 'none' })
+  test('killed after the pending write: the rerun is resume-blocked, not stale-input', async () => {
+    const world = new World({ record: 'none' })
 
-      await world.run({ kill: { call: 'persist', when: 'before' } })
-      const { outcome } = await rerun(world)
+    await world.run({ kill: { call: 'persist', when: 'before' } })
+    const { outcome } = await rerun(world)
 
-      expect(outcome.error?.code).toBe('resume-blocked')
-      expect(outcome.error?.message).toContain('recovery ciphertext')
-    }
-  )
+    expect(outcome.error?.code).toBe('resume-blocked')
+    expect(outcome.error?.message).toContain('recovery ciphertext')
+  })
 
   // BUG (same cause): a first run killed while minting leaves `minting` without `current`, so
   // assess() says `first` and the refusal does not name the earlier run.
-  test.failing('killed while minting: the rerun names the earlier run', async () => {
+  test('killed while minting: the rerun names the earlier run', async () => {
     const world = new World({ record: 'none' })
 
     await world.run({ kill: { call: 'mint', when: 'after' } })
@@ -346,20 +343,17 @@ describe('an interrupted mint, retried', () => {
   // issuer-outcome-unknown. After an earlier run's interrupted mint (assessment `uncertain`), an
   // attempt that never reached the issuer resolves nothing, yet the earlier run's mark is erased:
   // the next run sees a `normal` record and its invalid_grant no longer names the earlier run.
-  test.failing(
-    "an attempt that never reached the issuer keeps the earlier run's minting mark",
-    async () => {
-      const world = new World()
-      const { refreshToken: r0 } = world.initial
-      await world.run({ kill: { call: 'mint', when: 'after' } })
-      world.issuer.failNextMint('unreachable')
+  test("an attempt that never reached the issuer keeps the earlier run's minting mark", async () => {
+    const world = new World()
+    const { refreshToken: r0 } = world.initial
+    await world.run({ kill: { call: 'mint', when: 'after' } })
+    world.issuer.failNextMint('unreachable')
 
-      const unreachable = await rerun(world)
+    const unreachable = await rerun(world)
 
-      expect(unreachable.outcome.error?.code).toBe('issuer-unreachable')
-      expect(world.s.record?.minting).toMatchObject({ from: fp(r0), run: EARLIER })
-      const { outcome } = await world.run()
-      expect(outcome.error?.message).toContain(`${EARLIER} stopped while exchanging`)
-    }
-  )
+    expect(unreachable.outcome.error?.code).toBe('issuer-unreachable')
+    expect(world.s.record?.minting).toMatchObject({ from: fp(r0), run: EARLIER })
+    const { outcome } = await world.run()
+    expect(outcome.error?.message).toContain(`${EARLIER} stopped while exchanging`)
+  })
 })

@@ -137,7 +137,12 @@ describe('publishing through dist/index.js', () => {
       ),
       expect.stringMatching(/^::error title=Invalid input 'visibility'::.*set org as well/)
     ])
-    expect(result.outputs).toEqual({ published: '0', result: '[]' })
+    expect(result.outputs).toEqual({
+      published: '0',
+      result: '[]',
+      rotated: 'false',
+      status: 'failed'
+    })
     expect(result.summary).toContain('Nothing was written.')
     expect(server.requests).toHaveLength(0)
     expectNoLeaks(result)

@@ -8,11 +8,11 @@ import { createGitHubClient } from '../github/client.js'
 import { SecretPublisher } from '../github/publisher.js'
 import { secretTargets } from '../github/secret-targets.js'
 import { targetsFromConfig } from '../github/targets.js'
-import { createHttpHealthCheck } from '../health/http-check.js'
+import { createHttpHealthCheck } from '../health/http-health-check.js'
 import { createStaticIssuer } from '../issuers/none.js'
 import { createOAuth2Issuer } from '../issuers/oauth2.js'
 import type { Logger } from '../logger.js'
-import { sealForRecovery } from '../recovery/seal.js'
+import { sealForRecovery } from '../recovery/recovery-box.js'
 import { createGitHubStore } from '../stores/github/store.js'
 
 /** What the parts need from the run. */
@@ -39,7 +39,13 @@ export function assembleEngine(config: ActionConfig, deps: AssemblyDeps): Engine
   const publisher = new SecretPublisher(client, log)
   const issuer =
     config.oauth2 !== undefined
-      ? createOAuth2Issuer(config.oauth2, { mask: deps.mask, log, sleep })
+      ? createOAuth2Issuer(config.oauth2, {
+          mask: secret => {
+            deps.mask(secret)
+          },
+          log,
+          sleep
+        })
       : createStaticIssuer(publish.value)
   const store = config.store
   const recoveryKey = config.recoveryPublicKey
@@ -67,7 +73,9 @@ export function assembleEngine(config: ActionConfig, deps: AssemblyDeps): Engine
     ...(recoveryKey
       ? { sealForRecovery: (value: string) => sealForRecovery(value, recoveryKey) }
       : {}),
-    onRecoveryCiphertext: deps.onRecoveryCiphertext,
+    onRecoveryCiphertext: ciphertext => {
+      deps.onRecoveryCiphertext(ciphertext)
+    },
     ...(store && retiringSecret
       ? {
           keepRetiring: async (value: string) => {

@@ -268,7 +268,7 @@ export function parsePublishConfig(
     token: inputs['github-token'],
     apiUrl,
     secretName: inputs['secret-name'],
-    value: options.mintedBy ? '' : (inputs.value ?? ''),
+    value: options.mintedBy ? '' : (values.value ?? ''),
     secretType: inputs['secret-type'],
     repositories,
     environments: inputs.environment,

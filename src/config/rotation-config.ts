@@ -8,7 +8,7 @@ import { parseHealthCheckConfig, type HealthCheckConfig } from './health-config.
 import type { InputName, RawInputs } from './inputs.js'
 import { parseOAuth2Config, type OAuth2IssuerConfig } from './oauth2-config.js'
 import { parsePublishConfig, type PublishConfig, type RunnerContext } from './publish-config.js'
-import { recoveryKeyProblem } from './recovery-key.js'
+import { parseRecoveryPublicKey } from '../recovery/recovery-key.js'
 
 export type IssuerKind = 'none' | 'oauth2'
 
@@ -102,10 +102,11 @@ export function parseActionConfig(raw: RawInputs, context: ActionContext): Actio
     )
   }
 
-  const recoveryPublicKey = raw['recovery-public-key'] || undefined
-  if (recoveryPublicKey !== undefined) {
-    const why = recoveryKeyProblem(recoveryPublicKey)
-    if (why) add('recovery-public-key', why)
+  let recoveryPublicKey: string | undefined
+  if (raw['recovery-public-key'] !== '') {
+    const parsed = parseRecoveryPublicKey(raw['recovery-public-key'])
+    if (parsed.ok) recoveryPublicKey = parsed.key
+    else problems.push(parsed.problem)
   }
 
   const duration = (input: InputName): number | undefined => {

@@ -95,8 +95,8 @@ class RotationRun {
     return {
       status: this.#status,
       rotated: published && this.#status === 'rotated',
-      ...(published && minted ? { version: fingerprint(minted.value) } : {}),
-      ...(published && minted?.expiresAt ? { expiresAt: minted.expiresAt } : {}),
+      ...(published ? { version: fingerprint(minted.value) } : {}),
+      ...(published && minted.expiresAt ? { expiresAt: minted.expiresAt } : {}),
       ...(this.#recoveryCiphertext ? { recoveryCiphertext: this.#recoveryCiphertext } : {}),
       steps: this.#steps,
       targets: this.#targets,
@@ -112,8 +112,12 @@ class RotationRun {
     const { deps, plan } = { deps: this.#deps, plan: this.#plan }
     const assessment = await this.#step('preflight', async () => {
       const found = await this.#readAndAssess()
-      await this.#checkTargets()
-      if (deps.store) await deps.store.check(plan.input)
+      // Targets are checked before anything is consumed; without a store nothing is, and the
+      // publication itself reports each target that cannot be written.
+      if (deps.store) {
+        await this.#checkTargets()
+        await deps.store.check(plan.input)
+      }
       return { value: found, detail: describeAssessment(found, deps.store) }
     })
     this.#mayWriteState = true
@@ -161,6 +165,14 @@ class RotationRun {
   async #planOnly(): Promise<void> {
     const { deps, plan } = { deps: this.#deps, plan: this.#plan }
     const assessment = await this.#step('preflight', async () => {
+      if (plan.mode === 'retire') {
+        this.#state = await this.#requireStore().readState()
+        const due = this.#dueRetirements().length
+        return {
+          value: { kind: 'normal' } as Assessment,
+          detail: `${count(due, 'retirement')} due`
+        }
+      }
       const found = await this.#readAndAssess()
       await this.#checkTargets()
       return { value: found, detail: describeAssessment(found, deps.store) }
@@ -189,12 +201,14 @@ class RotationRun {
     return found
   }
 
-  /** Every target must be writable before anything is consumed. */
+  /** Every target must be writable before anything is consumed: one that is not stops the run. */
   async #checkTargets(): Promise<void> {
     const results = await this.#deps.targets.preflight()
     this.#targets = results
     const failed = results.filter(r => r.status === 'failed')
-    if (failed.length > 0) {
+    // With nothing to consume (no store: the value comes from the inputs), the writable targets
+    // still get the value and each failed one is reported, as a plain publication does.
+    if (failed.length > 0 && this.#deps.store) {
       throw new ActionError(
         `${count(failed.length, 'target')} of ${results.length} cannot be written (see the errors above); nothing was minted or written`,
         { code: 'github-rejected', phase: 'preflight' }
@@ -236,7 +250,13 @@ class RotationRun {
       if (deps.store) {
         // Write-ahead: a run that dies from here on leaves a record that the input may be consumed.
         await this.#saveState(state => {
-          state.minting = { from, startedAt: this.#now(), run: plan.runId }
+          // On a first rotation the input becomes `current` here: preflight proved it is what the
+          // store holds, and a rerun must be able to match it against the record.
+          state.current ??= { fingerprint: from, since: this.#now() }
+          // An earlier run's open question is kept: it is the one a refusal must name.
+          if (assessment.kind !== 'uncertain' || !state.minting) {
+            state.minting = { from, startedAt: this.#now(), run: plan.runId }
+          }
         })
       }
       let minted: Minted
@@ -246,7 +266,13 @@ class RotationRun {
         const failure = asActionError(error, 'mint')
         // Only a request whose outcome is unknown may have consumed the input; otherwise the
         // issuer answered (or was never reached) and the record can say so.
-        if (deps.store && failure.code !== 'issuer-outcome-unknown') {
+        // After an earlier run's interrupted mint the question stays open whatever this attempt
+        // got, so its mark stays too.
+        if (
+          deps.store &&
+          failure.code !== 'issuer-outcome-unknown' &&
+          assessment.kind !== 'uncertain'
+        ) {
           await this.#saveStateQuietly(state => {
             delete state.minting
           })
@@ -304,7 +330,12 @@ class RotationRun {
       try {
         await store.persist(minted.next)
       } catch (error) {
-        throw persistFailure(asActionError(error, 'persist'), store, this.#recoveryCiphertext)
+        throw persistFailure(
+          asActionError(error, 'persist'),
+          store,
+          this.#recoveryCiphertext,
+          this.#deps.sealForRecovery !== undefined
+        )
       }
       return { value: undefined, detail: `refresh token ${next} written to ${store.description}` }
     })
@@ -321,6 +352,7 @@ class RotationRun {
       }
     })
     this.#targets = results
+    this.#auditTargets('publish', results)
     this.#progress.published = results.filter(r => r.status !== 'failed')
     const failed = results.length - this.#progress.published.length
     if (failed > 0) {
@@ -328,7 +360,7 @@ class RotationRun {
       // (valid until it expires). The run goes on so the refresh token is promoted, and fails.
       this.#fail(
         new ActionError(
-          `${count(failed, 'target')} of ${results.length} could not be written; they still hold the previous value`,
+          `${failed} of ${count(results.length, 'target')} failed and ${this.#progress.published.length} written; the failed ones still hold the previous value`,
           { code: 'github-rejected', phase: 'publish' }
         )
       )
@@ -370,6 +402,7 @@ class RotationRun {
     await this.#step('rollback', async () => {
       const results = await this.#deps.targets.publish(previous)
       this.#restored = results
+      this.#auditTargets('rollback', results)
       const restored = results.filter(r => r.status !== 'failed').length
       return {
         value: undefined,
@@ -406,7 +439,7 @@ class RotationRun {
           ...(minted.expiresAt ? { expiresAt: minted.expiresAt.toISOString() } : {})
         }
         state.rotatedAt = now
-        if (retiring) state.retirements = [retiring]
+        if (retiring) state.retirements = [...state.retirements, retiring]
       })
       const version = fingerprint(minted.next)
       return { value: undefined, detail: `refresh token ${version} is current` }
@@ -417,7 +450,15 @@ class RotationRun {
   async #scheduleRetirement(): Promise<RotationState['retirements'][number] | undefined> {
     const { deps, plan } = { deps: this.#deps, plan: this.#plan }
     const previous = plan.previousValue
-    if (!plan.revokePrevious || previous === undefined || plan.gracePeriodMs === 0) return undefined
+    // A target that could not be written still holds the previous value: never revoke it.
+    if (
+      !plan.revokePrevious ||
+      previous === undefined ||
+      plan.gracePeriodMs === 0 ||
+      this.#error !== undefined
+    ) {
+      return undefined
+    }
     if (!deps.keepRetiring) return undefined
     try {
       await deps.keepRetiring(previous)
@@ -445,7 +486,8 @@ class RotationRun {
       plan.mode === 'rotate' &&
       plan.revokePrevious &&
       plan.gracePeriodMs === 0 &&
-      this.#status === 'rotated'
+      this.#status === 'rotated' &&
+      this.#error === undefined
     ) {
       if (plan.previousValue !== undefined) {
         jobs.push({ value: plan.previousValue, fingerprint: fingerprint(plan.previousValue) })
@@ -470,6 +512,11 @@ class RotationRun {
       }
     }
     if (jobs.length === 0 || !revoke) {
+      if (left.length !== (this.#state?.retirements.length ?? 0)) {
+        await this.#saveStateQuietly(state => {
+          state.retirements = left
+        })
+      }
       this.#skip('retire', jobs.length === 0 ? 'nothing due' : `${deps.issuer.kind} cannot revoke`)
       return
     }
@@ -586,7 +633,7 @@ class RotationRun {
     body: () => Promise<{ value: T; detail: string; outcome?: StepOutcome }>
   ): Promise<T> {
     const started = this.#deps.clock.now()
-    return this.#deps.log.group(`${stepTitle(name)}`, async () => {
+    return this.#deps.log.group(stepTitle(name), async () => {
       try {
         const { value, detail, outcome } = await body()
         this.#record(name, outcome ?? 'ok', detail, started)
@@ -597,6 +644,22 @@ class RotationRun {
         throw failure
       }
     })
+  }
+
+  #auditTargets(step: StepName, results: readonly TargetResult[]): void {
+    for (const r of results) {
+      this.#deps.audit.record({
+        event: 'target',
+        run: this.#plan.runId,
+        step,
+        scope: r.scope,
+        type: r.type,
+        target: r.target,
+        name: r.name,
+        status: r.status,
+        error: r.error
+      })
+    }
   }
 
   #skip(name: StepName, detail: string): void {
@@ -665,11 +728,14 @@ function uncertainHint(error: ActionError, assessment: Assessment): ActionError 
 function persistFailure(
   error: ActionError,
   store: Store,
-  ciphertext: string | undefined
+  ciphertext: string | undefined,
+  recoveryConfigured: boolean
 ): ActionError {
   const recovery = ciphertext
     ? 'The new refresh token is in the recovery ciphertext above (and the recovery-ciphertext output): open it with `token-rotation recover` and store it in the secret before the next run.'
-    : 'It is lost with this run (no recovery-public-key is set): re-authorize, store the new refresh token, and set recovery-public-key so this cannot lose one again.'
+    : recoveryConfigured
+      ? 'It could not be sealed for recovery either (see the warning above), so it is lost with this run: re-authorize and store the new refresh token.'
+      : 'It is lost with this run (no recovery-public-key is set): re-authorize, store the new refresh token, and set recovery-public-key so this cannot lose one again.'
   return new ActionError(
     `The new refresh token could not be written to ${store.description}: ${error.message}. The old one is consumed. ${recovery}`,
     { code: 'persist-failed', phase: 'persist', cause: error }

@@ -151,7 +151,7 @@ export function refreshAnswerFailure(error: unknown, context: FailureContext): A
     switch (error.error) {
       case 'invalid_grant':
         return new ActionError(
-          `The OAuth2 server refused the refresh token (${what}): it has expired, was revoked, or was already used. To recover, ${REAUTHORIZE} ${RECOVERY_HINT}`,
+          `Re-authorization needed: the OAuth2 server refused the refresh token (${what}): it has expired, was revoked, or was already used. To recover, ${REAUTHORIZE} ${RECOVERY_HINT}`,
           { code: 'reauthorization-needed', phase: 'mint' }
         )
       case 'invalid_client':

@@ -1,0 +1,389 @@
+// Rotations of a real rotating OAuth2 grant (oidc-provider) through the bundled dist/index.js, with
+// the local GitHub server as the store and the target. Each case checks the peers' state: which
+// refresh token is live, whether the grant survived, what the secrets and the record hold.
+import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { generateRecoveryKeyPair, type RecoveryKeyPair } from '../../src/recovery/recovery-key.js'
+import { openRecovery } from '../../src/recovery/recovery-box.js'
+import { leaks, runAction, type ActionRun } from '../../test-servers/action-runner.js'
+import { startGitHubServer, type GitHubServer } from '../../test-servers/github/index.js'
+import { startOAuth2Server, type OAuth2Server } from '../../test-servers/oauth2/index.js'
+
+const REPO = 'octo/app'
+const REFRESH_SECRET = 'OAUTH_REFRESH_TOKEN'
+const ACCESS_SECRET = 'API_ACCESS_TOKEN'
+const STATE_VARIABLE = `${REFRESH_SECRET}_STATE`
+const secretPath = (name: string) => `repos/${REPO}/actions/secrets/${name}`
+const variablePath = (name: string) => `/repos/${REPO}/actions/variables/${name}`
+
+let github: GitHubServer
+let oauth: OAuth2Server
+let gate: HealthGate
+let keys: RecoveryKeyPair
+/** Every secret value the test has seen: none may appear in any run's output. */
+let secrets: Set<string>
+let runNumber: number
+
+beforeEach(async () => {
+  github = await startGitHubServer()
+  github.addRepository(REPO)
+  oauth = await startOAuth2Server()
+  gate = await startHealthGate(oauth.resourceUrl)
+  keys = await generateRecoveryKeyPair()
+  const first = await oauth.mintRefreshToken()
+  github.seedSecret(secretPath(REFRESH_SECRET), first)
+  secrets = new Set([first, 'test-token', oauth.clients.basic.clientSecret, keys.privateKey])
+  runNumber = 100
+})
+afterEach(async () => {
+  await gate.close()
+  await oauth.close()
+  await github.close()
+})
+
+/** What the job's `${{ secrets.NAME }}` would read now. */
+function secretValue(name: string): string | undefined {
+  return github.getSecret(secretPath(name))?.value
+}
+
+/** One run of the action as a scheduled job would start it: with the secrets as they are now. */
+async function rotate(
+  inputs: Record<string, string> = {},
+  options: { killWhen?: () => boolean; attempt?: number } = {}
+): Promise<ActionRun> {
+  runNumber += 1
+  const refresh = secretValue(REFRESH_SECRET) ?? ''
+  const access = secretValue(ACCESS_SECRET)
+  const run = await runAction({
+    inputs: {
+      'github-token': 'test-token',
+      issuer: 'oauth2',
+      'token-url': oauth.tokenUrl,
+      'client-id': oauth.clients.basic.clientId,
+      'client-secret': oauth.clients.basic.clientSecret,
+      'refresh-token': refresh,
+      'refresh-token-secret': REFRESH_SECRET,
+      'secret-name': ACCESS_SECRET,
+      'health-check-url': gate.url,
+      'health-check-timeout': '3s',
+      'recovery-public-key': keys.publicKey,
+      'lock-expires-after': '1s',
+      'write-interval': '10ms',
+      ...(access === undefined ? {} : { 'previous-value': access }),
+      ...inputs
+    },
+    env: {
+      GITHUB_API_URL: github.url,
+      GITHUB_REPOSITORY: REPO,
+      GITHUB_RUN_ID: String(runNumber),
+      GITHUB_RUN_ATTEMPT: String(options.attempt ?? 1)
+    },
+    ...(options.killWhen ? { killWhen: options.killWhen } : {})
+  })
+  for (const value of [secretValue(REFRESH_SECRET), secretValue(ACCESS_SECRET)]) {
+    if (value !== undefined) secrets.add(value)
+  }
+  return run
+}
+
+function expectNoLeaks(run: ActionRun): void {
+  const all = [...secrets, ...github.receivedCiphertexts]
+  expect(all.flatMap(secret => leaks(run, secret))).toEqual([])
+}
+
+function record(): Record<string, unknown> {
+  const variable = github.getVariable(REPO, STATE_VARIABLE)
+  return variable ? (JSON.parse(variable.value) as Record<string, unknown>) : {}
+}
+
+function recoveryCiphertext(run: ActionRun): string {
+  const match = /Recovery ciphertext[^:]*: ([A-Za-z0-9+/=]+)/.exec(run.stdout)
+  if (!match?.[1]) throw new Error('the run logged no recovery ciphertext')
+  return match[1]
+}
+
+/** Requests that started after `from` to the state variable with `method`. */
+function stateWrites(from: number): number {
+  return github.requests
+    .slice(from)
+    .filter(r => r.method === 'PATCH' && r.path === variablePath(STATE_VARIABLE)).length
+}
+
+/** The lock of a killed run expires (lock-expires-after: 1s) before its rerun. */
+const waitForLockExpiry = () => sleep(1100)
+
+describe('OAuth2 rotation through dist/index.js', () => {
+  it('rotates ten times in a row: each access token works, each old refresh token is dead', async () => {
+    const first = secretValue(REFRESH_SECRET) ?? ''
+    const used: string[] = []
+    for (let i = 0; i < 10; i++) {
+      const before = secretValue(REFRESH_SECRET) ?? ''
+      const run = await rotate()
+      expect([run.exitCode, run.errors]).toEqual([0, []])
+      expect(run.outputs.rotated).toBe('true')
+      expect(run.outputs.status).toBe('rotated')
+      used.push(before)
+      const access = secretValue(ACCESS_SECRET) ?? ''
+      expect(await oauth.isAccessTokenActive(access)).toBe(true)
+      expect(run.outputs['recovery-ciphertext']).toMatch(/^[A-Za-z0-9+/]+=*$/)
+      expectNoLeaks(run)
+    }
+    for (const old of used) expect(await oauth.isRefreshTokenActive(old)).toBe(false)
+    expect(await oauth.isRefreshTokenActive(secretValue(REFRESH_SECRET) ?? '')).toBe(true)
+    expect(await oauth.isGrantAlive(first)).toBe(true)
+    expect(record()).toMatchObject({ consecutiveFailures: 0 })
+  })
+
+  it('writes an audit log of every step and a summary table, with no value in either', async () => {
+    const run = await rotate()
+    expect(run.exitCode).toBe(0)
+    const events = run.audit
+      .trim()
+      .split('\n')
+      .map(line => JSON.parse(line) as { event: string; step?: string; outcome?: string })
+    expect(events.filter(e => e.event === 'step').map(e => `${e.step}:${e.outcome}`)).toEqual([
+      'preflight:ok',
+      'mint:ok',
+      'persist:ok',
+      'publish:ok',
+      'verify:ok',
+      'promote:ok',
+      'retire:skipped'
+    ])
+    expect(run.summary).toMatch(/\| mint \| ✅ ok \|/)
+    expect(run.summary).toMatch(/\| repository \| octo\/app \| `API_ACCESS_TOKEN` \| ✅ created \|/)
+    expectNoLeaks(run)
+  })
+
+  it('refuses a stale refresh token without touching the OAuth2 server or any secret', async () => {
+    const stale = secretValue(REFRESH_SECRET) ?? ''
+    expect((await rotate()).exitCode).toBe(0)
+    const live = secretValue(REFRESH_SECRET)
+    const access = secretValue(ACCESS_SECRET)
+    const state = record()
+    const tokenRequests = oauth.tokenRequests
+    const run = await rotate({ 'refresh-token': stale })
+    expect(run.exitCode).toBe(1)
+    expect(run.errors.join('\n')).toMatch(/refresh-token input is stale/)
+    expect(oauth.tokenRequests).toBe(tokenRequests)
+    expect([secretValue(REFRESH_SECRET), secretValue(ACCESS_SECRET)]).toEqual([live, access])
+    expect(record()).toEqual(state)
+    expect(await oauth.isRefreshTokenActive(live ?? '')).toBe(true)
+    expectNoLeaks(run)
+  })
+
+  it('lets one of two runs started together rotate, and the grant stays alive', async () => {
+    const first = secretValue(REFRESH_SECRET) ?? ''
+    const [a, b] = await Promise.all([rotate(), rotate()])
+    const codes = [a.exitCode, b.exitCode].sort()
+    expect(codes).toEqual([0, 1])
+    const loser = a.exitCode === 1 ? a : b
+    expect(loser.errors.join('\n')).toMatch(/lock|stale/i)
+    expect(await oauth.isGrantAlive(first)).toBe(true)
+    expect(await oauth.isAccessTokenActive(secretValue(ACCESS_SECRET) ?? '')).toBe(true)
+    expectNoLeaks(a)
+    expectNoLeaks(b)
+  })
+
+  it('puts previous-value back on the targets when the new token fails its health check', async () => {
+    expect((await rotate()).exitCode).toBe(0)
+    const previous = secretValue(ACCESS_SECRET)
+    gate.answer = 401
+    const run = await rotate()
+    expect(run.exitCode).toBe(1)
+    expect(run.errors.join('\n')).toMatch(/Health check failed/)
+    expect(secretValue(ACCESS_SECRET)).toBe(previous)
+    // The new refresh token is the only live one: kept, and the next run resumes from it.
+    const kept = secretValue(REFRESH_SECRET) ?? ''
+    expect(await oauth.isRefreshTokenActive(kept)).toBe(true)
+    expectNoLeaks(run)
+    gate.answer = undefined
+    await waitForLockExpiry()
+    const rerun = await rotate()
+    expect([rerun.exitCode, rerun.errors]).toEqual([0, []])
+    expect(await oauth.isAccessTokenActive(secretValue(ACCESS_SECRET) ?? '')).toBe(true)
+    expectNoLeaks(rerun)
+  })
+
+  it('yields a recovery ciphertext that opens to the live token when the refresh token cannot be written', async () => {
+    const first = secretValue(REFRESH_SECRET) ?? ''
+    // The pre-flight re-seal passes; the write of the new token is refused from then on.
+    github.faults.add({
+      method: 'PUT',
+      path: `/${secretPath(REFRESH_SECRET)}`,
+      status: 403,
+      skip: 1
+    })
+    const run = await rotate()
+    expect(run.exitCode).toBe(1)
+    expect(run.errors.join('\n')).toMatch(/could not be written.*recovery ciphertext/s)
+    const recovered = await openRecovery(run.outputs['recovery-ciphertext'] ?? '', keys.privateKey)
+    secrets.add(recovered)
+    expect(await oauth.isRefreshTokenActive(recovered)).toBe(true)
+    expect(secretValue(REFRESH_SECRET)).toBe(first)
+    expectNoLeaks(run)
+    // The operator stores the recovered token; the next run resumes from it.
+    github.faults.clear()
+    github.seedSecret(secretPath(REFRESH_SECRET), recovered)
+    await waitForLockExpiry()
+    const rerun = await rotate()
+    expect([rerun.exitCode, rerun.errors]).toEqual([0, []])
+    expect(await oauth.isGrantAlive(first)).toBe(true)
+    expectNoLeaks(rerun)
+  })
+})
+
+describe('a run killed after each step, then rerun', () => {
+  /** Kills the first run at `stop`, reruns, and returns both. */
+  async function killThenRerun(stop: () => boolean) {
+    const killed = await rotate({}, { killWhen: stop })
+    expect(killed.killed).toBe(true)
+    expectNoLeaks(killed)
+    github.faults.clear()
+    oauth.faults.clear()
+    gate.hold = false
+    await waitForLockExpiry()
+    const rerun = await rotate({}, { attempt: 2 })
+    expectNoLeaks(rerun)
+    return { killed, rerun }
+  }
+
+  it('while minting (the answer never arrived): asks for re-authorization', async () => {
+    oauth.faults.add({ endpoint: 'token', kind: 'delay-response', delayMs: 60_000 })
+    const { rerun } = await killThenRerun(() => oauth.tokenRequests > 0)
+    expect(rerun.exitCode).toBe(1)
+    expect(rerun.errors.join('\n')).toMatch(/re-author/i)
+    expect(rerun.errors.join('\n')).toMatch(/stopped while exchanging/)
+  })
+
+  it('after minting, before persisting: refuses to reuse, and the ciphertext completes it', async () => {
+    const first = secretValue(REFRESH_SECRET) ?? ''
+    github.faults.add({
+      method: 'PUT',
+      path: `/${secretPath(REFRESH_SECRET)}`,
+      delayMs: 60_000,
+      skip: 1
+    })
+    const puts = () =>
+      github.requests.filter(r => r.method === 'PUT' && r.path === `/${secretPath(REFRESH_SECRET)}`)
+        .length
+    const { killed, rerun } = await killThenRerun(() => puts() >= 2)
+    expect(rerun.exitCode).toBe(1)
+    expect(rerun.errors.join('\n')).toMatch(/recovery ciphertext/)
+    expect(await oauth.isGrantAlive(first)).toBe(true)
+    const recovered = await openRecovery(recoveryCiphertext(killed), keys.privateKey)
+    secrets.add(recovered)
+    github.seedSecret(secretPath(REFRESH_SECRET), recovered)
+    await waitForLockExpiry()
+    const third = await rotate()
+    expect([third.exitCode, third.errors]).toEqual([0, []])
+    expect(await oauth.isGrantAlive(first)).toBe(true)
+    expectNoLeaks(third)
+  })
+
+  it('after persisting, before publishing: the rerun resumes without a reuse', async () => {
+    const first = secretValue(REFRESH_SECRET) ?? ''
+    github.faults.add({ method: 'PUT', path: `/${secretPath(ACCESS_SECRET)}`, delayMs: 60_000 })
+    const { rerun } = await killThenRerun(() =>
+      github.requests.some(r => r.method === 'PUT' && r.path === `/${secretPath(ACCESS_SECRET)}`)
+    )
+    expect([rerun.exitCode, rerun.errors]).toEqual([0, []])
+    expect(rerun.stdout).toMatch(/resumed the rotation of run/)
+    expect(await oauth.isGrantAlive(first)).toBe(true)
+    expect(await oauth.isAccessTokenActive(secretValue(ACCESS_SECRET) ?? '')).toBe(true)
+  })
+
+  it('after publishing, before verifying: the rerun resumes without a reuse', async () => {
+    const first = secretValue(REFRESH_SECRET) ?? ''
+    gate.hold = true
+    const { rerun } = await killThenRerun(() => gate.requests > 0)
+    expect([rerun.exitCode, rerun.errors]).toEqual([0, []])
+    expect(await oauth.isGrantAlive(first)).toBe(true)
+    expect(await oauth.isAccessTokenActive(secretValue(ACCESS_SECRET) ?? '')).toBe(true)
+  })
+
+  it('after verifying, before promoting: the rerun resumes without a reuse', async () => {
+    const first = secretValue(REFRESH_SECRET) ?? ''
+    let from = Number.POSITIVE_INFINITY
+    gate.onAnswer = () => {
+      from = github.requests.length
+      github.faults.add({ method: 'PATCH', path: variablePath(STATE_VARIABLE), delayMs: 60_000 })
+    }
+    const { rerun } = await killThenRerun(() => stateWrites(from) > 0)
+    expect([rerun.exitCode, rerun.errors]).toEqual([0, []])
+    expect(await oauth.isGrantAlive(first)).toBe(true)
+  })
+
+  it('after promoting: the rerun rotates as usual', async () => {
+    const first = secretValue(REFRESH_SECRET) ?? ''
+    let from = Number.POSITIVE_INFINITY
+    gate.onAnswer = () => {
+      from = github.requests.length
+      github.faults.add({
+        method: 'PATCH',
+        path: variablePath(STATE_VARIABLE),
+        delayMs: 60_000,
+        skip: 1
+      })
+    }
+    const { rerun } = await killThenRerun(() => stateWrites(from) > 1)
+    expect([rerun.exitCode, rerun.errors]).toEqual([0, []])
+    expect(await oauth.isGrantAlive(first)).toBe(true)
+    expect(record()).toMatchObject({ consecutiveFailures: 0 })
+  })
+})
+
+/**
+ * The health-check endpoint as the tests see it: forwards to the OAuth2 server's protected
+ * resource, or answers a set status, or holds the request (to stop a run during its check).
+ */
+interface HealthGate {
+  url: string
+  requests: number
+  answer: number | undefined
+  hold: boolean
+  onAnswer: (() => void) | undefined
+  close(): Promise<void>
+}
+
+async function startHealthGate(resourceUrl: string): Promise<HealthGate> {
+  const gate: HealthGate = {
+    url: '',
+    requests: 0,
+    answer: undefined,
+    hold: false,
+    onAnswer: undefined,
+    close: () =>
+      new Promise<void>(resolve => {
+        server.closeAllConnections()
+        server.close(() => {
+          resolve()
+        })
+      })
+  }
+  const server: Server = createServer((req, res) => {
+    gate.requests += 1
+    if (gate.hold) return
+    const reply = (status: number) => {
+      gate.onAnswer?.()
+      gate.onAnswer = undefined
+      res.writeHead(status).end()
+    }
+    if (gate.answer !== undefined) {
+      reply(gate.answer)
+      return
+    }
+    fetch(resourceUrl, { headers: { authorization: req.headers.authorization ?? '' } })
+      .then(answer => {
+        reply(answer.status)
+      })
+      .catch(() => {
+        reply(502)
+      })
+  })
+  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
+  gate.url = `http://127.0.0.1:${String((server.address() as AddressInfo).port)}/health`
+  return gate
+}
