@@ -42416,13 +42416,17 @@ async function acquireVariableLock(options, owner, ttlMs) {
             // A create whose answer was lost and that the client sent again finds its own lock.
             if (held && sameLock(held, mine))
                 break;
-            if (held && Date.parse(held.expiresAt) > now.getTime())
+            const superseded = held !== undefined && options.supersedes?.(held.owner) === true;
+            if (held && !superseded && Date.parse(held.expiresAt) > now.getTime()) {
                 throw lockedError(held, options);
+            }
             if (attempt > 1)
                 throw contestedError(options);
-            log.warning(held
-                ? `Taking over the lock ${name} of ${variables.repository}: ${held.owner} took it at ${held.acquiredAt} and it expired at ${held.expiresAt} (that run most likely died).`
-                : `Taking over the lock ${name} of ${variables.repository}: its value is not a lock this action wrote.`);
+            log.warning(held && superseded
+                ? `Taking over the lock ${name} of ${variables.repository} from ${held.owner}: an earlier attempt of this workflow run, which has ended (GitHub re-runs only finished runs).`
+                : held
+                    ? `Taking over the lock ${name} of ${variables.repository}: ${held.owner} took it at ${held.acquiredAt} and it expired at ${held.expiresAt} (that run most likely died).`
+                    : `Taking over the lock ${name} of ${variables.repository}: its value is not a lock this action wrote.`);
             await variables.delete(name);
         }
     }
@@ -42772,7 +42776,7 @@ function createGitHubStore(options) {
     return {
         kind: 'github',
         description: `secret ${secretName} of ${name}`,
-        lock: (owner, ttlMs) => acquireVariableLock(lock, owner, ttlMs),
+        lock: (owner, ttlMs, supersedes) => acquireVariableLock(supersedes ? { ...lock, supersedes } : lock, owner, ttlMs),
         readState: () => state.read(),
         writeState: next => state.write(next),
         check: current => secret.write(current, 'preflight'),
@@ -43215,7 +43219,8 @@ function parseActionConfig(raw, context) {
         revokePrevious,
         gracePeriodMs,
         auditLogPath: raw['audit-log'] || defaultAuditLogPath(context),
-        runId: runName(context)
+        runId: runName(context),
+        warnings: health.warnings
     };
 }
 const OAUTH2_ONLY = [
@@ -43831,7 +43836,8 @@ class RotationRun {
         let lease;
         if (store) {
             try {
-                lease = await store.lock(this.#plan.runId, this.#plan.lockTtlMs);
+                const mine = this.#plan.runId;
+                lease = await store.lock(mine, this.#plan.lockTtlMs, holder => isEarlierAttempt(holder, mine));
             }
             catch (error) {
                 this.#record('preflight', 'failed', describeError(error), this.#deps.clock.now());
@@ -43962,6 +43968,19 @@ class RotationRun {
     #now() {
         return this.#deps.clock.now().toISOString();
     }
+}
+/**
+ * True when `holder` is an earlier attempt of the same workflow run as `mine` (`run 12 attempt 1`
+ * against `run 12 attempt 2`): GitHub starts a re-run only after the run has ended, so that
+ * holder is dead and its lock need not be waited out.
+ */
+function isEarlierAttempt(holder, mine) {
+    const pattern = /^run (\S+) attempt (\d+)$/;
+    const held = pattern.exec(holder);
+    const own = pattern.exec(mine);
+    if (!held || !own)
+        return false;
+    return held[1] === own[1] && Number(held[2]) < Number(own[2]);
 }
 function stepTitle(name) {
     return name.charAt(0).toUpperCase() + name.slice(1);
@@ -44238,7 +44257,12 @@ async function logPlan(log, config, advice) {
         }
         if (config.healthCheck) {
             const url = new URL(config.healthCheck.url);
-            log.info(`Health check: ${config.healthCheck.method} ${url.origin}${url.pathname}.`);
+            log.info(`Health check: ${config.healthCheck.method} ${url.origin}${decodeURI(url.pathname)}.`);
+        }
+        for (const warning of config.warnings) {
+            log.warning(`Input '${warning.input}': ${warning.message}`, {
+                title: `Input '${warning.input}'`
+            });
         }
         if (advice)
             log.notice(advice, { title: 'Cheaper plan available' });

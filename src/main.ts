@@ -115,7 +115,14 @@ async function logPlan(
     }
     if (config.healthCheck) {
       const url = new URL(config.healthCheck.url)
-      log.info(`Health check: ${config.healthCheck.method} ${url.origin}${url.pathname}.`)
+      log.info(
+        `Health check: ${config.healthCheck.method} ${url.origin}${decodeURI(url.pathname)}.`
+      )
+    }
+    for (const warning of config.warnings) {
+      log.warning(`Input '${warning.input}': ${warning.message}`, {
+        title: `Input '${warning.input}'`
+      })
     }
     if (advice) log.notice(advice, { title: 'Cheaper plan available' })
     const pacing = pacingWarning(publish, targets.length)

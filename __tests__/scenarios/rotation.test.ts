@@ -53,7 +53,8 @@ async function rotate(
   inputs: Record<string, string> = {},
   options: { killWhen?: () => boolean; attempt?: number } = {}
 ): Promise<ActionRun> {
-  runNumber += 1
+  // A re-run of the same workflow run keeps its id and counts up its attempt.
+  if ((options.attempt ?? 1) === 1) runNumber += 1
   const refresh = secretValue(REFRESH_SECRET) ?? ''
   const access = secretValue(ACCESS_SECRET)
   const run = await runAction({
@@ -235,17 +236,78 @@ describe('OAuth2 rotation through dist/index.js', () => {
   })
 })
 
+describe('modes', () => {
+  const writes = (from: number) =>
+    github.requests.slice(from).filter(r => r.method !== 'GET').length
+
+  it('verify: checks the current token, mints and writes nothing, and fails when it does not work', async () => {
+    expect((await rotate()).exitCode).toBe(0)
+    const tokenRequests = oauth.tokenRequests
+    const from = github.requests.length
+    const ok = await rotate({ mode: 'verify' })
+    expect([ok.exitCode, ok.outputs.status, ok.outputs.rotated]).toEqual([0, 'verified', 'false'])
+    expect(writes(from)).toBe(0)
+    expect(oauth.tokenRequests).toBe(tokenRequests)
+    gate.answer = 401
+    const bad = await rotate({ mode: 'verify' })
+    expect(bad.exitCode).toBe(1)
+    expect(bad.errors.join('\n')).toMatch(/Health check failed: .*HTTP 401/)
+    expectNoLeaks(ok)
+    expectNoLeaks(bad)
+  })
+
+  it('dry run: plans the rotation without minting or writing', async () => {
+    const from = github.requests.length
+    const run = await rotate({ 'dry-run': 'true' })
+    expect([run.exitCode, run.outputs.status]).toEqual([0, 'planned'])
+    expect(run.summary).toMatch(/\| mint \| 📝 planned \|/)
+    expect(writes(from)).toBe(0)
+    expect(oauth.tokenRequests).toBe(0)
+    expectNoLeaks(run)
+  })
+
+  it('rotate-if-older-than: a second run the same day rotates nothing', async () => {
+    expect((await rotate({ 'rotate-if-older-than': '24h' })).exitCode).toBe(0)
+    const tokenRequests = oauth.tokenRequests
+    await waitForLockExpiry()
+    const run = await rotate({ 'rotate-if-older-than': '24h' })
+    expect([run.exitCode, run.outputs.status, run.outputs.rotated]).toEqual([0, 'not-due', 'false'])
+    expect(oauth.tokenRequests).toBe(tokenRequests)
+    expectNoLeaks(run)
+  })
+
+  it('revoke-previous: after revoking the old access token the new one is checked again, and a revoked grant is reported', async () => {
+    expect((await rotate()).exitCode).toBe(0)
+    await waitForLockExpiry()
+    // oidc-provider, as RFC 7009 allows, drops the whole grant with the revoked access token: the
+    // re-check after the revocation is what tells the user at once.
+    const run = await rotate({
+      'revocation-url': oauth.revocationUrl,
+      'revoke-previous': 'true',
+      'grace-period': '0'
+    })
+    expect(oauth.revocationRequests).toBe(1)
+    expect(run.exitCode).toBe(1)
+    expect(run.errors.join('\n')).toMatch(/revoked the whole grant/)
+    expectNoLeaks(run)
+  })
+})
+
 describe('a run killed after each step, then rerun', () => {
-  /** Kills the first run at `stop`, reruns, and returns both. */
+  /**
+   * Kills the first run at `stop`, then re-runs it as GitHub's "Re-run jobs" does: same run id,
+   * next attempt. The dead attempt's lock (valid for 30 minutes) is taken over at once.
+   */
   async function killThenRerun(stop: () => boolean) {
-    const killed = await rotate({}, { killWhen: stop })
+    const lock = { 'lock-expires-after': '30m' }
+    const killed = await rotate(lock, { killWhen: stop })
     expect(killed.killed).toBe(true)
     expectNoLeaks(killed)
     github.faults.clear()
     oauth.faults.clear()
     gate.hold = false
-    await waitForLockExpiry()
-    const rerun = await rotate({}, { attempt: 2 })
+    const rerun = await rotate(lock, { attempt: 2 })
+    expect(rerun.stdout).toMatch(/Taking over the lock .* an earlier attempt of this workflow run/)
     expectNoLeaks(rerun)
     return { killed, rerun }
   }

@@ -44,6 +44,8 @@ export interface ActionConfig {
   auditLogPath: string
   /** Names this run in the lock and the record. */
   runId: string
+  /** Inputs that are valid but worth a second look, each naming its input. */
+  warnings: InputProblem[]
 }
 
 /** The runner's environment beyond what publishing reads. */
@@ -172,7 +174,8 @@ export function parseActionConfig(raw: RawInputs, context: ActionContext): Actio
     revokePrevious,
     gracePeriodMs,
     auditLogPath: raw['audit-log'] || defaultAuditLogPath(context),
-    runId: runName(context)
+    runId: runName(context),
+    warnings: health.warnings
   }
 }
 

@@ -554,7 +554,10 @@ class RotationRun {
     let lease: Lease | undefined
     if (store) {
       try {
-        lease = await store.lock(this.#plan.runId, this.#plan.lockTtlMs)
+        const mine = this.#plan.runId
+        lease = await store.lock(mine, this.#plan.lockTtlMs, holder =>
+          isEarlierAttempt(holder, mine)
+        )
       } catch (error) {
         this.#record('preflight', 'failed', describeError(error), this.#deps.clock.now())
         this.#fail(asActionError(error, 'preflight'))
@@ -689,6 +692,19 @@ class RotationRun {
   #now(): string {
     return this.#deps.clock.now().toISOString()
   }
+}
+
+/**
+ * True when `holder` is an earlier attempt of the same workflow run as `mine` (`run 12 attempt 1`
+ * against `run 12 attempt 2`): GitHub starts a re-run only after the run has ended, so that
+ * holder is dead and its lock need not be waited out.
+ */
+export function isEarlierAttempt(holder: string, mine: string): boolean {
+  const pattern = /^run (\S+) attempt (\d+)$/
+  const held = pattern.exec(holder)
+  const own = pattern.exec(mine)
+  if (!held || !own) return false
+  return held[1] === own[1] && Number(held[2]) < Number(own[2])
 }
 
 function stepTitle(name: StepName): string {

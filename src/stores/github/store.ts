@@ -61,7 +61,8 @@ export function createGitHubStore(options: GitHubStoreOptions): Store {
   return {
     kind: 'github',
     description: `secret ${secretName} of ${name}`,
-    lock: (owner, ttlMs) => acquireVariableLock(lock, owner, ttlMs),
+    lock: (owner, ttlMs, supersedes) =>
+      acquireVariableLock(supersedes ? { ...lock, supersedes } : lock, owner, ttlMs),
     readState: () => state.read(),
     writeState: next => state.write(next),
     check: current => secret.write(current, 'preflight'),
