@@ -1,11 +1,20 @@
 // `npm run bench`: publishing figures against the local GitHub server (see README, "Rate limits").
 // Prints wall time, requests and writes per repository, the lower bound set by latency,
 // concurrency and write spacing, the ratio to it, and the cold start of dist/index.js.
-// `--quick` skips the long run at GitHub's default pacing (about 100 s).
+// Then full OAuth2 rotations through dist/index.js against the local oidc-provider and GitHub
+// servers, at write intervals 0 and 1 s (the default): wall time, GitHub requests by kind, and
+// how long the new refresh token lives only in memory (token request until its secret PUT ended).
+// `--quick` skips the long run at GitHub's default pacing (about 100 s) and takes 3 instead of
+// 5 rotations at the 1 s interval.
 import { spawn } from 'node:child_process'
 import { performance } from 'node:perf_hooks'
 import { DIST_INDEX, runAction } from '../test-servers/action-runner.js'
-import { startGitHubServer } from '../test-servers/github/index.js'
+import {
+  startGitHubServer,
+  type GitHubServer,
+  type RecordedRequest
+} from '../test-servers/github/index.js'
+import { startOAuth2Server, type OAuth2Server } from '../test-servers/oauth2/index.js'
 
 const REPOSITORIES = 200
 const LATENCY_MS = 50
@@ -65,12 +74,168 @@ async function publishRun(
   }
 }
 
+const ROTATION_RUNS = 5
+const REFRESH_SECRET = 'OAUTH_REFRESH_TOKEN'
+const ACCESS_SECRET = 'API_ACCESS_TOKEN'
+const ROTATION_REPO = 'bench/app'
+
+interface Rotation {
+  wallMs: number
+  exitCode: number
+  /** From the token request reaching the OAuth2 server until the refresh token's secret PUT ended. */
+  unpersistedMs: number
+  /** GitHub requests of this run, by kind. */
+  kinds: Record<RequestKind, number>
+  tokenRequests: number
+}
+
+const REQUEST_KINDS = [
+  'secret PUT',
+  'variable POST',
+  'variable PATCH',
+  'variable DELETE',
+  'public-key GET',
+  'variable GET',
+  'other'
+] as const
+type RequestKind = (typeof REQUEST_KINDS)[number]
+const WRITE_KINDS: RequestKind[] = [
+  'secret PUT',
+  'variable POST',
+  'variable PATCH',
+  'variable DELETE'
+]
+
+function requestKind(r: RecordedRequest): RequestKind {
+  if (r.path.endsWith('/secrets/public-key')) return r.method === 'GET' ? 'public-key GET' : 'other'
+  if (r.path.includes('/secrets/') && r.method === 'PUT') return 'secret PUT'
+  if (r.path.includes('/variables')) {
+    if (r.method === 'GET') return 'variable GET'
+    if (r.method === 'POST' || r.method === 'PATCH' || r.method === 'DELETE')
+      return `variable ${r.method}`
+  }
+  return 'other'
+}
+
+/** The local peers of an OAuth2 rotation: a grant whose first refresh token is in the secret. */
+interface RotationPeers {
+  github: GitHubServer
+  oauth: OAuth2Server
+  /** The grant's first refresh token, for isGrantAlive. */
+  first: string
+}
+
+async function startRotationPeers(): Promise<RotationPeers> {
+  const github = await startGitHubServer({
+    tokens: { [TOKEN]: { secrets: 'write', variables: 'write', issues: 'write' } }
+  })
+  const oauth = await startOAuth2Server()
+  github.addRepository(ROTATION_REPO)
+  const first = await oauth.mintRefreshToken()
+  github.seedSecret(`repos/${ROTATION_REPO}/actions/secrets/${REFRESH_SECRET}`, first)
+  return { github, oauth, first }
+}
+
+/** One scheduled rotation: the job reads the secrets as they are now and runs dist/index.js. */
+async function rotateOnce(
+  peers: RotationPeers,
+  writeInterval: string,
+  runId: number
+): Promise<Rotation> {
+  const { github, oauth } = peers
+  const secret = (name: string) =>
+    github.getSecret(`repos/${ROTATION_REPO}/actions/secrets/${name}`)?.value
+  const previous = secret(ACCESS_SECRET)
+  const from = github.requests.length
+  const tokensBefore = oauth.tokenRequests
+  let mintedAt = Number.NaN
+  const watch = setInterval(() => {
+    if (Number.isNaN(mintedAt) && oauth.tokenRequests > tokensBefore) mintedAt = Date.now()
+  }, 1)
+  const started = performance.now()
+  const run = await runAction({
+    inputs: {
+      'github-token': TOKEN,
+      issuer: 'oauth2',
+      'token-url': oauth.tokenUrl,
+      'client-id': oauth.clients.basic.clientId,
+      'client-secret': oauth.clients.basic.clientSecret,
+      'refresh-token': secret(REFRESH_SECRET) ?? '',
+      'refresh-token-secret': REFRESH_SECRET,
+      'secret-name': ACCESS_SECRET,
+      'health-check-url': oauth.resourceUrl,
+      'write-interval': writeInterval,
+      ...(previous === undefined ? {} : { 'previous-value': previous })
+    },
+    env: {
+      GITHUB_API_URL: github.url,
+      GITHUB_REPOSITORY: ROTATION_REPO,
+      GITHUB_RUN_ID: String(runId),
+      GITHUB_RUN_ATTEMPT: '1'
+    }
+  })
+  const wallMs = performance.now() - started
+  clearInterval(watch)
+  const requests = github.requests.slice(from)
+  const persisted = requests.find(
+    r =>
+      r.method === 'PUT' &&
+      r.path === `/repos/${ROTATION_REPO}/actions/secrets/${REFRESH_SECRET}` &&
+      r.startedAt >= mintedAt &&
+      r.status < 300
+  )
+  const kinds = Object.fromEntries(REQUEST_KINDS.map(k => [k, 0])) as Record<RequestKind, number>
+  for (const r of requests) kinds[requestKind(r)] += 1
+  if (run.exitCode !== 0) console.error(run.errors.join('\n'))
+  return {
+    wallMs,
+    exitCode: run.exitCode,
+    unpersistedMs: persisted ? persisted.endedAt - mintedAt : Number.NaN,
+    kinds,
+    tokenRequests: oauth.tokenRequests - tokensBefore
+  }
+}
+
+function printRotations(title: string, runs: Rotation[], intervalMs: number): void {
+  const last = runs[runs.length - 1]
+  if (!last) return
+  const writes = WRITE_KINDS.reduce((sum, k) => sum + last.kinds[k], 0)
+  const reads = last.kinds['public-key GET'] + last.kinds['variable GET']
+  const total = Object.values(last.kinds).reduce((sum, n) => sum + n, 0)
+  const same = runs.every(r => JSON.stringify(r.kinds) === JSON.stringify(last.kinds))
+  const bound = Math.max(0, writes - 1) * intervalMs
+  const wall = median(runs.map(r => r.wallMs))
+  console.log(`\n${title}`)
+  console.log(
+    `  wall time              median ${fmt(wall)}, min ${fmt(Math.min(...runs.map(r => r.wallMs)))}, max ${fmt(Math.max(...runs.map(r => r.wallMs)))} (exit ${[...new Set(runs.map(r => r.exitCode))].join('/')})`
+  )
+  console.log(
+    `  GitHub requests        ${total} per rotation${same ? '' : ' (varied between runs: last shown)'}: ${writes} writes, ${reads} reads${last.kinds.other ? `, ${last.kinds.other} other` : ''}`
+  )
+  console.log(`    secret PUTs          ${last.kinds['secret PUT']}`)
+  console.log(
+    `    variable writes      ${last.kinds['variable POST'] + last.kinds['variable PATCH'] + last.kinds['variable DELETE']} (POST ${last.kinds['variable POST']}, PATCH ${last.kinds['variable PATCH']}, DELETE ${last.kinds['variable DELETE']})`
+  )
+  console.log(
+    `    reads                ${reads} (public key ${last.kinds['public-key GET']}, variable ${last.kinds['variable GET']})`
+  )
+  console.log(`  token requests         ${last.tokenRequests} per rotation`)
+  console.log(
+    `  write spacing          ${fmt(bound)} = (${writes} writes - 1) x ${intervalMs} ms; the rest ${fmt(wall - bound)}`
+  )
+  console.log(
+    `  minted until persisted median ${median(runs.map(r => r.unpersistedMs)).toFixed(0)} ms (token request until its secret PUT ended)`
+  )
+}
+
 /** Time from spawning `node dist/index.js` until run() logs its first line. */
-function coldStart(): Promise<number> {
+function coldStart(inputs: Record<string, string> = {}): Promise<number> {
   return new Promise((resolve, reject) => {
     const started = performance.now()
+    const env: Record<string, string> = { PATH: process.env.PATH ?? '', RUNNER_DEBUG: '1' }
+    for (const [name, value] of Object.entries(inputs)) env[`INPUT_${name.toUpperCase()}`] = value
     const child = spawn(process.execPath, [DIST_INDEX], {
-      env: { PATH: process.env.PATH ?? '', RUNNER_DEBUG: '1' },
+      env,
       stdio: ['ignore', 'pipe', 'ignore']
     })
     let seen = false
@@ -142,12 +307,62 @@ async function main(): Promise<void> {
   console.log(`  wall time              ${fmt(org.wallMs)} (exit ${org.exitCode})`)
   console.log(`  requests               ${org.requests} (writes ${org.writes})`)
 
+  // The OAuth2 inputs change nothing before run(): dist/index.js is one file with every import
+  // static, and run() logs its first line before reading an input. Measured anyway, interleaved.
+  const oauth2Inputs = {
+    'github-token': TOKEN,
+    'secret-name': ACCESS_SECRET,
+    issuer: 'oauth2',
+    'token-url': 'http://127.0.0.1:9/token',
+    'client-id': 'bench',
+    'client-secret': 'bench-secret',
+    'refresh-token': 'bench-refresh',
+    'refresh-token-secret': REFRESH_SECRET
+  }
   const starts: number[] = []
-  for (let i = 0; i < 15; i++) starts.push(await coldStart())
-  console.log('\nCold start of node dist/index.js until run() begins (15 runs)')
+  const oauth2Starts: number[] = []
+  for (let i = 0; i < 15; i++) {
+    starts.push(await coldStart())
+    oauth2Starts.push(await coldStart(oauth2Inputs))
+  }
+  const spread = (xs: number[]) =>
+    `median ${median(xs).toFixed(0)} ms, min ${Math.min(...xs).toFixed(0)} ms, max ${Math.max(...xs).toFixed(0)} ms`
+  console.log('\nCold start of node dist/index.js until run() begins (15 runs each)')
+  console.log(`  no inputs              ${spread(starts)}`)
   console.log(
-    `  median ${median(starts).toFixed(0)} ms, min ${Math.min(...starts).toFixed(0)} ms, max ${Math.max(...starts).toFixed(0)} ms`
+    `  OAuth2 rotation inputs ${spread(oauth2Starts)} (same bundle, same path until run(): the same figure)`
   )
+
+  const peers = await startRotationPeers()
+  try {
+    const oneSecondRuns = quick ? 3 : ROTATION_RUNS
+    console.log(
+      '\nFull OAuth2 rotations through dist/index.js: local oidc-provider (rotating refresh tokens) and GitHub server, no added latency; one repository secret published, health check at the protected resource'
+    )
+    // The first rotation also creates the record variable: left out of the figures.
+    const warmUp = await rotateOnce(peers, '0', 1)
+    if (warmUp.exitCode !== 0) throw new Error('the first OAuth2 rotation failed')
+    const immediate: Rotation[] = []
+    for (let i = 0; i < ROTATION_RUNS; i++) immediate.push(await rotateOnce(peers, '0', 10 + i))
+    printRotations(
+      `OAuth2 rotation, write-interval 0 (${ROTATION_RUNS} rotations after a first one)`,
+      immediate,
+      0
+    )
+    const paced: Rotation[] = []
+    for (let i = 0; i < oneSecondRuns; i++) paced.push(await rotateOnce(peers, '1s', 20 + i))
+    printRotations(
+      `OAuth2 rotation, write-interval 1s, the default (${oneSecondRuns} rotations)`,
+      paced,
+      1000
+    )
+    console.log(
+      `\nGrant alive after ${1 + ROTATION_RUNS + oneSecondRuns} rotations: ${(await peers.oauth.isGrantAlive(peers.first)) ? 'yes' : 'NO'}`
+    )
+  } finally {
+    await peers.oauth.close()
+    await peers.github.close()
+  }
 
   if (quick) return
   const paced = await publishRun(

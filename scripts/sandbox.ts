@@ -1,11 +1,31 @@
-// `npm run sandbox`: a full run of the bundled action against a local GitHub API server on
-// 127.0.0.1, as a user would run it on GitHub, printing what the runner would show.
-import { runAction, type ActionRun } from '../test-servers/action-runner.js'
+// `npm run sandbox`: full runs of the bundled action (dist/index.js) against local peers on
+// 127.0.0.1, as a user would run it on GitHub, printing what the runner would show:
+//   1. publishing a given value to several targets (local GitHub API server);
+//   2. two OAuth2 rotations in a row: oidc-provider with rotating refresh tokens as the issuer, the
+//      local GitHub server as the store (refresh token secret + record variable) and the target,
+//      then the peers' state is checked. Exits non-zero when a check fails.
+// Secret values are never printed: `::add-mask::` lines are dropped and every known secret is
+// replaced by *** in what is shown, as the runner would; a value that needed replacing is a leak
+// and fails the sandbox.
+import { fingerprint } from '../src/engine/fingerprint.js'
+import { generateRecoveryKeyPair } from '../src/recovery/recovery-key.js'
+import { openRecovery } from '../src/recovery/recovery-box.js'
+import { leaks, runAction, type ActionRun } from '../test-servers/action-runner.js'
 import { startGitHubServer } from '../test-servers/github/index.js'
+import { startOAuth2Server } from '../test-servers/oauth2/index.js'
 
 const TOKEN = 'sandbox-token'
 
-async function main(): Promise<void> {
+/** Every secret value the sandbox knows: masked in everything it prints. */
+const secrets = new Set<string>([TOKEN])
+const failures: string[] = []
+
+function check(ok: boolean, what: string): void {
+  console.log(`  ${ok ? 'ok  ' : 'FAIL'}  ${what}`)
+  if (!ok) failures.push(what)
+}
+
+async function publishDemo(): Promise<void> {
   const server = await startGitHubServer({
     tokens: { [TOKEN]: { secrets: 'write' } },
     latencyMs: 20
@@ -19,9 +39,10 @@ async function main(): Promise<void> {
 
     const env = { GITHUB_API_URL: server.url, GITHUB_REPOSITORY: 'acme/api' }
     const value = `sandbox-${Date.now().toString(36)}`
+    secrets.add(value)
 
     show(
-      'Run 1: environment secrets in two repositories (acme/web has no staging: one target fails)',
+      'Publish 1: environment secrets in two repositories (acme/web has no staging: one target fails)',
       await runAction({
         inputs: {
           'github-token': TOKEN,
@@ -34,26 +55,190 @@ async function main(): Promise<void> {
         env
       })
     )
-    show(
-      'Run 2: one organization secret shared with selected repositories',
-      await runAction({
-        inputs: {
-          'github-token': TOKEN,
-          'secret-name': 'DEPLOY_TOKEN',
-          value,
-          org: 'acme',
-          'selected-repositories': 'acme/web, acme/worker'
-        },
-        env
-      })
-    )
+    const orgRun = await runAction({
+      inputs: {
+        'github-token': TOKEN,
+        'secret-name': 'DEPLOY_TOKEN',
+        value,
+        org: 'acme',
+        'selected-repositories': 'acme/web, acme/worker'
+      },
+      env
+    })
+    show('Publish 2: one organization secret shared with selected repositories', orgRun)
     const stored = server.getSecret('orgs/acme/actions/secrets/DEPLOY_TOKEN')
-    console.log(
-      `The server opened the sealed org secret: ${stored?.value === value ? 'it holds the published value' : 'MISMATCH'}, ` +
-        `visibility ${stored?.visibility}, repository ids ${JSON.stringify(stored?.selectedRepositoryIds)}.`
+    console.log('--- checks ---')
+    check(orgRun.exitCode === 0, 'the org secret run exited 0')
+    check(
+      stored?.value === value,
+      `the server opened the sealed org secret to the published value (visibility ${stored?.visibility}, repository ids ${JSON.stringify(stored?.selectedRepositoryIds)})`
     )
   } finally {
     await server.close()
+  }
+}
+
+const REPO = 'acme/api'
+const REFRESH_SECRET = 'OAUTH_REFRESH_TOKEN'
+const ACCESS_SECRET = 'API_ACCESS_TOKEN'
+const STATE_VARIABLE = `${REFRESH_SECRET}_STATE`
+const secretPath = (name: string) => `repos/${REPO}/actions/secrets/${name}`
+
+async function oauth2Demo(): Promise<void> {
+  const github = await startGitHubServer({
+    tokens: { [TOKEN]: { secrets: 'write', variables: 'write', issues: 'write' } },
+    latencyMs: 20
+  })
+  const oauth = await startOAuth2Server()
+  try {
+    github.addRepository(REPO)
+    const keys = await generateRecoveryKeyPair()
+    const first = await oauth.mintRefreshToken()
+    github.seedSecret(secretPath(REFRESH_SECRET), first)
+    for (const value of [first, oauth.clients.basic.clientSecret, keys.privateKey]) {
+      secrets.add(value)
+    }
+    const secretValue = (name: string) => github.getSecret(secretPath(name))?.value
+    console.log(
+      `\nLocal OAuth2 server (oidc-provider, rotating refresh tokens) on ${oauth.issuer}; ` +
+        `local GitHub API server on ${github.url} with ${REPO}.\n` +
+        `A first refresh token was minted (as if alice had just authorized the client) and seeded ` +
+        `into the secret ${REFRESH_SECRET}; a recovery key pair was generated.\n`
+    )
+
+    for (let i = 1; i <= 2; i++) {
+      // What the job's `${{ secrets.NAME }}` would read when it starts.
+      const refresh = secretValue(REFRESH_SECRET) ?? ''
+      const previous = secretValue(ACCESS_SECRET)
+      const run = await runAction({
+        inputs: {
+          'github-token': TOKEN,
+          issuer: 'oauth2',
+          'token-url': oauth.tokenUrl,
+          'client-id': oauth.clients.basic.clientId,
+          'client-secret': oauth.clients.basic.clientSecret,
+          'refresh-token': refresh,
+          'refresh-token-secret': REFRESH_SECRET,
+          'secret-name': ACCESS_SECRET,
+          'health-check-url': oauth.resourceUrl,
+          'health-check-timeout': '5s',
+          'recovery-public-key': keys.publicKey,
+          'write-interval': '10ms',
+          ...(previous === undefined ? {} : { 'previous-value': previous })
+        },
+        env: {
+          GITHUB_API_URL: github.url,
+          GITHUB_REPOSITORY: REPO,
+          GITHUB_RUN_ID: String(1000 + i),
+          GITHUB_RUN_ATTEMPT: '1'
+        }
+      })
+      const live = secretValue(REFRESH_SECRET) ?? ''
+      const access = secretValue(ACCESS_SECRET) ?? ''
+      secrets.add(live)
+      secrets.add(access)
+      show(
+        `OAuth2 rotation ${i}: refresh ${REFRESH_SECRET} at the token endpoint, persist the new refresh token, publish ${ACCESS_SECRET}, health-check it at the resource`,
+        run
+      )
+
+      console.log('--- checks ---')
+      check(run.exitCode === 0 && run.errors.length === 0, 'exit code 0, no error annotation')
+      check(
+        run.outputs.status === 'rotated' && run.outputs.rotated === 'true',
+        'outputs: status rotated, rotated true'
+      )
+      check(live !== '' && live !== refresh, `${REFRESH_SECRET} holds a new refresh token`)
+      check(
+        access !== '' && (await oauth.isAccessTokenActive(access)),
+        `the new ${ACCESS_SECRET} works at the protected resource`
+      )
+      if (previous !== undefined) {
+        // revoke-previous is off: the replaced access token runs out on its own.
+        check(
+          access !== previous && (await oauth.isAccessTokenActive(previous)),
+          `the replaced ${ACCESS_SECRET} still works (no revoke-previous: it expires on its own)`
+        )
+      }
+      check(
+        !(await oauth.isRefreshTokenActive(refresh)),
+        'the refresh token this run was given is dead (consumed by the rotation)'
+      )
+      check(
+        await oauth.isRefreshTokenActive(live),
+        `the refresh token in ${REFRESH_SECRET} is live`
+      )
+      check(await oauth.isGrantAlive(first), 'the grant is alive (no reuse revoked it)')
+      let opened = false
+      try {
+        opened =
+          (await openRecovery(run.outputs['recovery-ciphertext'] ?? '', keys.privateKey)) === live
+      } catch {
+        opened = false
+      }
+      check(
+        opened,
+        'the recovery-ciphertext output opens with the private key to the live refresh token'
+      )
+      const found = [...secrets].flatMap(secret => leaks(run, secret))
+      check(
+        found.length === 0,
+        `no secret value in stdout, stderr, summary, audit log or outputs${found.length ? ` (found in ${found.join(', ')})` : ''}`
+      )
+      const variable = github.getVariable(REPO, STATE_VARIABLE)
+      const recordText = variable?.value ?? ''
+      check(
+        recordText !== '' && ![...secrets].some(secret => recordText.includes(secret)),
+        `the record variable ${STATE_VARIABLE} exists and holds no secret value`
+      )
+      const record = parseRecord(recordText)
+      check(
+        record.current?.fingerprint === fingerprint(live) &&
+          record.previous?.fingerprint === fingerprint(refresh) &&
+          record.published?.fingerprint === fingerprint(access) &&
+          record.published.fingerprint === run.outputs.version &&
+          record.consecutiveFailures === 0,
+        'the record names the live refresh token as current, the consumed one as previous, the published access token (= output version), 0 failures'
+      )
+      console.log(`--- record variable ${STATE_VARIABLE} (fingerprints and times, no values) ---`)
+      console.log(prettyJson(recordText))
+    }
+  } finally {
+    await oauth.close()
+    await github.close()
+  }
+}
+
+interface RotationRecord {
+  current?: { fingerprint?: string }
+  previous?: { fingerprint?: string }
+  published?: { fingerprint?: string }
+  consecutiveFailures?: number
+}
+
+function parseRecord(text: string): RotationRecord {
+  try {
+    return JSON.parse(text) as RotationRecord
+  } catch {
+    return {}
+  }
+}
+
+/** What the runner would show: masks registered, every known secret value replaced by ***. */
+function masked(text: string): string {
+  let out = text
+    .split('\n')
+    .filter(line => !line.startsWith('::add-mask::'))
+    .join('\n')
+  for (const secret of secrets) if (secret) out = out.split(secret).join('***')
+  return out
+}
+
+function prettyJson(text: string): string {
+  try {
+    return masked(JSON.stringify(JSON.parse(text), null, 2))
+  } catch {
+    return masked(text)
   }
 }
 
@@ -61,14 +246,20 @@ function show(title: string, run: ActionRun): void {
   const rule = '='.repeat(100)
   console.log(`${rule}\n${title}\n${rule}`)
   console.log(
-    '--- log (what the runner prints; ::commands:: are turned into annotations and masks) ---'
+    '--- log (what the runner prints; ::add-mask:: lines left out, ::commands:: become annotations) ---'
   )
-  process.stdout.write(run.stdout)
-  if (run.stderr) process.stdout.write(`--- stderr ---\n${run.stderr}`)
+  process.stdout.write(masked(run.stdout))
+  if (run.stderr) process.stdout.write(`--- stderr ---\n${masked(run.stderr)}`)
   console.log(`--- exit code ${run.exitCode}; outputs ---`)
-  for (const [name, value] of Object.entries(run.outputs)) console.log(`${name}: ${value}`)
+  for (const [name, value] of Object.entries(run.outputs)) console.log(`${name}: ${masked(value)}`)
   console.log('--- job summary ---')
-  console.log(run.summary)
+  console.log(masked(run.summary))
 }
 
-await main()
+const started = Date.now()
+await publishDemo()
+await oauth2Demo()
+console.log(
+  `\n${failures.length === 0 ? 'All checks passed' : `${failures.length} check(s) FAILED:\n  - ${failures.join('\n  - ')}`} (${((Date.now() - started) / 1000).toFixed(1)} s).`
+)
+if (failures.length > 0) process.exitCode = 1
