@@ -41873,6 +41873,26 @@ function jsonObject(text) {
     }
 }
 /**
+ * The tokens of a successful answer that oauth4webapi refused (a missing `token_type`, say). By
+ * then the server has consumed the refresh token, so the tokens it sent are the only live ones:
+ * they must reach the store, not be thrown away with the error.
+ */
+async function salvageTokens(response) {
+    if (!response.ok)
+        return undefined;
+    const json = jsonObject(await response.text());
+    const access = json?.access_token;
+    if (json === undefined || typeof access !== 'string' || access === '')
+        return undefined;
+    const refresh = json.refresh_token;
+    const expires = json.expires_in;
+    return {
+        access_token: access,
+        ...(typeof refresh === 'string' && refresh !== '' ? { refresh_token: refresh } : {}),
+        ...(typeof expires === 'number' && expires > 0 ? { expires_in: expires } : {})
+    };
+}
+/**
  * The first look at a token endpoint's answer, before oauth4webapi checks it: every token in it
  * is masked at once, whatever happens next, and the ID token is dropped.
  *
@@ -42144,6 +42164,7 @@ function createOAuth2Issuer(config, deps) {
             throw refreshTransportFailure(outcome, attempts, failure);
         }
         const response = await screenTokenResponse(outcome, mask);
+        const salvage = await salvageTokens(response.clone());
         let tokens;
         try {
             tokens = await processRefreshTokenResponse(as, client, response);
@@ -42153,7 +42174,13 @@ function createOAuth2Issuer(config, deps) {
                 error.code === RESPONSE_IS_NOT_CONFORM) {
                 throw refreshStatusFailure(outcome, failure);
             }
-            throw refreshAnswerFailure(error, failure);
+            const oauthError = error instanceof ResponseBodyError ||
+                error instanceof WWWAuthenticateChallengeError;
+            if (oauthError || salvage === undefined)
+                throw refreshAnswerFailure(error, failure);
+            // The server answered 2xx with tokens and has consumed the refresh token: keep them.
+            log.warning(`The token response did not pass validation (${refreshAnswerFailure(error, failure).message}); its tokens are used anyway, since the server has already replaced the refresh token.`);
+            tokens = salvage;
         }
         // RFC 6749 section 6: without a refresh_token in the answer, the current one stays valid.
         const next = tokens.refresh_token ?? current;
@@ -42637,7 +42664,14 @@ const rotationStateSchema = object({
     /** The credential `current` replaced. */
     previous: version.optional(),
     /** A run is exchanging `current`: it may or may not be consumed. */
-    minting: object({ from: fingerprint$1, startedAt: time, run: string() }).optional(),
+    minting: object({
+        from: fingerprint$1,
+        startedAt: time,
+        run: string(),
+        /** The run had a recovery key: a token it received is in its log, sealed. */
+        recoverable: boolean().optional()
+    })
+        .optional(),
     /** A minted credential that is being persisted or was persisted but not yet promoted. */
     pending: object({
         fingerprint: fingerprint$1,
@@ -42776,6 +42810,7 @@ function createGitHubStore(options) {
     return {
         kind: 'github',
         description: `secret ${secretName} of ${name}`,
+        resetHint: `delete the rotation record, the variable ${options.stateVariable} (gh variable delete ${options.stateVariable} --repo ${name})`,
         lock: (owner, ttlMs, supersedes) => acquireVariableLock(supersedes ? { ...lock, supersedes } : lock, owner, ttlMs),
         readState: () => state.read(),
         writeState: next => state.write(next),
@@ -42796,6 +42831,15 @@ function assembleEngine(config, deps) {
         log
     });
     const publisher = new SecretPublisher(client, log);
+    // The store's few writes are not paced: from mint to persist, every second the new refresh
+    // token spends only in memory is a second a dying runner could lose it in.
+    const storeClient = createGitHubClient({
+        token: publish.token,
+        baseUrl: publish.apiUrl,
+        maxConcurrency: publish.maxConcurrency,
+        writeIntervalMs: 0,
+        log
+    });
     const issuer = config.oauth2 !== undefined
         ? createOAuth2Issuer(config.oauth2, {
             mask: secret => {
@@ -42813,7 +42857,7 @@ function assembleEngine(config, deps) {
         ...(store
             ? {
                 store: createGitHubStore({
-                    client,
+                    client: storeClient,
                     repository: store.repository,
                     secretName: store.secretName,
                     stateVariable: store.stateVariable,
@@ -43105,6 +43149,7 @@ function dedupe(items, key) {
 }
 
 const ISSUERS = ['none', 'oauth2'];
+const LOCK_MARGIN_MS = 5 * 60_000;
 const MODES = ['rotate', 'verify', 'retire'];
 /**
  * Validates every input at once and returns the run's configuration.
@@ -43166,8 +43211,12 @@ function parseActionConfig(raw, context) {
         return ms;
     };
     const lockTtlMs = duration('lock-expires-after');
-    if (lockTtlMs === 0)
-        add('lock-expires-after', 'must be longer than 0');
+    // A lock that expires while its run still works lets a second writer in: it must outlast the
+    // health check plus the persist retries (about two minutes) and the rest of the run.
+    const lockFloorMs = (health.config?.timeoutMs ?? 0) + LOCK_MARGIN_MS;
+    if (issuer === 'oauth2' && lockTtlMs !== undefined && lockTtlMs < lockFloorMs) {
+        add('lock-expires-after', `must be at least ${String(Math.ceil(lockFloorMs / 60_000))}m (health-check-timeout plus 5m for the persist retries and the rest of the run): a lock that expires while its run still works lets a second writer in`);
+    }
     const rotateIfOlderThanMs = duration('rotate-if-older-than');
     const gracePeriodMs = duration('grace-period') ?? 0;
     const revokePrevious = booleanInput(raw, 'revoke-previous', add);
@@ -43306,8 +43355,11 @@ function assess(state, input) {
                 pending: pending.fingerprint
             };
         }
-        if (minting?.from === input)
-            return { kind: 'uncertain', run: minting.run };
+        if (minting?.from === input) {
+            return minting.recoverable
+                ? { kind: 'interrupted', run: minting.run }
+                : { kind: 'uncertain', run: minting.run };
+        }
         return { kind: 'normal' };
     }
     return {
@@ -43339,7 +43391,7 @@ function fingerprint(value) {
  */
 function staleError(found, store) {
     const live = found.pending ?? found.current ?? 'unknown';
-    return new ActionError(`The refresh-token input is stale: the record says ${store.description} now holds version ${live}, so another run rotated it after this job started. Nothing was minted or written. Re-run the workflow: a new job reads the current secret.`, { code: 'stale-input', phase: 'preflight' });
+    return new ActionError(`The refresh-token input is stale: the record says ${store.description} now holds version ${live}, so another run rotated it after this job started. Nothing was minted or written. Re-run the workflow: a new job reads the current secret. If you re-authorized and stored a new refresh token yourself, ${store.resetHint}, and re-run.`, { code: 'stale-input', phase: 'preflight' });
 }
 /**
  * An earlier run minted a new refresh token (consuming this one) that never reached its secret.
@@ -43348,8 +43400,16 @@ function staleError(found, store) {
 function blockedError(found, store) {
     const how = found.recoverable
         ? `That run logged a recovery ciphertext of it: open it with \`token-rotation recover\` (TOKEN_ROTATION_RECOVERY_PRIVATE_KEY set to the recovery private key), store the token in ${store.description}, and re-run.`
-        : 'That run had no recovery-public-key, so the token is lost: re-authorize, store the new refresh token in the secret, and re-run.';
+        : `That run had no recovery-public-key, so the token is lost: re-authorize, store the new refresh token in the secret, ${store.resetHint}, and re-run.`;
     return new ActionError(`The refresh token in the input was consumed by ${found.run}, which minted version ${found.pending} but stopped before writing it to ${store.description}. The input was not used again (a reuse revokes the grant). ${how}`, { code: 'resume-blocked', phase: 'preflight' });
+}
+/**
+ * An earlier run with a recovery key stopped while exchanging the input. If the issuer answered,
+ * the new token is sealed in that run's log and the input is consumed: one more attempt would be a
+ * reuse that revokes the grant, and the sealed token with it. Only the log can tell.
+ */
+function interruptedError(found, store) {
+    return new ActionError(`${found.run} stopped while exchanging this refresh token, so the OAuth2 server may already have replaced it; the input was not used (a reuse revokes the grant). Look in that run's log for "Recovery ciphertext": if it is there, open it with \`token-rotation recover\` (TOKEN_ROTATION_RECOVERY_PRIVATE_KEY set to the recovery private key), store the token in ${store.description}, and re-run. If it is not there, the answer never arrived: ${store.resetHint} and re-run, and the next run tries this refresh token once.`, { code: 'resume-blocked', phase: 'preflight' });
 }
 
 /**
@@ -43512,6 +43572,8 @@ class RotationRun {
             throw staleError(found, store);
         if (found.kind === 'blocked')
             throw blockedError(found, store);
+        if (found.kind === 'interrupted')
+            throw interruptedError(found, store);
         this.#mayWriteState = true;
         return found;
     }
@@ -43549,8 +43611,13 @@ class RotationRun {
         const last = this.#state?.rotatedAt;
         if (every === undefined || last === undefined || assessment.kind !== 'normal')
             return undefined;
-        const dueAt = Date.parse(last) + every;
         const now = this.#deps.clock.now().getTime();
+        // A published value that has expired (or soon will) is due whatever the interval says: a
+        // green "not due" over a dead secret would be the worst report of all.
+        const expires = this.#state?.published?.expiresAt;
+        if (expires !== undefined && Date.parse(expires) - EXPIRY_MARGIN_MS <= now)
+            return undefined;
+        const dueAt = Date.parse(last) + every;
         return dueAt > now ? `next due at ${new Date(dueAt).toISOString()}` : undefined;
     }
     async #mint(assessment) {
@@ -43565,7 +43632,12 @@ class RotationRun {
                     state.current ??= { fingerprint: from, since: this.#now() };
                     // An earlier run's open question is kept: it is the one a refusal must name.
                     if (assessment.kind !== 'uncertain' || !state.minting) {
-                        state.minting = { from, startedAt: this.#now(), run: plan.runId };
+                        state.minting = {
+                            from,
+                            startedAt: this.#now(),
+                            run: plan.runId,
+                            recoverable: deps.sealForRecovery !== undefined
+                        };
                     }
                 });
             }
@@ -43586,7 +43658,7 @@ class RotationRun {
                         delete state.minting;
                     });
                 }
-                throw uncertainHint(failure, assessment);
+                throw resetHint(uncertainHint(failure, assessment), deps.store);
             }
             if (minted.rotated)
                 await this.#sealForRecovery(minted.next);
@@ -43691,6 +43763,16 @@ class RotationRun {
         if (previous === undefined) {
             this.#skip('rollback', 'previous-value is not given: the targets keep the new value that failed its check');
             return;
+        }
+        const check = this.#deps.healthCheck;
+        if (check) {
+            // When the old value fails too, the check itself is most likely what is broken (the
+            // endpoint is down): the new value stays, rather than a value known not to work.
+            const old = await check.check(previous).catch(() => undefined);
+            if (!old?.ok) {
+                this.#skip('rollback', `previous-value fails the health check too (${old?.detail ?? 'no answer'}): the targets keep the new value`);
+                return;
+            }
         }
         await this.#step('rollback', async () => {
             const results = await this.#deps.targets.publish(previous);
@@ -43799,7 +43881,7 @@ class RotationRun {
             }
         }
         if (jobs.length === 0 || !revoke) {
-            if (left.length !== (this.#state?.retirements.length ?? 0)) {
+            if (jobs.length === 0 && left.length !== (this.#state?.retirements.length ?? 0)) {
                 await this.#saveStateQuietly(state => {
                     state.retirements = left;
                 });
@@ -43982,6 +44064,8 @@ function isEarlierAttempt(holder, mine) {
         return false;
     return held[1] === own[1] && Number(held[2]) < Number(own[2]);
 }
+/** A published value this close to its expiry is rotated even when the interval is not over. */
+const EXPIRY_MARGIN_MS = 15 * 60 * 1000;
 function stepTitle(name) {
     return name.charAt(0).toUpperCase() + name.slice(1);
 }
@@ -44010,13 +44094,19 @@ function uncertainHint(error, assessment) {
         return error;
     return new ActionError(`${error.message} (${assessment.run} stopped while exchanging this refresh token, so the issuer most likely consumed it then; if that run logged a recovery ciphertext, open it with token-rotation recover and store the token it holds)`, { code: error.code, phase: error.phase, cause: error });
 }
+/** After a re-authorization the record still names the dead token: say how to start afresh. */
+function resetHint(error, store) {
+    if (!store || error.code !== 'reauthorization-needed')
+        return error;
+    return new ActionError(`${error.message} After storing a new refresh token, ${store.resetHint}, so the next run starts from it.`, { code: error.code, phase: error.phase, cause: error });
+}
 function persistFailure(error, store, ciphertext, recoveryConfigured) {
     const recovery = ciphertext
         ? 'The new refresh token is in the recovery ciphertext above (and the recovery-ciphertext output): open it with `token-rotation recover` and store it in the secret before the next run.'
         : recoveryConfigured
             ? 'It could not be sealed for recovery either (see the warning above), so it is lost with this run: re-authorize and store the new refresh token.'
             : 'It is lost with this run (no recovery-public-key is set): re-authorize, store the new refresh token, and set recovery-public-key so this cannot lose one again.';
-    return new ActionError(`The new refresh token could not be written to ${store.description}: ${error.message}. The old one is consumed. ${recovery}`, { code: 'persist-failed', phase: 'persist', cause: error });
+    return new ActionError(`The new refresh token could not be written to ${store.description}: ${error.message.replace(/\.$/, '')}. The old one is consumed. ${recovery}`, { code: 'persist-failed', phase: 'persist', cause: error });
 }
 
 /** From this many repositories of one owner on, the run suggests one organization secret instead. */

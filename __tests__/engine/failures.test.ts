@@ -345,9 +345,10 @@ const rows: Row[] = [
   {
     name: 'health check fails, previous-value given: targets put back, new token kept pending',
     arrange: world => {
-      if (world.health) world.health.down = true
+      const old = world.initial.accessToken
+      if (world.health) world.health.refuse = value => value !== old
     },
-    error: { code: 'health-check-failed', phase: 'verify', says: ['HTTP 503'] },
+    error: { code: 'health-check-failed', phase: 'verify', says: ['HTTP 401'] },
     steps: [...START, ['verify', 'failed'], ['rollback', 'ok']],
     store: 'new',
     record: { current: 'old', pending: 'new' },
@@ -361,6 +362,20 @@ const rows: Row[] = [
         '2 targets of 2 put back to previous-value'
       )
     }
+  },
+  {
+    name: 'health check fails for the previous value too (the endpoint is down): the new value stays',
+    arrange: world => {
+      if (world.health) world.health.down = true
+    },
+    error: { code: 'health-check-failed', phase: 'verify', says: ['HTTP 503'] },
+    steps: [...START, ['verify', 'failed'], ['rollback', 'skipped']],
+    store: 'new',
+    record: { current: 'old', pending: 'new' },
+    targets: 'new',
+    inputLive: false,
+    familyAlive: true,
+    minted: true
   },
   {
     name: 'health check fails, no previous-value: the targets keep the new value',

@@ -42,9 +42,9 @@ describe('recovery', () => {
     expect(world.s.record?.pending).toBeUndefined()
   })
 
-  test("in that window the rerun's one attempt is a reuse: the grant, and the token in the ciphertext, are revoked", async () => {
-    // Pins the behavior of DESIGN's "minting" row, which conflicts with its claim that the
-    // ciphertext closes the window: see the report.
+  test('in that window the rerun does not try the input again: the token in the ciphertext stays live', async () => {
+    // A reuse would revoke the grant and the sealed token with it: the rerun refuses and points
+    // to the ciphertext, which completes the rotation.
     const world = new World()
     await world.run({ kill: { call: 'writeState', nth: 2, when: 'before' } })
     const r1 = world.issuer.lastRefreshToken() ?? ''
@@ -52,9 +52,9 @@ describe('recovery', () => {
 
     const { outcome } = await world.run()
 
-    expect(outcome.error?.code).toBe('reauthorization-needed')
-    expect(outcome.error?.message).toContain('recovery ciphertext')
-    expect(world.issuer.refreshTokenLive(r1)).toBe(false)
+    expect(outcome.error?.code).toBe('resume-blocked')
+    expect(outcome.error?.message).toContain('Recovery ciphertext')
+    expect(world.issuer.refreshTokenLive(r1)).toBe(true)
   })
 
   test('without a recovery key persist-failed says the token is lost and to set recovery-public-key', async () => {

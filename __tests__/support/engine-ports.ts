@@ -344,6 +344,7 @@ export class StoreFault extends Error {
 export class MemoryStore implements Store {
   readonly kind = 'memory'
   readonly description = 'secret OAUTH_REFRESH_TOKEN of acme/app'
+  readonly resetHint = 'delete the variable OAUTH_REFRESH_TOKEN_STATE'
   /** The live credential (the secret's value). */
   secret: string
   /** Every record written, as JSON, in order: for leak checks and "nothing written". */
@@ -554,6 +555,8 @@ export class MemoryHealthCheck implements HealthCheck {
   /** Every value probed, in order (the server's access log). */
   readonly probed: string[] = []
   down = false
+  /** Values this endpoint refuses with a 401 even though they are live (a token that lost a scope). */
+  refuse: ((value: string) => boolean) | undefined
   readonly #issuer: MemoryIssuer | undefined
   readonly #runner: Runner
 
@@ -566,6 +569,7 @@ export class MemoryHealthCheck implements HealthCheck {
     return this.#runner.call('health', () => {
       this.probed.push(value)
       if (this.down) return { ok: false, attempts: 3, detail: 'HTTP 503' }
+      if (this.refuse?.(value)) return { ok: false, attempts: 3, detail: 'HTTP 401' }
       const ok = this.valid.has(value) || (this.#issuer?.accessTokenLive(value) ?? false)
       return { ok, attempts: ok ? 1 : 3, detail: ok ? 'HTTP 200' : 'HTTP 401' }
     })

@@ -37,6 +37,15 @@ export function assembleEngine(config: ActionConfig, deps: AssemblyDeps): Engine
     log
   })
   const publisher = new SecretPublisher(client, log)
+  // The store's few writes are not paced: from mint to persist, every second the new refresh
+  // token spends only in memory is a second a dying runner could lose it in.
+  const storeClient = createGitHubClient({
+    token: publish.token,
+    baseUrl: publish.apiUrl,
+    maxConcurrency: publish.maxConcurrency,
+    writeIntervalMs: 0,
+    log
+  })
   const issuer =
     config.oauth2 !== undefined
       ? createOAuth2Issuer(config.oauth2, {
@@ -55,7 +64,7 @@ export function assembleEngine(config: ActionConfig, deps: AssemblyDeps): Engine
     ...(store
       ? {
           store: createGitHubStore({
-            client,
+            client: storeClient,
             repository: store.repository,
             secretName: store.secretName,
             stateVariable: store.stateVariable,

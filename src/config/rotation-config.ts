@@ -56,6 +56,7 @@ export interface ActionContext extends RunnerContext {
 }
 
 const ISSUERS: readonly IssuerKind[] = ['none', 'oauth2']
+const LOCK_MARGIN_MS = 5 * 60_000
 const MODES: readonly Mode[] = ['rotate', 'verify', 'retire']
 
 /**
@@ -118,7 +119,15 @@ export function parseActionConfig(raw: RawInputs, context: ActionContext): Actio
     return ms
   }
   const lockTtlMs = duration('lock-expires-after')
-  if (lockTtlMs === 0) add('lock-expires-after', 'must be longer than 0')
+  // A lock that expires while its run still works lets a second writer in: it must outlast the
+  // health check plus the persist retries (about two minutes) and the rest of the run.
+  const lockFloorMs = (health.config?.timeoutMs ?? 0) + LOCK_MARGIN_MS
+  if (issuer === 'oauth2' && lockTtlMs !== undefined && lockTtlMs < lockFloorMs) {
+    add(
+      'lock-expires-after',
+      `must be at least ${String(Math.ceil(lockFloorMs / 60_000))}m (health-check-timeout plus 5m for the persist retries and the rest of the run): a lock that expires while its run still works lets a second writer in`
+    )
+  }
   const rotateIfOlderThanMs = duration('rotate-if-older-than')
   const gracePeriodMs = duration('grace-period') ?? 0
   const revokePrevious = booleanInput(raw, 'revoke-previous', add)

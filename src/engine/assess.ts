@@ -16,6 +16,11 @@ export type Assessment =
    * consumed it. One attempt is safe (a consumed token is refused, not replayed into a new grant).
    */
   | { kind: 'uncertain'; run: string }
+  /**
+   * An earlier run with a recovery key stopped while exchanging the input: if the issuer answered,
+   * the live token is sealed in that run's log, and one more attempt would revoke it with the grant.
+   */
+  | { kind: 'interrupted'; run: string }
   /** An earlier run minted a new version that never reached its secret: the input is consumed. */
   | { kind: 'blocked'; run: string; recoverable: boolean; pending: string }
   /** Neither current nor pending: another run rotated after this job started. */
@@ -37,7 +42,11 @@ export function assess(state: RotationState | undefined, input: string): Assessm
         pending: pending.fingerprint
       }
     }
-    if (minting?.from === input) return { kind: 'uncertain', run: minting.run }
+    if (minting?.from === input) {
+      return minting.recoverable
+        ? { kind: 'interrupted', run: minting.run }
+        : { kind: 'uncertain', run: minting.run }
+    }
     return { kind: 'normal' }
   }
   return {

@@ -52,6 +52,11 @@ export interface Store {
   /** Where the value lives, for messages: `secret OAUTH_REFRESH_TOKEN of owner/repo`. */
   readonly description: string
   /**
+   * How to make the next run start afresh from whatever the store holds (after a re-authorization),
+   * for messages: `delete the variable X (gh variable delete X --repo o/r)`.
+   */
+  readonly resetHint: string
+  /**
    * Takes the one-writer lock, failing with code `locked` when another live run holds it.
    * @param owner names this run in the lock, for the message another run gets
    * @param supersedes true for a holder known to be dead though its lock has not expired (an

@@ -4,6 +4,7 @@ import type { Store } from './ports.js'
 
 type Stale = Extract<Assessment, { kind: 'stale' }>
 type Blocked = Extract<Assessment, { kind: 'blocked' }>
+type Interrupted = Extract<Assessment, { kind: 'interrupted' }>
 
 /**
  * The input is not the live refresh token: another run rotated after this job read its secrets.
@@ -12,7 +13,7 @@ type Blocked = Extract<Assessment, { kind: 'blocked' }>
 export function staleError(found: Stale, store: Store): ActionError {
   const live = found.pending ?? found.current ?? 'unknown'
   return new ActionError(
-    `The refresh-token input is stale: the record says ${store.description} now holds version ${live}, so another run rotated it after this job started. Nothing was minted or written. Re-run the workflow: a new job reads the current secret.`,
+    `The refresh-token input is stale: the record says ${store.description} now holds version ${live}, so another run rotated it after this job started. Nothing was minted or written. Re-run the workflow: a new job reads the current secret. If you re-authorized and stored a new refresh token yourself, ${store.resetHint}, and re-run.`,
     { code: 'stale-input', phase: 'preflight' }
   )
 }
@@ -24,9 +25,21 @@ export function staleError(found: Stale, store: Store): ActionError {
 export function blockedError(found: Blocked, store: Store): ActionError {
   const how = found.recoverable
     ? `That run logged a recovery ciphertext of it: open it with \`token-rotation recover\` (TOKEN_ROTATION_RECOVERY_PRIVATE_KEY set to the recovery private key), store the token in ${store.description}, and re-run.`
-    : 'That run had no recovery-public-key, so the token is lost: re-authorize, store the new refresh token in the secret, and re-run.'
+    : `That run had no recovery-public-key, so the token is lost: re-authorize, store the new refresh token in the secret, ${store.resetHint}, and re-run.`
   return new ActionError(
     `The refresh token in the input was consumed by ${found.run}, which minted version ${found.pending} but stopped before writing it to ${store.description}. The input was not used again (a reuse revokes the grant). ${how}`,
+    { code: 'resume-blocked', phase: 'preflight' }
+  )
+}
+
+/**
+ * An earlier run with a recovery key stopped while exchanging the input. If the issuer answered,
+ * the new token is sealed in that run's log and the input is consumed: one more attempt would be a
+ * reuse that revokes the grant, and the sealed token with it. Only the log can tell.
+ */
+export function interruptedError(found: Interrupted, store: Store): ActionError {
+  return new ActionError(
+    `${found.run} stopped while exchanging this refresh token, so the OAuth2 server may already have replaced it; the input was not used (a reuse revokes the grant). Look in that run's log for "Recovery ciphertext": if it is there, open it with \`token-rotation recover\` (TOKEN_ROTATION_RECOVERY_PRIVATE_KEY set to the recovery private key), store the token in ${store.description}, and re-run. If it is not there, the answer never arrived: ${store.resetHint} and re-run, and the next run tries this refresh token once.`,
     { code: 'resume-blocked', phase: 'preflight' }
   )
 }

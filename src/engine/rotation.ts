@@ -9,7 +9,7 @@ import type { Audit, RunOutcome, RunStatus, StepName, StepOutcome, StepRecord } 
 import type { RotationPlan } from './plan.js'
 import type { Clock, HealthCheck, Issuer, Lease, Minted, Sleep, Store, Targets } from './ports.js'
 import { RUNS_KEPT, emptyState, type RotationState } from './state.js'
-import { blockedError, staleError } from './refusals.js'
+import { blockedError, interruptedError, staleError } from './refusals.js'
 
 /** The parts a rotation drives, behind their ports. */
 export interface EngineDeps {
@@ -197,6 +197,7 @@ class RotationRun {
     const found = assess(this.#state, fingerprint(this.#plan.input))
     if (found.kind === 'stale') throw staleError(found, store)
     if (found.kind === 'blocked') throw blockedError(found, store)
+    if (found.kind === 'interrupted') throw interruptedError(found, store)
     this.#mayWriteState = true
     return found
   }
@@ -238,8 +239,12 @@ class RotationRun {
     const every = this.#plan.rotateIfOlderThanMs
     const last = this.#state?.rotatedAt
     if (every === undefined || last === undefined || assessment.kind !== 'normal') return undefined
-    const dueAt = Date.parse(last) + every
     const now = this.#deps.clock.now().getTime()
+    // A published value that has expired (or soon will) is due whatever the interval says: a
+    // green "not due" over a dead secret would be the worst report of all.
+    const expires = this.#state?.published?.expiresAt
+    if (expires !== undefined && Date.parse(expires) - EXPIRY_MARGIN_MS <= now) return undefined
+    const dueAt = Date.parse(last) + every
     return dueAt > now ? `next due at ${new Date(dueAt).toISOString()}` : undefined
   }
 
@@ -255,7 +260,12 @@ class RotationRun {
           state.current ??= { fingerprint: from, since: this.#now() }
           // An earlier run's open question is kept: it is the one a refusal must name.
           if (assessment.kind !== 'uncertain' || !state.minting) {
-            state.minting = { from, startedAt: this.#now(), run: plan.runId }
+            state.minting = {
+              from,
+              startedAt: this.#now(),
+              run: plan.runId,
+              recoverable: deps.sealForRecovery !== undefined
+            }
           }
         })
       }
@@ -277,7 +287,7 @@ class RotationRun {
             delete state.minting
           })
         }
-        throw uncertainHint(failure, assessment)
+        throw resetHint(uncertainHint(failure, assessment), deps.store)
       }
       if (minted.rotated) await this.#sealForRecovery(minted.next)
       const detail = minted.rotated
@@ -399,6 +409,19 @@ class RotationRun {
       )
       return
     }
+    const check = this.#deps.healthCheck
+    if (check) {
+      // When the old value fails too, the check itself is most likely what is broken (the
+      // endpoint is down): the new value stays, rather than a value known not to work.
+      const old = await check.check(previous).catch(() => undefined)
+      if (!old?.ok) {
+        this.#skip(
+          'rollback',
+          `previous-value fails the health check too (${old?.detail ?? 'no answer'}): the targets keep the new value`
+        )
+        return
+      }
+    }
     await this.#step('rollback', async () => {
       const results = await this.#deps.targets.publish(previous)
       this.#restored = results
@@ -512,7 +535,7 @@ class RotationRun {
       }
     }
     if (jobs.length === 0 || !revoke) {
-      if (left.length !== (this.#state?.retirements.length ?? 0)) {
+      if (jobs.length === 0 && left.length !== (this.#state?.retirements.length ?? 0)) {
         await this.#saveStateQuietly(state => {
           state.retirements = left
         })
@@ -707,6 +730,9 @@ export function isEarlierAttempt(holder: string, mine: string): boolean {
   return held[1] === own[1] && Number(held[2]) < Number(own[2])
 }
 
+/** A published value this close to its expiry is rotated even when the interval is not over. */
+const EXPIRY_MARGIN_MS = 15 * 60 * 1000
+
 function stepTitle(name: StepName): string {
   return name.charAt(0).toUpperCase() + name.slice(1)
 }
@@ -741,6 +767,15 @@ function uncertainHint(error: ActionError, assessment: Assessment): ActionError 
   )
 }
 
+/** After a re-authorization the record still names the dead token: say how to start afresh. */
+function resetHint(error: ActionError, store: Store | undefined): ActionError {
+  if (!store || error.code !== 'reauthorization-needed') return error
+  return new ActionError(
+    `${error.message} After storing a new refresh token, ${store.resetHint}, so the next run starts from it.`,
+    { code: error.code, phase: error.phase, cause: error }
+  )
+}
+
 function persistFailure(
   error: ActionError,
   store: Store,
@@ -753,7 +788,7 @@ function persistFailure(
       ? 'It could not be sealed for recovery either (see the warning above), so it is lost with this run: re-authorize and store the new refresh token.'
       : 'It is lost with this run (no recovery-public-key is set): re-authorize, store the new refresh token, and set recovery-public-key so this cannot lose one again.'
   return new ActionError(
-    `The new refresh token could not be written to ${store.description}: ${error.message}. The old one is consumed. ${recovery}`,
+    `The new refresh token could not be written to ${store.description}: ${error.message.replace(/\.$/, '')}. The old one is consumed. ${recovery}`,
     { code: 'persist-failed', phase: 'persist', cause: error }
   )
 }

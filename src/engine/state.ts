@@ -33,7 +33,15 @@ export const rotationStateSchema = z.object({
   /** The credential `current` replaced. */
   previous: version.optional(),
   /** A run is exchanging `current`: it may or may not be consumed. */
-  minting: z.object({ from: fingerprint, startedAt: time, run: z.string() }).optional(),
+  minting: z
+    .object({
+      from: fingerprint,
+      startedAt: time,
+      run: z.string(),
+      /** The run had a recovery key: a token it received is in its log, sealed. */
+      recoverable: z.boolean().optional()
+    })
+    .optional(),
   /** A minted credential that is being persisted or was persisted but not yet promoted. */
   pending: z
     .object({

@@ -12,6 +12,32 @@ function jsonObject(text: string): Record<string, unknown> | undefined {
   }
 }
 
+/** The credentials of a token response, read without oauth4webapi's checks. */
+export interface RawTokens {
+  access_token: string
+  refresh_token?: string
+  expires_in?: number
+}
+
+/**
+ * The tokens of a successful answer that oauth4webapi refused (a missing `token_type`, say). By
+ * then the server has consumed the refresh token, so the tokens it sent are the only live ones:
+ * they must reach the store, not be thrown away with the error.
+ */
+export async function salvageTokens(response: Response): Promise<RawTokens | undefined> {
+  if (!response.ok) return undefined
+  const json = jsonObject(await response.text())
+  const access = json?.access_token
+  if (json === undefined || typeof access !== 'string' || access === '') return undefined
+  const refresh = json.refresh_token
+  const expires = json.expires_in
+  return {
+    access_token: access,
+    ...(typeof refresh === 'string' && refresh !== '' ? { refresh_token: refresh } : {}),
+    ...(typeof expires === 'number' && expires > 0 ? { expires_in: expires } : {})
+  }
+}
+
 /**
  * The first look at a token endpoint's answer, before oauth4webapi checks it: every token in it
  * is masked at once, whatever happens next, and the ID token is dropped.

@@ -14,7 +14,7 @@ import {
   revocationStatusFailure,
   revocationTransportFailure
 } from './oauth2-errors.js'
-import { screenTokenResponse } from './oauth2-token-response.js'
+import { salvageTokens, screenTokenResponse, type RawTokens } from './oauth2-token-response.js'
 import { TransportError, createTransport } from './oauth2-transport.js'
 
 /** What the OAuth2 issuer needs besides its configuration. */
@@ -133,7 +133,8 @@ export function createOAuth2Issuer(config: OAuth2IssuerConfig, deps: OAuth2Issue
       throw refreshTransportFailure(outcome, attempts, failure)
     }
     const response = await screenTokenResponse(outcome, mask)
-    let tokens: oauth.TokenEndpointResponse
+    const salvage = await salvageTokens(response.clone())
+    let tokens: RawTokens
     try {
       tokens = await oauth.processRefreshTokenResponse(as, client, response)
     } catch (error: unknown) {
@@ -143,7 +144,15 @@ export function createOAuth2Issuer(config: OAuth2IssuerConfig, deps: OAuth2Issue
       ) {
         throw refreshStatusFailure(outcome, failure)
       }
-      throw refreshAnswerFailure(error, failure)
+      const oauthError =
+        error instanceof oauth.ResponseBodyError ||
+        error instanceof oauth.WWWAuthenticateChallengeError
+      if (oauthError || salvage === undefined) throw refreshAnswerFailure(error, failure)
+      // The server answered 2xx with tokens and has consumed the refresh token: keep them.
+      log.warning(
+        `The token response did not pass validation (${refreshAnswerFailure(error, failure).message}); its tokens are used anyway, since the server has already replaced the refresh token.`
+      )
+      tokens = salvage
     }
     // RFC 6749 section 6: without a refresh_token in the answer, the current one stays valid.
     const next = tokens.refresh_token ?? current

@@ -61,6 +61,7 @@ export function createGitHubStore(options: GitHubStoreOptions): Store {
   return {
     kind: 'github',
     description: `secret ${secretName} of ${name}`,
+    resetHint: `delete the rotation record, the variable ${options.stateVariable} (gh variable delete ${options.stateVariable} --repo ${name})`,
     lock: (owner, ttlMs, supersedes) =>
       acquireVariableLock(supersedes ? { ...lock, supersedes } : lock, owner, ttlMs),
     readState: () => state.read(),
