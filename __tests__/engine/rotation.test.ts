@@ -221,6 +221,19 @@ describe('rotate-if-older-than', () => {
     expect(world.s.record?.runs[0]?.outcome).toBe('not-due')
   })
 
+  test('an expiring published value is due whatever the interval says', async () => {
+    const world = new World()
+    const daily = { plan: { rotateIfOlderThanMs: 24 * HOUR } }
+    await world.run()
+    // Ten minutes before the access token expires: well inside the day, inside the margin.
+    world.clock.advance(world.issuer.accessTokenTtlMs - 10 * 60 * 1000)
+
+    const { outcome } = await world.run(daily)
+
+    expect(outcome.status).toBe('rotated')
+    expect(stepsOf(outcome)).toEqual(FULL_ROTATION)
+  })
+
   test('due: rotates', async () => {
     const world = new World()
 

@@ -46,6 +46,21 @@ describe('a used refresh token', () => {
   })
 })
 
+describe('a 2xx answer that oauth4webapi refuses', () => {
+  it('keeps its tokens: the server has consumed the old refresh token, so they are the only live ones', async () => {
+    const first = await server.mintRefreshToken()
+    const { issuer, log } = harness(inputsFor(server))
+    server.faults.add({ endpoint: 'token', kind: 'strip-field', field: 'token_type', times: 1 })
+
+    const minted = await issuer.mint(first)
+
+    expect(minted.rotated).toBe(true)
+    expect(await server.isRefreshTokenActive(minted.next)).toBe(true)
+    expect(await resourceStatus(server, minted.value)).toBe(200)
+    expect(log.lines.map(line => line.message).join('\n')).toMatch(/did not pass validation/)
+  })
+})
+
 describe('answers lost after the server processed the refresh', () => {
   it('a dropped connection is not retried: outcome unknown, and the grant survives', async () => {
     const refreshToken = await server.mintRefreshToken()

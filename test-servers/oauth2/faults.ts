@@ -102,7 +102,10 @@ export function applyAfterProcessing(
         )
         return
       case 'strip-refresh-token':
-        send(res.statusCode === 200 ? withoutRefreshToken(body) : body)
+        send(res.statusCode === 200 ? withoutField(body, 'refresh_token') : body)
+        return
+      case 'strip-field':
+        send(res.statusCode === 200 ? withoutField(body, fault.field) : body)
         return
     }
   }
@@ -112,12 +115,13 @@ export function applyAfterProcessing(
   }) as ServerResponse['end']
 }
 
-function withoutRefreshToken(body: Buffer | string): Buffer | string {
+function withoutField(body: Buffer | string, field: string): Buffer | string {
   try {
     const json = JSON.parse(body.toString()) as unknown
     if (typeof json !== 'object' || json === null || Array.isArray(json)) return body
     const answer = { ...(json as Record<string, unknown>) }
-    delete answer.refresh_token
+    // eslint-disable-next-line @typescript-eslint/no-dynamic-delete -- the field is the fault's
+    delete answer[field]
     return JSON.stringify(answer)
   } catch {
     return body

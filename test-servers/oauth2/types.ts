@@ -78,6 +78,8 @@ export type FaultKind =
    * field out (RFC 6749 section 6); with rotation on, the removed token was the only live one.
    */
   | { kind: 'strip-refresh-token' }
+  /** The provider processes the request; `field` is removed from a successful answer. */
+  | { kind: 'strip-field'; field: string }
 
 /** One fault on one endpoint. */
 export type Fault = FaultKind & {
