@@ -7,6 +7,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { sealForRecovery } from '../../src/recovery/recovery-box.js'
 import { startGitHubServer, type GitHubServer } from '../../test-servers/github/index.js'
+import { startOAuth2Server } from '../../test-servers/oauth2/index.js'
 
 const CLI = fileURLToPath(new URL('../../dist/cli.js', import.meta.url))
 const VALUE = 'cli-secret-93be1f'
@@ -283,6 +284,55 @@ describe('dist/cli.js', () => {
       for (const secret of [VALUE, ciphertext, wrongKey]) {
         expect(run.stdout + run.stderr).not.toContain(secret)
       }
+    }
+  })
+
+  it('rotates from another CI, and recover opens the ciphertext of a token it could not store', async () => {
+    const oauth = await startOAuth2Server()
+    try {
+      server.addRepository('octo/app')
+      const first = await oauth.mintRefreshToken()
+      const keygen = await cli(['recovery-keygen'], {})
+      const publicKey = /^recovery-public-key: (\S+)$/m.exec(keygen.stdout)?.[1] ?? ''
+      const privateKey =
+        /^TOKEN_ROTATION_RECOVERY_PRIVATE_KEY: (\S+)$/m.exec(keygen.stdout)?.[1] ?? ''
+      // The re-seal before minting passes; the write of the new refresh token is refused.
+      server.faults.add({
+        method: 'PUT',
+        path: '/repos/octo/app/actions/secrets/OAUTH_REFRESH_TOKEN',
+        status: 403,
+        skip: 1
+      })
+      const env = {
+        GH_TOKEN: 'test-token',
+        GITHUB_REPOSITORY: 'octo/app',
+        TOKEN_ROTATION_REFRESH_TOKEN: first,
+        TOKEN_ROTATION_CLIENT_SECRET: oauth.clients.basic.clientSecret
+      }
+      const flags = {
+        '--issuer': 'oauth2',
+        '--token-url': oauth.tokenUrl,
+        '--client-id': oauth.clients.basic.clientId,
+        '--refresh-token-secret': 'OAUTH_REFRESH_TOKEN',
+        '--secret-name': 'API_ACCESS_TOKEN',
+        '--recovery-public-key': publicKey,
+        '--write-interval': '0'
+      }
+      const rotation = await cli(['rotate', ...Object.entries(flags).flat()], env)
+      expect(rotation.code).toBe(1)
+      const outputs = JSON.parse(rotation.stdout) as Record<string, unknown>
+      expect(outputs.status).toBe('failed')
+      const ciphertext = String(outputs['recovery-ciphertext'])
+      expect(rotation.stdout + rotation.stderr).not.toContain(first)
+
+      const recovered = await cli(['recover', '--ciphertext', ciphertext], {
+        TOKEN_ROTATION_RECOVERY_PRIVATE_KEY: privateKey
+      })
+      expect(recovered.code).toBe(0)
+      expect(await oauth.isRefreshTokenActive(recovered.stdout.trim())).toBe(true)
+      expect(rotation.stdout + rotation.stderr).not.toContain(recovered.stdout.trim())
+    } finally {
+      await oauth.close()
     }
   })
 })
