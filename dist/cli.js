@@ -42598,6 +42598,9 @@ function assess(state, input) {
         }
         return { kind: 'normal' };
     }
+    if (minting?.recoverable && state.previous?.fingerprint !== input) {
+        return { kind: 'recovered', run: minting.run };
+    }
     return {
         kind: 'stale',
         ...(current ? { current: current.fingerprint } : {}),
@@ -42627,7 +42630,7 @@ function fingerprint(value) {
  */
 function staleError(found, store) {
     const live = found.pending ?? found.current ?? 'unknown';
-    return new ActionError(`The refresh-token input is stale: the record says ${store.description} now holds version ${live}, so another run rotated it after this job started. Nothing was minted or written. Re-run the workflow: a new job reads the current secret. If you re-authorized and stored a new refresh token yourself, ${store.resetHint}, and re-run.`, { code: 'stale-input', phase: 'preflight' });
+    return new ActionError(`The refresh-token input is stale: the record says ${store.description} now holds version ${live}, so another run rotated it after this job started. Nothing was minted or written. If no rotation is running, re-run the workflow: a new job reads the current secret. If you re-authorized and stored a new refresh token yourself, ${store.resetHint}, and re-run.`, { code: 'stale-input', phase: 'preflight' });
 }
 /**
  * An earlier run minted a new refresh token (consuming this one) that never reached its secret.
@@ -42645,7 +42648,7 @@ function blockedError(found, store) {
  * reuse that revokes the grant, and the sealed token with it. Only the log can tell.
  */
 function interruptedError(found, store) {
-    return new ActionError(`${found.run} stopped while exchanging this refresh token, so the OAuth2 server may already have replaced it; the input was not used (a reuse revokes the grant). Look in that run's log for "Recovery ciphertext": if it is there, open it with \`token-rotation recover\` (TOKEN_ROTATION_RECOVERY_PRIVATE_KEY set to the recovery private key), store the token in ${store.description}, and re-run. If it is not there, the answer never arrived: ${store.resetHint} and re-run, and the next run tries this refresh token once.`, { code: 'resume-blocked', phase: 'preflight' });
+    return new ActionError(`${found.run} stopped while exchanging this refresh token, so the OAuth2 server may already have replaced it; the input was not used (a reuse revokes the grant). Look in that run's log for "Recovery ciphertext": if it is there, open it with \`token-rotation recover\` (TOKEN_ROTATION_RECOVERY_PRIVATE_KEY set to the recovery private key), store the token in ${store.description}, and re-run: the next run takes it as current. If it is not there, the answer never arrived: ${store.resetHint} and re-run, and the next run tries this refresh token once.`, { code: 'resume-blocked', phase: 'preflight' });
 }
 
 /**
@@ -42722,20 +42725,25 @@ class RotationRun {
     // --- the modes --------------------------------------------------------------------------
     async #rotate() {
         const { deps, plan } = { deps: this.#deps, plan: this.#plan };
-        const assessment = await this.#step('preflight', async () => {
+        const { assessment, due } = await this.#step('preflight', async () => {
             const found = await this.#readAndAssess();
+            const notDue = this.#dueIn(found);
             // Targets are checked before anything is consumed; without a store nothing is, and the
-            // publication itself reports each target that cannot be written.
-            if (deps.store) {
+            // publication itself reports each target that cannot be written. A run with nothing due
+            // writes nothing, not even the re-seal.
+            if (deps.store && notDue === undefined) {
                 await this.#checkTargets();
                 await deps.store.check(plan.input);
             }
-            return { value: found, detail: describeAssessment(found, deps.store) };
+            return {
+                value: { assessment: found, due: notDue },
+                detail: describeAssessment(found, deps.store)
+            };
         });
         this.#mayWriteState = true;
-        if (assessment.kind === 'resume')
+        if (assessment.kind === 'resume' || assessment.kind === 'recovered') {
             await this.#promoteResumed(assessment.run);
-        const due = this.#dueIn(assessment);
+        }
         if (due !== undefined) {
             this.#skip('mint', `not due: the last rotation is younger than rotate-if-older-than (${due})`);
             this.#status = 'not-due';
@@ -42892,6 +42900,14 @@ class RotationRun {
                     assessment.kind !== 'uncertain') {
                     await this.#saveStateQuietly(state => {
                         delete state.minting;
+                    });
+                }
+                if (deps.store && failure.code === 'issuer-outcome-unknown') {
+                    // The answer never arrived here, so no recovery ciphertext of it exists: the next run
+                    // may make its one attempt instead of waiting for a ciphertext that is not there.
+                    await this.#saveStateQuietly(state => {
+                        if (state.minting)
+                            state.minting.recoverable = false;
                     });
                 }
                 throw resetHint(uncertainHint(failure, assessment), deps.store);
@@ -43318,6 +43334,8 @@ function describeAssessment(found, store) {
             return 'the refresh token matches the record';
         case 'resume':
             return `resuming the rotation of ${found.run}`;
+        case 'recovered':
+            return `a token recovered from the ciphertext of ${found.run}: it becomes current`;
         case 'uncertain':
             return `${found.run} stopped while minting: one attempt`;
         default:

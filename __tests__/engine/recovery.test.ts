@@ -1,5 +1,5 @@
 import { describe, expect, test } from '@jest/globals'
-import { LOCK_TTL_MS, World, fp, stepsOf } from '../support/engine-world.js'
+import { LOCK_TTL_MS, World, detailOf, fp, stepsOf } from '../support/engine-world.js'
 
 /** The recovery ciphertext: the new refresh token sealed to the recovery key before persist. */
 
@@ -55,6 +55,34 @@ describe('recovery', () => {
     expect(outcome.error?.code).toBe('resume-blocked')
     expect(outcome.error?.message).toContain('Recovery ciphertext')
     expect(world.issuer.refreshTokenLive(r1)).toBe(true)
+  })
+
+  test('the token recovered from the ciphertext is taken as current by the next run', async () => {
+    const world = new World()
+    const { refreshToken: r0 } = world.initial
+    const killed = await world.run({ kill: { call: 'writeState', nth: 2, when: 'before' } })
+    world.clock.advance(LOCK_TTL_MS + 1)
+    // The operator opens the ciphertext the killed run logged and stores the token.
+    world.s.secret = world.recovery?.open(killed.ciphertextOutputs[0] ?? '') ?? ''
+
+    const { outcome } = await world.run()
+
+    expect(outcome.error).toBeUndefined()
+    expect(outcome.status).toBe('rotated')
+    expect(detailOf(outcome, 'preflight')).toContain('recovered from the ciphertext')
+    expect(world.issuer.grantAlive(r0)).toBe(true)
+  })
+
+  test('after an answer lost in transit the next run makes its one attempt: no ciphertext exists', async () => {
+    const world = new World()
+    world.issuer.failNextMint('outcome-unknown')
+    const lost = await world.run()
+    expect(lost.outcome.error?.code).toBe('issuer-outcome-unknown')
+    expect(world.s.record?.minting?.recoverable).toBe(false)
+
+    const { outcome } = await world.run()
+
+    expect(outcome.error?.code).toBe('reauthorization-needed')
   })
 
   test('without a recovery key persist-failed says the token is lost and to set recovery-public-key', async () => {

@@ -264,9 +264,12 @@ describe('modes', () => {
   it('rotate-if-older-than: a second run the same day rotates nothing', async () => {
     expect((await rotate({ 'rotate-if-older-than': '24h' })).exitCode).toBe(0)
     const tokenRequests = oauth.tokenRequests
+    const from = github.requests.length
     const run = await rotate({ 'rotate-if-older-than': '24h' })
     expect([run.exitCode, run.outputs.status, run.outputs.rotated]).toEqual([0, 'not-due', 'false'])
     expect(oauth.tokenRequests).toBe(tokenRequests)
+    // Nothing due, no secret written: only the lock and the record's list of runs.
+    expect(github.requests.slice(from).filter(r => r.method === 'PUT')).toEqual([])
     expectNoLeaks(run)
   })
 

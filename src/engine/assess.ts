@@ -23,6 +23,11 @@ export type Assessment =
   | { kind: 'interrupted'; run: string }
   /** An earlier run minted a new version that never reached its secret: the input is consumed. */
   | { kind: 'blocked'; run: string; recoverable: boolean; pending: string }
+  /**
+   * An earlier run with a recovery key stopped while minting, and the input is a token the record
+   * does not know (nor the one before): the one recovered from that run's ciphertext.
+   */
+  | { kind: 'recovered'; run: string }
   /** Neither current nor pending: another run rotated after this job started. */
   | { kind: 'stale'; current?: string; pending?: string }
 
@@ -48,6 +53,9 @@ export function assess(state: RotationState | undefined, input: string): Assessm
         : { kind: 'uncertain', run: minting.run }
     }
     return { kind: 'normal' }
+  }
+  if (minting?.recoverable && state.previous?.fingerprint !== input) {
+    return { kind: 'recovered', run: minting.run }
   }
   return {
     kind: 'stale',

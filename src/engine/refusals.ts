@@ -13,7 +13,7 @@ type Interrupted = Extract<Assessment, { kind: 'interrupted' }>
 export function staleError(found: Stale, store: Store): ActionError {
   const live = found.pending ?? found.current ?? 'unknown'
   return new ActionError(
-    `The refresh-token input is stale: the record says ${store.description} now holds version ${live}, so another run rotated it after this job started. Nothing was minted or written. Re-run the workflow: a new job reads the current secret. If you re-authorized and stored a new refresh token yourself, ${store.resetHint}, and re-run.`,
+    `The refresh-token input is stale: the record says ${store.description} now holds version ${live}, so another run rotated it after this job started. Nothing was minted or written. If no rotation is running, re-run the workflow: a new job reads the current secret. If you re-authorized and stored a new refresh token yourself, ${store.resetHint}, and re-run.`,
     { code: 'stale-input', phase: 'preflight' }
   )
 }
@@ -39,7 +39,7 @@ export function blockedError(found: Blocked, store: Store): ActionError {
  */
 export function interruptedError(found: Interrupted, store: Store): ActionError {
   return new ActionError(
-    `${found.run} stopped while exchanging this refresh token, so the OAuth2 server may already have replaced it; the input was not used (a reuse revokes the grant). Look in that run's log for "Recovery ciphertext": if it is there, open it with \`token-rotation recover\` (TOKEN_ROTATION_RECOVERY_PRIVATE_KEY set to the recovery private key), store the token in ${store.description}, and re-run. If it is not there, the answer never arrived: ${store.resetHint} and re-run, and the next run tries this refresh token once.`,
+    `${found.run} stopped while exchanging this refresh token, so the OAuth2 server may already have replaced it; the input was not used (a reuse revokes the grant). Look in that run's log for "Recovery ciphertext": if it is there, open it with \`token-rotation recover\` (TOKEN_ROTATION_RECOVERY_PRIVATE_KEY set to the recovery private key), store the token in ${store.description}, and re-run: the next run takes it as current. If it is not there, the answer never arrived: ${store.resetHint} and re-run, and the next run tries this refresh token once.`,
     { code: 'resume-blocked', phase: 'preflight' }
   )
 }

@@ -110,19 +110,25 @@ class RotationRun {
 
   async #rotate(): Promise<void> {
     const { deps, plan } = { deps: this.#deps, plan: this.#plan }
-    const assessment = await this.#step('preflight', async () => {
+    const { assessment, due } = await this.#step('preflight', async () => {
       const found = await this.#readAndAssess()
+      const notDue = this.#dueIn(found)
       // Targets are checked before anything is consumed; without a store nothing is, and the
-      // publication itself reports each target that cannot be written.
-      if (deps.store) {
+      // publication itself reports each target that cannot be written. A run with nothing due
+      // writes nothing, not even the re-seal.
+      if (deps.store && notDue === undefined) {
         await this.#checkTargets()
         await deps.store.check(plan.input)
       }
-      return { value: found, detail: describeAssessment(found, deps.store) }
+      return {
+        value: { assessment: found, due: notDue },
+        detail: describeAssessment(found, deps.store)
+      }
     })
     this.#mayWriteState = true
-    if (assessment.kind === 'resume') await this.#promoteResumed(assessment.run)
-    const due = this.#dueIn(assessment)
+    if (assessment.kind === 'resume' || assessment.kind === 'recovered') {
+      await this.#promoteResumed(assessment.run)
+    }
     if (due !== undefined) {
       this.#skip('mint', `not due: the last rotation is younger than rotate-if-older-than (${due})`)
       this.#status = 'not-due'
@@ -285,6 +291,13 @@ class RotationRun {
         ) {
           await this.#saveStateQuietly(state => {
             delete state.minting
+          })
+        }
+        if (deps.store && failure.code === 'issuer-outcome-unknown') {
+          // The answer never arrived here, so no recovery ciphertext of it exists: the next run
+          // may make its one attempt instead of waiting for a ciphertext that is not there.
+          await this.#saveStateQuietly(state => {
+            if (state.minting) state.minting.recoverable = false
           })
         }
         throw resetHint(uncertainHint(failure, assessment), deps.store)
@@ -751,6 +764,8 @@ function describeAssessment(found: Assessment, store: Store | undefined): string
       return 'the refresh token matches the record'
     case 'resume':
       return `resuming the rotation of ${found.run}`
+    case 'recovered':
+      return `a token recovered from the ciphertext of ${found.run}: it becomes current`
     case 'uncertain':
       return `${found.run} stopped while minting: one attempt`
     default:
