@@ -42170,14 +42170,15 @@ function createOAuth2Issuer(config, deps) {
             tokens = await processRefreshTokenResponse(as, client, response);
         }
         catch (error) {
-            if (error instanceof OperationProcessingError &&
-                error.code === RESPONSE_IS_NOT_CONFORM) {
-                throw refreshStatusFailure(outcome, failure);
-            }
             const oauthError = error instanceof ResponseBodyError ||
                 error instanceof WWWAuthenticateChallengeError;
-            if (oauthError || salvage === undefined)
+            if (oauthError || salvage === undefined) {
+                if (error instanceof OperationProcessingError &&
+                    error.code === RESPONSE_IS_NOT_CONFORM) {
+                    throw refreshStatusFailure(outcome, failure);
+                }
                 throw refreshAnswerFailure(error, failure);
+            }
             // The server answered 2xx with tokens and has consumed the refresh token: keep them.
             log.warning(`The token response did not pass validation (${refreshAnswerFailure(error, failure).message}); its tokens are used anyway, since the server has already replaced the refresh token.`);
             tokens = salvage;
@@ -42443,17 +42444,13 @@ async function acquireVariableLock(options, owner, ttlMs) {
             // A create whose answer was lost and that the client sent again finds its own lock.
             if (held && sameLock(held, mine))
                 break;
-            const superseded = held !== undefined && options.supersedes?.(held.owner) === true;
-            if (held && !superseded && Date.parse(held.expiresAt) > now.getTime()) {
+            if (held && Date.parse(held.expiresAt) > now.getTime())
                 throw lockedError(held, options);
-            }
             if (attempt > 1)
                 throw contestedError(options);
-            log.warning(held && superseded
-                ? `Taking over the lock ${name} of ${variables.repository} from ${held.owner}: an earlier attempt of this workflow run, which has ended (GitHub re-runs only finished runs).`
-                : held
-                    ? `Taking over the lock ${name} of ${variables.repository}: ${held.owner} took it at ${held.acquiredAt} and it expired at ${held.expiresAt} (that run most likely died).`
-                    : `Taking over the lock ${name} of ${variables.repository}: its value is not a lock this action wrote.`);
+            log.warning(held
+                ? `Taking over the lock ${name} of ${variables.repository}: ${held.owner} took it at ${held.acquiredAt} and it expired at ${held.expiresAt} (that run most likely died).`
+                : `Taking over the lock ${name} of ${variables.repository}: its value is not a lock this action wrote.`);
             await variables.delete(name);
         }
     }
@@ -42640,6 +42637,7 @@ class RepositorySecret {
  * The write-ahead record of a rotation (DESIGN.md, "Write-ahead state"). It holds fingerprints and
  * times, never a value: it lives in a repository variable that anyone with read access can see.
  */
+const HISTORY_KEPT_MAX = 50;
 const fingerprint$1 = string().regex(/^[0-9a-f]{16}$/);
 const time = datetime();
 const version = object({ fingerprint: fingerprint$1, since: time });
@@ -42681,6 +42679,8 @@ const rotationStateSchema = object({
         recoverable: boolean()
     })
         .optional(),
+    /** Fingerprints of earlier versions, newest first: a token among them is consumed. */
+    history: array(fingerprint$1).max(HISTORY_KEPT_MAX).optional(),
     /** The published value (access token) now on the targets. */
     published: object({ fingerprint: fingerprint$1, at: time, expiresAt: time.optional() }).optional(),
     rotatedAt: time.optional(),
@@ -42691,6 +42691,18 @@ const rotationStateSchema = object({
 });
 /** How many runs the record keeps. */
 const RUNS_KEPT = 10;
+/** How many earlier versions the record remembers. */
+const HISTORY_KEPT = 20;
+/** Makes `next` the current version, the current one previous, and remembers it as consumed. */
+function replaceCurrent(state, next, since) {
+    if (state.current?.fingerprint === next)
+        return;
+    if (state.current) {
+        state.previous = state.current;
+        state.history = [state.current.fingerprint, ...(state.history ?? [])].slice(0, HISTORY_KEPT);
+    }
+    state.current = { fingerprint: next, since };
+}
 /** The state before the first rotation. */
 function emptyState() {
     return { schema: 1, consecutiveFailures: 0, retirements: [], runs: [] };
@@ -42811,7 +42823,7 @@ function createGitHubStore(options) {
         kind: 'github',
         description: `secret ${secretName} of ${name}`,
         resetHint: `delete the rotation record, the variable ${options.stateVariable} (gh variable delete ${options.stateVariable} --repo ${name})`,
-        lock: (owner, ttlMs, supersedes) => acquireVariableLock(supersedes ? { ...lock, supersedes } : lock, owner, ttlMs),
+        lock: (owner, ttlMs) => acquireVariableLock(lock, owner, ttlMs),
         readState: () => state.read(),
         writeState: next => state.write(next),
         check: current => secret.write(current, 'preflight'),
@@ -43213,9 +43225,10 @@ function parseActionConfig(raw, context) {
     const lockTtlMs = duration('lock-expires-after');
     // A lock that expires while its run still works lets a second writer in: it must outlast the
     // health check plus the persist retries (about two minutes) and the rest of the run.
-    const lockFloorMs = (health.config?.timeoutMs ?? 0) + LOCK_MARGIN_MS;
+    // Twice: a failed check probes previous-value too, a revocation checks the value again.
+    const lockFloorMs = 2 * (health.config?.timeoutMs ?? 0) + LOCK_MARGIN_MS;
     if (issuer === 'oauth2' && lockTtlMs !== undefined && lockTtlMs < lockFloorMs) {
-        add('lock-expires-after', `must be at least ${String(Math.ceil(lockFloorMs / 60_000))}m (health-check-timeout plus 5m for the persist retries and the rest of the run): a lock that expires while its run still works lets a second writer in`);
+        add('lock-expires-after', `must be at least ${String(Math.ceil(lockFloorMs / 60_000))}m (twice health-check-timeout, plus 5m for the persist retries and the rest of the run): a lock that expires while its run still works lets a second writer in`);
     }
     const rotateIfOlderThanMs = duration('rotate-if-older-than');
     const gracePeriodMs = duration('grace-period') ?? 0;
@@ -43362,7 +43375,8 @@ function assess(state, input) {
         }
         return { kind: 'normal' };
     }
-    if (minting?.recoverable && state.previous?.fingerprint !== input) {
+    const consumed = state.previous?.fingerprint === input || (state.history ?? []).includes(input);
+    if (minting?.recoverable && !consumed) {
         return { kind: 'recovered', run: minting.run };
     }
     return {
@@ -43600,10 +43614,7 @@ class RotationRun {
     async #promoteResumed(run) {
         await this.#step('promote', async () => {
             await this.#saveState(state => {
-                const now = this.#now();
-                if (state.current)
-                    state.previous = state.current;
-                state.current = { fingerprint: fingerprint(this.#plan.input), since: now };
+                replaceCurrent(state, fingerprint(this.#plan.input), this.#now());
                 delete state.pending;
                 delete state.minting;
             });
@@ -43625,6 +43636,9 @@ class RotationRun {
         const expires = this.#state?.published?.expiresAt;
         if (expires !== undefined && Date.parse(expires) - EXPIRY_MARGIN_MS <= now)
             return undefined;
+        // After a failed run (a target not written, a failed check) the next run tries again.
+        if ((this.#state?.consecutiveFailures ?? 0) > 0)
+            return undefined;
         const dueAt = Date.parse(last) + every;
         return dueAt > now ? `next due at ${new Date(dueAt).toISOString()}` : undefined;
     }
@@ -43639,7 +43653,12 @@ class RotationRun {
                     // store holds, and a rerun must be able to match it against the record.
                     state.current ??= { fingerprint: from, since: this.#now() };
                     // An earlier run's open question is kept: it is the one a refusal must name.
-                    if (assessment.kind !== 'uncertain' || !state.minting) {
+                    if (assessment.kind === 'uncertain' && state.minting) {
+                        // This attempt can log a ciphertext: from now on a retry could revoke it.
+                        if (deps.sealForRecovery)
+                            state.minting.recoverable = true;
+                    }
+                    else {
                         state.minting = {
                             from,
                             startedAt: this.#now(),
@@ -43817,11 +43836,7 @@ class RotationRun {
             await this.#saveState(state => {
                 const now = this.#now();
                 const next = fingerprint(minted.next);
-                if (state.current?.fingerprint !== next) {
-                    if (state.current)
-                        state.previous = state.current;
-                    state.current = { fingerprint: next, since: now };
-                }
+                replaceCurrent(state, next, now);
                 delete state.pending;
                 delete state.minting;
                 state.published = {
@@ -43934,8 +43949,7 @@ class RotationRun {
         let lease;
         if (store) {
             try {
-                const mine = this.#plan.runId;
-                lease = await store.lock(mine, this.#plan.lockTtlMs, holder => isEarlierAttempt(holder, mine));
+                lease = await store.lock(this.#plan.runId, this.#plan.lockTtlMs);
             }
             catch (error) {
                 this.#record('preflight', 'failed', describeError(error), this.#deps.clock.now());
@@ -44066,19 +44080,6 @@ class RotationRun {
     #now() {
         return this.#deps.clock.now().toISOString();
     }
-}
-/**
- * True when `holder` is an earlier attempt of the same workflow run as `mine` (`run 12 attempt 1`
- * against `run 12 attempt 2`): GitHub starts a re-run only after the run has ended, so that
- * holder is dead and its lock need not be waited out.
- */
-function isEarlierAttempt(holder, mine) {
-    const pattern = /^run (\S+) attempt (\d+)$/;
-    const held = pattern.exec(holder);
-    const own = pattern.exec(mine);
-    if (!held || !own)
-        return false;
-    return held[1] === own[1] && Number(held[2]) < Number(own[2]);
 }
 /** A published value this close to its expiry is rotated even when the interval is not over. */
 const EXPIRY_MARGIN_MS = 15 * 60 * 1000;

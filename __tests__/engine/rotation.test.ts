@@ -234,6 +234,20 @@ describe('rotate-if-older-than', () => {
     expect(stepsOf(outcome)).toEqual(FULL_ROTATION)
   })
 
+  test('after a failed run the next one is due: a target that was not written is retried', async () => {
+    const world = new World()
+    const daily = { plan: { rotateIfOlderThanMs: 24 * HOUR } }
+    world.targets.failPublishTo('acme/api')
+    const failed = await world.run(daily)
+    expect(failed.outcome.error?.code).toBe('github-rejected')
+    world.targets.healPublish()
+    world.clock.advance(HOUR)
+
+    const { outcome } = await world.run(daily)
+
+    expect(outcome.status).toBe('rotated')
+  })
+
   test('due: rotates', async () => {
     const world = new World()
 

@@ -376,3 +376,24 @@ describe('an interrupted mint, retried', () => {
     expect(outcome.error?.message).toContain(`${EARLIER} stopped while exchanging`)
   })
 })
+
+describe('a token the record remembers as consumed', () => {
+  test('is never taken for a recovered one: refused as stale, the grant stays alive', async () => {
+    const world = new World()
+    const { refreshToken: r0 } = world.initial
+    await world.run()
+    await world.run()
+    world.clock.advance(LOCK_TTL_MS + 1)
+    await world.run({ kill: { call: 'mint', when: 'after' } })
+    world.clock.advance(LOCK_TTL_MS + 1)
+    const live = world.s.secret
+    // Someone stores a token two rotations old (an old ciphertext, an old copy).
+    world.s.secret = r0
+
+    const { outcome } = await world.run()
+
+    expect(outcome.error?.code).toBe('stale-input')
+    expect(world.issuer.grantAlive(r0)).toBe(true)
+    expect(world.issuer.refreshTokenLive(live)).toBe(false)
+  })
+})

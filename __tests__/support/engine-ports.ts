@@ -505,6 +505,11 @@ export class MemoryTargets implements Targets {
     for (const target of targets) this.#failPublish.add(target)
   }
 
+  /** Writes to every target work again. */
+  healPublish(): void {
+    this.#failPublish.clear()
+  }
+
   failPreflightOf(...targets: string[]): void {
     for (const target of targets) this.#failPreflight.add(target)
   }

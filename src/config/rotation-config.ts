@@ -121,11 +121,12 @@ export function parseActionConfig(raw: RawInputs, context: ActionContext): Actio
   const lockTtlMs = duration('lock-expires-after')
   // A lock that expires while its run still works lets a second writer in: it must outlast the
   // health check plus the persist retries (about two minutes) and the rest of the run.
-  const lockFloorMs = (health.config?.timeoutMs ?? 0) + LOCK_MARGIN_MS
+  // Twice: a failed check probes previous-value too, a revocation checks the value again.
+  const lockFloorMs = 2 * (health.config?.timeoutMs ?? 0) + LOCK_MARGIN_MS
   if (issuer === 'oauth2' && lockTtlMs !== undefined && lockTtlMs < lockFloorMs) {
     add(
       'lock-expires-after',
-      `must be at least ${String(Math.ceil(lockFloorMs / 60_000))}m (health-check-timeout plus 5m for the persist retries and the rest of the run): a lock that expires while its run still works lets a second writer in`
+      `must be at least ${String(Math.ceil(lockFloorMs / 60_000))}m (twice health-check-timeout, plus 5m for the persist retries and the rest of the run): a lock that expires while its run still works lets a second writer in`
     )
   }
   const rotateIfOlderThanMs = duration('rotate-if-older-than')

@@ -54,7 +54,8 @@ export function assess(state: RotationState | undefined, input: string): Assessm
     }
     return { kind: 'normal' }
   }
-  if (minting?.recoverable && state.previous?.fingerprint !== input) {
+  const consumed = state.previous?.fingerprint === input || (state.history ?? []).includes(input)
+  if (minting?.recoverable && !consumed) {
     return { kind: 'recovered', run: minting.run }
   }
   return {

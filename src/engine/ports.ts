@@ -59,10 +59,8 @@ export interface Store {
   /**
    * Takes the one-writer lock, failing with code `locked` when another live run holds it.
    * @param owner names this run in the lock, for the message another run gets
-   * @param supersedes true for a holder known to be dead though its lock has not expired (an
-   *   earlier attempt of this same workflow run): its lock is taken over at once
    */
-  lock(owner: string, ttlMs: number, supersedes?: (holder: string) => boolean): Promise<Lease>
+  lock(owner: string, ttlMs: number): Promise<Lease>
   /** The recorded state; undefined before the first rotation. */
   readState(): Promise<RotationState | undefined>
   /** Replaces the recorded state. Never holds a value, only fingerprints and times. */

@@ -8,7 +8,7 @@ import { fingerprint } from './fingerprint.js'
 import type { Audit, RunOutcome, RunStatus, StepName, StepOutcome, StepRecord } from './outcome.js'
 import type { RotationPlan } from './plan.js'
 import type { Clock, HealthCheck, Issuer, Lease, Minted, Sleep, Store, Targets } from './ports.js'
-import { RUNS_KEPT, emptyState, type RotationState } from './state.js'
+import { RUNS_KEPT, emptyState, replaceCurrent, type RotationState } from './state.js'
 import { blockedError, interruptedError, staleError } from './refusals.js'
 
 /** The parts a rotation drives, behind their ports. */
@@ -227,9 +227,7 @@ class RotationRun {
   async #promoteResumed(run: string): Promise<void> {
     await this.#step('promote', async () => {
       await this.#saveState(state => {
-        const now = this.#now()
-        if (state.current) state.previous = state.current
-        state.current = { fingerprint: fingerprint(this.#plan.input), since: now }
+        replaceCurrent(state, fingerprint(this.#plan.input), this.#now())
         delete state.pending
         delete state.minting
       })
@@ -250,6 +248,8 @@ class RotationRun {
     // green "not due" over a dead secret would be the worst report of all.
     const expires = this.#state?.published?.expiresAt
     if (expires !== undefined && Date.parse(expires) - EXPIRY_MARGIN_MS <= now) return undefined
+    // After a failed run (a target not written, a failed check) the next run tries again.
+    if ((this.#state?.consecutiveFailures ?? 0) > 0) return undefined
     const dueAt = Date.parse(last) + every
     return dueAt > now ? `next due at ${new Date(dueAt).toISOString()}` : undefined
   }
@@ -265,7 +265,10 @@ class RotationRun {
           // store holds, and a rerun must be able to match it against the record.
           state.current ??= { fingerprint: from, since: this.#now() }
           // An earlier run's open question is kept: it is the one a refusal must name.
-          if (assessment.kind !== 'uncertain' || !state.minting) {
+          if (assessment.kind === 'uncertain' && state.minting) {
+            // This attempt can log a ciphertext: from now on a retry could revoke it.
+            if (deps.sealForRecovery) state.minting.recoverable = true
+          } else {
             state.minting = {
               from,
               startedAt: this.#now(),
@@ -463,10 +466,7 @@ class RotationRun {
       await this.#saveState(state => {
         const now = this.#now()
         const next = fingerprint(minted.next)
-        if (state.current?.fingerprint !== next) {
-          if (state.current) state.previous = state.current
-          state.current = { fingerprint: next, since: now }
-        }
+        replaceCurrent(state, next, now)
         delete state.pending
         delete state.minting
         state.published = {
@@ -590,10 +590,7 @@ class RotationRun {
     let lease: Lease | undefined
     if (store) {
       try {
-        const mine = this.#plan.runId
-        lease = await store.lock(mine, this.#plan.lockTtlMs, holder =>
-          isEarlierAttempt(holder, mine)
-        )
+        lease = await store.lock(this.#plan.runId, this.#plan.lockTtlMs)
       } catch (error) {
         this.#record('preflight', 'failed', describeError(error), this.#deps.clock.now())
         this.#fail(asActionError(error, 'preflight'))
@@ -728,19 +725,6 @@ class RotationRun {
   #now(): string {
     return this.#deps.clock.now().toISOString()
   }
-}
-
-/**
- * True when `holder` is an earlier attempt of the same workflow run as `mine` (`run 12 attempt 1`
- * against `run 12 attempt 2`): GitHub starts a re-run only after the run has ended, so that
- * holder is dead and its lock need not be waited out.
- */
-export function isEarlierAttempt(holder: string, mine: string): boolean {
-  const pattern = /^run (\S+) attempt (\d+)$/
-  const held = pattern.exec(holder)
-  const own = pattern.exec(mine)
-  if (!held || !own) return false
-  return held[1] === own[1] && Number(held[2]) < Number(own[2])
 }
 
 /** A published value this close to its expiry is rotated even when the interval is not over. */

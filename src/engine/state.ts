@@ -5,6 +5,7 @@ import { z } from 'zod'
  * times, never a value: it lives in a repository variable that anyone with read access can see.
  */
 
+const HISTORY_KEPT_MAX = 50
 const fingerprint = z.string().regex(/^[0-9a-f]{16}$/)
 const time = z.iso.datetime()
 
@@ -52,6 +53,8 @@ export const rotationStateSchema = z.object({
       recoverable: z.boolean()
     })
     .optional(),
+  /** Fingerprints of earlier versions, newest first: a token among them is consumed. */
+  history: z.array(fingerprint).max(HISTORY_KEPT_MAX).optional(),
   /** The published value (access token) now on the targets. */
   published: z.object({ fingerprint, at: time, expiresAt: time.optional() }).optional(),
   rotatedAt: time.optional(),
@@ -67,6 +70,19 @@ export type RunRecord = z.infer<typeof runRecord>
 
 /** How many runs the record keeps. */
 export const RUNS_KEPT = 10
+
+/** How many earlier versions the record remembers. */
+export const HISTORY_KEPT = 20
+
+/** Makes `next` the current version, the current one previous, and remembers it as consumed. */
+export function replaceCurrent(state: RotationState, next: string, since: string): void {
+  if (state.current?.fingerprint === next) return
+  if (state.current) {
+    state.previous = state.current
+    state.history = [state.current.fingerprint, ...(state.history ?? [])].slice(0, HISTORY_KEPT)
+  }
+  state.current = { fingerprint: next, since }
+}
 
 /** The state before the first rotation. */
 export function emptyState(): RotationState {

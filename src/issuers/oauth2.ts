@@ -138,16 +138,18 @@ export function createOAuth2Issuer(config: OAuth2IssuerConfig, deps: OAuth2Issue
     try {
       tokens = await oauth.processRefreshTokenResponse(as, client, response)
     } catch (error: unknown) {
-      if (
-        error instanceof oauth.OperationProcessingError &&
-        error.code === oauth.RESPONSE_IS_NOT_CONFORM
-      ) {
-        throw refreshStatusFailure(outcome, failure)
-      }
       const oauthError =
         error instanceof oauth.ResponseBodyError ||
         error instanceof oauth.WWWAuthenticateChallengeError
-      if (oauthError || salvage === undefined) throw refreshAnswerFailure(error, failure)
+      if (oauthError || salvage === undefined) {
+        if (
+          error instanceof oauth.OperationProcessingError &&
+          error.code === oauth.RESPONSE_IS_NOT_CONFORM
+        ) {
+          throw refreshStatusFailure(outcome, failure)
+        }
+        throw refreshAnswerFailure(error, failure)
+      }
       // The server answered 2xx with tokens and has consumed the refresh token: keep them.
       log.warning(
         `The token response did not pass validation (${refreshAnswerFailure(error, failure).message}); its tokens are used anyway, since the server has already replaced the refresh token.`

@@ -21,8 +21,6 @@ export interface VariableLockOptions {
   name: string
   log: Logger
   clock: Clock
-  /** True for a holder known to be dead before its lock expires; its lock is taken over. */
-  supersedes?: (holder: string) => boolean
 }
 
 /**
@@ -58,17 +56,12 @@ export async function acquireVariableLock(
       const held = text === undefined ? undefined : parseLock(text)
       // A create whose answer was lost and that the client sent again finds its own lock.
       if (held && sameLock(held, mine)) break
-      const superseded = held !== undefined && options.supersedes?.(held.owner) === true
-      if (held && !superseded && Date.parse(held.expiresAt) > now.getTime()) {
-        throw lockedError(held, options)
-      }
+      if (held && Date.parse(held.expiresAt) > now.getTime()) throw lockedError(held, options)
       if (attempt > 1) throw contestedError(options)
       log.warning(
-        held && superseded
-          ? `Taking over the lock ${name} of ${variables.repository} from ${held.owner}: an earlier attempt of this workflow run, which has ended (GitHub re-runs only finished runs).`
-          : held
-            ? `Taking over the lock ${name} of ${variables.repository}: ${held.owner} took it at ${held.acquiredAt} and it expired at ${held.expiresAt} (that run most likely died).`
-            : `Taking over the lock ${name} of ${variables.repository}: its value is not a lock this action wrote.`
+        held
+          ? `Taking over the lock ${name} of ${variables.repository}: ${held.owner} took it at ${held.acquiredAt} and it expired at ${held.expiresAt} (that run most likely died).`
+          : `Taking over the lock ${name} of ${variables.repository}: its value is not a lock this action wrote.`
       )
       await variables.delete(name)
     }

@@ -62,8 +62,7 @@ export function createGitHubStore(options: GitHubStoreOptions): Store {
     kind: 'github',
     description: `secret ${secretName} of ${name}`,
     resetHint: `delete the rotation record, the variable ${options.stateVariable} (gh variable delete ${options.stateVariable} --repo ${name})`,
-    lock: (owner, ttlMs, supersedes) =>
-      acquireVariableLock(supersedes ? { ...lock, supersedes } : lock, owner, ttlMs),
+    lock: (owner, ttlMs) => acquireVariableLock(lock, owner, ttlMs),
     readState: () => state.read(),
     writeState: next => state.write(next),
     check: current => secret.write(current, 'preflight'),
