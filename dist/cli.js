@@ -42639,6 +42639,30 @@ function fingerprint(value) {
 }
 
 /**
+ * Sorts the recorded retirements: due ones whose value `retiringValue` is are revoked, expired ones
+ * are dropped (nothing is left to revoke), the others wait.
+ */
+function planRetirements(recorded, retiringValue, now) {
+    const plan = { jobs: [], left: [], missing: [], expired: [] };
+    const given = retiringValue === undefined ? undefined : fingerprint(retiringValue);
+    for (const due of recorded) {
+        if (Date.parse(due.dueAt) > now)
+            plan.left.push(due);
+        else if (retiringValue !== undefined && given === due.fingerprint) {
+            plan.jobs.push({ value: retiringValue, fingerprint: due.fingerprint });
+        }
+        else if (due.expiresAt !== undefined && Date.parse(due.expiresAt) <= now) {
+            plan.expired.push(due.fingerprint);
+        }
+        else {
+            plan.left.push(due);
+            plan.missing.push(due.fingerprint);
+        }
+    }
+    return plan;
+}
+
+/**
  * The input is not the live refresh token: another run rotated after this job read its secrets.
  * Re-sealing it over the live one would be the lockout itself, so nothing is written.
  */
@@ -42663,6 +42687,48 @@ function blockedError(found, store) {
  */
 function interruptedError(found, store) {
     return new ActionError(`${found.run} stopped while exchanging this refresh token, so the OAuth2 server may already have replaced it; the input was not used (a reuse revokes the grant). Look in that run's log for "Recovery ciphertext": if it is there, open it with \`token-rotation recover\` (TOKEN_ROTATION_RECOVERY_PRIVATE_KEY set to the recovery private key), store the token in ${store.description}, and re-run: the next run takes it as current. If it is not there, the answer never arrived: ${store.resetHint} and re-run, and the next run tries this refresh token once.`, { code: 'resume-blocked', phase: 'preflight' });
+}
+
+// The sentences a rotation reports: what it found, and what to do after a failure. Each one says
+// what happened and what the user does next, and never holds a value.
+/** The preflight step's detail for what the record said. */
+function describeAssessment(found, store) {
+    switch (found.kind) {
+        case 'first':
+            return store
+                ? 'no rotation recorded yet: first rotation'
+                : 'publishing the value from the inputs';
+        case 'normal':
+            return 'the refresh token matches the record';
+        case 'resume':
+            return `resuming the rotation of ${found.run}`;
+        case 'recovered':
+            return `a token recovered from the ciphertext of ${found.run}: it becomes current`;
+        case 'uncertain':
+            return `${found.run} stopped while minting: one attempt`;
+        default:
+            return found.kind;
+    }
+}
+/** After an interrupted mint, a refused grant means the earlier run consumed the token. */
+function uncertainHint(error, assessment) {
+    if (assessment.kind !== 'uncertain' || error.code !== 'reauthorization-needed')
+        return error;
+    return new ActionError(`${error.message} (${assessment.run} stopped while exchanging this refresh token, so the issuer most likely consumed it then; if that run logged a recovery ciphertext, open it with token-rotation recover and store the token it holds)`, { code: error.code, phase: error.phase, cause: error });
+}
+/** After a re-authorization the record still names the dead token: say how to start afresh. */
+function resetHint(error, store) {
+    if (!store || error.code !== 'reauthorization-needed')
+        return error;
+    return new ActionError(`${error.message} After storing a new refresh token, ${store.resetHint}, so the next run starts from it.`, { code: error.code, phase: error.phase, cause: error });
+}
+function persistFailure(error, store, ciphertext, recoveryConfigured) {
+    const recovery = ciphertext
+        ? 'The new refresh token is in the recovery ciphertext above (and the recovery-ciphertext output): open it with `token-rotation recover` and store it in the secret before the next run.'
+        : recoveryConfigured
+            ? 'It could not be sealed for recovery either (see the warning above), so it is lost with this run: re-authorize and store the new refresh token.'
+            : 'It is lost with this run (no recovery-public-key is set): re-authorize, store the new refresh token, and set recovery-public-key so this cannot lose one again.';
+    return new ActionError(`The new refresh token could not be written to ${store.description}: ${error.message.replace(/\.$/, '')}. The old one is consumed. ${recovery}`, { code: 'persist-failed', phase: 'persist', cause: error });
 }
 
 /**
@@ -43130,22 +43196,14 @@ class RotationRun {
                 jobs.push({ value: plan.previousValue, fingerprint: fingerprint(plan.previousValue) });
             }
         }
-        const left = [];
-        const now = deps.clock.now().getTime();
-        for (const due of this.#state?.retirements ?? []) {
-            if (Date.parse(due.dueAt) > now)
-                left.push(due);
-            else if (plan.retiringValue !== undefined &&
-                fingerprint(plan.retiringValue) === due.fingerprint) {
-                jobs.push({ value: plan.retiringValue, fingerprint: due.fingerprint });
-            }
-            else if (due.expiresAt !== undefined && Date.parse(due.expiresAt) <= now) {
-                deps.log.info(`Retirement of ${due.fingerprint} dropped: it has expired on its own.`);
-            }
-            else {
-                left.push(due);
-                this.#warn(`The revocation of ${due.fingerprint} is due but retiring-value does not hold it; pass retiring-value: \${{ secrets.<secret-name>_RETIRING }}.`);
-            }
+        const sorted = planRetirements(this.#state?.retirements ?? [], plan.retiringValue, deps.clock.now().getTime());
+        jobs.push(...sorted.jobs);
+        const left = sorted.left;
+        for (const dropped of sorted.expired) {
+            deps.log.info(`Retirement of ${dropped} dropped: it has expired on its own.`);
+        }
+        for (const missing of sorted.missing) {
+            this.#warn(`The revocation of ${missing} is due but retiring-value does not hold it; pass retiring-value: \${{ secrets.<secret-name>_RETIRING }}.`);
         }
         if (jobs.length === 0 || !revoke) {
             if (jobs.length === 0 && left.length !== (this.#state?.retirements.length ?? 0)) {
@@ -43324,44 +43382,6 @@ function stepTitle(name) {
 }
 function phaseOf(name) {
     return name === 'rollback' ? 'verify' : name;
-}
-function describeAssessment(found, store) {
-    switch (found.kind) {
-        case 'first':
-            return store
-                ? 'no rotation recorded yet: first rotation'
-                : 'publishing the value from the inputs';
-        case 'normal':
-            return 'the refresh token matches the record';
-        case 'resume':
-            return `resuming the rotation of ${found.run}`;
-        case 'recovered':
-            return `a token recovered from the ciphertext of ${found.run}: it becomes current`;
-        case 'uncertain':
-            return `${found.run} stopped while minting: one attempt`;
-        default:
-            return found.kind;
-    }
-}
-/** After an interrupted mint, a refused grant means the earlier run consumed the token. */
-function uncertainHint(error, assessment) {
-    if (assessment.kind !== 'uncertain' || error.code !== 'reauthorization-needed')
-        return error;
-    return new ActionError(`${error.message} (${assessment.run} stopped while exchanging this refresh token, so the issuer most likely consumed it then; if that run logged a recovery ciphertext, open it with token-rotation recover and store the token it holds)`, { code: error.code, phase: error.phase, cause: error });
-}
-/** After a re-authorization the record still names the dead token: say how to start afresh. */
-function resetHint(error, store) {
-    if (!store || error.code !== 'reauthorization-needed')
-        return error;
-    return new ActionError(`${error.message} After storing a new refresh token, ${store.resetHint}, so the next run starts from it.`, { code: error.code, phase: error.phase, cause: error });
-}
-function persistFailure(error, store, ciphertext, recoveryConfigured) {
-    const recovery = ciphertext
-        ? 'The new refresh token is in the recovery ciphertext above (and the recovery-ciphertext output): open it with `token-rotation recover` and store it in the secret before the next run.'
-        : recoveryConfigured
-            ? 'It could not be sealed for recovery either (see the warning above), so it is lost with this run: re-authorize and store the new refresh token.'
-            : 'It is lost with this run (no recovery-public-key is set): re-authorize, store the new refresh token, and set recovery-public-key so this cannot lose one again.';
-    return new ActionError(`The new refresh token could not be written to ${store.description}: ${error.message.replace(/\.$/, '')}. The old one is consumed. ${recovery}`, { code: 'persist-failed', phase: 'persist', cause: error });
 }
 
 /** From this many repositories of one owner on, the run suggests one organization secret instead. */

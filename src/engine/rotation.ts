@@ -8,8 +8,10 @@ import { fingerprint } from './fingerprint.js'
 import type { Audit, RunOutcome, RunStatus, StepName, StepOutcome, StepRecord } from './outcome.js'
 import type { RotationPlan } from './plan.js'
 import type { Clock, HealthCheck, Issuer, Lease, Minted, Sleep, Store, Targets } from './ports.js'
+import { planRetirements, type RevocationJob } from './retirements.js'
 import { RUNS_KEPT, emptyState, replaceCurrent, type RotationState } from './state.js'
 import { blockedError, interruptedError, staleError } from './refusals.js'
+import { describeAssessment, persistFailure, resetHint, uncertainHint } from './messages.js'
 
 /** The parts a rotation drives, behind their ports. */
 export interface EngineDeps {
@@ -517,7 +519,7 @@ class RotationRun {
   async #retire(current: string | undefined): Promise<void> {
     const { deps, plan } = { deps: this.#deps, plan: this.#plan }
     const revoke = deps.issuer.revoke?.bind(deps.issuer)
-    const jobs: { value: string; fingerprint: string }[] = []
+    const jobs: RevocationJob[] = []
     if (
       plan.mode === 'rotate' &&
       plan.revokePrevious &&
@@ -529,23 +531,20 @@ class RotationRun {
         jobs.push({ value: plan.previousValue, fingerprint: fingerprint(plan.previousValue) })
       }
     }
-    const left: RotationState['retirements'] = []
-    const now = deps.clock.now().getTime()
-    for (const due of this.#state?.retirements ?? []) {
-      if (Date.parse(due.dueAt) > now) left.push(due)
-      else if (
-        plan.retiringValue !== undefined &&
-        fingerprint(plan.retiringValue) === due.fingerprint
-      ) {
-        jobs.push({ value: plan.retiringValue, fingerprint: due.fingerprint })
-      } else if (due.expiresAt !== undefined && Date.parse(due.expiresAt) <= now) {
-        deps.log.info(`Retirement of ${due.fingerprint} dropped: it has expired on its own.`)
-      } else {
-        left.push(due)
-        this.#warn(
-          `The revocation of ${due.fingerprint} is due but retiring-value does not hold it; pass retiring-value: \${{ secrets.<secret-name>_RETIRING }}.`
-        )
-      }
+    const sorted = planRetirements(
+      this.#state?.retirements ?? [],
+      plan.retiringValue,
+      deps.clock.now().getTime()
+    )
+    jobs.push(...sorted.jobs)
+    const left = sorted.left
+    for (const dropped of sorted.expired) {
+      deps.log.info(`Retirement of ${dropped} dropped: it has expired on its own.`)
+    }
+    for (const missing of sorted.missing) {
+      this.#warn(
+        `The revocation of ${missing} is due but retiring-value does not hold it; pass retiring-value: \${{ secrets.<secret-name>_RETIRING }}.`
+      )
     }
     if (jobs.length === 0 || !revoke) {
       if (jobs.length === 0 && left.length !== (this.#state?.retirements.length ?? 0)) {
@@ -736,58 +735,4 @@ function stepTitle(name: StepName): string {
 
 function phaseOf(name: StepName): ActionError['phase'] {
   return name === 'rollback' ? 'verify' : name
-}
-
-function describeAssessment(found: Assessment, store: Store | undefined): string {
-  switch (found.kind) {
-    case 'first':
-      return store
-        ? 'no rotation recorded yet: first rotation'
-        : 'publishing the value from the inputs'
-    case 'normal':
-      return 'the refresh token matches the record'
-    case 'resume':
-      return `resuming the rotation of ${found.run}`
-    case 'recovered':
-      return `a token recovered from the ciphertext of ${found.run}: it becomes current`
-    case 'uncertain':
-      return `${found.run} stopped while minting: one attempt`
-    default:
-      return found.kind
-  }
-}
-
-/** After an interrupted mint, a refused grant means the earlier run consumed the token. */
-function uncertainHint(error: ActionError, assessment: Assessment): ActionError {
-  if (assessment.kind !== 'uncertain' || error.code !== 'reauthorization-needed') return error
-  return new ActionError(
-    `${error.message} (${assessment.run} stopped while exchanging this refresh token, so the issuer most likely consumed it then; if that run logged a recovery ciphertext, open it with token-rotation recover and store the token it holds)`,
-    { code: error.code, phase: error.phase, cause: error }
-  )
-}
-
-/** After a re-authorization the record still names the dead token: say how to start afresh. */
-function resetHint(error: ActionError, store: Store | undefined): ActionError {
-  if (!store || error.code !== 'reauthorization-needed') return error
-  return new ActionError(
-    `${error.message} After storing a new refresh token, ${store.resetHint}, so the next run starts from it.`,
-    { code: error.code, phase: error.phase, cause: error }
-  )
-}
-
-function persistFailure(
-  error: ActionError,
-  store: Store,
-  ciphertext: string | undefined,
-  recoveryConfigured: boolean
-): ActionError {
-  const recovery = ciphertext
-    ? 'The new refresh token is in the recovery ciphertext above (and the recovery-ciphertext output): open it with `token-rotation recover` and store it in the secret before the next run.'
-    : recoveryConfigured
-      ? 'It could not be sealed for recovery either (see the warning above), so it is lost with this run: re-authorize and store the new refresh token.'
-      : 'It is lost with this run (no recovery-public-key is set): re-authorize, store the new refresh token, and set recovery-public-key so this cannot lose one again.'
-  return new ActionError(
-    `The new refresh token could not be written to ${store.description}: ${error.message.replace(/\.$/, '')}. The old one is consumed. ${recovery}`,
-    { code: 'persist-failed', phase: 'persist', cause: error }
-  )
 }
