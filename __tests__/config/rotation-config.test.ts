@@ -1,0 +1,154 @@
+import { describe, expect, it } from '@jest/globals'
+import { readInputs, type InputName } from '../../src/config/inputs.js'
+import { parseActionConfig, type ActionConfig } from '../../src/config/rotation-config.js'
+import { ConfigError } from '../../src/errors.js'
+
+const context = {
+  repository: 'octo/app',
+  apiUrl: 'https://api.github.com',
+  runId: '77',
+  runAttempt: '2',
+  runnerTemp: '/tmp/runner'
+}
+
+/** A valid OAuth2 rotation; each test changes what it is about. */
+const OAUTH2: Partial<Record<InputName, string>> = {
+  'github-token': 'ghp_test',
+  'secret-name': 'API_ACCESS_TOKEN',
+  issuer: 'oauth2',
+  'token-url': 'https://auth.example.com/oauth/token',
+  'client-id': 'ci',
+  'client-secret': 's3cret',
+  'refresh-token': 'rt-current',
+  'refresh-token-secret': 'OAUTH_REFRESH_TOKEN'
+}
+
+function parse(inputs: Partial<Record<InputName, string>>): ActionConfig {
+  return parseActionConfig(
+    readInputs(name => inputs[name] ?? ''),
+    context
+  )
+}
+
+function problems(inputs: Partial<Record<InputName, string>>): Array<[string, string]> {
+  try {
+    parse(inputs)
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems.map(p => [p.input, p.message])
+    throw error
+  }
+  throw new Error('expected a ConfigError')
+}
+
+describe('parseActionConfig', () => {
+  it('derives the store, the record, the lock and the run from the inputs and the runner', () => {
+    const config = parse(OAUTH2)
+    expect(config.issuer).toBe('oauth2')
+    expect(config.mode).toBe('rotate')
+    expect(config.store).toEqual({
+      repository: { owner: 'octo', repo: 'app' },
+      secretName: 'OAUTH_REFRESH_TOKEN',
+      stateVariable: 'OAUTH_REFRESH_TOKEN_STATE',
+      lockVariable: 'OAUTH_REFRESH_TOKEN_STATE_LOCK',
+      lockTtlMs: 30 * 60_000
+    })
+    expect(config.publish.value).toBe('')
+    expect(config.runId).toBe('run 77 attempt 2')
+    expect(config.auditLogPath).toBe('/tmp/runner/token-rotation-audit-77.jsonl')
+    expect(config.gracePeriodMs).toBe(15 * 60_000)
+    expect(config.revokePrevious).toBe(false)
+  })
+
+  it('keeps issuer none as the plain publication of value', () => {
+    const config = parse({ 'github-token': 'ghp_test', 'secret-name': 'API_TOKEN', value: 'v' })
+    expect(config.issuer).toBe('none')
+    expect(config.publish.value).toBe('v')
+    expect(config.store).toBeUndefined()
+  })
+
+  it('asks for the refresh token and its secret, and refuses a value the issuer mints', () => {
+    expect(
+      problems({
+        ...OAUTH2,
+        'refresh-token': '',
+        'refresh-token-secret': '',
+        value: 'x'
+      })
+    ).toEqual([
+      ['value', expect.stringContaining('minted by the oauth2 issuer')],
+      ['refresh-token-secret', expect.stringContaining('is required with issuer: oauth2')],
+      ['refresh-token', expect.stringContaining('secrets.OAUTH_REFRESH_TOKEN')]
+    ])
+  })
+
+  it('refuses a refresh-token secret that the access token would overwrite', () => {
+    expect(problems({ ...OAUTH2, 'refresh-token-secret': 'api_access_token' })).toEqual([
+      ['refresh-token-secret', expect.stringContaining('the access token would overwrite')]
+    ])
+  })
+
+  it('names the OAuth2 inputs given to issuer none', () => {
+    expect(
+      problems({ 'secret-name': 'API_TOKEN', value: 'v', 'github-token': 't', 'token-url': 'x' })
+    ).toEqual([['token-url', expect.stringContaining('applies to issuer: oauth2 only')]])
+  })
+
+  it('makes revoke-previous prove the new value first and know what to revoke', () => {
+    expect(problems({ ...OAUTH2, 'revoke-previous': 'true' })).toEqual([
+      ['revoke-previous', expect.stringContaining('revocation-url')],
+      ['revoke-previous', expect.stringContaining('needs health-check-url')],
+      ['previous-value', expect.stringContaining('required by revoke-previous')]
+    ])
+  })
+
+  it('needs a check and a value to check in mode verify', () => {
+    expect(problems({ ...OAUTH2, mode: 'verify' })).toEqual([
+      ['health-check-url', expect.stringContaining('required by mode: verify')],
+      ['previous-value', expect.stringContaining('required by mode: verify')]
+    ])
+    const config = parse({
+      ...OAUTH2,
+      mode: 'verify',
+      'health-check-url': 'https://api.example.com/me',
+      'previous-value': 'at'
+    })
+    expect(config.previousValue).toBe('at')
+  })
+
+  it('wants a lock that outlasts the run', () => {
+    expect(problems({ ...OAUTH2, 'lock-expires-after': '1m' })).toEqual([
+      ['lock-expires-after', expect.stringContaining('must be at least 5m')]
+    ])
+    expect(
+      problems({
+        ...OAUTH2,
+        'health-check-url': 'https://api.example.com/me',
+        'health-check-timeout': '10m',
+        'lock-expires-after': '20m'
+      })
+    ).toEqual([['lock-expires-after', expect.stringContaining('must be at least 25m')]])
+  })
+
+  it('reports every problem at once: mode, issuer, durations, the recovery key', () => {
+    expect(
+      problems({
+        ...OAUTH2,
+        mode: 'sometimes',
+        'grace-period': 'soon',
+        'recovery-public-key': 'not-a-key'
+      }).map(([input]) => input)
+    ).toEqual(['mode', 'recovery-public-key', 'grace-period'])
+  })
+
+  it('keeps the retiring secret only for a deferred revocation', () => {
+    const base = {
+      ...OAUTH2,
+      'revocation-url': 'https://auth.example.com/oauth/revoke',
+      'health-check-url': 'https://api.example.com/me',
+      'previous-value': 'at-old',
+      'revoke-previous': 'true'
+    }
+    expect(parse(base).retiringSecret).toBe('API_ACCESS_TOKEN_RETIRING')
+    expect(parse({ ...base, 'grace-period': '0' }).retiringSecret).toBeUndefined()
+  })
+})
