@@ -70,7 +70,8 @@ const INPUT_DEFAULTS = {
     'revoke-previous': 'false',
     'grace-period': '15m',
     'retiring-value': '',
-    'audit-log': ''
+    'audit-log': '',
+    'alert-after': '3'
 };
 /**
  * Inputs that hold secrets, with the environment variable the CLI reads each from. They are never
@@ -42492,6 +42493,10 @@ function parseActionConfig(raw, context) {
             add('previous-value', 'is required by revoke-previous: it is the value to revoke');
         }
     }
+    const alertAfter = Number(raw['alert-after']);
+    if (!/^\d+$/.test(raw['alert-after']) || alertAfter > 1000) {
+        add('alert-after', `'${raw['alert-after']}' is not a whole number of runs; use 0 to turn alerts off`);
+    }
     if (problems.length > 0 || !publish || !issuer || !mode)
         throw new ConfigError(problems);
     const retiringValue = raw['retiring-value'] === '' ? undefined : raw['retiring-value'];
@@ -42518,6 +42523,10 @@ function parseActionConfig(raw, context) {
         gracePeriodMs,
         auditLogPath: raw['audit-log'] || defaultAuditLogPath(context),
         runId: runName(context),
+        alertAfter,
+        ...(context.serverUrl && context.repository && context.runId
+            ? { runUrl: `${context.serverUrl}/${context.repository}/actions/runs/${context.runId}` }
+            : {}),
         warnings: health.warnings
     };
 }
@@ -42753,6 +42762,8 @@ class RotationRun {
     /** Set once the record may be written: the lock is held and the input is not stale. */
     #mayWriteState = false;
     #progress = { published: [] };
+    /** The run was counted in the record (its failures count is the record's). */
+    #recorded = false;
     constructor(deps, plan) {
         this.#deps = deps;
         this.#plan = plan;
@@ -42799,7 +42810,10 @@ class RotationRun {
             targets: this.#targets,
             restored: this.#restored,
             ...(this.#error ? { error: this.#error } : {}),
-            warnings: this.#warnings
+            warnings: this.#warnings,
+            ...(this.#recorded && this.#state
+                ? { consecutiveFailures: this.#state.consecutiveFailures }
+                : {})
         };
     }
     // --- the modes --------------------------------------------------------------------------
@@ -42894,11 +42908,13 @@ class RotationRun {
         const found = assess(this.#state, fingerprint(this.#plan.input));
         if (found.kind === 'stale')
             throw staleError(found, store);
+        // From here the run is counted in the record: a blocked rotation is a failure that needs a
+        // person (and raises the alert); it writes nothing else.
+        this.#mayWriteState = true;
         if (found.kind === 'blocked')
             throw blockedError(found, store);
         if (found.kind === 'interrupted')
             throw interruptedError(found, store);
-        this.#mayWriteState = true;
         return found;
     }
     /** Every target must be writable before anything is consumed: one that is not stops the run. */
@@ -43270,6 +43286,7 @@ class RotationRun {
     async #recordRun() {
         if (!this.#mayWriteState || !this.#deps.store)
             return;
+        this.#recorded = true;
         const failed = this.#error !== undefined;
         await this.#saveStateQuietly(state => {
             state.consecutiveFailures = failed ? state.consecutiveFailures + 1 : 0;
@@ -43431,6 +43448,88 @@ function pacingWarning(config, writes) {
     return undefined;
 }
 
+/** The label that marks the alert issues of this action. */
+const ALERT_LABEL = 'token-rotation';
+const ISSUES_PERMISSION = 'repository "Issues: write"';
+const openIssues = array(object({ number: number().int(), title: string() }));
+/**
+ * The alert of DESIGN.md's report step: a GitHub issue opened once `threshold` runs in a row have
+ * failed, commented on by each later failure, and closed by the next success. A rotation that
+ * keeps failing needs a person before its access token expires; a failed scheduled run alone is
+ * easy to miss. Never fails the run: a problem here is a warning.
+ */
+async function updateAlertIssue(client, repository, update, log) {
+    const { owner, repo } = repository;
+    const title = `Token rotation failing: ${update.subject}`;
+    const run = update.runUrl ? ` ([run](${update.runUrl}))` : '';
+    try {
+        const answer = await client.request('GET /repos/{owner}/{repo}/issues', {
+            owner,
+            repo,
+            state: 'open',
+            labels: ALERT_LABEL,
+            per_page: 100
+        });
+        const open = parseAnswer(openIssues, answer.data, 'the open alert issues').find(issue => issue.title === title);
+        if (!update.failed) {
+            if (open === undefined)
+                return;
+            await client.request('POST /repos/{owner}/{repo}/issues/{issue_number}/comments', {
+                owner,
+                repo,
+                issue_number: open.number,
+                body: `Rotation succeeded again${run}. Closing.`
+            });
+            await client.request('PATCH /repos/{owner}/{repo}/issues/{issue_number}', {
+                owner,
+                repo,
+                issue_number: open.number,
+                state: 'closed'
+            });
+            log.info(`Closed the alert issue #${String(open.number)}: the rotation works again.`);
+            return;
+        }
+        if (update.failures < update.threshold)
+            return;
+        const line = `Failed ${String(update.failures)} times in a row${run}: ${update.reason ?? 'see the run'}`;
+        if (open !== undefined) {
+            await client.request('POST /repos/{owner}/{repo}/issues/{issue_number}/comments', {
+                owner,
+                repo,
+                issue_number: open.number,
+                body: line
+            });
+            log.warning(`The alert issue #${String(open.number)} has a new comment.`, { title });
+            return;
+        }
+        const created = await client.request('POST /repos/{owner}/{repo}/issues', {
+            owner,
+            repo,
+            title,
+            labels: [ALERT_LABEL],
+            body: [
+                `The rotation of \`${update.subject}\` has failed ${String(update.failures)} runs in a row.`,
+                '',
+                line,
+                '',
+                'The job summary of each run lists its steps and what to do. This issue closes itself when a rotation succeeds.'
+            ].join('\n')
+        });
+        const number$1 = object({ number: number() }).safeParse(created.data);
+        log.warning(`Opened the alert issue${number$1.success ? ` #${String(number$1.data.number)}` : ''} in ${repositoryName(repository)}.`, { title });
+    }
+    catch (error) {
+        const reason = toGitHubError(error, {
+            phase: 'report',
+            doing: `updating the alert issue in ${repositoryName(repository)}`,
+            permission: ISSUES_PERMISSION
+        });
+        log.warning(`${describeError(reason)} (set alert-after: 0 to turn alerts off)`, {
+            title: 'Alert issue'
+        });
+    }
+}
+
 /**
  * The JSON-lines audit file: one line per lifecycle event, appended the moment it happens so a
  * killed run still leaves its trail. Events never carry a value (the engine records fingerprints).
@@ -43571,7 +43670,8 @@ async function run(deps) {
             apiUrl: deps.env.GITHUB_API_URL,
             runId: deps.env.GITHUB_RUN_ID,
             runAttempt: deps.env.GITHUB_RUN_ATTEMPT,
-            runnerTemp: deps.env.RUNNER_TEMP
+            runnerTemp: deps.env.RUNNER_TEMP,
+            serverUrl: deps.env.GITHUB_SERVER_URL
         });
     }
     catch (error) {
@@ -43605,6 +43705,28 @@ async function run(deps) {
         return;
     }
     await report(deps, config, outcome, advice);
+    await alert(deps, config, outcome);
+}
+/** Opens, comments on or closes the alert issue, for a rotation counted in its record. */
+async function alert(deps, config, outcome) {
+    const failures = outcome.consecutiveFailures;
+    if (!config.store || config.alertAfter === 0 || failures === undefined)
+        return;
+    const client = createGitHubClient({
+        token: config.publish.token,
+        baseUrl: config.publish.apiUrl,
+        maxConcurrency: 1,
+        writeIntervalMs: 0,
+        log: deps.log
+    });
+    await updateAlertIssue(client, config.store.repository, {
+        subject: config.store.secretName,
+        failed: outcome.error !== undefined,
+        failures,
+        threshold: config.alertAfter,
+        ...(outcome.error ? { reason: outcome.error.message } : {}),
+        ...(config.runUrl ? { runUrl: config.runUrl } : {})
+    }, deps.log);
 }
 async function logPlan(log, config, advice) {
     const publish = config.publish;

@@ -11,10 +11,12 @@ import type { RunOutcome, RunStatus } from './engine/outcome.js'
 import type { Clock, Sleep } from './engine/ports.js'
 import { runRotation } from './engine/rotation.js'
 import { ConfigError, describeError } from './errors.js'
+import { createGitHubClient } from './github/client.js'
 import { scopeLabel } from './github/scopes.js'
 import { orgSecretSuggestion, pacingWarning } from './github/plan-advice.js'
 import { targetsFromConfig, type SecretTarget } from './github/targets.js'
 import type { Logger } from './logger.js'
+import { updateAlertIssue } from './report/alert-issue.js'
 import { createAuditFile } from './report/audit-log.js'
 import { resultJson, totals } from './report/result.js'
 import { renderSummary } from './report/summary.js'
@@ -56,7 +58,8 @@ export async function run(deps: RunDeps): Promise<void> {
       apiUrl: deps.env.GITHUB_API_URL,
       runId: deps.env.GITHUB_RUN_ID,
       runAttempt: deps.env.GITHUB_RUN_ATTEMPT,
-      runnerTemp: deps.env.RUNNER_TEMP
+      runnerTemp: deps.env.RUNNER_TEMP,
+      serverUrl: deps.env.GITHUB_SERVER_URL
     })
   } catch (error) {
     await reportStop(deps, error)
@@ -88,6 +91,33 @@ export async function run(deps: RunDeps): Promise<void> {
     return
   }
   await report(deps, config, outcome, advice)
+  await alert(deps, config, outcome)
+}
+
+/** Opens, comments on or closes the alert issue, for a rotation counted in its record. */
+async function alert(deps: RunDeps, config: ActionConfig, outcome: RunOutcome): Promise<void> {
+  const failures = outcome.consecutiveFailures
+  if (!config.store || config.alertAfter === 0 || failures === undefined) return
+  const client = createGitHubClient({
+    token: config.publish.token,
+    baseUrl: config.publish.apiUrl,
+    maxConcurrency: 1,
+    writeIntervalMs: 0,
+    log: deps.log
+  })
+  await updateAlertIssue(
+    client,
+    config.store.repository,
+    {
+      subject: config.store.secretName,
+      failed: outcome.error !== undefined,
+      failures,
+      threshold: config.alertAfter,
+      ...(outcome.error ? { reason: outcome.error.message } : {}),
+      ...(config.runUrl ? { runUrl: config.runUrl } : {})
+    },
+    deps.log
+  )
 }
 
 async function logPlan(

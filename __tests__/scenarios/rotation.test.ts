@@ -298,6 +298,36 @@ describe('modes', () => {
   })
 })
 
+describe('alerts', () => {
+  it('opens an issue after alert-after failures in a row, comments on the next, closes it on success', async () => {
+    const failing = { 'alert-after': '2', 'health-check-timeout': '1s' }
+    gate.answer = 503
+    const first = await rotate(failing)
+    expect(first.exitCode).toBe(1)
+    expect(github.getIssues(REPO)).toEqual([])
+    await rotate(failing)
+    expect(github.getIssues(REPO)).toMatchObject([
+      {
+        title: `Token rotation failing: ${REFRESH_SECRET}`,
+        state: 'open',
+        labels: ['token-rotation']
+      }
+    ])
+    const third = await rotate(failing)
+    expect(github.getIssues(REPO)[0]?.comments).toEqual([
+      expect.stringMatching(/^Failed 3 times in a row: Health check failed/)
+    ])
+    gate.answer = undefined
+    const fixed = await rotate({ 'alert-after': '2' })
+    expect([fixed.exitCode, fixed.errors]).toEqual([0, []])
+    expect(github.getIssues(REPO)[0]?.state).toBe('closed')
+    for (const run of [first, third, fixed]) expectNoLeaks(run)
+    const issue = github.getIssues(REPO)[0]
+    const text = [issue?.body ?? '', ...(issue?.comments ?? [])].join('\n')
+    expect([...secrets].filter(secret => text.includes(secret))).toEqual([])
+  })
+})
+
 describe('a run killed after each step, then rerun', () => {
   /**
    * Kills the first run at `stop`, then re-runs it as GitHub's "Re-run jobs" does (same run id,

@@ -42,7 +42,8 @@ export const INPUT_DEFAULTS = {
   'revoke-previous': 'false',
   'grace-period': '15m',
   'retiring-value': '',
-  'audit-log': ''
+  'audit-log': '',
+  'alert-after': '3'
 } as const satisfies Record<string, string>
 
 export type InputName = keyof typeof INPUT_DEFAULTS

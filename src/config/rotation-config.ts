@@ -44,6 +44,10 @@ export interface ActionConfig {
   auditLogPath: string
   /** Names this run in the lock and the record. */
   runId: string
+  /** Failed runs in a row that open the alert issue; 0 turns alerts off. */
+  alertAfter: number
+  /** The run's page, for the alert issue. */
+  runUrl?: string
   /** Inputs that are valid but worth a second look, each naming its input. */
   warnings: InputProblem[]
 }
@@ -53,6 +57,8 @@ export interface ActionContext extends RunnerContext {
   runId?: string | undefined
   runAttempt?: string | undefined
   runnerTemp?: string | undefined
+  /** `GITHUB_SERVER_URL`, for links to the run. */
+  serverUrl?: string | undefined
 }
 
 const ISSUERS: readonly IssuerKind[] = ['none', 'oauth2']
@@ -159,6 +165,13 @@ export function parseActionConfig(raw: RawInputs, context: ActionContext): Actio
     }
   }
 
+  const alertAfter = Number(raw['alert-after'])
+  if (!/^\d+$/.test(raw['alert-after']) || alertAfter > 1000) {
+    add(
+      'alert-after',
+      `'${raw['alert-after']}' is not a whole number of runs; use 0 to turn alerts off`
+    )
+  }
   if (problems.length > 0 || !publish || !issuer || !mode) throw new ConfigError(problems)
 
   const retiringValue = raw['retiring-value'] === '' ? undefined : raw['retiring-value']
@@ -185,6 +198,10 @@ export function parseActionConfig(raw: RawInputs, context: ActionContext): Actio
     gracePeriodMs,
     auditLogPath: raw['audit-log'] || defaultAuditLogPath(context),
     runId: runName(context),
+    alertAfter,
+    ...(context.serverUrl && context.repository && context.runId
+      ? { runUrl: `${context.serverUrl}/${context.repository}/actions/runs/${context.runId}` }
+      : {}),
     warnings: health.warnings
   }
 }

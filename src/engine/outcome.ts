@@ -40,6 +40,8 @@ export interface RunOutcome {
   error?: ActionError
   /** What the user should know beyond the error: partial failures, due retirements left. */
   warnings: string[]
+  /** Failed runs in a row, this one included, when the run was counted in the record. */
+  consecutiveFailures?: number
 }
 
 /** One line of the JSON-lines audit file: lifecycle events only, never a value. */

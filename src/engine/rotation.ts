@@ -61,6 +61,8 @@ class RotationRun {
   /** Set once the record may be written: the lock is held and the input is not stale. */
   #mayWriteState = false
   #progress: Progress = { published: [] }
+  /** The run was counted in the record (its failures count is the record's). */
+  #recorded = false
 
   constructor(deps: EngineDeps, plan: RotationPlan) {
     this.#deps = deps
@@ -104,7 +106,10 @@ class RotationRun {
       targets: this.#targets,
       restored: this.#restored,
       ...(this.#error ? { error: this.#error } : {}),
-      warnings: this.#warnings
+      warnings: this.#warnings,
+      ...(this.#recorded && this.#state
+        ? { consecutiveFailures: this.#state.consecutiveFailures }
+        : {})
     }
   }
 
@@ -204,9 +209,11 @@ class RotationRun {
     this.#state = await store.readState()
     const found = assess(this.#state, fingerprint(this.#plan.input))
     if (found.kind === 'stale') throw staleError(found, store)
+    // From here the run is counted in the record: a blocked rotation is a failure that needs a
+    // person (and raises the alert); it writes nothing else.
+    this.#mayWriteState = true
     if (found.kind === 'blocked') throw blockedError(found, store)
     if (found.kind === 'interrupted') throw interruptedError(found, store)
-    this.#mayWriteState = true
     return found
   }
 
@@ -613,6 +620,7 @@ class RotationRun {
   /** Appends this run to the record: the last runs and the count of consecutive failures. */
   async #recordRun(): Promise<void> {
     if (!this.#mayWriteState || !this.#deps.store) return
+    this.#recorded = true
     const failed = this.#error !== undefined
     await this.#saveStateQuietly(state => {
       state.consecutiveFailures = failed ? state.consecutiveFailures + 1 : 0
