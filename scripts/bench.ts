@@ -96,6 +96,7 @@ const REQUEST_KINDS = [
   'variable DELETE',
   'public-key GET',
   'variable GET',
+  'alert-issue GET',
   'other'
 ] as const
 type RequestKind = (typeof REQUEST_KINDS)[number]
@@ -109,6 +110,7 @@ const WRITE_KINDS: RequestKind[] = [
 function requestKind(r: RecordedRequest): RequestKind {
   if (r.path.endsWith('/secrets/public-key')) return r.method === 'GET' ? 'public-key GET' : 'other'
   if (r.path.includes('/secrets/') && r.method === 'PUT') return 'secret PUT'
+  if (r.path.endsWith('/issues') && r.method === 'GET') return 'alert-issue GET'
   if (r.path.includes('/variables')) {
     if (r.method === 'GET') return 'variable GET'
     if (r.method === 'POST' || r.method === 'PATCH' || r.method === 'DELETE')
@@ -200,7 +202,8 @@ function printRotations(title: string, runs: Rotation[], intervalMs: number): vo
   const last = runs[runs.length - 1]
   if (!last) return
   const writes = WRITE_KINDS.reduce((sum, k) => sum + last.kinds[k], 0)
-  const reads = last.kinds['public-key GET'] + last.kinds['variable GET']
+  const reads =
+    last.kinds['public-key GET'] + last.kinds['variable GET'] + last.kinds['alert-issue GET']
   const total = Object.values(last.kinds).reduce((sum, n) => sum + n, 0)
   const same = runs.every(r => JSON.stringify(r.kinds) === JSON.stringify(last.kinds))
   // Only the targets' writes are paced; the store's (the re-seal, the persist, the record and the
@@ -220,7 +223,7 @@ function printRotations(title: string, runs: Rotation[], intervalMs: number): vo
     `    variable writes      ${last.kinds['variable POST'] + last.kinds['variable PATCH'] + last.kinds['variable DELETE']} (POST ${last.kinds['variable POST']}, PATCH ${last.kinds['variable PATCH']}, DELETE ${last.kinds['variable DELETE']})`
   )
   console.log(
-    `    reads                ${reads} (public key ${last.kinds['public-key GET']}, variable ${last.kinds['variable GET']})`
+    `    reads                ${reads} (public key ${last.kinds['public-key GET']}, variable ${last.kinds['variable GET']}, alert issue ${last.kinds['alert-issue GET']})`
   )
   console.log(`  token requests         ${last.tokenRequests} per rotation`)
   console.log(
