@@ -1,10 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto'
 import { describe, expect, it } from '@jest/globals'
-import {
-  type OAuth2Inputs,
-  isLoopbackHost,
-  parseOAuth2Config
-} from '../../src/config/oauth2-config.js'
+import { isLoopbackHost } from '../../src/config/loopback.js'
+import { type OAuth2Inputs, parseOAuth2Config } from '../../src/config/oauth2-config.js'
 import { INPUT_DEFAULTS, type InputName } from '../../src/config/inputs.js'
 import { loadTlsFixtures } from '../../test-servers/oauth2/index.js'
 

@@ -1,3 +1,4 @@
+import { isLoopbackHost } from './loopback.js'
 import type { InputProblem } from '../errors.js'
 import { DURATION_HINT, parseDuration } from './duration.js'
 import { INPUT_DEFAULTS, type RawInputs } from './inputs.js'
@@ -63,7 +64,6 @@ export interface HealthCheckParse {
 
 // RFC 9110 section 5.6.2: a field name is a token.
 const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
-const LOOPBACK_HOSTS = ['localhost', '[::1]']
 // Stands in for <token> while checking the URL; hostnames are lowercase, so it is too.
 const HOST_MARKER = 'token-placeholder'
 const MIN_STATUS = 200
@@ -152,7 +152,7 @@ function checkUrl(raw: string): string | undefined {
     return `'${url.protocol}' is not a protocol for a health check; use https`
   }
   const host = url.hostname
-  const loopback = LOOPBACK_HOSTS.includes(host) || /^127(\.\d{1,3}){3}$/.test(host)
+  const loopback = isLoopbackHost(host)
   return loopback
     ? undefined
     : 'is plain http, so the credential would travel in the clear; use https (plain http is accepted only for loopback addresses such as 127.0.0.1)'

@@ -1,3 +1,4 @@
+import { isLoopbackHost } from './loopback.js'
 import { X509Certificate, createPrivateKey, type KeyObject } from 'node:crypto'
 import * as z from 'zod'
 import type { InputProblem } from '../errors.js'
@@ -74,15 +75,6 @@ export const OAUTH2_TIMEOUT_MS = 30_000
 const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]+$/
 
 const CERTIFICATE_BLOCK = /-----BEGIN CERTIFICATE-----[^-]+-----END CERTIFICATE-----/g
-
-/**
- * True for a host that never leaves the machine: 127.0.0.0/8, ::1 and localhost. Only these may be
- * reached over plain http (local test servers).
- * @param hostname as `URL.hostname` gives it (IPv6 in brackets)
- */
-export function isLoopbackHost(hostname: string): boolean {
-  return hostname === 'localhost' || hostname === '[::1]' || /^127(?:\.\d{1,3}){3}$/.test(hostname)
-}
 
 type Ctx = z.RefinementCtx
 

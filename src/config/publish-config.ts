@@ -8,6 +8,7 @@ import {
   secretValueProblem,
   type RepositoryRef
 } from '../github/rules.js'
+import { isLoopbackHost } from './loopback.js'
 import { DURATION_HINT, parseDuration } from './duration.js'
 import type { InputName, RawInputs } from './inputs.js'
 import { parseList } from './lists.js'
@@ -300,7 +301,7 @@ function checkApiUrl(raw: string, problems: InputProblem[]): string {
     problems.push({ input: 'GITHUB_API_URL', message: `'${raw}' is not a URL` })
     return raw
   }
-  const loopback = ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname)
+  const loopback = isLoopbackHost(url.hostname)
   if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) {
     problems.push({
       input: 'GITHUB_API_URL',

@@ -1,6 +1,7 @@
 import { setTimeout as delay } from 'node:timers/promises'
 import * as oauth from 'oauth4webapi'
-import { type OAuth2IssuerConfig, isLoopbackHost } from '../config/oauth2-config.js'
+import { isLoopbackHost } from '../config/loopback.js'
+import type { OAuth2IssuerConfig } from '../config/oauth2-config.js'
 import type { Clock, Issuer, Minted, Sleep } from '../engine/ports.js'
 import { ActionError } from '../errors.js'
 import type { Logger } from '../logger.js'
