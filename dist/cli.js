@@ -11078,6 +11078,34 @@ async function sealForGitHub(value, publicKey) {
 }
 
 /**
+ * Runs a sealed write, and once more with a fresh key when GitHub refuses it with 422 and the key
+ * did change meanwhile. GitHub does not document its answer to a stale `key_id`, so a 422 costs
+ * one key read; the write is repeated only when that read shows another key.
+ * @param put seals with the key it is given and writes
+ * @param refresh reads the key again, bypassing the run's cache
+ * @throws ActionError from {@link toGitHubError}, with `context`'s wording
+ */
+async function writeWithFreshKey(key, put, refresh, context, onKeyChanged) {
+    try {
+        return await put(key);
+    }
+    catch (error) {
+        if (!hasStatus(error, 422))
+            throw toGitHubError(error, context);
+        const fresh = await refresh();
+        if (fresh.key_id === key.key_id)
+            throw toGitHubError(error, context);
+        onKeyChanged?.();
+        try {
+            return await put(fresh);
+        }
+        catch (retryError) {
+            throw toGitHubError(retryError, context);
+        }
+    }
+}
+
+/**
  * Writes one value to many secret targets. Every target gets its own result: one that fails does
  * not stop or hide the others. Concurrency and write spacing are the client's (see
  * {@link createGitHubClient}), so all targets are started at once and the client paces them.
@@ -11156,23 +11184,9 @@ class SecretPublisher {
             doing: `writing ${target.name} to ${scopeLabel(target.scope)}`,
             permission: writePermission(target.scope)
         };
-        try {
-            return await this.#put(target, value, prepared.key, prepared.access);
-        }
-        catch (error) {
-            if (!hasStatus(error, 422))
-                throw toGitHubError(error, context);
-            const fresh = await this.#keys.refresh(target.scope);
-            if (fresh.key_id === prepared.key.key_id)
-                throw toGitHubError(error, context);
+        return writeWithFreshKey(prepared.key, key => this.#put(target, value, key, prepared.access), () => this.#keys.refresh(target.scope), context, () => {
             this.#log.info(`${scopeLabel(target.scope)}: the public key changed during the run; sealing again with the new key.`);
-            try {
-                return await this.#put(target, value, fresh, prepared.access);
-            }
-            catch (retryError) {
-                throw toGitHubError(retryError, context);
-            }
-        }
+        });
     }
     async #put(target, value, key, access) {
         const body = {
@@ -41581,23 +41595,7 @@ class RepositorySecret {
             permission: writePermission(this.#scope),
             notFound: repositoryNotFound(this.#repository)
         };
-        const key = await this.#key(phase);
-        try {
-            await this.#put(value, key);
-        }
-        catch (error) {
-            if (!hasStatus(error, 422))
-                throw toGitHubError(error, context);
-            const fresh = await this.#key(phase, true);
-            if (fresh.key_id === key.key_id)
-                throw toGitHubError(error, context);
-            try {
-                await this.#put(value, fresh);
-            }
-            catch (retryError) {
-                throw toGitHubError(retryError, context);
-            }
-        }
+        await writeWithFreshKey(await this.#key(phase), key => this.#put(value, key), () => this.#key(phase, true), context);
     }
     async #key(phase, refresh = false) {
         try {
@@ -42835,7 +42833,6 @@ class RotationRun {
                 detail: describeAssessment(found, deps.store)
             };
         });
-        this.#mayWriteState = true;
         if (assessment.kind === 'resume' || assessment.kind === 'recovered') {
             await this.#promoteResumed(assessment.run);
         }

@@ -132,7 +132,6 @@ class RotationRun {
         detail: describeAssessment(found, deps.store)
       }
     })
-    this.#mayWriteState = true
     if (assessment.kind === 'resume' || assessment.kind === 'recovered') {
       await this.#promoteResumed(assessment.run)
     }

@@ -5,8 +5,8 @@ import { count } from '../report/wording.js'
 import type { GitHubClient } from './client.js'
 import { resolveOrgAccess, type OrgAccess } from './org-access.js'
 import { PublicKeys, type PublicKey } from './public-keys.js'
-import { hasStatus, toGitHubError } from './request-errors.js'
 import { sealForGitHub } from './sealed-box.js'
+import { writeWithFreshKey } from './stale-key.js'
 import { scopeLabel, secretsPath, writePermission } from './scopes.js'
 import type { SecretTarget } from './targets.js'
 
@@ -116,21 +116,17 @@ export class SecretPublisher {
       doing: `writing ${target.name} to ${scopeLabel(target.scope)}`,
       permission: writePermission(target.scope)
     }
-    try {
-      return await this.#put(target, value, prepared.key, prepared.access)
-    } catch (error) {
-      if (!hasStatus(error, 422)) throw toGitHubError(error, context)
-      const fresh = await this.#keys.refresh(target.scope)
-      if (fresh.key_id === prepared.key.key_id) throw toGitHubError(error, context)
-      this.#log.info(
-        `${scopeLabel(target.scope)}: the public key changed during the run; sealing again with the new key.`
-      )
-      try {
-        return await this.#put(target, value, fresh, prepared.access)
-      } catch (retryError) {
-        throw toGitHubError(retryError, context)
+    return writeWithFreshKey(
+      prepared.key,
+      key => this.#put(target, value, key, prepared.access),
+      () => this.#keys.refresh(target.scope),
+      context,
+      () => {
+        this.#log.info(
+          `${scopeLabel(target.scope)}: the public key changed during the run; sealing again with the new key.`
+        )
       }
-    }
+    )
   }
 
   async #put(

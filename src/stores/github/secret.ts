@@ -1,9 +1,9 @@
 import { ActionError, type Phase } from '../../errors.js'
 import type { GitHubClient } from '../../github/client.js'
 import { PublicKeys, type PublicKey } from '../../github/public-keys.js'
-import { hasStatus, toGitHubError } from '../../github/request-errors.js'
 import { repositoryName, type RepositoryRef } from '../../github/rules.js'
 import { sealForGitHub } from '../../github/sealed-box.js'
+import { writeWithFreshKey } from '../../github/stale-key.js'
 import { secretsPath, writePermission, type SecretScope } from '../../github/scopes.js'
 import { repositoryNotFound } from './variables.js'
 
@@ -41,19 +41,12 @@ export class RepositorySecret {
       permission: writePermission(this.#scope),
       notFound: repositoryNotFound(this.#repository)
     }
-    const key = await this.#key(phase)
-    try {
-      await this.#put(value, key)
-    } catch (error) {
-      if (!hasStatus(error, 422)) throw toGitHubError(error, context)
-      const fresh = await this.#key(phase, true)
-      if (fresh.key_id === key.key_id) throw toGitHubError(error, context)
-      try {
-        await this.#put(value, fresh)
-      } catch (retryError) {
-        throw toGitHubError(retryError, context)
-      }
-    }
+    await writeWithFreshKey(
+      await this.#key(phase),
+      key => this.#put(value, key),
+      () => this.#key(phase, true),
+      context
+    )
   }
 
   async #key(phase: Phase, refresh = false): Promise<PublicKey> {
