@@ -167,6 +167,7 @@ const HEADLINE: Record<RunStatus, string> = {
   'not-due': 'Rotation not due',
   verified: 'Verified',
   retired: 'Retired',
+  'rolled-back': 'Rolled back',
   planned: 'Planned',
   failed: 'Failed'
 }

@@ -19,7 +19,14 @@ export interface StepRecord {
 
 /** How the run ended, for the outputs and the summary's headline. */
 export type RunStatus =
-  'rotated' | 'published' | 'not-due' | 'verified' | 'retired' | 'planned' | 'failed'
+  | 'rotated'
+  | 'published'
+  | 'not-due'
+  | 'verified'
+  | 'retired'
+  | 'rolled-back'
+  | 'planned'
+  | 'failed'
 
 /** Everything a run did, for the report. Never holds a value. */
 export interface RunOutcome {

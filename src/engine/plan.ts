@@ -1,5 +1,5 @@
 /** What the run is asked to do. */
-export type Mode = 'rotate' | 'verify' | 'retire'
+export type Mode = 'rotate' | 'verify' | 'retire' | 'rollback'
 
 /** The engine's orders for one run, from the validated configuration. Holds secrets: never log it. */
 export interface RotationPlan {

@@ -22,6 +22,13 @@ export interface Minted {
   rotated: boolean
   /** When `value` stops working, if the issuer said. */
   expiresAt?: Date
+  /** The value `value` replaced, when the issuer keeps it (AWS's AWSPREVIOUS): for a rollback. */
+  previous?: string
+  /**
+   * Where the issuer stored the new version itself, for the report (`version V of secret S,
+   * AWSCURRENT`): nothing is left to persist or promote.
+   */
+  storedAs?: string
 }
 
 /**
@@ -36,6 +43,11 @@ export interface Issuer {
   mint(current: string): Promise<Minted>
   /** Revokes a retired value (RFC 7009 for OAuth2). Absent when the issuer cannot revoke. */
   revoke?(value: string): Promise<void>
+  /**
+   * Makes the replaced version the issuer's current one again, after `minted` failed its check
+   * (AWS: AWSCURRENT back to AWSPREVIOUS). Absent when the issuer has nothing to move back.
+   */
+  undo?(minted: Minted): Promise<void>
 }
 
 /** The one-writer lock of a store; released at the end of the run, or expired if the run dies. */
@@ -69,6 +81,17 @@ export interface Store {
   check(current: string): Promise<void>
   /** Writes `value` as the store's live credential. Idempotent: safe to repeat. */
   persist(value: string): Promise<void>
+  /**
+   * The live credential, for a store that holds it where the run can read it (AWS Secrets
+   * Manager): the run mints from it, and the `refresh-token` input is not used. Absent for the
+   * GitHub store, whose secret only the workflow can read.
+   */
+  read?(): Promise<string>
+  /**
+   * Makes the previous version current again and answers its value (mode `rollback`). Absent for
+   * a store without versions.
+   */
+  revert?(): Promise<string>
 }
 
 /** Where the published value goes: every GitHub secret target of the configuration. */

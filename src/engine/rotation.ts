@@ -63,10 +63,13 @@ class RotationRun {
   #progress: Progress = { published: [] }
   /** The run was counted in the record (its failures count is the record's). */
   #recorded = false
+  /** The credential to mint from: the store's live one when it can be read, else the input. */
+  #input: string
 
   constructor(deps: EngineDeps, plan: RotationPlan) {
     this.#deps = deps
     this.#plan = plan
+    this.#input = plan.input
   }
 
   async execute(): Promise<RunOutcome> {
@@ -82,7 +85,7 @@ class RotationRun {
     try {
       if (plan.mode === 'verify') await this.#verifyOnly()
       else if (plan.dryRun) await this.#planOnly()
-      else await this.#locked(() => (plan.mode === 'retire' ? this.#retireOnly() : this.#rotate()))
+      else await this.#locked(() => this.#lockedMode())
     } catch (error) {
       this.#fail(asActionError(error, 'report'))
     }
@@ -115,8 +118,19 @@ class RotationRun {
 
   // --- the modes --------------------------------------------------------------------------
 
+  #lockedMode(): Promise<void> {
+    switch (this.#plan.mode) {
+      case 'retire':
+        return this.#retireOnly()
+      case 'rollback':
+        return this.#rollbackOnly()
+      default:
+        return this.#rotate()
+    }
+  }
+
   async #rotate(): Promise<void> {
-    const { deps, plan } = { deps: this.#deps, plan: this.#plan }
+    const deps = this.#deps
     const { assessment, due } = await this.#step('preflight', async () => {
       const found = await this.#readAndAssess()
       const notDue = this.#dueIn(found)
@@ -125,7 +139,7 @@ class RotationRun {
       // writes nothing, not even the re-seal.
       if (deps.store && notDue === undefined) {
         await this.#checkTargets()
-        await deps.store.check(plan.input)
+        await deps.store.check(this.#input)
       }
       return {
         value: { assessment: found, due: notDue },
@@ -174,6 +188,34 @@ class RotationRun {
     this.#status = 'retired'
   }
 
+  /** Mode `rollback`: the store's previous version becomes current again and is republished. */
+  async #rollbackOnly(): Promise<void> {
+    const store = this.#requireStore()
+    const revert = store.revert?.bind(store)
+    if (!revert) {
+      throw new ActionError(
+        `Mode rollback needs a store with versions; ${store.description} has none`,
+        {
+          code: 'invalid-input',
+          phase: 'preflight'
+        }
+      )
+    }
+    await this.#step('preflight', async () => {
+      await this.#checkTargets()
+      return { value: undefined, detail: `${count(this.#targets.length, 'target')} writable` }
+    })
+    const value = await this.#step('rollback', async () => ({
+      value: await revert(),
+      detail: `the previous version of ${store.description} is current again`
+    }))
+    this.#progress.minted = { value, next: value, rotated: false }
+    await this.#publish(value)
+    if (this.#error) return
+    const healthy = await this.#verify(value)
+    if (healthy) this.#status = 'rolled-back'
+  }
+
   async #planOnly(): Promise<void> {
     const { deps, plan } = { deps: this.#deps, plan: this.#plan }
     const assessment = await this.#step('preflight', async () => {
@@ -206,7 +248,8 @@ class RotationRun {
     const store = this.#deps.store
     if (!store) return { kind: 'first' }
     this.#state = await store.readState()
-    const found = assess(this.#state, fingerprint(this.#plan.input))
+    if (store.read) this.#input = await store.read()
+    const found = assess(this.#state, fingerprint(this.#input))
     if (found.kind === 'stale') throw staleError(found, store)
     // From here the run is counted in the record: a blocked rotation is a failure that needs a
     // person (and raises the alert); it writes nothing else.
@@ -235,7 +278,7 @@ class RotationRun {
   async #promoteResumed(run: string): Promise<void> {
     await this.#step('promote', async () => {
       await this.#saveState(state => {
-        replaceCurrent(state, fingerprint(this.#plan.input), this.#now())
+        replaceCurrent(state, fingerprint(this.#input), this.#now())
         delete state.pending
         delete state.minting
       })
@@ -264,7 +307,7 @@ class RotationRun {
 
   async #mint(assessment: Assessment): Promise<Minted> {
     const { deps, plan } = { deps: this.#deps, plan: this.#plan }
-    const from = fingerprint(plan.input)
+    const from = fingerprint(this.#input)
     return this.#step('mint', async () => {
       if (deps.store) {
         // Write-ahead: a run that dies from here on leaves a record that the input may be consumed.
@@ -288,7 +331,7 @@ class RotationRun {
       }
       let minted: Minted
       try {
-        minted = await deps.issuer.mint(plan.input)
+        minted = await deps.issuer.mint(this.#input)
       } catch (error) {
         const failure = asActionError(error, 'mint')
         // Only a request whose outcome is unknown may have consumed the input; otherwise the
@@ -347,7 +390,10 @@ class RotationRun {
       await this.#saveStateQuietly(state => {
         delete state.minting
       })
-      this.#skip('persist', 'the issuer kept the refresh token (no refresh_token in its answer)')
+      this.#skip(
+        'persist',
+        minted.storedAs ?? 'the issuer kept the refresh token (no refresh_token in its answer)'
+      )
       return
     }
     await this.#step('persist', async () => {
@@ -425,7 +471,8 @@ class RotationRun {
 
   /** The new value failed its check: put the targets back to the old one, keep the new refresh token. */
   async #rollback(): Promise<void> {
-    const previous = this.#plan.previousValue
+    const minted = this.#progress.minted
+    const previous = this.#plan.previousValue ?? minted?.previous
     if (previous === undefined) {
       this.#skip(
         'rollback',
@@ -447,6 +494,8 @@ class RotationRun {
       }
     }
     await this.#step('rollback', async () => {
+      const undo = this.#deps.issuer.undo?.bind(this.#deps.issuer)
+      if (undo && minted) await undo(minted)
       const results = await this.#deps.targets.publish(previous)
       this.#restored = results
       this.#auditTargets('rollback', results)
@@ -473,8 +522,8 @@ class RotationRun {
     await this.#step('promote', async () => {
       await this.#saveState(state => {
         const now = this.#now()
-        const next = fingerprint(minted.next)
-        replaceCurrent(state, next, now)
+        // An issuer that kept its credential (or stored the version itself) changed no version here.
+        if (minted.rotated) replaceCurrent(state, fingerprint(minted.next), now)
         delete state.pending
         delete state.minting
         state.published = {
@@ -485,8 +534,10 @@ class RotationRun {
         state.rotatedAt = now
         if (retiring) state.retirements = [...state.retirements, retiring]
       })
-      const version = fingerprint(minted.next)
-      return { value: undefined, detail: `refresh token ${version} is current` }
+      const detail = minted.storedAs
+        ? `version ${fingerprint(minted.value)} recorded as published`
+        : `refresh token ${fingerprint(minted.next)} is current`
+      return { value: undefined, detail }
     })
   }
 

@@ -4,7 +4,7 @@ import type { GitHubClient } from '../../github/client.js'
 import { repositoryName, type RepositoryRef } from '../../github/rules.js'
 import type { Logger } from '../../logger.js'
 import { acquireVariableLock } from './lock.js'
-import { DEFAULT_PERSIST_ATTEMPTS, persistWithRetries } from './persist.js'
+import { DEFAULT_PERSIST_ATTEMPTS, persistWithRetries } from '../persist-retries.js'
 import { RepositorySecret } from './secret.js'
 import { StateVariable } from './state-variable.js'
 import { RepositoryVariables } from './variables.js'
@@ -66,6 +66,13 @@ export function createGitHubStore(options: GitHubStoreOptions): Store {
     readState: () => state.read(),
     writeState: next => state.write(next),
     check: current => secret.write(current, 'preflight'),
-    persist: value => persistWithRetries(value, { secret, repository: name, attempts, sleep, log })
+    persist: value =>
+      persistWithRetries({
+        write: () => secret.write(value, 'persist'),
+        where: `secret ${secretName} of ${name}`,
+        attempts,
+        sleep,
+        log
+      })
   }
 }

@@ -1,0 +1,116 @@
+import type { RotationState } from '../../engine/state.js'
+
+/**
+ * The parts of the rotation record that are not versions, kept as tags of the secret itself:
+ * Secrets Manager's staging labels already say which version is current, previous and pending.
+ * Tags hold fingerprints, times and run names, never a value; AWS limits a tag value to 256
+ * characters of letters, digits, spaces and `_ . : / = + - @`.
+ * @see https://docs.aws.amazon.com/secretsmanager/latest/userguide/managing-secrets_tagging.html
+ */
+
+export const TAG_PREFIX = 'token-rotation:'
+
+const KEYS = {
+  minting: `${TAG_PREFIX}minting`,
+  published: `${TAG_PREFIX}published`,
+  rotatedAt: `${TAG_PREFIX}rotated-at`,
+  failures: `${TAG_PREFIX}failures`,
+  retirements: `${TAG_PREFIX}retirements`,
+  lastRun: `${TAG_PREFIX}last-run`
+} as const
+
+const MAX_TAG_VALUE = 256
+const FINGERPRINT = /^[0-9a-f]{16}$/
+const TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/
+
+/** The record's tag-held parts. */
+export type TaggedRecord = Pick<
+  RotationState,
+  'minting' | 'published' | 'rotatedAt' | 'consecutiveFailures' | 'retirements' | 'runs'
+>
+
+/** The tags that hold `record`; a part that is absent has no tag. */
+export function recordTags(record: TaggedRecord): Record<string, string> {
+  const tags: Record<string, string> = {}
+  const { minting, published, rotatedAt, retirements, runs } = record
+  if (minting) {
+    const mark = minting.recoverable ? 'recoverable' : 'plain'
+    tags[KEYS.minting] = fit(`${minting.from} ${minting.startedAt} ${mark} ${minting.run}`)
+  }
+  if (published) {
+    tags[KEYS.published] = [published.fingerprint, published.at, published.expiresAt]
+      .filter(part => part !== undefined)
+      .join(' ')
+  }
+  if (rotatedAt) tags[KEYS.rotatedAt] = rotatedAt
+  if (record.consecutiveFailures > 0) tags[KEYS.failures] = String(record.consecutiveFailures)
+  if (retirements.length > 0) {
+    // The newest retirements that fit; an older one dropped here expires on its own.
+    let text = ''
+    for (const r of retirements) {
+      const entry = [r.fingerprint, r.dueAt, r.expiresAt].filter(p => p !== undefined).join('/')
+      const next = text === '' ? entry : `${text} ${entry}`
+      if (next.length > MAX_TAG_VALUE) break
+      text = next
+    }
+    tags[KEYS.retirements] = text
+  }
+  const last = runs[0]
+  if (last) {
+    const outcome = last.outcome.replace(/ /g, '')
+    tags[KEYS.lastRun] = fit(`${last.at} ${last.mode} ${outcome} ${last.id}`)
+  }
+  return tags
+}
+
+/** Reads the record's tag-held parts back; a tag this action did not write is ignored. */
+export function readRecordTags(tags: Readonly<Record<string, string>>): TaggedRecord {
+  const record: TaggedRecord = { consecutiveFailures: 0, retirements: [], runs: [] }
+  const minting = tags[KEYS.minting]?.split(' ')
+  if (minting && minting.length >= 4) {
+    const [from = '', startedAt = '', mark, ...run] = minting
+    if (FINGERPRINT.test(from) && TIME.test(startedAt)) {
+      record.minting = { from, startedAt, run: run.join(' '), recoverable: mark === 'recoverable' }
+    }
+  }
+  const published = tags[KEYS.published]?.split(' ')
+  if (published) {
+    const [fingerprint = '', at = '', expiresAt] = published
+    if (FINGERPRINT.test(fingerprint) && TIME.test(at)) {
+      record.published = {
+        fingerprint,
+        at,
+        ...(expiresAt && TIME.test(expiresAt) ? { expiresAt } : {})
+      }
+    }
+  }
+  const rotatedAt = tags[KEYS.rotatedAt]
+  if (rotatedAt && TIME.test(rotatedAt)) record.rotatedAt = rotatedAt
+  const failures = Number(tags[KEYS.failures] ?? '0')
+  if (Number.isInteger(failures) && failures > 0) record.consecutiveFailures = failures
+  for (const entry of (tags[KEYS.retirements] ?? '').split(' ')) {
+    const [fingerprint = '', dueAt = '', expiresAt] = entry.split('/')
+    if (FINGERPRINT.test(fingerprint) && TIME.test(dueAt)) {
+      record.retirements.push({
+        fingerprint,
+        dueAt,
+        ...(expiresAt && TIME.test(expiresAt) ? { expiresAt } : {})
+      })
+    }
+  }
+  const last = tags[KEYS.lastRun]?.split(' ')
+  if (last && last.length >= 4) {
+    const [at = '', mode = '', outcome = '', ...id] = last
+    // An outcome such as "failed: locked" was written with its colon and no space.
+    if (TIME.test(at)) record.runs.push({ at, mode, outcome, id: id.join(' ') })
+  }
+  return record
+}
+
+/** Every tag key this action writes. */
+export const RECORD_TAG_KEYS: readonly string[] = Object.values(KEYS)
+
+/** Keeps a tag value within AWS's characters and length. */
+function fit(text: string): string {
+  return text.replace(/[^\p{L}\p{N} _.:/=+\-@]/gu, '_').slice(0, MAX_TAG_VALUE)
+}

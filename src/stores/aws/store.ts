@@ -1,0 +1,277 @@
+import { fingerprint } from '../../engine/fingerprint.js'
+import type { Lease, Sleep, Store } from '../../engine/ports.js'
+import type { RotationState } from '../../engine/state.js'
+import { ActionError, type Phase } from '../../errors.js'
+import type { Logger } from '../../logger.js'
+import {
+  CURRENT,
+  PENDING,
+  PREVIOUS,
+  versionWith,
+  type AwsSecret,
+  type SecretDescription
+} from '../../aws/secret.js'
+import { DEFAULT_PERSIST_ATTEMPTS, persistWithRetries } from '../persist-retries.js'
+import { parseSecretDocument, type SecretDocument } from './document.js'
+import { readRecordTags, recordTags, TAG_PREFIX } from './record-tags.js'
+import { versionToken } from './version-token.js'
+
+/** Who moves the secret's staging labels. */
+export type VersionOwner =
+  /** This action: it stages AWSPENDING and promotes it (an OAuth2 refresh token). */
+  | 'action'
+  /** AWS's rotation Lambda: the action only reads the versions and keeps its record. */
+  | 'rotation-lambda'
+
+/** What the AWS Secrets Manager store runs on. */
+export interface AwsStoreOptions {
+  secret: AwsSecret
+  /**
+   * The JSON field that holds the credential (a plain string secret is the credential); without
+   * one, the whole value is the credential.
+   */
+  field?: string
+  owner: VersionOwner
+  /** The one-writer lock, which lives outside the secret (a GitHub repository variable). */
+  lock: (owner: string, ttlMs: number) => Promise<Lease>
+  log: Logger
+  sleep: Sleep
+  /** Attempts of {@link Store.persist} when AWS keeps failing (default 5). */
+  persistAttempts?: number
+}
+
+/** A version as this run read or wrote it. */
+interface KnownVersion {
+  versionId: string
+  /** The whole secret value. */
+  value: string
+  document: SecretDocument
+  createdAt?: Date
+}
+
+/** The secret as this run knows it: read once, then kept in step with this run's own writes. */
+interface Snapshot {
+  description: SecretDescription
+  current: KnownVersion
+  pending?: KnownVersion
+  /** The record's tags as they are in AWS now. */
+  tags: Record<string, string>
+}
+
+/** A {@link Store} whose versions can be read and moved back. */
+export type VersionedStore = Store & Required<Pick<Store, 'read' | 'revert'>>
+
+/**
+ * The store for AWS Secrets Manager: the credential lives in the secret (a JSON field, or the
+ * whole string), and the write-ahead state is the secret's own versions. The new credential is
+ * staged as AWSPENDING with a deterministic ClientRequestToken (a retry is the same version) and
+ * promoted with UpdateSecretVersionStage from the version read as AWSCURRENT, a compare-and-swap
+ * that fails when another writer moved it; AWSPREVIOUS then holds the old version. A run that
+ * finds this action's AWSPENDING on another version than AWSCURRENT resumes from it: for OAuth2,
+ * the pending refresh token is the live one. The rest of the record (the minting mark, times,
+ * failures) is kept in the secret's tags, never a value.
+ *
+ * Requests when nothing fails: `readState` 2 (DescribeSecret, GetSecretValue; one more when a
+ * version is pending), `check` 1 (an idempotent PutSecretValue of the version read, which Secrets
+ * Manager ignores: it proves the write permission without writing), `persist` 1, a promotion 1,
+ * each record write 1 or 2 (TagResource, UntagResource).
+ * @see https://docs.aws.amazon.com/secretsmanager/latest/userguide/rotate-secrets_how.html
+ */
+export function createAwsSecretsStore(options: AwsStoreOptions): VersionedStore {
+  return new AwsSecretsStore(options)
+}
+
+class AwsSecretsStore implements VersionedStore {
+  readonly kind = 'aws-secrets-manager'
+  readonly description: string
+  readonly resetHint: string
+  readonly #options: AwsStoreOptions
+  #snapshot: Snapshot | undefined
+
+  constructor(options: AwsStoreOptions) {
+    this.#options = options
+    const id = options.secret.secretId
+    this.description = `AWS Secrets Manager secret ${id}`
+    this.resetHint = `remove the minting mark from the secret (aws secretsmanager untag-resource --secret-id ${id} --tag-keys ${TAG_PREFIX}minting)`
+  }
+
+  lock: (owner: string, ttlMs: number) => Promise<Lease> {
+    return this.#options.lock(owner, ttlMs)
+  }
+
+  /** The live credential: the pending version's when this action staged one, else AWSCURRENT's. */
+  async read(): Promise<string> {
+    const snapshot = await this.#load()
+    return (snapshot.pending ?? snapshot.current).document.credential
+  }
+
+  async readState(): Promise<RotationState> {
+    const { current, pending, tags } = await this.#load()
+    const record = readRecordTags(tags)
+    return {
+      schema: 1,
+      current: {
+        fingerprint: fingerprint(current.document.credential),
+        since: (current.createdAt ?? new Date(0)).toISOString()
+      },
+      ...(pending
+        ? {
+            pending: {
+              fingerprint: fingerprint(pending.document.credential),
+              mintedAt: (pending.createdAt ?? new Date(0)).toISOString(),
+              run: `an earlier run (version ${pending.versionId})`,
+              recoverable: false
+            }
+          }
+        : {}),
+      ...record
+    }
+  }
+
+  /**
+   * Makes the secret match `next`: the staging labels are the record's versions, so a `current`
+   * that is the staged pending version is a promotion (compare-and-swap from the version read as
+   * AWSCURRENT); the rest goes to tags. A `pending` is written by {@link persist}, not here.
+   */
+  async writeState(next: RotationState): Promise<void> {
+    const snapshot = await this.#load()
+    const phase: Phase = 'promote'
+    const currentFp = fingerprint(snapshot.current.document.credential)
+    if (next.current && next.current.fingerprint !== currentFp) {
+      const pending = snapshot.pending
+      if (!pending || fingerprint(pending.document.credential) !== next.current.fingerprint) {
+        throw new ActionError(
+          `The rotation record asks for version ${next.current.fingerprint} to be current, but ${this.description} has no such version staged.`,
+          { code: 'internal', phase }
+        )
+      }
+      await this.#promote(pending, snapshot)
+    }
+    const wanted = recordTags(next)
+    const { secret } = this.#options
+    const changed = Object.fromEntries(
+      Object.entries(wanted).filter(([key, value]) => snapshot.tags[key] !== value)
+    )
+    const removed = Object.keys(snapshot.tags).filter(key => !(key in wanted))
+    await secret.tag(changed, phase)
+    await secret.untag(removed, phase)
+    snapshot.tags = wanted
+  }
+
+  async check(): Promise<void> {
+    const snapshot = await this.#load()
+    const live = snapshot.pending ?? snapshot.current
+    if (this.#options.owner === 'rotation-lambda') return
+    // Secrets Manager ignores a PutSecretValue whose token and value are an existing version's:
+    // the write permission is proven before anything is consumed, and nothing changes.
+    await this.#options.secret.put(
+      live.value,
+      live.versionId,
+      [snapshot.pending ? PENDING : CURRENT],
+      'preflight'
+    )
+  }
+
+  async persist(credential: string): Promise<void> {
+    const snapshot = await this.#load()
+    const { secret, log, sleep } = this.#options
+    const base = snapshot.pending ?? snapshot.current
+    const value = base.document.replace(credential)
+    const versionId = versionToken(snapshot.description.arn, value)
+    await persistWithRetries({
+      write: () => secret.put(value, versionId, [PENDING], 'persist'),
+      where: `${this.description} (as ${PENDING}, version ${versionId})`,
+      attempts: this.#options.persistAttempts ?? DEFAULT_PERSIST_ATTEMPTS,
+      sleep,
+      log
+    })
+    snapshot.pending = {
+      versionId,
+      value,
+      document: parseSecretDocument(value, this.#options.field, 'the new version', 'persist')
+    }
+  }
+
+  async revert(): Promise<string> {
+    const { secret } = this.#options
+    const description = await secret.describe('promote')
+    const currentId = versionWith(description, CURRENT)
+    const previousId = versionWith(description, PREVIOUS)
+    if (!currentId || !previousId) {
+      throw new ActionError(`${this.description} has no ${PREVIOUS} version to roll back to.`, {
+        code: 'aws-rejected',
+        phase: 'promote'
+      })
+    }
+    await secret.moveStage(CURRENT, previousId, currentId, 'promote')
+    this.#options.log.info(
+      `${CURRENT} of ${this.description} moved back from version ${currentId} to ${previousId}.`
+    )
+    this.#snapshot = undefined
+    const restored = await secret.read({ versionId: previousId }, 'promote')
+    return restored.value
+  }
+
+  async #promote(pending: KnownVersion, snapshot: Snapshot): Promise<void> {
+    const { secret } = this.#options
+    try {
+      await secret.moveStage(CURRENT, pending.versionId, snapshot.current.versionId, 'promote')
+    } catch (error) {
+      if (error instanceof ActionError && error.code === 'aws-rejected') {
+        throw new ActionError(
+          `${CURRENT} of ${this.description} is no longer on version ${snapshot.current.versionId}, where this run read it: another writer changed the secret during this rotation. This run's version ${pending.versionId} was not promoted and stays ${PENDING}. Make sure one workflow rotates this secret (a concurrency group), then run again: the next run resumes from ${PENDING}. ${error.message}`,
+          { code: 'store-conflict', phase: 'promote', cause: error }
+        )
+      }
+      throw error
+    }
+    snapshot.current = pending
+    delete snapshot.pending
+  }
+
+  async #load(): Promise<Snapshot> {
+    if (this.#snapshot) return this.#snapshot
+    const { secret, owner } = this.#options
+    const description = await secret.describe('preflight')
+    const currentId = versionWith(description, CURRENT)
+    if (!currentId) {
+      throw new ActionError(
+        `${this.description} has no ${CURRENT} version: store the first credential in it (aws secretsmanager put-secret-value --secret-id ${secret.secretId} --secret-string ...).`,
+        { code: 'aws-rejected', phase: 'preflight' }
+      )
+    }
+    const current = await this.#readVersion(currentId, `${CURRENT} of ${this.description}`)
+    const pendingId = versionWith(description, PENDING)
+    let pending: KnownVersion | undefined
+    if (owner === 'action' && pendingId !== undefined && pendingId !== currentId) {
+      pending = await this.#readVersion(pendingId, `${PENDING} of ${this.description}`)
+      if (versionToken(description.arn, pending.value) !== pendingId) {
+        throw new ActionError(
+          `${PENDING} of ${this.description} is on version ${pendingId}, which this action did not write (a rotation Lambda, or a hand-made version): another rotation is in progress or stranded, and this run cannot tell which credential is live. Nothing was minted or written. Finish that rotation, or remove the label (aws secretsmanager update-secret-version-stage --secret-id ${secret.secretId} --version-stage ${PENDING} --remove-from-version-id ${pendingId}), and run again.`,
+          { code: 'rotation-pending', phase: 'preflight' }
+        )
+      }
+    }
+    if (owner === 'action' && description.rotationEnabled) {
+      this.#options.log.warning(
+        `${this.description} also has rotation turned on in Secrets Manager: its rotation Lambda and this action would both replace the credential. Turn one of them off (aws secretsmanager cancel-rotate-secret --secret-id ${secret.secretId}).`,
+        { title: 'Token rotation' }
+      )
+    }
+    const tags = Object.fromEntries(
+      Object.entries(description.tags).filter(([key]) => key.startsWith(TAG_PREFIX))
+    )
+    this.#snapshot = { description, current, ...(pending ? { pending } : {}), tags }
+    return this.#snapshot
+  }
+
+  async #readVersion(versionId: string, where: string): Promise<KnownVersion> {
+    const read = await this.#options.secret.read({ versionId }, 'preflight')
+    return {
+      versionId,
+      value: read.value,
+      document: parseSecretDocument(read.value, this.#options.field, where, 'preflight'),
+      ...(read.createdAt ? { createdAt: read.createdAt } : {})
+    }
+  }
+}
