@@ -95,7 +95,7 @@ class AwsSecretsStore implements VersionedStore {
     this.resetHint = `remove the minting mark from the secret (aws secretsmanager untag-resource --secret-id ${id} --tag-keys ${TAG_PREFIX}minting)`
   }
 
-  lock: (owner: string, ttlMs: number) => Promise<Lease> {
+  lock(owner: string, ttlMs: number): Promise<Lease> {
     return this.#options.lock(owner, ttlMs)
   }
 
