@@ -1,4 +1,4 @@
-// Bundles the action into one ES module, as the runner loads it: `runs.main: dist/index.js`.
+// Bundles the action into ES modules for Node, as the runner loads them.
 import commonjs from '@rollup/plugin-commonjs'
 import json from '@rollup/plugin-json'
 import { nodeResolve } from '@rollup/plugin-node-resolve'
@@ -19,24 +19,18 @@ const onwarn = (warning, warn) => {
   if (!harmless.includes(warning.code)) warn(warning)
 }
 
-export default [
-  {
-    // The action, as the runner loads it.
-    input: 'src/index.ts',
-    output: { file: 'dist/index.js', format: 'es', inlineDynamicImports: true },
-    plugins: plugins(),
-    onwarn
+export default {
+  // The action as the runner loads it (`runs.main: dist/index.js`), and the same engine as a
+  // command for other CI systems. Code both use is one shared chunk; the AWS SDK is a chunk of its
+  // own, loaded only by a run that names a Secrets Manager secret.
+  input: { index: 'src/index.ts', cli: 'src/cli.ts' },
+  output: {
+    dir: 'dist',
+    format: 'es',
+    entryFileNames: '[name].js',
+    chunkFileNames: 'chunks/[name]-[hash].js',
+    banner: chunk => (chunk.isEntry && chunk.name === 'cli' ? '#!/usr/bin/env node' : '')
   },
-  {
-    // The same engine as a command for other CI systems.
-    input: 'src/cli.ts',
-    output: {
-      file: 'dist/cli.js',
-      format: 'es',
-      inlineDynamicImports: true,
-      banner: '#!/usr/bin/env node'
-    },
-    plugins: plugins(),
-    onwarn
-  }
-]
+  plugins: plugins(),
+  onwarn
+}

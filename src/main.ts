@@ -72,7 +72,7 @@ export async function run(deps: RunDeps): Promise<void> {
   deps.setOutput('audit-log', config.auditLogPath)
   let outcome: RunOutcome
   try {
-    const engine = assembleEngine(config, {
+    const engine = await assembleEngine(config, {
       log: deps.log,
       mask: secret => {
         maskSecret(deps, secret)
@@ -109,7 +109,7 @@ async function alert(deps: RunDeps, config: ActionConfig, outcome: RunOutcome): 
     client,
     config.store.repository,
     {
-      subject: config.store.secretName,
+      subject: config.store.subject,
       failed: outcome.error !== undefined,
       failures,
       threshold: config.alertAfter,
@@ -129,16 +129,36 @@ async function logPlan(
   const targets = targetsFromConfig(publish)
   await log.group(publish.dryRun ? 'Plan (dry run: nothing is written)' : 'Plan', () => {
     log.info(`Mode ${config.mode}, issuer ${config.issuer}.`)
-    if (config.store) {
+    const store = config.store
+    const repository = store ? `${store.repository.owner}/${store.repository.repo}` : ''
+    if (store?.kind === 'github') {
       log.info(
-        `Refresh token in secret ${config.store.secretName} of ${config.store.repository.owner}/${config.store.repository.repo}; record in variable ${config.store.stateVariable}.`
+        `Refresh token in secret ${store.secretName} of ${repository}; record in variable ${store.stateVariable}.`
       )
     }
-    if (config.mode !== 'verify') {
+    const aws = config.awsSecret
+    if (aws) {
+      const where = `AWS Secrets Manager secret ${aws.secretId}${aws.region ? ` in ${aws.region}` : ''}`
+      const field = aws.field ? `, field ${aws.field}` : ''
       log.info(
-        `Secret ${publish.secretName} (${publish.secretType}) to ${count(targets.length, 'target')}:`
+        config.issuer === 'oauth2'
+          ? `Refresh token in ${where}${field}; versions staged as AWSPENDING and promoted to AWSCURRENT.`
+          : `Value read from ${where}${field}${config.issuer === 'aws-secrets-manager' ? ', rotated by its rotation Lambda' : ''}.`
       )
-      for (const target of targets) log.info(`  - ${describeTarget(target)}`)
+    }
+    if (store) log.info(`One-writer lock: variable ${store.lockVariable} of ${repository}.`)
+    if (config.mode !== 'verify') {
+      if (publish.secretName !== '') {
+        log.info(
+          `Secret ${publish.secretName} (${publish.secretType}) to ${count(targets.length, 'target')}:`
+        )
+        for (const target of targets) log.info(`  - ${describeTarget(target)}`)
+      }
+      for (const mapping of config.fieldMappings) {
+        log.info(
+          `Secret ${mapping.name} (${publish.secretType}) from field ${mapping.field}, to ${count(targets.length, 'target')}.`
+        )
+      }
       log.info(
         `Pacing: at most ${publish.maxConcurrency} requests at once, writes at least ${publish.writeIntervalMs} ms apart.`
       )

@@ -46,6 +46,8 @@ describe('parseActionConfig', () => {
     expect(config.issuer).toBe('oauth2')
     expect(config.mode).toBe('rotate')
     expect(config.store).toEqual({
+      kind: 'github',
+      subject: 'OAUTH_REFRESH_TOKEN',
       repository: { owner: 'octo', repo: 'app' },
       secretName: 'OAUTH_REFRESH_TOKEN',
       stateVariable: 'OAUTH_REFRESH_TOKEN_STATE',

@@ -1,19 +1,21 @@
-import type { ActionConfig } from '../config/rotation-config.js'
+import type { ActionConfig, GitHubStoreConfig } from '../config/rotation-config.js'
 import type { EngineDeps } from '../engine/rotation.js'
 import type { Audit } from '../engine/outcome.js'
-import type { Clock, Sleep } from '../engine/ports.js'
+import type { Clock, HealthCheck, Issuer, Lease, Sleep, Store, Targets } from '../engine/ports.js'
 import type { RotationPlan } from '../engine/plan.js'
 import { ActionError } from '../errors.js'
-import { createGitHubClient } from '../github/client.js'
+import { createGitHubClient, type GitHubClient } from '../github/client.js'
+import { fieldHealthCheck, fieldTargets } from '../github/field-targets.js'
 import { SecretPublisher } from '../github/publisher.js'
-import { secretTargets } from '../github/secret-targets.js'
 import { targetsFromConfig } from '../github/targets.js'
 import { createHttpHealthCheck } from '../health/http-health-check.js'
 import { createStaticIssuer } from '../issuers/none.js'
 import { createOAuth2Issuer } from '../issuers/oauth2.js'
 import type { Logger } from '../logger.js'
 import { sealForRecovery } from '../recovery/recovery-box.js'
+import { acquireVariableLock } from '../stores/github/lock.js'
 import { createGitHubStore } from '../stores/github/store.js'
+import { RepositoryVariables } from '../stores/github/variables.js'
 
 /** What the parts need from the run. */
 export interface AssemblyDeps {
@@ -25,8 +27,17 @@ export interface AssemblyDeps {
   onRecoveryCiphertext(ciphertext: string): void
 }
 
-/** Builds the engine's parts for a validated configuration: the only place that picks them. */
-export function assembleEngine(config: ActionConfig, deps: AssemblyDeps): EngineDeps {
+/** How long replicas may take to be in sync when no health-check-timeout says. */
+const REPLICA_TIMEOUT_MS = 2 * 60_000
+
+/**
+ * Builds the engine's parts for a validated configuration: the only place that picks them. The
+ * AWS SDK is loaded here, and only when the configuration names a Secrets Manager secret.
+ */
+export async function assembleEngine(
+  config: ActionConfig,
+  deps: AssemblyDeps
+): Promise<EngineDeps> {
   const { log, clock, sleep } = deps
   const publish = config.publish
   const client = createGitHubClient({
@@ -46,7 +57,10 @@ export function assembleEngine(config: ActionConfig, deps: AssemblyDeps): Engine
     writeIntervalMs: 0,
     log
   })
-  const issuer =
+  const http = config.healthCheck
+    ? createHttpHealthCheck(config.healthCheck, { sleep, clock, log })
+    : undefined
+  let issuer: Issuer | undefined =
     config.oauth2 !== undefined
       ? createOAuth2Issuer(config.oauth2, {
           mask: secret => {
@@ -55,43 +69,65 @@ export function assembleEngine(config: ActionConfig, deps: AssemblyDeps): Engine
           log,
           sleep
         })
-      : createStaticIssuer(publish.value)
-  const store = config.store
+      : undefined
+  let store: Store | undefined
+  let healthCheck: HealthCheck | undefined = http
+  const storeConfig = config.store
+  // A refresh token's field is the store's business: the access token is published and checked whole.
+  const field = config.issuer === 'oauth2' ? undefined : config.awsSecret?.field
+  if (config.awsSecret) {
+    const { assembleAws } = await import('../aws/wiring.js')
+    const aws = assembleAws(
+      config.awsSecret,
+      config.issuer,
+      storeConfig?.kind === 'aws-secrets-manager' ? storeConfig.versions : undefined,
+      {
+        mask: secret => {
+          deps.mask(secret)
+        },
+        ...(storeConfig ? { lock: variableLock(storeClient, storeConfig, log, clock) } : {}),
+        ...(http ? { healthCheck: fieldHealthCheck(http, field) } : {}),
+        replicaTimeoutMs: config.healthCheck?.timeoutMs ?? REPLICA_TIMEOUT_MS,
+        clock,
+        sleep,
+        log
+      }
+    )
+    issuer ??= aws.issuer
+    store = aws.store
+    healthCheck = aws.healthCheck
+  } else if (storeConfig?.kind === 'github') {
+    store = createGitHubStore({
+      client: storeClient,
+      repository: storeConfig.repository,
+      secretName: storeConfig.secretName,
+      stateVariable: storeConfig.stateVariable,
+      lockVariable: storeConfig.lockVariable,
+      log,
+      clock,
+      sleep
+    })
+  }
   const recoveryKey = config.recoveryPublicKey
   const retiringSecret = config.retiringSecret
   return {
-    issuer,
-    ...(store
-      ? {
-          store: createGitHubStore({
-            client: storeClient,
-            repository: store.repository,
-            secretName: store.secretName,
-            stateVariable: store.stateVariable,
-            lockVariable: store.lockVariable,
-            log,
-            clock,
-            sleep
-          })
-        }
-      : {}),
-    targets: secretTargets(publisher, targetsFromConfig(publish)),
-    ...(config.healthCheck
-      ? { healthCheck: createHttpHealthCheck(config.healthCheck, { sleep, clock, log }) }
-      : {}),
+    issuer: issuer ?? createStaticIssuer(publish.value),
+    ...(store ? { store } : {}),
+    targets: targetsFor(config, publisher, field),
+    ...(healthCheck ? { healthCheck } : {}),
     ...(recoveryKey
       ? { sealForRecovery: (value: string) => sealForRecovery(value, recoveryKey) }
       : {}),
     onRecoveryCiphertext: ciphertext => {
       deps.onRecoveryCiphertext(ciphertext)
     },
-    ...(store && retiringSecret
+    ...(storeConfig && retiringSecret
       ? {
           keepRetiring: async (value: string) => {
             const scope = {
               kind: 'repository',
               type: 'actions',
-              repository: store.repository
+              repository: storeConfig.repository
             } as const
             const [result] = await publisher.publish([{ scope, name: retiringSecret }], value)
             if (result?.status === 'failed') {
@@ -108,6 +144,40 @@ export function assembleEngine(config: ActionConfig, deps: AssemblyDeps): Engine
     log,
     audit: deps.audit
   }
+}
+
+/**
+ * The targets: `secret-name` gets the value (or its `store-field` of a JSON secret read from AWS),
+ * and each `secret-fields` mapping writes one more secret from one field.
+ */
+function targetsFor(
+  config: ActionConfig,
+  publisher: SecretPublisher,
+  field: string | undefined
+): Targets {
+  const publish = config.publish
+  const groups = [
+    ...(publish.secretName !== ''
+      ? [{ targets: targetsFromConfig(publish), ...(field !== undefined ? { field } : {}) }]
+      : []),
+    ...config.fieldMappings.map(m => ({
+      targets: targetsFromConfig(publish, m.name),
+      field: m.field
+    }))
+  ]
+  return fieldTargets(publisher, groups)
+}
+
+/** The one-writer lock of a store: a repository variable only one run can create. */
+function variableLock(
+  client: GitHubClient,
+  store: Pick<GitHubStoreConfig, 'repository' | 'lockVariable'>,
+  log: Logger,
+  clock: Clock
+): (owner: string, ttlMs: number) => Promise<Lease> {
+  const variables = new RepositoryVariables(client, store.repository)
+  return (owner, ttlMs) =>
+    acquireVariableLock({ variables, name: store.lockVariable, log, clock }, owner, ttlMs)
 }
 
 /** The engine's orders from the configuration. */

@@ -54,6 +54,10 @@ export interface PublishOptions {
   mintedBy?: string
   /** The run publishes nothing it was given (modes verify and retire): `value` may be empty. */
   valueOptional?: boolean
+  /** Where the value is read from instead (`store-secret-id`); then `value` must be empty. */
+  valueFrom?: string
+  /** Other inputs name the secrets to write (`secret-fields`): `secret-name` may be empty. */
+  nameOptional?: boolean
 }
 
 const BOOLEAN_TRUE = ['true', 'True', 'TRUE']
@@ -240,7 +244,20 @@ export function parsePublishConfig(
       }
       continue
     }
+    if (name === 'value' && options.valueFrom) {
+      if (raw.value !== '') {
+        problems.push({
+          input: 'value',
+          message: `is read from ${options.valueFrom}; remove value, or remove ${options.valueFrom} to publish it`
+        })
+      }
+      continue
+    }
     if (name === 'value' && options.valueOptional && raw.value === '') continue
+    if (name === 'secret-name' && options.nameOptional && raw['secret-name'] === '') {
+      values['secret-name'] = ''
+      continue
+    }
     const result = fields[name].safeParse(raw[name])
     if (result.success) Object.assign(values, { [name]: result.data })
     else
@@ -269,7 +286,7 @@ export function parsePublishConfig(
     token: inputs['github-token'],
     apiUrl,
     secretName: inputs['secret-name'],
-    value: options.mintedBy ? '' : (values.value ?? ''),
+    value: options.mintedBy || options.valueFrom ? '' : (values.value ?? ''),
     secretType: inputs['secret-type'],
     repositories,
     environments: inputs.environment,

@@ -5,24 +5,53 @@ import type { Mode } from '../engine/plan.js'
 import { parseRepository, secretNameProblem, type RepositoryRef } from '../github/rules.js'
 import { DURATION_HINT, parseDuration } from './duration.js'
 import { parseHealthCheckConfig, type HealthCheckConfig } from './health-config.js'
-import type { InputName, RawInputs } from './inputs.js'
+import { INPUT_DEFAULTS, type InputName, type RawInputs } from './inputs.js'
 import { parseOAuth2Config, type OAuth2IssuerConfig } from './oauth2-config.js'
 import { parsePublishConfig, type PublishConfig, type RunnerContext } from './publish-config.js'
 import { parseRecoveryPublicKey } from '../recovery/recovery-key.js'
+import type { VersionOwner } from '../stores/aws/store.js'
+import {
+  awsLockBase,
+  DEFAULT_REFRESH_TOKEN_FIELD,
+  parseAwsSecretConfig,
+  parseFieldMappings,
+  storeKind,
+  type AwsSecretConfig,
+  type FieldMapping,
+  type StoreKind
+} from './aws-config.js'
 
-export type IssuerKind = 'none' | 'oauth2'
+export type IssuerKind = 'none' | 'oauth2' | 'aws-secrets-manager'
 
-/** Where the refresh token and the run's record live: the GitHub store. */
-export interface StoreConfig {
+/** What every store has: the one-writer lock, a repository variable. */
+interface StoreCommon {
+  /** The repository holding the lock (and the alert issue): the workflow's own. */
   repository: RepositoryRef
+  /** The repository variable that is the one-writer lock. */
+  lockVariable: string
+  lockTtlMs: number
+  /** What is rotated, for the alert issue's title: a secret's name. */
+  subject: string
+}
+
+/** The GitHub store: the refresh token in a repository secret, the record in a variable. */
+export interface GitHubStoreConfig extends StoreCommon {
+  kind: 'github'
   /** The repository secret holding the refresh token. */
   secretName: string
   /** The repository variable holding the write-ahead record. */
   stateVariable: string
-  /** The repository variable that is the one-writer lock. */
-  lockVariable: string
-  lockTtlMs: number
 }
+
+/** The AWS Secrets Manager store: the secret is `ActionConfig.awsSecret`. */
+export interface AwsStoreConfig extends StoreCommon {
+  kind: 'aws-secrets-manager'
+  /** Who moves the staging labels: this action, or AWS's rotation Lambda. */
+  versions: VersionOwner
+}
+
+/** Where the credential that must survive lives, and the run's record. */
+export type StoreConfig = GitHubStoreConfig | AwsStoreConfig
 
 /** Everything a run needs, validated once before any network call. Holds secrets: never log it. */
 export interface ActionConfig {
@@ -31,6 +60,10 @@ export interface ActionConfig {
   publish: PublishConfig
   oauth2?: OAuth2IssuerConfig
   store?: StoreConfig
+  /** The Secrets Manager secret, for every run that reads or writes one. */
+  awsSecret?: AwsSecretConfig
+  /** More secrets written from the value's JSON fields. */
+  fieldMappings: FieldMapping[]
   healthCheck?: HealthCheckConfig
   refreshToken: string
   recoveryPublicKey?: string
@@ -61,9 +94,9 @@ export interface ActionContext extends RunnerContext {
   serverUrl?: string | undefined
 }
 
-const ISSUERS: readonly IssuerKind[] = ['none', 'oauth2']
+const ISSUERS: readonly IssuerKind[] = ['none', 'oauth2', 'aws-secrets-manager']
 const LOCK_MARGIN_MS = 5 * 60_000
-const MODES: readonly Mode[] = ['rotate', 'verify', 'retire']
+const MODES: readonly Mode[] = ['rotate', 'verify', 'retire', 'rollback']
 
 /**
  * Validates every input at once and returns the run's configuration.
@@ -74,14 +107,21 @@ export function parseActionConfig(raw: RawInputs, context: ActionContext): Actio
   const add = (input: InputName, message: string) => problems.push({ input, message })
 
   const issuer = ISSUERS.find(kind => kind === raw.issuer)
-  if (!issuer) add('issuer', `'${raw.issuer}' is not an issuer; use none or oauth2`)
+  if (!issuer) {
+    add('issuer', `'${raw.issuer}' is not an issuer; use none, oauth2 or aws-secrets-manager`)
+  }
   const mode = MODES.find(kind => kind === raw.mode)
-  if (!mode) add('mode', `'${raw.mode}' is not a mode; use rotate, verify or retire`)
+  if (!mode) add('mode', `'${raw.mode}' is not a mode; use rotate, verify, retire or rollback`)
+  const kind = storeKind(raw, raw.issuer, add)
+  const inAws = kind === 'aws-secrets-manager'
+  const fieldMappings = parseFieldMappings(raw, add)
 
   let publish: PublishConfig | undefined
   try {
     publish = parsePublishConfig(raw, context, {
       ...(issuer === 'oauth2' ? { mintedBy: 'oauth2' } : {}),
+      ...(inAws && issuer !== 'oauth2' ? { valueFrom: 'store-secret-id' } : {}),
+      nameOptional: fieldMappings.length > 0,
       valueOptional: mode !== 'rotate'
     })
   } catch (error) {
@@ -103,8 +143,41 @@ export function parseActionConfig(raw: RawInputs, context: ActionContext): Actio
     }
   }
 
-  const store = issuer === 'oauth2' ? storeConfig(raw, context, publish, add) : undefined
-  if (issuer === 'oauth2' && mode === 'rotate' && raw['refresh-token'] === '') {
+  const awsSecret = inAws
+    ? parseAwsSecretConfig(raw, issuer === 'oauth2' ? DEFAULT_REFRESH_TOKEN_FIELD : undefined, add)
+    : undefined
+  const store = storeFor(raw, context, { issuer, mode, kind, awsSecret, publish }, add)
+  if (!inAws) {
+    for (const name of AWS_ONLY) {
+      if (raw[name] !== '' && raw[name] !== INPUT_DEFAULTS[name]) {
+        add(name, 'applies to store: aws-secrets-manager only; set store-secret-id, or remove it')
+      }
+    }
+  }
+  if (fieldMappings.length > 0 && (!inAws || issuer === 'oauth2')) {
+    add(
+      'secret-fields',
+      'applies to a JSON secret read from AWS Secrets Manager (issuer none or aws-secrets-manager with store-secret-id)'
+    )
+  }
+  if (issuer === 'aws-secrets-manager' && kind === 'github') {
+    add(
+      'store',
+      'must be aws-secrets-manager with issuer: aws-secrets-manager (AWS keeps the versions)'
+    )
+  }
+  if (mode === 'rollback' && (!inAws || issuer === 'oauth2')) {
+    add(
+      'mode',
+      issuer === 'oauth2'
+        ? 'rollback does not apply to issuer: oauth2: AWSPREVIOUS holds a refresh token that was already exchanged, and using it again revokes the grant'
+        : 'rollback needs store: aws-secrets-manager (it moves AWSCURRENT back to AWSPREVIOUS)'
+    )
+  }
+  if (issuer === 'oauth2' && inAws && raw['refresh-token'] !== '') {
+    add('refresh-token', 'is read from store-secret-id (its AWSCURRENT version); remove it')
+  }
+  if (issuer === 'oauth2' && !inAws && mode === 'rotate' && raw['refresh-token'] === '') {
     add(
       'refresh-token',
       'is required to rotate: pass the secret that holds it, e.g. refresh-token: ${{ secrets.OAUTH_REFRESH_TOKEN }}'
@@ -129,7 +202,7 @@ export function parseActionConfig(raw: RawInputs, context: ActionContext): Actio
   // health check plus the persist retries (about two minutes) and the rest of the run.
   // Twice: a failed check probes previous-value too, a revocation checks the value again.
   const lockFloorMs = 2 * (health.config?.timeoutMs ?? 0) + LOCK_MARGIN_MS
-  if (issuer === 'oauth2' && lockTtlMs !== undefined && lockTtlMs < lockFloorMs) {
+  if (store && lockTtlMs !== undefined && lockTtlMs < lockFloorMs) {
     add(
       'lock-expires-after',
       `must be at least ${String(Math.ceil(lockFloorMs / 60_000))}m (twice health-check-timeout, plus 5m for the persist retries and the rest of the run): a lock that expires while its run still works lets a second writer in`
@@ -138,8 +211,11 @@ export function parseActionConfig(raw: RawInputs, context: ActionContext): Actio
   const rotateIfOlderThanMs = duration('rotate-if-older-than')
   const gracePeriodMs = duration('grace-period') ?? 0
   const revokePrevious = booleanInput(raw, 'revoke-previous', add)
-  if (rotateIfOlderThanMs !== undefined && issuer !== 'oauth2') {
-    add('rotate-if-older-than', 'needs a rotation record; it applies to issuer: oauth2')
+  if (rotateIfOlderThanMs !== undefined && (!store || issuer === 'none')) {
+    add(
+      'rotate-if-older-than',
+      'needs a rotation record; it applies to issuer: oauth2 or aws-secrets-manager'
+    )
   }
 
   const previousValue = raw['previous-value'] === '' ? undefined : raw['previous-value']
@@ -181,6 +257,8 @@ export function parseActionConfig(raw: RawInputs, context: ActionContext): Actio
     publish,
     ...(oauth2 ? { oauth2 } : {}),
     ...(store ? { store: { ...store, lockTtlMs: lockTtlMs ?? 0 } } : {}),
+    ...(awsSecret ? { awsSecret } : {}),
+    fieldMappings,
     ...(healthCheck ? { healthCheck } : {}),
     refreshToken: raw['refresh-token'],
     ...(recoveryPublicKey ? { recoveryPublicKey } : {}),
@@ -217,16 +295,83 @@ const OAUTH2_ONLY: readonly InputName[] = [
   'ca-certificate',
   'refresh-token',
   'refresh-token-secret',
-  'state-variable',
   'retiring-value'
 ]
+
+const AWS_ONLY: readonly InputName[] = [
+  'aws-region',
+  'store-field',
+  'secret-fields',
+  'rotation-timeout'
+]
+
+/** What {@link storeFor} decides from. */
+interface StoreChoice {
+  issuer: IssuerKind | undefined
+  mode: Mode | undefined
+  kind: StoreKind | undefined
+  awsSecret: AwsSecretConfig | undefined
+  publish: PublishConfig | undefined
+}
+
+type StoreWithoutTtl = Omit<GitHubStoreConfig, 'lockTtlMs'> | Omit<AwsStoreConfig, 'lockTtlMs'>
+
+/**
+ * The store a run needs: the GitHub store for OAuth2 by default, AWS Secrets Manager when chosen;
+ * none for a plain publication or a sync from AWS (which only reads), except to roll back.
+ */
+function storeFor(
+  raw: RawInputs,
+  context: ActionContext,
+  choice: StoreChoice,
+  add: (input: InputName, message: string) => void
+): StoreWithoutTtl | undefined {
+  const { issuer, mode, kind, awsSecret, publish } = choice
+  if (issuer === 'oauth2' && kind === 'github') {
+    const found = storeConfig(raw, context, publish, add)
+    return found ? { kind: 'github', ...found, subject: found.secretName } : undefined
+  }
+  const versioned = issuer === 'oauth2' || issuer === 'aws-secrets-manager' || mode === 'rollback'
+  if (kind !== 'aws-secrets-manager' || !awsSecret || !versioned) {
+    if (raw['state-variable'] !== '') {
+      add(
+        'state-variable',
+        'applies to a rotation with a store (issuer oauth2 or aws-secrets-manager); remove it'
+      )
+    }
+    return undefined
+  }
+  for (const name of ['refresh-token-secret', 'retiring-value'] as const) {
+    if (issuer === 'oauth2' && raw[name] !== '') {
+      add(name, 'applies to the GitHub store; with store-secret-id the refresh token lives in AWS')
+    }
+  }
+  const repository = context.repository ? parseRepository(context.repository) : undefined
+  if (!repository) {
+    add(
+      'store-secret-id',
+      'needs GITHUB_REPOSITORY: the one-writer lock is a variable of the repository running the workflow'
+    )
+    return undefined
+  }
+  const base = awsLockBase(raw, awsSecret.secretId)
+  const why = secretNameProblem(base)
+  if (why) add('state-variable', why.replace(/secret/g, 'variable'))
+  return {
+    kind: 'aws-secrets-manager',
+    repository,
+    lockVariable: `${base}_LOCK`,
+    subject: awsSecret.secretId,
+    versions: issuer === 'oauth2' ? 'action' : 'rotation-lambda'
+  }
+}
 
 function storeConfig(
   raw: RawInputs,
   context: ActionContext,
   publish: PublishConfig | undefined,
   add: (input: InputName, message: string) => void
-): Omit<StoreConfig, 'lockTtlMs'> | undefined {
+): Omit<GitHubStoreConfig, 'lockTtlMs' | 'kind' | 'subject'> | undefined {
   const secretName = raw['refresh-token-secret']
   if (secretName === '') {
     add(

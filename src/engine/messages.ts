@@ -1,17 +1,21 @@
 import { ActionError } from '../errors.js'
 import type { Assessment } from './assess.js'
-import type { Store } from './ports.js'
+import type { Issuer, Store } from './ports.js'
 
 // The sentences a rotation reports: what it found, and what to do after a failure. Each one says
 // what happened and what the user does next, and never holds a value.
 
 /** The preflight step's detail for what the record said. */
-export function describeAssessment(found: Assessment, store: Store | undefined): string {
+export function describeAssessment(
+  found: Assessment,
+  store: Store | undefined,
+  issuer: Issuer
+): string {
   switch (found.kind) {
     case 'first':
       return store
         ? 'no rotation recorded yet: first rotation'
-        : 'publishing the value from the inputs'
+        : `publishing the value ${issuer.source ? `of ${issuer.source}` : 'from the inputs'}`
     case 'normal':
       return 'the refresh token matches the record'
     case 'resume':

@@ -39,6 +39,8 @@ export interface Minted {
 export interface Issuer {
   /** For the plan and the report: `oauth2`, `none`, ... */
   readonly kind: string
+  /** For an issuer that reads its value instead of minting one: where from, for the report. */
+  readonly source?: string
   /** Exchanges `current` (the refresh token; '' for an issuer that needs none) for a new version. */
   mint(current: string): Promise<Minted>
   /** Revokes a retired value (RFC 7009 for OAuth2). Absent when the issuer cannot revoke. */

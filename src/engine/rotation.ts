@@ -143,7 +143,7 @@ class RotationRun {
       }
       return {
         value: { assessment: found, due: notDue },
-        detail: describeAssessment(found, deps.store)
+        detail: describeAssessment(found, deps.store, deps.issuer)
       }
     })
     if (assessment.kind === 'resume' || assessment.kind === 'recovered') {
@@ -229,7 +229,7 @@ class RotationRun {
       }
       const found = await this.#readAndAssess()
       await this.#checkTargets()
-      return { value: found, detail: describeAssessment(found, deps.store) }
+      return { value: found, detail: describeAssessment(found, deps.store, deps.issuer) }
     })
     const due = plan.mode === 'rotate' ? this.#dueIn(assessment) : undefined
     const next =
@@ -383,7 +383,7 @@ class RotationRun {
   async #persist(minted: Minted): Promise<void> {
     const { store } = this.#deps
     if (!store) {
-      this.#skip('persist', 'no store: the value comes from the inputs')
+      this.#skip('persist', minted.storedAs ?? 'no store: the value comes from the inputs')
       return
     }
     if (!minted.rotated) {

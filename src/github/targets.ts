@@ -13,9 +13,12 @@ export interface SecretTarget {
 /**
  * The targets a configuration names, in the order they are reported: the organization secret
  * first, then each repository, or each environment of each repository.
+ * @param name the secret's name in each target; `secret-name` unless a field mapping names another
  */
-export function targetsFromConfig(config: PublishConfig): SecretTarget[] {
-  const name = config.secretName
+export function targetsFromConfig(
+  config: PublishConfig,
+  name: string = config.secretName
+): SecretTarget[] {
   const targets: SecretTarget[] = []
   if (config.org) {
     const { login, visibility, selectedRepositories } = config.org

@@ -1,0 +1,141 @@
+import {
+  CURRENT,
+  PENDING,
+  PREVIOUS,
+  versionWith,
+  type AwsSecret,
+  type SecretDescription
+} from '../aws/secret.js'
+import type { Clock, Issuer, Minted, Sleep } from '../engine/ports.js'
+import { ActionError } from '../errors.js'
+import type { Logger } from '../logger.js'
+import { versionToken } from '../stores/aws/version-token.js'
+
+/** What the AWS issuer runs on. */
+export interface AwsRotationOptions {
+  secret: AwsSecret
+  /** How long the rotation Lambda may take (`rotation-timeout`). */
+  timeoutMs: number
+  clock: Clock
+  sleep: Sleep
+  log: Logger
+}
+
+const FIRST_WAIT_MS = 1000
+const LONGEST_WAIT_MS = 15_000
+
+/** The versions one rotation moved between, for {@link Issuer.undo}. */
+interface Rotation {
+  from: string
+  to: string
+}
+
+/**
+ * `issuer: aws-secrets-manager`: AWS rotates the secret with its rotation Lambda. The issuer calls
+ * RotateSecret with a ClientRequestToken made from the version it replaces (a retry, or a rerun
+ * after a crash, names the same rotation instead of starting another), then waits with backoff,
+ * up to `rotation-timeout`, until the new version carries AWSCURRENT. An AWSPENDING left on
+ * another version blocks every later rotation: the issuer reports it and starts nothing. `undo`
+ * moves AWSCURRENT back to the version it replaced, when the new value fails its health check.
+ * @see https://docs.aws.amazon.com/secretsmanager/latest/userguide/rotate-secrets_how.html
+ */
+export function createAwsRotationIssuer(options: AwsRotationOptions): Issuer {
+  let last: Rotation | undefined
+  return {
+    kind: 'aws-secrets-manager',
+    mint: async current => {
+      const minted = await rotate(options, current)
+      last = minted.rotation
+      return minted.minted
+    },
+    undo: async () => {
+      if (!last) return
+      const { secret, log } = options
+      await secret.moveStage(CURRENT, last.from, last.to, 'verify')
+      log.info(
+        `${CURRENT} of secret ${secret.secretId} moved back to version ${last.from} (the new version ${last.to} failed its check and is ${PREVIOUS} now).`
+      )
+    }
+  }
+}
+
+async function rotate(
+  options: AwsRotationOptions,
+  current: string
+): Promise<{ minted: Minted; rotation: Rotation }> {
+  const { secret, log } = options
+  const description = await secret.describe('mint')
+  const from = versionWith(description, CURRENT)
+  if (!from) {
+    throw new ActionError(`Secret ${secret.secretId} has no ${CURRENT} version to rotate from.`, {
+      code: 'aws-rejected',
+      phase: 'mint'
+    })
+  }
+  if (!description.rotationLambda) {
+    throw new ActionError(
+      `Secret ${secret.secretId} has no rotation Lambda, so AWS cannot rotate it. Configure rotation (aws secretsmanager rotate-secret --secret-id ${secret.secretId} --rotation-lambda-arn ...), or use issuer: none to publish its value as it is.`,
+      { code: 'aws-rejected', phase: 'mint' }
+    )
+  }
+  const token = versionToken(description.arn, `rotation from ${from}`)
+  const pending = versionWith(description, PENDING)
+  if (pending !== undefined && pending !== from && pending !== token) {
+    throw strandedError(secret.secretId, pending, 'before this run started')
+  }
+  if (pending === token) {
+    log.info(`An earlier run started this rotation (version ${token}); waiting for it to finish.`)
+  } else {
+    await secret.rotate(token, 'mint')
+    log.info(`Rotation started: version ${token} is ${PENDING} until the rotation Lambda finishes.`)
+  }
+  await waitForCurrent(options, token, from)
+  const rotated = await secret.read({ versionId: token }, 'mint')
+  return {
+    minted: {
+      value: rotated.value,
+      next: rotated.value,
+      rotated: false,
+      previous: current,
+      storedAs: `AWS stored the new value as version ${token} (${CURRENT}) of secret ${secret.secretId}`
+    },
+    rotation: { from, to: token }
+  }
+}
+
+/** Waits until version `token` carries AWSCURRENT, or the rotation visibly failed or timed out. */
+async function waitForCurrent(
+  options: AwsRotationOptions,
+  token: string,
+  from: string
+): Promise<void> {
+  const { secret, clock, sleep, timeoutMs } = options
+  const deadline = clock.now().getTime() + timeoutMs
+  for (let attempt = 1; ; attempt += 1) {
+    const description: SecretDescription = await secret.describe('mint')
+    const labels = description.stages.get(token) ?? []
+    if (labels.includes(CURRENT)) return
+    if (!labels.includes(PENDING)) {
+      throw new ActionError(
+        `The rotation Lambda of secret ${secret.secretId} gave up: version ${token} is no longer ${PENDING} and never became ${CURRENT}, so ${CURRENT} is still version ${versionWith(description, CURRENT) ?? from}. Nothing was published. Look at the rotation Lambda's logs in CloudWatch.`,
+        { code: 'rotation-failed', phase: 'mint' }
+      )
+    }
+    const waitMs = Math.min(FIRST_WAIT_MS * 2 ** (attempt - 1), LONGEST_WAIT_MS)
+    if (clock.now().getTime() + waitMs > deadline) {
+      throw strandedError(
+        secret.secretId,
+        token,
+        `after ${Math.round(timeoutMs / 1000)} s (rotation-timeout)`
+      )
+    }
+    await sleep(waitMs)
+  }
+}
+
+function strandedError(secretId: string, version: string, when: string): ActionError {
+  return new ActionError(
+    `${PENDING} of secret ${secretId} is stranded on version ${version} ${when}: a rotation that never finished, and it blocks every later rotation (RotateSecret refuses until it is resolved). Nothing was published. Look at the rotation Lambda's logs in CloudWatch; once it is fixed, run aws secretsmanager rotate-secret --secret-id ${secretId} to finish that rotation, or remove the label (aws secretsmanager update-secret-version-stage --secret-id ${secretId} --version-stage ${PENDING} --remove-from-version-id ${version}) and run again.`,
+    { code: 'rotation-pending', phase: 'mint' }
+  )
+}
