@@ -2,12 +2,11 @@
 // the local GitHub server as the store and the target. Each case checks the peers' state: which
 // refresh token is live, whether the grant survived, what the secrets and the record hold.
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
-import { createServer, type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { generateRecoveryKeyPair, type RecoveryKeyPair } from '../../src/recovery/recovery-key.js'
 import { openRecovery } from '../../src/recovery/recovery-box.js'
 import { leaks, runAction, type ActionRun } from '../../test-servers/action-runner.js'
 import { startGitHubServer, type GitHubServer } from '../../test-servers/github/index.js'
+import { startHealthGate, type HealthGate } from '../../test-servers/health-gate.js'
 import { startOAuth2Server, type OAuth2Server } from '../../test-servers/oauth2/index.js'
 
 const REPO = 'octo/app'
@@ -440,63 +439,3 @@ describe('a run killed after each step, then rerun', () => {
     expect(record()).toMatchObject({ consecutiveFailures: 0 })
   })
 })
-
-/**
- * The health-check endpoint as the tests see it: forwards to the OAuth2 server's protected
- * resource, or answers a set status, or holds the request (to stop a run during its check).
- */
-interface HealthGate {
-  url: string
-  requests: number
-  answer: number | undefined
-  /** Answers 401 to the Authorization headers it matches. */
-  reject: ((authorization: string) => boolean) | undefined
-  hold: boolean
-  onAnswer: (() => void) | undefined
-  close(): Promise<void>
-}
-
-async function startHealthGate(resourceUrl: string): Promise<HealthGate> {
-  const gate: HealthGate = {
-    url: '',
-    requests: 0,
-    answer: undefined,
-    reject: undefined,
-    hold: false,
-    onAnswer: undefined,
-    close: () =>
-      new Promise<void>(resolve => {
-        server.closeAllConnections()
-        server.close(() => {
-          resolve()
-        })
-      })
-  }
-  const server: Server = createServer((req, res) => {
-    gate.requests += 1
-    if (gate.hold) return
-    const reply = (status: number) => {
-      gate.onAnswer?.()
-      gate.onAnswer = undefined
-      res.writeHead(status).end()
-    }
-    if (gate.answer !== undefined) {
-      reply(gate.answer)
-      return
-    }
-    if (gate.reject?.(req.headers.authorization ?? '')) {
-      reply(401)
-      return
-    }
-    fetch(resourceUrl, { headers: { authorization: req.headers.authorization ?? '' } })
-      .then(answer => {
-        reply(answer.status)
-      })
-      .catch(() => {
-        reply(502)
-      })
-  })
-  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
-  gate.url = `http://127.0.0.1:${String((server.address() as AddressInfo).port)}/health`
-  return gate
-}
