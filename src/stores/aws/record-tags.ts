@@ -12,6 +12,7 @@ export const TAG_PREFIX = 'token-rotation:'
 
 const KEYS = {
   minting: `${TAG_PREFIX}minting`,
+  pending: `${TAG_PREFIX}pending`,
   published: `${TAG_PREFIX}published`,
   rotatedAt: `${TAG_PREFIX}rotated-at`,
   failures: `${TAG_PREFIX}failures`,
@@ -26,16 +27,22 @@ const TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/
 /** The record's tag-held parts. */
 export type TaggedRecord = Pick<
   RotationState,
-  'minting' | 'published' | 'rotatedAt' | 'consecutiveFailures' | 'retirements' | 'runs'
+  'minting' | 'pending' | 'published' | 'rotatedAt' | 'consecutiveFailures' | 'retirements' | 'runs'
 >
 
 /** The tags that hold `record`; a part that is absent has no tag. */
 export function recordTags(record: TaggedRecord): Record<string, string> {
   const tags: Record<string, string> = {}
-  const { minting, published, rotatedAt, retirements, runs } = record
+  const { minting, pending, published, rotatedAt, retirements, runs } = record
   if (minting) {
     const mark = minting.recoverable ? 'recoverable' : 'plain'
     tags[KEYS.minting] = fit(`${minting.from} ${minting.startedAt} ${mark} ${minting.run}`)
+  }
+  if (pending) {
+    // Written before the new version is staged: if the run dies in between, the next one knows
+    // that the version in AWSCURRENT was consumed and must not be used again.
+    const mark = pending.recoverable ? 'recoverable' : 'plain'
+    tags[KEYS.pending] = fit(`${pending.fingerprint} ${pending.mintedAt} ${mark} ${pending.run}`)
   }
   if (published) {
     tags[KEYS.published] = [published.fingerprint, published.at, published.expiresAt]
@@ -71,6 +78,18 @@ export function readRecordTags(tags: Readonly<Record<string, string>>): TaggedRe
     const [from = '', startedAt = '', mark, ...run] = minting
     if (FINGERPRINT.test(from) && TIME.test(startedAt)) {
       record.minting = { from, startedAt, run: run.join(' '), recoverable: mark === 'recoverable' }
+    }
+  }
+  const pending = tags[KEYS.pending]?.split(' ')
+  if (pending && pending.length >= 4) {
+    const [fingerprint = '', mintedAt = '', mark, ...run] = pending
+    if (FINGERPRINT.test(fingerprint) && TIME.test(mintedAt)) {
+      record.pending = {
+        fingerprint,
+        mintedAt,
+        run: run.join(' '),
+        recoverable: mark === 'recoverable'
+      }
     }
   }
   const published = tags[KEYS.published]?.split(' ')

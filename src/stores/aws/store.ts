@@ -58,6 +58,17 @@ interface Snapshot {
   tags: Record<string, string>
 }
 
+/**
+ * The version this action staged that is the live credential: AWSPENDING, unless the pending mark
+ * names another credential (a later run minted from it, so it is consumed).
+ */
+function liveStaged(snapshot: Snapshot): KnownVersion | undefined {
+  const staged = snapshot.pending
+  if (!staged) return undefined
+  const mark = readRecordTags(snapshot.tags).pending
+  return !mark || mark.fingerprint === fingerprint(staged.document.credential) ? staged : undefined
+}
+
 /** A {@link Store} whose versions can be read and moved back. */
 export type VersionedStore = Store & Required<Pick<Store, 'read' | 'revert'>>
 
@@ -102,28 +113,31 @@ class AwsSecretsStore implements VersionedStore {
   /** The live credential: the pending version's when this action staged one, else AWSCURRENT's. */
   async read(): Promise<string> {
     const snapshot = await this.#load()
-    return (snapshot.pending ?? snapshot.current).document.credential
+    return (liveStaged(snapshot) ?? snapshot.current).document.credential
   }
 
   async readState(): Promise<RotationState> {
-    const { current, pending, tags } = await this.#load()
-    const record = readRecordTags(tags)
+    const snapshot = await this.#load()
+    const { current } = snapshot
+    const { pending: mark, ...record } = readRecordTags(snapshot.tags)
+    const staged = liveStaged(snapshot)
+    // A staged version is the pending one, unless a later run marked another as minted and died
+    // before staging it: then the mark is what the record says (and the staged one is consumed).
+    const pending = staged
+      ? {
+          fingerprint: fingerprint(staged.document.credential),
+          mintedAt: mark?.mintedAt ?? (staged.createdAt ?? new Date(0)).toISOString(),
+          run: mark?.run ?? `an earlier run (version ${staged.versionId})`,
+          recoverable: mark?.recoverable ?? false
+        }
+      : mark
     return {
       schema: 1,
       current: {
         fingerprint: fingerprint(current.document.credential),
         since: (current.createdAt ?? new Date(0)).toISOString()
       },
-      ...(pending
-        ? {
-            pending: {
-              fingerprint: fingerprint(pending.document.credential),
-              mintedAt: (pending.createdAt ?? new Date(0)).toISOString(),
-              run: `an earlier run (version ${pending.versionId})`,
-              recoverable: false
-            }
-          }
-        : {}),
+      ...(pending ? { pending } : {}),
       ...record
     }
   }
@@ -160,14 +174,15 @@ class AwsSecretsStore implements VersionedStore {
 
   async check(): Promise<void> {
     const snapshot = await this.#load()
-    const live = snapshot.pending ?? snapshot.current
     if (this.#options.owner === 'rotation-lambda') return
+    const staged = liveStaged(snapshot)
+    const live = staged ?? snapshot.current
     // Secrets Manager ignores a PutSecretValue whose token and value are an existing version's:
     // the write permission is proven before anything is consumed, and nothing changes.
     await this.#options.secret.put(
       live.value,
       live.versionId,
-      [snapshot.pending ? PENDING : CURRENT],
+      [staged ? PENDING : CURRENT],
       'preflight'
     )
   }
