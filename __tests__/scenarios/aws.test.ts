@@ -217,7 +217,7 @@ describe('OAuth2 with the refresh token in AWS Secrets Manager', () => {
     for (const old of used) expect(await oauth.isRefreshTokenActive(old)).toBe(false)
     expect(await oauth.isGrantAlive(first)).toBe(true)
     // The other fields of the document are kept; the lock is released; the record is in tags.
-    const current = JSON.parse(aws.stageOf(SECRET_ID, 'AWSCURRENT')?.secretString ?? '{}')
+    const current: unknown = JSON.parse(aws.stageOf(SECRET_ID, 'AWSCURRENT')?.secretString ?? '{}')
     expect(current).toMatchObject({ client: 'reporting' })
     expect(github.getVariable(REPO, LOCK_VARIABLE)).toBeUndefined()
     expect(aws.getSecret(SECRET_ID)?.tags).toMatchObject({
