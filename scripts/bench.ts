@@ -9,6 +9,7 @@
 import { spawn } from 'node:child_process'
 import { performance } from 'node:perf_hooks'
 import { DIST_INDEX, runAction } from '../test-servers/action-runner.js'
+import { startSecretsManagerServer } from '../test-servers/aws/index.js'
 import {
   startGitHubServer,
   type GitHubServer,
@@ -234,11 +235,22 @@ function printRotations(title: string, runs: Rotation[], intervalMs: number): vo
   )
 }
 
-/** Time from spawning `node dist/index.js` until run() logs its first line. */
-function coldStart(inputs: Record<string, string> = {}): Promise<number> {
+/**
+ * Time from spawning `node dist/index.js` until it logs `marker`: `run started` (run() begins) or
+ * `engine assembled` (inputs read and every part built, the AWS SDK loaded when it is needed).
+ */
+function coldStart(
+  inputs: Record<string, string> = {},
+  marker = 'run started',
+  extraEnv: Record<string, string> = {}
+): Promise<number> {
   return new Promise((resolve, reject) => {
     const started = performance.now()
-    const env: Record<string, string> = { PATH: process.env.PATH ?? '', RUNNER_DEBUG: '1' }
+    const env: Record<string, string> = {
+      PATH: process.env.PATH ?? '',
+      RUNNER_DEBUG: '1',
+      ...extraEnv
+    }
     for (const [name, value] of Object.entries(inputs)) env[`INPUT_${name.toUpperCase()}`] = value
     const child = spawn(process.execPath, [DIST_INDEX], {
       env,
@@ -246,16 +258,109 @@ function coldStart(inputs: Record<string, string> = {}): Promise<number> {
     })
     let seen = false
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-      if (!seen && chunk.includes('run started')) {
+      if (!seen && chunk.includes(marker)) {
         seen = true
         resolve(performance.now() - started)
       }
     })
     child.on('error', reject)
     child.on('close', () => {
-      if (!seen) reject(new Error('dist/index.js never reported run() starting'))
+      if (!seen) reject(new Error(`dist/index.js never logged '${marker}'`))
     })
   })
+}
+
+/**
+ * Full OAuth2 rotations with the refresh token in AWS Secrets Manager (the local server, the real
+ * SDK through AWS_ENDPOINT_URL_SECRETS_MANAGER): wall time, requests by operation, and the time
+ * from the token request until AWSPENDING was staged.
+ */
+async function awsRotations(runs: number): Promise<void> {
+  const github = await startGitHubServer({
+    tokens: { [TOKEN]: { secrets: 'write', variables: 'write', issues: 'write' } }
+  })
+  const oauth = await startOAuth2Server()
+  const aws = await startSecretsManagerServer()
+  github.addRepository(ROTATION_REPO)
+  const first = await oauth.mintRefreshToken()
+  aws.seedSecret('bench/oauth', { secretString: JSON.stringify({ refresh_token: first }) })
+  const rotate = async (runId: number) => {
+    const fromAws = aws.requests.length
+    const fromGitHub = github.requests.length
+    const tokensBefore = oauth.tokenRequests
+    let mintedAt = Number.NaN
+    const watch = setInterval(() => {
+      if (Number.isNaN(mintedAt) && oauth.tokenRequests > tokensBefore) mintedAt = Date.now()
+    }, 1)
+    const started = performance.now()
+    const run = await runAction({
+      inputs: {
+        'github-token': TOKEN,
+        issuer: 'oauth2',
+        'store-secret-id': 'bench/oauth',
+        'token-url': oauth.tokenUrl,
+        'client-id': oauth.clients.basic.clientId,
+        'client-secret': oauth.clients.basic.clientSecret,
+        'secret-name': ACCESS_SECRET,
+        'health-check-url': oauth.resourceUrl,
+        'write-interval': '0'
+      },
+      env: {
+        GITHUB_API_URL: github.url,
+        GITHUB_REPOSITORY: ROTATION_REPO,
+        GITHUB_RUN_ID: String(runId),
+        GITHUB_RUN_ATTEMPT: '1',
+        AWS_ENDPOINT_URL_SECRETS_MANAGER: aws.url,
+        AWS_REGION: aws.region,
+        AWS_ACCESS_KEY_ID: aws.credentials.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: aws.credentials.secretAccessKey,
+        AWS_EC2_METADATA_DISABLED: 'true'
+      }
+    })
+    const wallMs = performance.now() - started
+    clearInterval(watch)
+    if (run.exitCode !== 0) console.error(run.errors.join('\n'))
+    const requests = aws.requests.slice(fromAws)
+    const staged = requests.find(
+      r => r.operation === 'PutSecretValue' && r.time >= mintedAt && r.status === 200
+    )
+    const operations: Record<string, number> = {}
+    for (const r of requests) operations[r.operation] = (operations[r.operation] ?? 0) + 1
+    return {
+      wallMs,
+      exitCode: run.exitCode,
+      operations,
+      github: github.requests.length - fromGitHub,
+      // The request log has arrival times: the staging request arrived this long after the mint.
+      unstagedMs: staged ? staged.time - mintedAt : Number.NaN
+    }
+  }
+  try {
+    await rotate(1)
+    const results = []
+    for (let i = 0; i < runs; i++) results.push(await rotate(10 + i))
+    const last = results.at(-1)
+    console.log(
+      `\nOAuth2 rotations with the refresh token in AWS Secrets Manager (local server, real SDK; ${runs} after a first one)`
+    )
+    console.log(
+      `  wall time              median ${fmt(median(results.map(r => r.wallMs)))} (exits ${results.map(r => r.exitCode).join(',')})`
+    )
+    console.log(
+      `  AWS requests           ${Object.entries(last?.operations ?? {})
+        .map(([op, n]) => `${op} ${n}`)
+        .join(', ')}`
+    )
+    console.log(`  GitHub requests        ${last?.github ?? 0} (lock, target public key and PUT)`)
+    console.log(
+      `  minted until staged    median ${median(results.map(r => r.unstagedMs)).toFixed(0)} ms (token request until PutSecretValue of AWSPENDING arrived)`
+    )
+    console.log(`  grant alive            ${(await oauth.isGrantAlive(first)) ? 'yes' : 'NO'}`)
+  } finally {
+    await aws.close()
+    await oauth.close()
+    await github.close()
+  }
 }
 
 function median(values: number[]): number {
@@ -313,8 +418,8 @@ async function main(): Promise<void> {
   console.log(`  wall time              ${fmt(org.wallMs)} (exit ${org.exitCode})`)
   console.log(`  requests               ${org.requests} (writes ${org.writes})`)
 
-  // The OAuth2 inputs change nothing before run(): dist/index.js is one file with every import
-  // static, and run() logs its first line before reading an input. Measured anyway, interleaved.
+  // The OAuth2 inputs change nothing before run(): run() logs its first line before reading an
+  // input, and only a Secrets Manager secret loads the AWS SDK's chunk. Measured interleaved.
   const oauth2Inputs = {
     'github-token': TOKEN,
     'secret-name': ACCESS_SECRET,
@@ -325,18 +430,36 @@ async function main(): Promise<void> {
     'refresh-token': 'bench-refresh',
     'refresh-token-secret': REFRESH_SECRET
   }
+  const awsInputs = {
+    'github-token': TOKEN,
+    'secret-name': ACCESS_SECRET,
+    issuer: 'oauth2',
+    'token-url': 'http://127.0.0.1:9/token',
+    'client-id': 'bench',
+    'client-secret': 'bench-secret',
+    'store-secret-id': 'bench/oauth'
+  }
+  const awsEnv = { GITHUB_REPOSITORY: ROTATION_REPO, AWS_REGION: 'us-east-1' }
   const starts: number[] = []
   const oauth2Starts: number[] = []
+  const oauth2Assembled: number[] = []
+  const awsAssembled: number[] = []
   for (let i = 0; i < 15; i++) {
     starts.push(await coldStart())
     oauth2Starts.push(await coldStart(oauth2Inputs))
+    oauth2Assembled.push(
+      await coldStart(oauth2Inputs, 'engine assembled', { GITHUB_REPOSITORY: ROTATION_REPO })
+    )
+    awsAssembled.push(await coldStart(awsInputs, 'engine assembled', awsEnv))
   }
   const spread = (xs: number[]) =>
     `median ${median(xs).toFixed(0)} ms, min ${Math.min(...xs).toFixed(0)} ms, max ${Math.max(...xs).toFixed(0)} ms`
-  console.log('\nCold start of node dist/index.js until run() begins (15 runs each)')
-  console.log(`  no inputs              ${spread(starts)}`)
+  console.log('\nCold start of node dist/index.js (15 runs each, interleaved)')
+  console.log(`  until run() begins, no inputs              ${spread(starts)}`)
+  console.log(`  until run() begins, OAuth2 inputs          ${spread(oauth2Starts)}`)
+  console.log(`  until the engine is built, OAuth2 + GitHub ${spread(oauth2Assembled)}`)
   console.log(
-    `  OAuth2 rotation inputs ${spread(oauth2Starts)} (same bundle, same path until run(): the same figure)`
+    `  until the engine is built, OAuth2 + AWS    ${spread(awsAssembled)} (AWS SDK loaded: +${(median(awsAssembled) - median(oauth2Assembled)).toFixed(0)} ms)`
   )
 
   const peers = await startRotationPeers()
@@ -369,6 +492,8 @@ async function main(): Promise<void> {
     await peers.oauth.close()
     await peers.github.close()
   }
+
+  await awsRotations(quick ? 3 : ROTATION_RUNS)
 
   if (quick) return
   const paced = await publishRun(
