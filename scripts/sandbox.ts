@@ -3,7 +3,10 @@
 //   1. publishing a given value to several targets (local GitHub API server);
 //   2. two OAuth2 rotations in a row: oidc-provider with rotating refresh tokens as the issuer, the
 //      local GitHub server as the store (refresh token secret + record variable) and the target,
-//      then the peers' state is checked. Exits non-zero when a check fails.
+//      then the peers' state is checked;
+//   3. AWS Secrets Manager (a local server speaking its wire protocol, driven by the real AWS SDK):
+//      an OAuth2 rotation with the refresh token in a secret's versions, then a sync of a JSON
+//      secret's fields to two GitHub secrets. Exits non-zero when a check fails.
 // Secret values are never printed: `::add-mask::` lines are dropped and every known secret is
 // replaced by *** in what is shown, as the runner would; a value that needed replacing is a leak
 // and fails the sandbox.
@@ -11,6 +14,7 @@ import { fingerprint } from '../src/engine/fingerprint.js'
 import { generateRecoveryKeyPair } from '../src/recovery/recovery-key.js'
 import { openRecovery } from '../src/recovery/recovery-box.js'
 import { leaks, runAction, type ActionRun } from '../test-servers/action-runner.js'
+import { startSecretsManagerServer } from '../test-servers/aws/index.js'
 import { startGitHubServer } from '../test-servers/github/index.js'
 import { startOAuth2Server } from '../test-servers/oauth2/index.js'
 
@@ -209,6 +213,123 @@ async function oauth2Demo(): Promise<void> {
   }
 }
 
+async function awsDemo(): Promise<void> {
+  const github = await startGitHubServer({
+    tokens: { [TOKEN]: { secrets: 'write', variables: 'write', issues: 'write' } },
+    latencyMs: 20
+  })
+  const oauth = await startOAuth2Server()
+  const aws = await startSecretsManagerServer()
+  try {
+    github.addRepository(REPO)
+    const first = await oauth.mintRefreshToken()
+    aws.seedSecret('prod/oauth', {
+      secretString: JSON.stringify({ client: 'reporting', refresh_token: first })
+    })
+    aws.seedSecret('prod/db', {
+      secretString: JSON.stringify({ username: 'reporting', password: 'sandbox-db-password' }),
+      replicas: [{ region: 'eu-west-1', status: 'InProgress' }]
+    })
+    for (const value of [first, 'sandbox-db-password', aws.credentials.secretAccessKey]) {
+      secrets.add(value)
+    }
+    console.log(
+      `\nLocal AWS Secrets Manager server on ${aws.url} (the real AWS SDK reaches it through AWS_ENDPOINT_URL_SECRETS_MANAGER) ` +
+        `with prod/oauth (a JSON secret holding the first refresh token) and prod/db (a database login, replicated to eu-west-1).\n`
+    )
+    const env = {
+      GITHUB_API_URL: github.url,
+      GITHUB_REPOSITORY: REPO,
+      GITHUB_RUN_ID: '2001',
+      GITHUB_RUN_ATTEMPT: '1',
+      AWS_ENDPOINT_URL_SECRETS_MANAGER: aws.url,
+      AWS_REGION: aws.region,
+      AWS_ACCESS_KEY_ID: aws.credentials.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: aws.credentials.secretAccessKey,
+      AWS_EC2_METADATA_DISABLED: 'true'
+    }
+    const tokenOf = (label: string) => {
+      const text = aws.stageOf('prod/oauth', label)?.secretString ?? '{}'
+      return (JSON.parse(text) as { refresh_token?: string }).refresh_token ?? ''
+    }
+    const rotation = await runAction({
+      inputs: {
+        'github-token': TOKEN,
+        issuer: 'oauth2',
+        'store-secret-id': 'prod/oauth',
+        'token-url': oauth.tokenUrl,
+        'client-id': oauth.clients.basic.clientId,
+        'client-secret': oauth.clients.basic.clientSecret,
+        'secret-name': ACCESS_SECRET,
+        'health-check-url': oauth.resourceUrl,
+        'write-interval': '10ms'
+      },
+      env
+    })
+    const live = tokenOf('AWSCURRENT')
+    const access = github.getSecret(secretPath(ACCESS_SECRET))?.value ?? ''
+    secrets.add(live)
+    secrets.add(access)
+    for (const version of aws.getSecret('prod/oauth')?.versions ?? []) {
+      secrets.add(version.secretString ?? '')
+    }
+    show(
+      'AWS 1: OAuth2 rotation with the refresh token in Secrets Manager: AWSCURRENT read, the new token staged as AWSPENDING, promoted after the health check',
+      rotation
+    )
+    console.log('--- checks ---')
+    check(
+      rotation.exitCode === 0 && rotation.errors.length === 0,
+      'exit code 0, no error annotation'
+    )
+    check(tokenOf('AWSPREVIOUS') === first, 'AWSPREVIOUS holds the consumed refresh token')
+    check(
+      live !== first && (await oauth.isRefreshTokenActive(live)),
+      'AWSCURRENT holds the live one'
+    )
+    check(await oauth.isAccessTokenActive(access), `the new ${ACCESS_SECRET} works`)
+    check(await oauth.isGrantAlive(first), 'the grant is alive')
+    const tags = JSON.stringify(aws.getSecret('prod/oauth')?.tags ?? {})
+    check(
+      ![...secrets].some(secret => secret !== '' && tags.includes(secret)),
+      "the secret's tags (the rest of the record) hold no value"
+    )
+    console.log(`--- tags of prod/oauth ---\n${prettyJson(tags)}`)
+
+    const sync = await runAction({
+      inputs: {
+        'github-token': TOKEN,
+        'store-secret-id': 'prod/db',
+        'secret-fields': 'DB_USER=username, DB_PASSWORD=password',
+        'write-interval': '10ms'
+      },
+      env: { ...env, GITHUB_RUN_ID: '2002' }
+    })
+    show(
+      'AWS 2: sync prod/db to two secrets, one per JSON field, once its replica is in sync',
+      sync
+    )
+    console.log('--- checks ---')
+    check(sync.exitCode === 0 && sync.errors.length === 0, 'exit code 0, no error annotation')
+    check(
+      github.getSecret(secretPath('DB_USER'))?.value === 'reporting' &&
+        github.getSecret(secretPath('DB_PASSWORD'))?.value === 'sandbox-db-password',
+      'DB_USER and DB_PASSWORD hold the fields'
+    )
+    for (const run of [rotation, sync]) {
+      const found = [...secrets].flatMap(secret => (secret === '' ? [] : leaks(run, secret)))
+      check(
+        found.length === 0,
+        `no secret value in what the run printed or wrote${found.length ? ` (found in ${found.join(', ')})` : ''}`
+      )
+    }
+  } finally {
+    await aws.close()
+    await oauth.close()
+    await github.close()
+  }
+}
+
 interface RotationRecord {
   current?: { fingerprint?: string }
   previous?: { fingerprint?: string }
@@ -259,6 +380,7 @@ function show(title: string, run: ActionRun): void {
 const started = Date.now()
 await publishDemo()
 await oauth2Demo()
+await awsDemo()
 console.log(
   `\n${failures.length === 0 ? 'All checks passed' : `${failures.length} check(s) FAILED:\n  - ${failures.join('\n  - ')}`} (${((Date.now() - started) / 1000).toFixed(1)} s).`
 )

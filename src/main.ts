@@ -209,12 +209,12 @@ async function report(
   if (!outcome.recoveryCiphertext) deps.setOutput('recovery-ciphertext', '')
   deps.setOutput('published', String(t.written))
   deps.setOutput('result', resultJson(outcome.targets))
-  const name = config.publish.secretName
+  const name = secretNames(config)
   await writeSummary(
     deps,
     renderSummary({
       secretName: name,
-      title: `${HEADLINE[outcome.status]} \`${name}\``,
+      title: `${HEADLINE[outcome.status]} ${name}`,
       results: outcome.targets,
       dryRun: config.publish.dryRun,
       steps: outcome.steps,
@@ -234,9 +234,18 @@ async function report(
   log.info(outcomeLine(config, outcome))
 }
 
+/** The secrets the run writes, for headlines: `API_TOKEN`, or each `secret-fields` name. */
+function secretNames(config: ActionConfig): string {
+  const names = [config.publish.secretName, ...config.fieldMappings.map(m => m.name)]
+  return names
+    .filter(name => name !== '')
+    .map(name => `\`${name}\``)
+    .join(', ')
+}
+
 function outcomeLine(config: ActionConfig, outcome: RunOutcome): string {
   const t = totals(outcome.targets)
-  const name = config.publish.secretName
+  const name = secretNames(config).replace(/`/g, '')
   switch (outcome.status) {
     case 'planned':
       return `Dry run: ${count(t.planned, 'target')} checked, nothing written.`

@@ -357,9 +357,12 @@ class RotationRun {
         throw resetHint(uncertainHint(failure, assessment), deps.store)
       }
       if (minted.rotated) await this.#sealForRecovery(minted.next)
+      const version = fingerprint(minted.value)
       const detail = minted.rotated
-        ? `new version ${fingerprint(minted.value)}; the refresh token was rotated`
-        : `new version ${fingerprint(minted.value)}`
+        ? `new version ${version}; the refresh token was rotated`
+        : deps.issuer.source
+          ? `read version ${version}`
+          : `new version ${version}`
       return { value: minted, detail }
     })
   }
