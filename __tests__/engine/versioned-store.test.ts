@@ -1,0 +1,760 @@
+import { describe, expect, test } from '@jest/globals'
+import { versionToken } from '../../src/stores/aws/version-token.js'
+import {
+  HOUR,
+  LOCK_TTL_MS,
+  detailOf,
+  fp,
+  stepsOf,
+  type RunResult
+} from '../support/engine-world.js'
+import {
+  AWSCURRENT,
+  AWSPENDING,
+  AWSPREVIOUS,
+  LeewayIssuer,
+  MemoryRotationIssuer,
+  VersionedWorld,
+  expectNoVersionedLeaks
+} from '../support/versioned-store.js'
+
+/**
+ * The engine over a store with real versions (AWS Secrets Manager's semantics, in memory): the
+ * store gives the live credential, the write-ahead state is its versions (AWSPENDING staged,
+ * promoted by compare-and-swap), and a rollback moves AWSCURRENT back. Every `world.run()` checks
+ * that no secret value reached a log line, step, audit event, warning, error or the secret's tags.
+ */
+
+const FULL_ROTATION = [
+  ['preflight', 'ok'],
+  ['mint', 'ok'],
+  ['persist', 'ok'],
+  ['publish', 'ok'],
+  ['verify', 'ok'],
+  ['promote', 'ok'],
+  ['retire', 'skipped']
+]
+
+function must<T>(value: T | undefined, what: string): T {
+  if (value === undefined) throw new Error(`no ${what}`)
+  return value
+}
+
+/** The recovery ciphertext a run printed, read back from its log as a user would. */
+function ciphertextInLog(run: RunResult): string | undefined {
+  const line = run.log.lines.find(l => l.message.startsWith('Recovery ciphertext'))
+  return /: (sealed:\S+)$/.exec(line?.message ?? '')?.[1]
+}
+
+describe('a store with versions: the live credential comes from the store', () => {
+  test('(1) a chain of rotations mints each time from the live version, never from the refresh-token input, even a stale one', async () => {
+    const world = new VersionedWorld()
+    const { secret, issuer } = world
+    const r0 = world.initial.refreshToken
+    const seen = [r0]
+
+    for (let i = 0; i < 5; i += 1) {
+      world.clock.advance(HOUR)
+      const live = must(secret.valueWith(AWSCURRENT), 'AWSCURRENT')
+      const liveId = must(secret.versionWith(AWSCURRENT), 'AWSCURRENT')
+      // The job's refresh-token input is the token of the consent: consumed since the first run.
+      const { outcome } = await world.run({ plan: { input: r0 } })
+
+      expect(outcome.error).toBeUndefined()
+      expect(outcome.status).toBe('rotated')
+      expect(stepsOf(outcome)).toEqual(FULL_ROTATION)
+      expect(detailOf(outcome, 'preflight')).toBe('the refresh token matches the record')
+      const next = must(secret.valueWith(AWSCURRENT), 'AWSCURRENT')
+      expect(next).toBe(issuer.lastRefreshToken())
+      // Staged under the token derived from its value, promoted from the version read.
+      expect(secret.versionWith(AWSCURRENT)).toBe(versionToken(secret.arn, next))
+      expect(secret.versionWith(AWSPREVIOUS)).toBe(liveId)
+      expect(secret.labelsOf(liveId)).toEqual([AWSPREVIOUS])
+      expect(detailOf(outcome, 'promote')).toBe(`refresh token ${fp(next)} is current`)
+      // The live token was exchanged (consumed); the grant lives on in the new one.
+      expect(issuer.refreshTokenLive(live)).toBe(false)
+      expect(issuer.grantAlive(next)).toBe(true)
+      const published = issuer.lastAccessToken()
+      expect(world.targets.values()).toEqual(world.allTargets(published))
+      expect(secret.record.published?.fingerprint).toBe(fp(published ?? ''))
+      seen.push(next)
+    }
+
+    expect(new Set(seen).size).toBe(6)
+    // A stale input presented even once would have been a reuse that revoked the grant.
+    expect(issuer.liveRefreshTokens()).toEqual([secret.valueWith(AWSCURRENT)])
+    expect(secret.record.minting).toBeUndefined()
+    expect(secret.record.consecutiveFailures).toBe(0)
+    expect(secret.versionCount).toBe(6)
+    expect(world.lock.holder()).toBeUndefined()
+  })
+})
+
+describe('a store with versions: resuming a half-finished rotation', () => {
+  test('(2) a run killed after persist (AWSPENDING staged, not promoted): the next run promotes it and mints from it', async () => {
+    const world = new VersionedWorld()
+    const { secret, issuer } = world
+    const v0 = must(secret.versionWith(AWSCURRENT), 'AWSCURRENT')
+
+    const killed = await world.run({ kill: { call: 'persist', when: 'after' } })
+
+    const r1 = must(issuer.lastRefreshToken(), 'minted token')
+    const v1 = versionToken(secret.arn, r1)
+    expect(killed.outcome.status).toBe('failed')
+    expect(secret.versionWith(AWSPENDING)).toBe(v1)
+    expect(secret.versionWith(AWSCURRENT)).toBe(v0)
+    expect(world.publishedValue()).toBe(world.initial.accessToken)
+    expect(world.lock.holder()).toBe('run 1 attempt 1')
+    world.clock.advance(LOCK_TTL_MS + 1)
+
+    const { outcome } = await world.run()
+
+    expect(outcome.error).toBeUndefined()
+    expect(outcome.status).toBe('rotated')
+    expect(stepsOf(outcome)).toEqual([
+      ['preflight', 'ok'],
+      ['promote', 'ok'],
+      ...FULL_ROTATION.slice(1)
+    ])
+    expect(detailOf(outcome, 'preflight')).toBe('resuming the rotation of run 1 attempt 1')
+    const r2 = must(issuer.lastRefreshToken(), 'minted token')
+    expect(secret.valueWith(AWSCURRENT)).toBe(r2)
+    expect(secret.versionWith(AWSPREVIOUS)).toBe(v1)
+    // The consumed token of the consent was never presented again (a reuse revokes the grant);
+    // the pending one was, once.
+    expect(issuer.refreshTokenLive(r1)).toBe(false)
+    expect(issuer.grantAlive(r2)).toBe(true)
+    expect(issuer.liveRefreshTokens()).toEqual([r2])
+    expect(world.targets.values()).toEqual(world.allTargets(issuer.lastAccessToken()))
+  })
+
+  test('a run killed after its promotion took effect (answer lost): the next run finds the new version current and rotates', async () => {
+    const world = new VersionedWorld()
+    const { secret, issuer } = world
+
+    // writeState 1: the minting mark; 2: the pending record; 3: the promotion.
+    await world.run({ kill: { call: 'writeState', when: 'after', nth: 3 } })
+
+    const r1 = must(issuer.lastRefreshToken(), 'minted token')
+    expect(secret.valueWith(AWSCURRENT)).toBe(r1)
+    world.clock.advance(LOCK_TTL_MS + 1)
+
+    const { outcome } = await world.run()
+
+    expect(outcome.status).toBe('rotated')
+    expect(stepsOf(outcome)).toEqual(FULL_ROTATION)
+    expect(secret.valueWith(AWSPREVIOUS)).toBe(r1)
+    expect(issuer.grantAlive(r1)).toBe(true)
+    expect(issuer.liveRefreshTokens()).toEqual([secret.valueWith(AWSCURRENT)])
+  })
+})
+
+describe('(3) a run killed after mint, before persist: the minting mark in the tags', () => {
+  test('with a recovery key, the next run is refused (resume-blocked) and presents nothing', async () => {
+    const world = new VersionedWorld()
+    const { secret, issuer } = world
+    const r0 = world.initial.refreshToken
+
+    // The issuer rotated; the runner died before the answer arrived.
+    await world.run({ kill: { call: 'mint', when: 'after' } })
+
+    const r1 = must(issuer.lastRefreshToken(), 'minted token')
+    expect(secret.record.minting).toEqual({
+      from: fp(r0),
+      startedAt: expect.any(String),
+      run: 'run 1 attempt 1',
+      recoverable: true
+    })
+    expect(secret.versionWith(AWSPENDING)).toBeUndefined()
+    world.clock.advance(LOCK_TTL_MS + 1)
+
+    const { outcome } = await world.run()
+
+    expect(outcome.status).toBe('failed')
+    expect(outcome.error?.code).toBe('resume-blocked')
+    expect(outcome.error?.phase).toBe('preflight')
+    expect(stepsOf(outcome)).toEqual([['preflight', 'failed']])
+    expect(outcome.error?.message).toContain(
+      'run 1 attempt 1 stopped while exchanging this refresh token'
+    )
+    // The store's own way to start afresh (an untag-resource of the minting mark).
+    expect(outcome.error?.message).toContain(must(world.clients.at(-1), 'store').resetHint)
+    // r0 was not presented again: the grant, and the token the dead run received, live on.
+    expect(issuer.refreshTokenLive(r1)).toBe(true)
+    expect(issuer.grantAlive(r1)).toBe(true)
+    expect(secret.valueWith(AWSCURRENT)).toBe(r0)
+    expect(secret.record.minting?.from).toBe(fp(r0))
+    expect(secret.record.consecutiveFailures).toBe(1)
+    expect(secret.record.runs[0]?.outcome).toBe('failed:resume-blocked')
+  })
+
+  test('with a recovery key and the ciphertext logged: refused, then the token recovered into AWSCURRENT is rotated from', async () => {
+    const world = new VersionedWorld()
+    const { secret, issuer } = world
+
+    // writeState 2 is the record of the pending token, after the ciphertext was logged.
+    const killed = await world.run({ kill: { call: 'writeState', when: 'before', nth: 2 } })
+    const r1 = must(issuer.lastRefreshToken(), 'minted token')
+    world.clock.advance(LOCK_TTL_MS + 1)
+
+    const refused = await world.run()
+
+    expect(refused.outcome.error?.code).toBe('resume-blocked')
+    expect(refused.outcome.error?.message).toContain('Recovery ciphertext')
+    expect(issuer.refreshTokenLive(r1)).toBe(true)
+
+    // What the message says: open the ciphertext, store the token in the secret, run again.
+    const recovered = world.recovery?.open(ciphertextInLog(killed) ?? '')
+    expect(recovered).toBe(r1)
+    secret.putByHand(r1)
+
+    const { outcome } = await world.run()
+
+    expect(outcome.error).toBeUndefined()
+    expect(outcome.status).toBe('rotated')
+    const r2 = must(issuer.lastRefreshToken(), 'minted token')
+    expect(secret.valueWith(AWSCURRENT)).toBe(r2)
+    expect(secret.valueWith(AWSPREVIOUS)).toBe(r1)
+    expect(issuer.grantAlive(r2)).toBe(true)
+    expect(secret.record.minting).toBeUndefined()
+  })
+
+  test('without a recovery key, the next run makes its one attempt; the consumed token is refused and re-authorization asked for', async () => {
+    const world = new VersionedWorld({ recovery: false })
+    const { secret, issuer } = world
+    const r0 = world.initial.refreshToken
+
+    await world.run({ kill: { call: 'mint', when: 'after' } })
+
+    const r1 = must(issuer.lastRefreshToken(), 'minted token')
+    expect(secret.record.minting).toMatchObject({ from: fp(r0), recoverable: false })
+    world.clock.advance(LOCK_TTL_MS + 1)
+
+    const { outcome } = await world.run()
+
+    expect(detailOf(outcome, 'preflight')).toBe(
+      'run 1 attempt 1 stopped while minting: one attempt'
+    )
+    expect(outcome.status).toBe('failed')
+    expect(outcome.error?.code).toBe('reauthorization-needed')
+    expect(outcome.error?.phase).toBe('mint')
+    expect(outcome.error?.message).toContain(
+      'run 1 attempt 1 stopped while exchanging this refresh token'
+    )
+    expect(outcome.error?.message).toContain(must(world.clients.at(-1), 'store').resetHint)
+    // The one attempt presented r0, which the dead run had consumed: the rotating server took it
+    // as a reuse and revoked the grant (the table's accepted loss: the answer was never received).
+    expect(issuer.grantAlive(r1)).toBe(false)
+    expect(secret.valueWith(AWSCURRENT)).toBe(r0)
+    expect(secret.versionWith(AWSPENDING)).toBeUndefined()
+    // The question stays open for the person who re-authorizes.
+    expect(secret.record.minting?.from).toBe(fp(r0))
+
+    // What the message says: re-authorize, store the new refresh token, remove the minting mark.
+    const fresh = issuer.authorize().refreshToken
+    secret.putByHand(fresh)
+    secret.untag(['token-rotation:minting'])
+    world.clock.advance(HOUR)
+
+    const after = await world.run()
+
+    expect(after.outcome.error).toBeUndefined()
+    expect(after.outcome.status).toBe('rotated')
+    expect(issuer.refreshTokenLive(fresh)).toBe(false)
+    expect(issuer.grantAlive(must(secret.valueWith(AWSCURRENT), 'AWSCURRENT'))).toBe(true)
+  })
+
+  test('without a recovery key, killed before the request reached the issuer: the one attempt rotates', async () => {
+    const world = new VersionedWorld({ recovery: false })
+    const { secret, issuer } = world
+
+    await world.run({ kill: { call: 'mint', when: 'before' } })
+    world.clock.advance(LOCK_TTL_MS + 1)
+
+    const { outcome } = await world.run()
+
+    expect(detailOf(outcome, 'preflight')).toBe(
+      'run 1 attempt 1 stopped while minting: one attempt'
+    )
+    expect(outcome.error).toBeUndefined()
+    expect(outcome.status).toBe('rotated')
+    const r1 = must(issuer.lastRefreshToken(), 'minted token')
+    expect(secret.valueWith(AWSCURRENT)).toBe(r1)
+    expect(issuer.grantAlive(r1)).toBe(true)
+    expect(secret.record.minting).toBeUndefined()
+  })
+})
+
+describe('a store with versions: a new token that never reached AWSPENDING (the pending mark)', () => {
+  // The engine records `pending` (and drops the minting mark) in the writeState before
+  // store.persist. Until 473c7e4 the AWS store kept `pending` only as the AWSPENDING label, so a
+  // persist that failed (or a runner that died before PutSecretValue) left "current = X, nothing
+  // pending, no minting mark": the next run presented the consumed X again and a rotating issuer
+  // revoked the grant, the token sealed in the recovery ciphertext with it. The pending mark tag
+  // now keeps DESIGN's row "current = X, pending = Y: do not reuse X".
+  test('a persist that fails every retry: the next run is refused, and the recovered token is resumed', async () => {
+    const world = new VersionedWorld()
+    const { secret, issuer } = world
+    const r0 = world.initial.refreshToken
+    world.failPersist()
+
+    const failed = await world.run()
+
+    const r1 = must(issuer.lastRefreshToken(), 'minted token')
+    expect(failed.outcome.error?.code).toBe('persist-failed')
+    expect(secret.versionWith(AWSPENDING)).toBeUndefined()
+    expect(secret.record.pending).toMatchObject({ fingerprint: fp(r1), recoverable: true })
+    world.failPersist(0)
+    world.clock.advance(HOUR)
+
+    const refused = await world.run()
+
+    expect(refused.outcome.error?.code).toBe('resume-blocked')
+    expect(refused.outcome.error?.phase).toBe('preflight')
+    expect(refused.outcome.error?.message).toContain('logged a recovery ciphertext')
+    expect(stepsOf(refused.outcome)).toEqual([['preflight', 'failed']])
+    // r0 was not presented again: the grant and r1 live on.
+    expect(issuer.refreshTokenLive(r1)).toBe(true)
+    expect(secret.valueWith(AWSCURRENT)).toBe(r0)
+
+    // What the message says: open the ciphertext, store the token in the secret, run again.
+    const recovered = world.recovery?.open(failed.outcome.recoveryCiphertext ?? '')
+    expect(recovered).toBe(r1)
+    secret.putByHand(r1)
+    world.clock.advance(HOUR)
+
+    const { outcome } = await world.run()
+
+    expect(outcome.error).toBeUndefined()
+    expect(outcome.status).toBe('rotated')
+    expect(detailOf(outcome, 'preflight')).toBe('resuming the rotation of run 1 attempt 1')
+    const r2 = must(issuer.lastRefreshToken(), 'minted token')
+    expect(secret.valueWith(AWSCURRENT)).toBe(r2)
+    expect(secret.valueWith(AWSPREVIOUS)).toBe(r1)
+    expect(issuer.grantAlive(r2)).toBe(true)
+    expect(secret.record.pending).toBeUndefined()
+  })
+
+  test('a run killed right before the PutSecretValue of persist: the next run is refused and presents nothing', async () => {
+    const world = new VersionedWorld()
+    const { secret, issuer } = world
+
+    const killed = await world.run({ kill: { call: 'persist', when: 'before' } })
+    const r1 = must(issuer.lastRefreshToken(), 'minted token')
+    expect(world.recovery?.open(ciphertextInLog(killed) ?? '')).toBe(r1)
+    expect(secret.record.minting).toBeUndefined()
+    world.clock.advance(LOCK_TTL_MS + 1)
+
+    const { outcome } = await world.run()
+
+    expect(outcome.error?.code).toBe('resume-blocked')
+    expect(outcome.error?.message).toContain('run 1 attempt 1')
+    expect(issuer.refreshTokenLive(r1)).toBe(true)
+  })
+
+  test('a resumed run that marked its new token and died before staging it: refused (AWSPENDING left on the promoted version is not pending)', async () => {
+    const world = new VersionedWorld()
+    const { secret, issuer } = world
+    const health = must(world.health, 'health check')
+    const a0 = world.initial.accessToken
+    // Run 1 stages r1 and fails its check: r1 stays AWSPENDING.
+    health.refuse = value => value !== a0
+    await world.run()
+    const r1 = must(issuer.lastRefreshToken(), 'minted token')
+    const v1 = versionToken(secret.arn, r1)
+    expect(secret.versionWith(AWSPENDING)).toBe(v1)
+    health.refuse = undefined
+    world.clock.advance(HOUR)
+
+    // Run 2 promotes r1, mints r2 from it, marks r2 pending and dies before staging it.
+    await world.run({ kill: { call: 'persist', when: 'before' } })
+    const r2 = must(issuer.lastRefreshToken(), 'minted token')
+    expect(secret.valueWith(AWSCURRENT)).toBe(r1)
+    expect(secret.labelsOf(v1)).toEqual([AWSCURRENT, AWSPENDING])
+    expect(secret.record.pending?.fingerprint).toBe(fp(r2))
+    world.clock.advance(LOCK_TTL_MS + 1)
+
+    const { outcome } = await world.run()
+
+    expect(outcome.error?.code).toBe('resume-blocked')
+    expect(issuer.refreshTokenLive(r2)).toBe(true)
+    expect(issuer.grantAlive(r2)).toBe(true)
+  })
+})
+
+describe('a token stored by hand after earlier rotations (what the recovery and re-authorization messages ask for)', () => {
+  // STORE BUG (src/stores/aws/store.ts, mirrored by the in-memory store): #promote moves only
+  // AWSCURRENT (UpdateSecretVersionStage), so AWSPENDING stays on the promoted version, as Secrets
+  // Manager leaves it. When a person then stores a token with put-secret-value (AWSCURRENT moves to
+  // a new version), that old version is AWSPREVIOUS and still AWSPENDING, ≠ AWSCURRENT, and its id
+  // is this action's token: #load takes it as a staged pending version and, with no pending mark
+  // (its promotion removed the mark), liveStaged() calls it live. read() answers the superseded
+  // token, the run "resumes" it, promotes it back over the hand-stored one and mints from it: a
+  // consumed or revoked token. Checked against the real store over test-servers/aws as well. A fix:
+  // remove AWSPENDING from the version it promotes (or, in #load, never take a version that is
+  // AWSPREVIOUS as pending).
+  test.failing(
+    'the token recovered from a ciphertext is taken as current when an earlier rotation left AWSPENDING behind',
+    async () => {
+      const world = new VersionedWorld()
+      const { secret, issuer } = world
+      await world.run()
+      const r1 = must(issuer.lastRefreshToken(), 'minted token')
+      expect(secret.labelsOf(must(secret.versionOf(r1), 'v1'))).toEqual([AWSCURRENT, AWSPENDING])
+      world.clock.advance(HOUR)
+      // Run 2 mints r2 from r1, logs its ciphertext and dies before its pending record.
+      const killed = await world.run({ kill: { call: 'writeState', when: 'before', nth: 2 } })
+      const r2 = must(issuer.lastRefreshToken(), 'minted token')
+      world.clock.advance(LOCK_TTL_MS + 1)
+      const refused = await world.run()
+      expect(refused.outcome.error?.code).toBe('resume-blocked')
+      expect(world.recovery?.open(ciphertextInLog(killed) ?? '')).toBe(r2)
+      secret.putByHand(r2)
+
+      const { outcome } = await world.run()
+
+      // What happens instead: "resuming the rotation of an earlier run (version <r1's>)", r1 is
+      // promoted back over r2 and presented again: a reuse, the grant is revoked (r2 with it).
+      expect(detailOf(outcome, 'preflight')).not.toContain('resuming')
+      expect(outcome.status).toBe('rotated')
+      expect(issuer.grantAlive(r2)).toBe(true)
+    }
+  )
+
+  test.failing(
+    'after a re-authorization, the new refresh token stored by hand is the one minted from',
+    async () => {
+      const world = new VersionedWorld()
+      const { secret, issuer } = world
+      await world.run()
+      const r1 = must(issuer.lastRefreshToken(), 'minted token')
+      // The user revokes the app's access: the next run is told to re-authorize.
+      await issuer.revoke(r1)
+      world.clock.advance(HOUR)
+      const revoked = await world.run()
+      expect(revoked.outcome.error?.code).toBe('reauthorization-needed')
+      const fresh = issuer.authorize().refreshToken
+      secret.putByHand(fresh)
+      secret.untag(['token-rotation:minting'])
+      world.clock.advance(HOUR)
+
+      const { outcome } = await world.run()
+
+      // What happens instead: r1's version (AWSPREVIOUS, still AWSPENDING) is resumed, promoted
+      // over the fresh token and refused again; storing another token by hand changes nothing.
+      expect(outcome.error?.code).toBeUndefined()
+      expect(issuer.refreshTokenLive(fresh)).toBe(false)
+      expect(secret.valueWith(AWSPREVIOUS)).toBe(fresh)
+    }
+  )
+})
+
+describe('(4) two runs at once through a lock that both get', () => {
+  test('with a rotating issuer the second mint is a reuse: the grant is revoked and neither run promotes', async () => {
+    const world = new VersionedWorld({ exclusiveLock: false })
+    const { secret, issuer } = world
+    const r0 = world.initial.refreshToken
+    const v0 = must(secret.versionWith(AWSCURRENT), 'AWSCURRENT')
+
+    const [a, b] = await world.runTogether({ runId: 'run A' }, { runId: 'run B' })
+    const first = must(a, 'run A').outcome
+    const second = must(b, 'run B').outcome
+
+    expect(world.lock.owners).toEqual(['run A', 'run B'])
+    // A exchanged r0 first; B presented it again: reuse detection revoked the grant.
+    expect(second.error?.code).toBe('reauthorization-needed')
+    expect(second.error?.phase).toBe('mint')
+    expect(stepsOf(second)).toEqual([
+      ['preflight', 'ok'],
+      ['mint', 'failed']
+    ])
+    const r1 = must(secret.valueWith(AWSPENDING), 'AWSPENDING')
+    expect(issuer.grantAlive(r0)).toBe(false)
+    expect(issuer.grantAlive(r1)).toBe(false)
+    expect(issuer.liveRefreshTokens()).toEqual([])
+    // A staged and published its token, whose grant died under it: its health check fails, and so
+    // does previous-value (same grant), so the targets keep A's dead value.
+    expect(first.error?.code).toBe('health-check-failed')
+    expect(stepsOf(first)).toEqual([
+      ['preflight', 'ok'],
+      ['mint', 'ok'],
+      ['persist', 'ok'],
+      ['publish', 'ok'],
+      ['verify', 'failed'],
+      ['rollback', 'skipped']
+    ])
+    expect(first.error?.message).toContain('Health check failed')
+    expect(world.targets.values()).toEqual(world.allTargets(issuer.lastAccessToken()))
+    // Nothing was promoted: the compare-and-swap of promote never ran.
+    expect(secret.versionWith(AWSCURRENT)).toBe(v0)
+    expect([first.status, second.status]).toEqual(['failed', 'failed'])
+    expect(secret.record.consecutiveFailures).toBeGreaterThan(0)
+  })
+
+  test('with an issuer that tolerates the reuse: exactly one promotes, the other fails with store-conflict and stays AWSPENDING', async () => {
+    const world = new VersionedWorld({ exclusiveLock: false })
+    const { secret } = world
+    const leeway = new LeewayIssuer(world.clock, world.runner, world.accepts)
+    world.minter = leeway
+    const r0 = leeway.authorize()
+    const v0 = secret.putByHand(r0)
+
+    const results = await world.runTogether({ runId: 'run A' }, { runId: 'run B' })
+
+    const promoted = results.filter(r => r.outcome.status === 'rotated')
+    const conflicted = results.filter(r => r.outcome.error?.code === 'store-conflict')
+    expect(promoted).toHaveLength(1)
+    expect(conflicted).toHaveLength(1)
+    const winner = must(promoted[0], 'winner').outcome
+    const loser = must(conflicted[0], 'loser').outcome
+    expect(loser.status).toBe('failed')
+    expect(loser.error?.phase).toBe('promote')
+    expect(stepsOf(loser)).toEqual([...FULL_ROTATION.slice(0, 5), ['promote', 'failed']])
+    const current = must(secret.valueWith(AWSCURRENT), 'AWSCURRENT')
+    const pending = must(secret.valueWith(AWSPENDING), 'AWSPENDING')
+    expect(current).not.toBe(pending)
+    expect(detailOf(winner, 'promote')).toBe(`refresh token ${fp(current)} is current`)
+    expect(secret.versionWith(AWSPREVIOUS)).toBe(v0)
+    expect(loser.error?.message).toContain(
+      `This run's version ${versionToken(secret.arn, pending)} was not promoted and stays AWSPENDING`
+    )
+    expect(leeway.grantAlive).toBe(true)
+    // Both published; the loser did so last, so the targets hold its value, while the record says
+    // the winner's is published.
+    expect(fp(world.publishedValue() ?? '')).toBe(loser.version)
+    expect(secret.record.published?.fingerprint).toBe(winner.version)
+
+    // The next run resumes from AWSPENDING: the loser's token becomes current over the winner's.
+    world.clock.advance(HOUR)
+    const { outcome } = await world.run()
+
+    expect(outcome.status).toBe('rotated')
+    expect(stepsOf(outcome)).toEqual([
+      ['preflight', 'ok'],
+      ['promote', 'ok'],
+      ...FULL_ROTATION.slice(1)
+    ])
+    expect(secret.valueWith(AWSPREVIOUS)).toBe(pending)
+    expect(leeway.refreshTokenLive(current)).toBe(true)
+    expect(leeway.grantAlive).toBe(true)
+  })
+})
+
+describe('(5) a failed health check', () => {
+  test('restores the targets to previous-value, keeps the new token AWSPENDING, and the next run resumes from it', async () => {
+    const world = new VersionedWorld()
+    const { secret, issuer } = world
+    const a0 = world.initial.accessToken
+    const health = must(world.health, 'health check')
+    const v0 = must(secret.versionWith(AWSCURRENT), 'AWSCURRENT')
+    health.refuse = value => value !== a0
+
+    const failed = await world.run()
+
+    const r1 = must(issuer.lastRefreshToken(), 'minted token')
+    const v1 = versionToken(secret.arn, r1)
+    expect(failed.outcome.status).toBe('failed')
+    expect(failed.outcome.error?.code).toBe('health-check-failed')
+    expect(failed.outcome.error?.phase).toBe('verify')
+    expect(stepsOf(failed.outcome)).toEqual([
+      ...FULL_ROTATION.slice(0, 4),
+      ['verify', 'failed'],
+      ['rollback', 'ok']
+    ])
+    expect(world.targets.values()).toEqual(world.allTargets(a0))
+    expect(failed.outcome.restored.map(r => r.status)).toEqual(['updated', 'updated'])
+    expect(secret.versionWith(AWSPENDING)).toBe(v1)
+    expect(secret.versionWith(AWSCURRENT)).toBe(v0)
+    expect(issuer.refreshTokenLive(r1)).toBe(true)
+    expect(secret.record.consecutiveFailures).toBe(1)
+    expect(secret.record.published?.fingerprint).toBe(fp(a0))
+    expect(secret.record.minting).toBeUndefined()
+
+    health.refuse = undefined
+    world.clock.advance(HOUR)
+    const { outcome } = await world.run()
+
+    expect(outcome.error).toBeUndefined()
+    expect(outcome.status).toBe('rotated')
+    expect(detailOf(outcome, 'preflight')).toBe('resuming the rotation of run 1 attempt 1')
+    expect(stepsOf(outcome)).toEqual([
+      ['preflight', 'ok'],
+      ['promote', 'ok'],
+      ...FULL_ROTATION.slice(1)
+    ])
+    const r2 = must(issuer.lastRefreshToken(), 'minted token')
+    expect(secret.valueWith(AWSCURRENT)).toBe(r2)
+    expect(secret.versionWith(AWSPREVIOUS)).toBe(v1)
+    expect(issuer.refreshTokenLive(r1)).toBe(false)
+    expect(issuer.grantAlive(r2)).toBe(true)
+    expect(secret.record.consecutiveFailures).toBe(0)
+  })
+})
+
+describe('(6) an issuer that stores the version itself (AWS rotation: storedAs, previous, undo)', () => {
+  function rotationWorld(): { world: VersionedWorld; lambda: MemoryRotationIssuer } {
+    const world = new VersionedWorld({ owner: 'rotation-lambda' })
+    const lambda = new MemoryRotationIssuer(world.secret, world.runner, world.accepts)
+    world.minter = lambda
+    return { world, lambda }
+  }
+
+  test('persist is skipped with the storedAs detail; promote records the version and leaves AWSCURRENT where the issuer put it', async () => {
+    const { world, lambda } = rotationWorld()
+    const { secret } = world
+    const s0 = world.initial.accessToken
+    const v0 = must(secret.versionWith(AWSCURRENT), 'AWSCURRENT')
+    const now = world.clock.now().toISOString()
+
+    const { outcome } = await world.run()
+
+    const s1 = must(lambda.issued.at(-1), 'rotated value')
+    const v1 = must(secret.versionOf(s1), 'the new version')
+    expect(outcome.error).toBeUndefined()
+    expect(outcome.status).toBe('rotated')
+    expect(outcome.version).toBe(fp(s1))
+    expect(stepsOf(outcome)).toEqual([
+      ['preflight', 'ok'],
+      ['mint', 'ok'],
+      ['persist', 'skipped'],
+      ['publish', 'ok'],
+      ['verify', 'ok'],
+      ['promote', 'ok'],
+      ['retire', 'skipped']
+    ])
+    expect(detailOf(outcome, 'persist')).toBe(
+      `AWS stored the new value as version ${v1} (AWSCURRENT) of secret prod/oauth`
+    )
+    expect(detailOf(outcome, 'promote')).toBe(`version ${fp(s1)} recorded as published`)
+    // The labels are as the issuer left them: the store moved nothing and wrote no version.
+    expect(secret.labelsOf(v1)).toEqual([AWSCURRENT])
+    expect(secret.labelsOf(v0)).toEqual([AWSPREVIOUS])
+    expect(secret.versionCount).toBe(2)
+    expect(world.targets.values()).toEqual(world.allTargets(s1))
+    expect(secret.record.published).toEqual({ fingerprint: fp(s1), at: now })
+    expect(secret.record.rotatedAt).toBe(now)
+    expect(secret.record.minting).toBeUndefined()
+    expect(s0).not.toBe(s1)
+  })
+
+  test('a failing check undoes the rotation (AWSCURRENT back on the old version) and republishes previous', async () => {
+    const { world, lambda } = rotationWorld()
+    const { secret } = world
+    const s0 = world.initial.accessToken
+    const v0 = must(secret.versionWith(AWSCURRENT), 'AWSCURRENT')
+    lambda.breakNext = true
+
+    // No previous-value: what goes back is the issuer's `previous`.
+    const { outcome } = await world.run({ plan: { previousValue: undefined } })
+
+    const s1 = must(lambda.issued.at(-1), 'rotated value')
+    const v1 = must(secret.versionOf(s1), 'the new version')
+    expect(outcome.status).toBe('failed')
+    expect(outcome.error?.code).toBe('health-check-failed')
+    expect(stepsOf(outcome)).toEqual([
+      ['preflight', 'ok'],
+      ['mint', 'ok'],
+      ['persist', 'skipped'],
+      ['publish', 'ok'],
+      ['verify', 'failed'],
+      ['rollback', 'ok']
+    ])
+    expect(detailOf(outcome, 'rollback')).toBe('2 targets of 2 put back to previous-value')
+    // The issuer's own state: AWSCURRENT is back on the version it replaced.
+    expect(secret.versionWith(AWSCURRENT)).toBe(v0)
+    expect(secret.labelsOf(v1)).toEqual([AWSPREVIOUS])
+    expect(world.targets.values()).toEqual(world.allTargets(s0))
+    expect(secret.record.published?.fingerprint).toBe(fp(s0))
+    expect(secret.record.consecutiveFailures).toBe(1)
+  })
+})
+
+describe('(7) mode rollback', () => {
+  async function rotated(): Promise<{ world: VersionedWorld; s0: string; s1: string }> {
+    const world = new VersionedWorld({ owner: 'rotation-lambda' })
+    const lambda = new MemoryRotationIssuer(world.secret, world.runner, world.accepts)
+    world.minter = lambda
+    // The service behind the secret still takes the old value (as a rotation Lambda's alternating
+    // users do), however old the OAuth2 server's access token is.
+    world.accepts.add(world.initial.accessToken)
+    const { outcome } = await world.run()
+    expect(outcome.status).toBe('rotated')
+    world.clock.advance(HOUR)
+    return { world, s0: world.initial.accessToken, s1: must(lambda.issued.at(-1), 'rotated value') }
+  }
+
+  test('moves AWSCURRENT back, publishes and verifies the previous value: rolled-back', async () => {
+    const { world, s0, s1 } = await rotated()
+    const { secret } = world
+    const v0 = must(secret.versionOf(s0), 'v0')
+    const v1 = must(secret.versionOf(s1), 'v1')
+
+    const { outcome } = await world.run({ plan: { mode: 'rollback' } })
+
+    expect(outcome.error).toBeUndefined()
+    expect(outcome.status).toBe('rolled-back')
+    expect(stepsOf(outcome)).toEqual([
+      ['preflight', 'ok'],
+      ['rollback', 'ok'],
+      ['publish', 'ok'],
+      ['verify', 'ok']
+    ])
+    expect(detailOf(outcome, 'rollback')).toBe(
+      'the previous version of AWS Secrets Manager secret prod/oauth is current again'
+    )
+    expect(outcome.version).toBe(fp(s0))
+    expect(secret.versionWith(AWSCURRENT)).toBe(v0)
+    expect(secret.versionWith(AWSPREVIOUS)).toBe(v1)
+    expect(world.targets.values()).toEqual(world.allTargets(s0))
+  })
+
+  test('a previous value that fails its health check: failed (AWSCURRENT stays moved back)', async () => {
+    const { world, s0 } = await rotated()
+    const { secret } = world
+    const health = must(world.health, 'health check')
+    health.refuse = value => value === s0
+
+    const { outcome } = await world.run({ plan: { mode: 'rollback' } })
+
+    expect(outcome.status).toBe('failed')
+    expect(outcome.error?.code).toBe('health-check-failed')
+    expect(outcome.error?.phase).toBe('verify')
+    expect(stepsOf(outcome)).toEqual([
+      ['preflight', 'ok'],
+      ['rollback', 'ok'],
+      ['publish', 'ok'],
+      ['verify', 'failed']
+    ])
+    expect(secret.valueWith(AWSCURRENT)).toBe(s0)
+    expect(world.targets.values()).toEqual(world.allTargets(s0))
+  })
+
+  test('a secret without AWSPREVIOUS: the rollback step fails and nothing is published', async () => {
+    const world = new VersionedWorld({ owner: 'rotation-lambda' })
+    const before = world.targets.values()
+
+    const { outcome } = await world.run({ plan: { mode: 'rollback' } })
+
+    expect(outcome.status).toBe('failed')
+    expect(outcome.error?.code).toBe('aws-rejected')
+    expect(stepsOf(outcome)).toEqual([
+      ['preflight', 'ok'],
+      ['rollback', 'failed']
+    ])
+    expect(world.targets.values()).toEqual(before)
+  })
+})
+
+describe('(8) no secret value in logs, steps, audit, warnings, errors or tags', () => {
+  test('the leak check covers the secret tags: a value written there is caught', async () => {
+    const world = new VersionedWorld()
+    await world.run()
+    expectNoVersionedLeaks(world)
+
+    world.secret.tag({ 'token-rotation:note': world.initial.refreshToken })
+
+    expect(() => {
+      expectNoVersionedLeaks(world)
+    }).toThrow()
+  })
+})
