@@ -258,7 +258,12 @@ describe('OAuth2 with the refresh token in AWS Secrets Manager', () => {
     expect([a.exitCode, b.exitCode].sort()).toEqual([0, 1])
     const loser = a.exitCode === 1 ? a : b
     expect(loser.errors.join('\n')).toMatch(/Another rotation holds the lock/)
-    expect(calls('UpdateSecretVersionStage')).toBe(1)
+    const promotions = aws.requests.filter(
+      r =>
+        r.operation === 'UpdateSecretVersionStage' &&
+        (r.body as { VersionStage?: string }).VersionStage === 'AWSCURRENT'
+    )
+    expect(promotions).toHaveLength(1)
     expect(await oauth.isGrantAlive(first)).toBe(true)
     expect(await oauth.isRefreshTokenActive(tokenOf('AWSCURRENT') ?? '')).toBe(true)
     expectNoLeaks(a)
@@ -459,6 +464,13 @@ describe('AWS rotates the secret with its rotation Lambda', () => {
     expect(aws.stageOf(LAMBDA_SECRET, 'AWSPREVIOUS')?.secretString).toBe('api-key-3')
     expect(secretValue('API_KEY')).toBe('api-key-2')
     expectNoLeaks(result)
+    // The next rotation starts from the version it moved back to, with a token of its own.
+    gate.reject = undefined
+    secrets.add('api-key-4')
+    const next = await lambdaRun()
+    expect([next.exitCode, next.errors]).toEqual([0, []])
+    expect([current(), secretValue('API_KEY')]).toEqual(['api-key-4', 'api-key-4'])
+    expectNoLeaks(next)
   })
 
   it('reports a stranded AWSPENDING and publishes nothing', async () => {
@@ -508,6 +520,23 @@ describe('sync: issuer none publishes AWSCURRENT', () => {
     expect(secretValue('DB_PASSWORD')).toBe('db-password-1')
     expect(result.stdout).toMatch(/replicas in sync \(eu-west-1\)/)
     expect(result.outputs.status).toBe('published')
+    expectNoLeaks(result)
+  })
+
+  it('verify mode checks the value AWSCURRENT holds, writing nothing', async () => {
+    aws.seedSecret(DB_SECRET, { secretString: 'plain-value-4' })
+    secrets.add('plain-value-4')
+    gate.accept = authorization => authorization === 'Bearer plain-value-4'
+    gate.reject = () => false
+    const result = await run({
+      'store-secret-id': DB_SECRET,
+      'secret-name': 'PLAIN',
+      mode: 'verify',
+      'health-check-url': gate.url
+    })
+    expect([result.exitCode, result.errors]).toEqual([0, []])
+    expect(result.outputs.status).toBe('verified')
+    expect(secretValue('PLAIN')).toBeUndefined()
     expectNoLeaks(result)
   })
 

@@ -158,7 +158,12 @@ function targetsFor(
   const publish = config.publish
   const groups = [
     ...(publish.secretName !== ''
-      ? [{ targets: targetsFromConfig(publish), ...(field !== undefined ? { field } : {}) }]
+      ? [
+          {
+            targets: targetsFromConfig(publish),
+            ...(field !== undefined ? { field, plainWhole: true } : {})
+          }
+        ]
       : []),
     ...config.fieldMappings.map(m => ({
       targets: targetsFromConfig(publish, m.name),

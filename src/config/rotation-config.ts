@@ -174,6 +174,21 @@ export function parseActionConfig(raw: RawInputs, context: ActionContext): Actio
         : 'rollback needs store: aws-secrets-manager (it moves AWSCURRENT back to AWSPREVIOUS)'
     )
   }
+  // Without OAuth2 the value comes from AWS whole (a JSON document, or one string): the value it
+  // replaced is AWSPREVIOUS, and the one to verify AWSCURRENT; an input could only disagree.
+  const readFromAws = inAws && issuer !== 'oauth2'
+  if (readFromAws && raw['previous-value'] !== '') {
+    add(
+      'previous-value',
+      'is read from store-secret-id (AWSPREVIOUS after a rotation, AWSCURRENT for mode verify); remove it'
+    )
+  }
+  if (issuer === 'aws-secrets-manager' && raw['recovery-public-key'] !== '') {
+    add(
+      'recovery-public-key',
+      'applies to issuer: oauth2 (it seals a new refresh token); AWS keeps the versions it rotates'
+    )
+  }
   if (issuer === 'oauth2' && inAws && raw['refresh-token'] !== '') {
     add('refresh-token', 'is read from store-secret-id (its AWSCURRENT version); remove it')
   }
@@ -201,11 +216,13 @@ export function parseActionConfig(raw: RawInputs, context: ActionContext): Actio
   // A lock that expires while its run still works lets a second writer in: it must outlast the
   // health check plus the persist retries (about two minutes) and the rest of the run.
   // Twice: a failed check probes previous-value too, a revocation checks the value again.
-  const lockFloorMs = 2 * (health.config?.timeoutMs ?? 0) + LOCK_MARGIN_MS
+  // With AWS rotating, the wait for its rotation Lambda is part of the run too.
+  const rotationWaitMs = issuer === 'aws-secrets-manager' ? (awsSecret?.rotationTimeoutMs ?? 0) : 0
+  const lockFloorMs = 2 * (health.config?.timeoutMs ?? 0) + rotationWaitMs + LOCK_MARGIN_MS
   if (store && lockTtlMs !== undefined && lockTtlMs < lockFloorMs) {
     add(
       'lock-expires-after',
-      `must be at least ${String(Math.ceil(lockFloorMs / 60_000))}m (twice health-check-timeout, plus 5m for the persist retries and the rest of the run): a lock that expires while its run still works lets a second writer in`
+      `must be at least ${String(Math.ceil(lockFloorMs / 60_000))}m (twice health-check-timeout${rotationWaitMs > 0 ? ', plus rotation-timeout' : ''}, plus 5m for the persist retries and the rest of the run): a lock that expires while its run still works lets a second writer in`
     )
   }
   const rotateIfOlderThanMs = duration('rotate-if-older-than')
@@ -222,7 +239,7 @@ export function parseActionConfig(raw: RawInputs, context: ActionContext): Actio
   const healthCheck = health.config
   if (mode === 'verify') {
     if (!healthCheck) add('health-check-url', 'is required by mode: verify (it is the check)')
-    if (previousValue === undefined && raw.value === '') {
+    if (previousValue === undefined && raw.value === '' && !readFromAws) {
       add('previous-value', 'is required by mode: verify: pass the value the targets hold now')
     }
   }
@@ -264,7 +281,7 @@ export function parseActionConfig(raw: RawInputs, context: ActionContext): Actio
     ...(recoveryPublicKey ? { recoveryPublicKey } : {}),
     ...(previousValue !== undefined
       ? { previousValue }
-      : mode === 'verify'
+      : mode === 'verify' && raw.value !== ''
         ? { previousValue: raw.value }
         : {}),
     ...(retiringValue !== undefined ? { retiringValue } : {}),
@@ -341,10 +358,11 @@ function storeFor(
     }
     return undefined
   }
-  for (const name of ['refresh-token-secret', 'retiring-value'] as const) {
-    if (issuer === 'oauth2' && raw[name] !== '') {
-      add(name, 'applies to the GitHub store; with store-secret-id the refresh token lives in AWS')
-    }
+  if (issuer === 'oauth2' && raw['refresh-token-secret'] !== '') {
+    add(
+      'refresh-token-secret',
+      'applies to the GitHub store; with store-secret-id the refresh token lives in AWS'
+    )
   }
   const repository = context.repository ? parseRepository(context.repository) : undefined
   if (!repository) {

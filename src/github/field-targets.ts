@@ -10,6 +10,8 @@ export interface FieldGroup {
   targets: readonly SecretTarget[]
   /** The JSON field whose value these targets get; undefined for the whole value. */
   field?: string
+  /** A value that is not a JSON object is taken whole (`store-field`), not as a missing field. */
+  plainWhole?: boolean
 }
 
 /**
@@ -24,7 +26,8 @@ export function fieldTargets(publisher: SecretPublisher, groups: readonly FieldG
     publish: async value => {
       const results: TargetResult[] = []
       for (const group of groups) {
-        const part = group.field === undefined ? value : fieldOf(value, group.field)
+        const part =
+          group.field === undefined ? value : fieldOf(value, group.field, group.plainWhole)
         if (part === undefined) {
           results.push(...group.targets.map(t => missing(t, group.field ?? '')))
           continue
@@ -36,13 +39,16 @@ export function fieldTargets(publisher: SecretPublisher, groups: readonly FieldG
   }
 }
 
-/** The health check of one field of a JSON value, or of the whole value without a field. */
+/**
+ * The health check of one field of a JSON value, or of the whole value without a field or when
+ * the value is not a JSON object.
+ */
 export function fieldHealthCheck(inner: HealthCheck, field: string | undefined): HealthCheck {
   if (field === undefined) return inner
   return {
     description: inner.description,
     check: async value => {
-      const part = fieldOf(value, field)
+      const part = fieldOf(value, field, true)
       if (part === undefined) {
         return { ok: false, attempts: 0, detail: `the value has no string field '${field}'` }
       }
@@ -51,9 +57,14 @@ export function fieldHealthCheck(inner: HealthCheck, field: string | undefined):
   }
 }
 
-/** A string field of a JSON object value (a number or boolean as its text), or undefined. */
-export function fieldOf(value: string, field: string): string | undefined {
-  const found = jsonObject(value)?.[field]
+/**
+ * A string field of a JSON object value (a number or boolean as its text), or undefined.
+ * @param plainWhole answer a value that is not a JSON object whole
+ */
+export function fieldOf(value: string, field: string, plainWhole = false): string | undefined {
+  const object = jsonObject(value)
+  if (object === undefined && plainWhole) return value
+  const found = object?.[field]
   if (typeof found === 'string') return found
   if (typeof found === 'number' || typeof found === 'boolean') return String(found)
   return undefined

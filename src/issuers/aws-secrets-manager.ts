@@ -63,7 +63,7 @@ async function rotate(
   options: AwsRotationOptions,
   current: string
 ): Promise<{ minted: Minted; rotation: Rotation }> {
-  const { secret, log } = options
+  const { secret } = options
   const description = await secret.describe('mint')
   const from = versionWith(description, CURRENT)
   if (!from) {
@@ -78,17 +78,9 @@ async function rotate(
       { code: 'aws-rejected', phase: 'mint' }
     )
   }
-  const token = versionToken(description.arn, `rotation from ${from}`)
   const pending = versionWith(description, PENDING)
-  if (pending !== undefined && pending !== from && pending !== token) {
-    throw strandedError(secret.secretId, pending, 'before this run started')
-  }
-  if (pending === token) {
-    log.info(`An earlier run started this rotation (version ${token}); waiting for it to finish.`)
-  } else {
-    await secret.rotate(token, 'mint')
-    log.info(`Rotation started: version ${token} is ${PENDING} until the rotation Lambda finishes.`)
-  }
+  const inFlight = pending !== undefined && pending !== from ? pending : undefined
+  const token = await startRotation(options, description, from, inFlight)
   await waitForCurrent(options, token, from)
   const rotated = await secret.read({ versionId: token }, 'mint')
   return {
@@ -101,6 +93,48 @@ async function rotate(
     },
     rotation: { from, to: token }
   }
+}
+
+/** Attempts at a fresh token when a version already carries the one tried. */
+const TOKEN_ATTEMPTS = 10
+
+/**
+ * Starts the rotation, or finds the one an earlier run of this action started from the same
+ * version (its token is derived from that version), and answers the new version's id. The n-th
+ * rotation from one version (after a move back to it) gets the n-th token: AWS refuses a token
+ * that an existing version already carries.
+ */
+async function startRotation(
+  options: AwsRotationOptions,
+  description: SecretDescription,
+  from: string,
+  inFlight: string | undefined
+): Promise<string> {
+  const { secret, log } = options
+  for (let n = 1; n <= TOKEN_ATTEMPTS; n += 1) {
+    const token = versionToken(description.arn, `rotation ${String(n)} from ${from}`)
+    if (inFlight === token) {
+      log.info(`An earlier run started this rotation (version ${token}); waiting for it to finish.`)
+      return token
+    }
+    if (description.stages.has(token)) continue
+    if (inFlight !== undefined) break
+    try {
+      await secret.rotate(token, 'mint')
+    } catch (error) {
+      // A deprecated version (no label, so not in the description) may carry the token already.
+      if (error instanceof ActionError && /ResourceExistsException/.test(error.message)) continue
+      throw error
+    }
+    log.info(`Rotation started: version ${token} is ${PENDING} until the rotation Lambda finishes.`)
+    return token
+  }
+  if (inFlight !== undefined)
+    throw strandedError(secret.secretId, inFlight, 'before this run started')
+  throw new ActionError(
+    `Could not find a fresh ClientRequestToken for rotating secret ${secret.secretId} from version ${from} in ${String(TOKEN_ATTEMPTS)} attempts.`,
+    { code: 'aws-rejected', phase: 'mint' }
+  )
 }
 
 /** Waits until version `token` carries AWSCURRENT, or the rotation visibly failed or timed out. */

@@ -1,7 +1,7 @@
 import { fingerprint } from '../../engine/fingerprint.js'
 import type { Lease, Sleep, Store } from '../../engine/ports.js'
 import type { RotationState } from '../../engine/state.js'
-import { ActionError, type Phase } from '../../errors.js'
+import { ActionError, describeError, type Phase } from '../../errors.js'
 import type { Logger } from '../../logger.js'
 import {
   CURRENT,
@@ -69,6 +69,21 @@ function liveStaged(snapshot: Snapshot): KnownVersion | undefined {
   return !mark || mark.fingerprint === fingerprint(staged.document.credential) ? staged : undefined
 }
 
+/**
+ * UpdateSecretVersionStage refuses with InvalidParameterException when the label is no longer on
+ * the version named in RemoveFromVersionId: the compare-and-swap lost to another writer.
+ */
+function casFailure(error: unknown, message: string): unknown {
+  if (!(error instanceof ActionError) || !/InvalidParameterException/.test(error.message)) {
+    return error
+  }
+  return new ActionError(`${message} ${error.message}`, {
+    code: 'store-conflict',
+    phase: error.phase,
+    cause: error
+  })
+}
+
 /** A {@link Store} whose versions can be read and moved back. */
 export type VersionedStore = Store & Required<Pick<Store, 'read' | 'revert'>>
 
@@ -103,7 +118,7 @@ class AwsSecretsStore implements VersionedStore {
     this.#options = options
     const id = options.secret.secretId
     this.description = `AWS Secrets Manager secret ${id}`
-    this.resetHint = `remove the minting mark from the secret (aws secretsmanager untag-resource --secret-id ${id} --tag-keys ${TAG_PREFIX}minting)`
+    this.resetHint = `remove the minting and pending marks from the secret (aws secretsmanager untag-resource --secret-id ${id} --tag-keys ${TAG_PREFIX}minting ${TAG_PREFIX}pending)`
   }
 
   lock(owner: string, ttlMs: number): Promise<Lease> {
@@ -218,7 +233,14 @@ class AwsSecretsStore implements VersionedStore {
         phase: 'promote'
       })
     }
-    await secret.moveStage(CURRENT, previousId, currentId, 'promote')
+    try {
+      await secret.moveStage(CURRENT, previousId, currentId, 'promote')
+    } catch (error) {
+      throw casFailure(
+        error,
+        `${CURRENT} of ${this.description} moved while this run rolled it back: another writer changed the secret. Nothing was published; run again once it is done.`
+      )
+    }
     this.#options.log.info(
       `${CURRENT} of ${this.description} moved back from version ${currentId} to ${previousId}.`
     )
@@ -232,16 +254,20 @@ class AwsSecretsStore implements VersionedStore {
     try {
       await secret.moveStage(CURRENT, pending.versionId, snapshot.current.versionId, 'promote')
     } catch (error) {
-      if (error instanceof ActionError && error.code === 'aws-rejected') {
-        throw new ActionError(
-          `${CURRENT} of ${this.description} is no longer on version ${snapshot.current.versionId}, where this run read it: another writer changed the secret during this rotation. This run's version ${pending.versionId} was not promoted and stays ${PENDING}. Make sure one workflow rotates this secret (a concurrency group), then run again: the next run resumes from ${PENDING}. ${error.message}`,
-          { code: 'store-conflict', phase: 'promote', cause: error }
-        )
-      }
-      throw error
+      throw casFailure(
+        error,
+        `${CURRENT} of ${this.description} is no longer on version ${snapshot.current.versionId}, where this run read it: another writer changed the secret during this rotation. This run's version ${pending.versionId} was not promoted and stays ${PENDING}. Make sure one workflow rotates this secret (a concurrency group), then run again: the next run resumes from ${PENDING}.`
+      )
     }
     snapshot.current = pending
     delete snapshot.pending
+    // AWSPENDING would otherwise stay on this version: once a later version is stored by hand, it
+    // would look like a staged rotation of an old, consumed token.
+    await secret.removeStage(PENDING, pending.versionId, 'promote').catch((error: unknown) => {
+      this.#options.log.warning(
+        `Could not remove ${PENDING} from version ${pending.versionId} of ${this.description} (it is current, so nothing is pending): ${describeError(error)}`
+      )
+    })
   }
 
   async #load(): Promise<Snapshot> {
@@ -258,7 +284,14 @@ class AwsSecretsStore implements VersionedStore {
     const current = await this.#readVersion(currentId, `${CURRENT} of ${this.description}`)
     const pendingId = versionWith(description, PENDING)
     let pending: KnownVersion | undefined
-    if (owner === 'action' && pendingId !== undefined && pendingId !== currentId) {
+    // A version that was current once (AWSPREVIOUS) is consumed, whatever label it still carries.
+    const pendingLabels = pendingId === undefined ? [] : (description.stages.get(pendingId) ?? [])
+    if (
+      owner === 'action' &&
+      pendingId !== undefined &&
+      pendingId !== currentId &&
+      !pendingLabels.includes(PREVIOUS)
+    ) {
       pending = await this.#readVersion(pendingId, `${PENDING} of ${this.description}`)
       if (versionToken(description.arn, pending.value) !== pendingId) {
         throw new ActionError(
