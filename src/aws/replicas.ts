@@ -1,6 +1,6 @@
 import type { Clock, HealthCheck, HealthResult, Sleep } from '../engine/ports.js'
 import type { Logger } from '../logger.js'
-import type { AwsSecret, ReplicaState } from './secret.js'
+import type { ReplicaState, SecretApi } from './secret.js'
 
 /** What {@link waitForReplicas} needs. */
 export interface ReplicaWaitOptions {
@@ -24,7 +24,7 @@ const LONGEST_WAIT_MS = 10_000
  * @see https://docs.aws.amazon.com/secretsmanager/latest/userguide/replicate-secrets.html
  */
 export function waitForReplicas(
-  secret: AwsSecret,
+  secret: SecretApi,
   inner: HealthCheck | undefined,
   options: ReplicaWaitOptions
 ): HealthCheck {
@@ -43,7 +43,7 @@ export function waitForReplicas(
 }
 
 async function replicasInSync(
-  secret: AwsSecret,
+  secret: SecretApi,
   options: ReplicaWaitOptions
 ): Promise<HealthResult> {
   const { clock, sleep, log, timeoutMs } = options

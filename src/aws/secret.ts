@@ -51,13 +51,35 @@ export function versionWith(description: SecretDescription, label: string): stri
 }
 
 /**
+ * One Secrets Manager secret as the store and the issuers use it: the port between them and the
+ * AWS SDK. {@link AwsSecret} is the SDK's implementation; the engine's tests have an in-memory one.
+ * Every failure is an {@link ActionError} naming the operation; every value read is masked first.
+ */
+export interface SecretApi {
+  /** A name or an ARN, as the user gave it. */
+  readonly secretId: string
+  describe(phase: Phase): Promise<SecretDescription>
+  /** Reads one version by id, or by staging label. */
+  read(by: { versionId: string } | { stage: string }, phase: Phase): Promise<SecretVersion>
+  /** Writes a new version whose id is `token`; a repeat with the same token and value is a no-op. */
+  put(value: string, token: string, stages: string[], phase: Phase): Promise<void>
+  /** Moves `label` to `to` from `from`: refused (compare-and-swap) when the label is elsewhere. */
+  moveStage(label: string, to: string, from: string | undefined, phase: Phase): Promise<void>
+  removeStage(label: string, from: string, phase: Phase): Promise<void>
+  tag(tags: Readonly<Record<string, string>>, phase: Phase): Promise<void>
+  untag(keys: readonly string[], phase: Phase): Promise<void>
+  /** Starts the rotation Lambda with `token` as the new version's id; answers that id. */
+  rotate(token: string, phase: Phase): Promise<string>
+}
+
+/**
  * One Secrets Manager secret, one SDK call per method. The client is built with the SDK's own
  * configuration (region, credential chain, `AWS_ENDPOINT_URL_SECRETS_MANAGER`) and its own retries;
  * every failure becomes an {@link ActionError} that names the operation, which is also the IAM
  * action it needs. Every value read is masked before it leaves this class.
  * @see https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_Operations.html
  */
-export class AwsSecret {
+export class AwsSecret implements SecretApi {
   readonly #client: SecretsManagerClient
   readonly #mask: (value: string) => void
   /** A name or an ARN, as the user gave it. */

@@ -1,4 +1,4 @@
-import { CURRENT, PREVIOUS, type AwsSecret } from '../aws/secret.js'
+import { CURRENT, PREVIOUS, type SecretApi } from '../aws/secret.js'
 import type { Issuer } from '../engine/ports.js'
 import { ActionError } from '../errors.js'
 
@@ -7,7 +7,7 @@ import { ActionError } from '../errors.js'
  * is published as it is, and its AWSPREVIOUS value (when there is one) is what a failed health
  * check puts back on the targets.
  */
-export function createAwsValueIssuer(secret: AwsSecret): Issuer {
+export function createAwsValueIssuer(secret: SecretApi): Issuer {
   return {
     kind: 'none',
     source: `${CURRENT} of AWS Secrets Manager secret ${secret.secretId}`,

@@ -3,7 +3,7 @@ import {
   PENDING,
   PREVIOUS,
   versionWith,
-  type AwsSecret,
+  type SecretApi,
   type SecretDescription
 } from '../aws/secret.js'
 import type { Clock, Issuer, Minted, Sleep } from '../engine/ports.js'
@@ -13,7 +13,7 @@ import { versionToken } from '../stores/aws/version-token.js'
 
 /** What the AWS issuer runs on. */
 export interface AwsRotationOptions {
-  secret: AwsSecret
+  secret: SecretApi
   /** How long the rotation Lambda may take (`rotation-timeout`). */
   timeoutMs: number
   clock: Clock

@@ -8,7 +8,7 @@ import {
   PENDING,
   PREVIOUS,
   versionWith,
-  type AwsSecret,
+  type SecretApi,
   type SecretDescription
 } from '../../aws/secret.js'
 import { DEFAULT_PERSIST_ATTEMPTS, persistWithRetries } from '../persist-retries.js'
@@ -25,7 +25,7 @@ export type VersionOwner =
 
 /** What the AWS Secrets Manager store runs on. */
 export interface AwsStoreOptions {
-  secret: AwsSecret
+  secret: SecretApi
   /**
    * The JSON field that holds the credential (a plain string secret is the credential); without
    * one, the whole value is the credential.
