@@ -493,6 +493,11 @@ describe('AWS rotates the secret with its rotation Lambda', () => {
     const result = await lambdaRun({ mode: 'rollback' })
     expect([result.exitCode, result.errors]).toEqual([0, []])
     expect(result.outputs.status).toBe('rolled-back')
+    // The record follows: no warning about it, and the published version is the restored one.
+    expect(result.stdout).not.toMatch(/::warning/)
+    expect(aws.getSecret(LAMBDA_SECRET)?.tags['token-rotation:published']).toMatch(
+      new RegExp(`^${result.outputs.version ?? '-'} `)
+    )
     expect(current()).toBe('api-key-1')
     expect(secretValue('API_KEY')).toBe('api-key-1')
     expectNoLeaks(result)

@@ -214,18 +214,30 @@ class RotationRun {
       )
     }
     await this.#step('preflight', async () => {
+      this.#state = await store.readState()
+      // From here the run is counted in the record: a failed rollback raises the alert too.
+      this.#mayWriteState = true
       await this.#checkTargets()
       return { value: undefined, detail: `${count(this.#targets.length, 'target')} writable` }
     })
-    const value = await this.#step('rollback', async () => ({
-      value: await revert(),
-      detail: `the previous version of ${store.description} is current again`
-    }))
+    const value = await this.#step('rollback', async () => {
+      const restored = await revert()
+      // The versions moved: the record is read again so the run's own writes start from them.
+      this.#state = await store.readState()
+      return {
+        value: restored,
+        detail: `the previous version of ${store.description} is current again`
+      }
+    })
     this.#progress.minted = { value, next: value, rotated: false }
     await this.#publish(value)
     if (this.#error) return
     const healthy = await this.#verify(value)
-    if (healthy) this.#status = 'rolled-back'
+    if (!healthy) return
+    this.#status = 'rolled-back'
+    await this.#saveStateQuietly(state => {
+      state.published = { fingerprint: fingerprint(value), at: this.#now() }
+    })
   }
 
   async #planOnly(): Promise<void> {
