@@ -320,6 +320,8 @@ describe('the value read from AWS', () => {
       'health-check-url': 'https://api.example.com/me'
     })
     expect(config.mode).toBe('verify')
+    // The engine then checks what AWSCURRENT holds: no empty value stands in for it.
+    expect(config).not.toHaveProperty('previousValue')
   })
 
   it('refuses recovery-public-key for issuer aws-secrets-manager', () => {
