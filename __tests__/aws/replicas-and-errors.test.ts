@@ -419,13 +419,8 @@ describe('toAwsError', () => {
     expect(Object.keys(error)).not.toContain('cause')
   })
 
-  // BUG (src/aws/errors.ts, the AUTH set): it lists the Query-protocol names of AWS's common
-  // authentication errors (MissingAuthenticationToken, IncompleteSignature, InvalidClientTokenId,
-  // SignatureDoesNotMatch), but Secrets Manager speaks AWS JSON 1.1 and answers
-  // MissingAuthenticationTokenException and IncompleteSignatureException (HTTP 400). Those fall
-  // through to `aws-rejected` with no advice at all, where `aws-auth` and its advice on
-  // configuring credentials are meant.
-  it.failing('MissingAuthenticationTokenException: aws-auth', async () => {
+  // Secrets Manager speaks AWS JSON 1.1: its authentication errors end in Exception.
+  it('MissingAuthenticationTokenException: aws-auth', async () => {
     const client = sdkClient(server, { maxAttempts: 1 })
     afterSigning(client, headers => {
       Reflect.deleteProperty(headers, 'authorization')
@@ -437,29 +432,20 @@ describe('toAwsError', () => {
     expect(error.code).toBe('aws-auth')
   })
 
-  // BUG (src/aws/errors.ts, toAwsError): AWS's message is copied into the ActionError verbatim,
-  // on the premise that it never holds anything of the request. IncompleteSignatureException's
-  // message quotes the request's Authorization header (AWS does: "... Authorization=AWS4-HMAC-SHA256
-  // Credential=<access key id>/<date>/<region>/secretsmanager/aws4_request, Signature=<hex>"), so
-  // the access key id and the request's signature reach the log and the report; and the error is
-  // classified `aws-rejected` instead of `aws-auth` (see above). The message should drop what
-  // follows "Authorization=" (or AWS's message for these codes altogether).
-  it.failing(
-    'IncompleteSignatureException: aws-auth, and the Authorization header is not quoted',
-    async () => {
-      const client = sdkClient(server, { maxAttempts: 1 })
-      afterSigning(client, headers => {
-        headers.authorization = (headers.authorization ?? '').replace(/SignedHeaders=[^,]*, /, '')
-      })
-      const error = await failure(
-        new AwsSecret(client, SECRET_ID, () => undefined).describe('preflight')
-      )
-      expect(error.message).toContain('IncompleteSignatureException')
-      expect(error.message).not.toContain(server.credentials.accessKeyId)
-      expectNoRequest(error)
-      expect(error.code).toBe('aws-auth')
-    }
-  )
+  // AWS quotes the Authorization header in this error's message: it never reaches ours.
+  it('IncompleteSignatureException: aws-auth, and the Authorization header is not quoted', async () => {
+    const client = sdkClient(server, { maxAttempts: 1 })
+    afterSigning(client, headers => {
+      headers.authorization = (headers.authorization ?? '').replace(/SignedHeaders=[^,]*, /, '')
+    })
+    const error = await failure(
+      new AwsSecret(client, SECRET_ID, () => undefined).describe('preflight')
+    )
+    expect(error.message).toContain('IncompleteSignatureException')
+    expect(error.message).not.toContain(server.credentials.accessKeyId)
+    expectNoRequest(error)
+    expect(error.code).toBe('aws-auth')
+  })
 
   it('DecryptionFailure: aws-forbidden, naming kms:Decrypt', () => {
     const sdkError = new SecretsManagerServiceException({

@@ -125,19 +125,12 @@ describe('the store the inputs pick', () => {
     ])
   })
 
-  // BUG (src/config/rotation-config.ts, the parsePublishConfig options in parseActionConfig):
-  // with issuer aws-secrets-manager and store: github, neither `mintedBy` nor `valueFrom` is set,
-  // so `value` is validated as a required input and a second problem says "value: is empty;
-  // GitHub does not store empty secrets", advice that is wrong: AWS mints the value. The store
-  // problem alone should be reported.
-  it.failing(
-    'reports only the store when issuer aws-secrets-manager is given store: github',
-    () => {
-      expect(problems({ ...LAMBDA, store: 'github' })).toEqual([
-        ['store', expect.stringContaining('must be aws-secrets-manager')]
-      ])
-    }
-  )
+  // With store: github, AWS still mints the value: no second problem about an empty `value`.
+  it('reports only the store when issuer aws-secrets-manager is given store: github', () => {
+    expect(problems({ ...LAMBDA, store: 'github' })).toEqual([
+      ['store', expect.stringContaining('must be aws-secrets-manager')]
+    ])
+  })
 
   it('asks for store-secret-id when store: aws-secrets-manager is set alone', () => {
     expect(
@@ -462,9 +455,15 @@ describe('rotation-timeout', () => {
     )
   })
 
-  it.each(['soon', '0', '-5m'])('refuses %s, naming the input', timeout => {
+  it.each(['soon', '-5m'])('refuses %s, naming the input', timeout => {
     expect(problems({ ...LAMBDA, 'rotation-timeout': timeout })).toEqual([
       ['rotation-timeout', expect.stringContaining(`'${timeout}' is not a duration`)]
+    ])
+  })
+
+  it('refuses 0, saying why', () => {
+    expect(problems({ ...LAMBDA, 'rotation-timeout': '0' })).toEqual([
+      ['rotation-timeout', expect.stringContaining('must be longer than 0')]
     ])
   })
 

@@ -517,16 +517,8 @@ describe('an AWSPENDING this action did not write', () => {
 })
 
 describe('a token stored by hand after a rotation stopped with its version pending', () => {
-  // BUG (src/stores/aws/store.ts, #load and liveStaged): a version this action staged is taken
-  // as the live credential whenever it still carries AWSPENDING, even when AWSCURRENT was written
-  // after it. The README ("Recovery with AWS": "Always write AWSCURRENT ... The next run reads the
-  // new AWSCURRENT and rotates from it") tells the operator to re-authorize and store the new
-  // token with put-secret-value; the next run instead resumes from the older staged token
-  // (read() gives RT2) and promotes it over the operator's token. When RT2 is why the operator
-  // re-authorized (its grant was revoked), every later run fails the same way, and storing
-  // another token by hand changes nothing. A staged version older than AWSCURRENT's version is
-  // stale: read() should give AWSCURRENT's token and readState() report no pending version.
-  it.failing('is the live credential, not the older staged version', async () => {
+  // A token stored by hand after a stopped rotation supersedes the version it staged.
+  it('is the live credential, not the older staged version', async () => {
     const stopped = awsStore()
     await stopped.writeState({ ...(await stateOf(stopped)), pending: pendingMark(RT2) })
     await stopped.persist(RT2)
@@ -548,6 +540,27 @@ describe('the pending mark, written before the new version is staged', () => {
     expect(state.current?.fingerprint).toBe(fingerprint(RT1))
     expect(state.pending).toEqual(pendingMark(RT2))
     expect(server.stageOf(SECRET_ID, 'AWSPENDING')).toBeUndefined()
+  })
+
+  it('is superseded by a token stored by hand after it (a re-authorization)', async () => {
+    const dying = awsStore()
+    await dying.writeState({ ...(await stateOf(dying)), pending: pendingMark(RT2) })
+    await putByHand(documentWith(HAND), ['AWSCURRENT'])
+
+    const next = awsStore()
+    expect(await next.read()).toBe(HAND)
+    expect((await stateOf(next)).pending).toBeUndefined()
+  })
+
+  it('is kept when the token stored by hand is the one it names (a recovery)', async () => {
+    const dying = awsStore()
+    await dying.writeState({ ...(await stateOf(dying)), pending: pendingMark(RT2) })
+    await putByHand(documentWith(RT2), ['AWSCURRENT'])
+
+    const next = awsStore()
+    expect(await next.read()).toBe(RT2)
+    // Either way the run mints from RT2: the mark is superseded by the new version.
+    expect((await stateOf(next)).current?.fingerprint).toBe(fingerprint(RT2))
   })
 
   it('wins over a staged version it does not name: that one was consumed by the run that marked', async () => {

@@ -23,7 +23,9 @@ const AUTH = new Set([
   'ExpiredTokenException',
   'InvalidClientTokenId',
   'IncompleteSignature',
+  'IncompleteSignatureException',
   'MissingAuthenticationToken',
+  'MissingAuthenticationTokenException',
   'SignatureDoesNotMatch',
   'CredentialsProviderError'
 ])
@@ -41,7 +43,7 @@ export function toAwsError(error: unknown, context: AwsCallContext): ActionError
   if (error instanceof ActionError) return error
   const shape = (typeof error === 'object' && error !== null ? error : {}) as SdkErrorShape
   const name = typeof shape.name === 'string' ? shape.name : 'Error'
-  const message = typeof shape.message === 'string' ? shape.message : describeError(error)
+  const message = redacted(typeof shape.message === 'string' ? shape.message : describeError(error))
   const status = shape.$metadata?.httpStatusCode
   const requestId = shape.$metadata?.requestId
   const [code, advice] = classify(name, message, status, shape.$fault, context)
@@ -50,7 +52,7 @@ export function toAwsError(error: unknown, context: AwsCallContext): ActionError
       ? `AWS answered ${name} (HTTP ${String(status)}${requestId ? `, request id ${requestId}` : ''}): ${message}`
       : `${name}: ${message}`
   return new ActionError(
-    `${capitalize(context.doing)} failed: ${answered.replace(/\.$/, '')}. ${advice}`.trim(),
+    `${capitalize(context.doing)} failed: ${answered.trim().replace(/[.\s]+$/, '')}. ${advice}`.trim(),
     {
       code,
       phase: context.phase,
@@ -105,6 +107,17 @@ function classify(
     return ['aws-unavailable', 'AWS kept failing after the SDK retries; run again later.']
   }
   return [status === undefined ? 'internal' : 'aws-rejected', '']
+}
+
+/**
+ * AWS quotes the request's Authorization header in some signature errors (the access key id,
+ * the credential scope, the signature): cut from there on.
+ */
+function redacted(message: string): string {
+  return message.replace(
+    /(Authorization|Credential|Signature|X-Amz-Security-Token)\s*[=:].*$/is,
+    '$1 (redacted)'
+  )
 }
 
 function capitalize(text: string): string {

@@ -92,7 +92,7 @@ export class AwsSecret implements SecretApi {
   }
 
   async describe(phase: Phase): Promise<SecretDescription> {
-    const answer = await this.#call('DescribeSecret', phase, 'describing', () =>
+    const answer = await this.#call('DescribeSecret', phase, 'reading the description', () =>
       this.#client.send(new DescribeSecretCommand({ SecretId: this.secretId }))
     )
     const stages = new Map<string, readonly string[]>()
@@ -198,7 +198,7 @@ export class AwsSecret implements SecretApi {
   async tag(tags: Readonly<Record<string, string>>, phase: Phase): Promise<void> {
     const entries = Object.entries(tags)
     if (entries.length === 0) return
-    await this.#call('TagResource', phase, 'tagging', () =>
+    await this.#call('TagResource', phase, 'writing the tags', () =>
       this.#client.send(
         new TagResourceCommand({
           SecretId: this.secretId,
@@ -210,7 +210,7 @@ export class AwsSecret implements SecretApi {
 
   async untag(keys: readonly string[], phase: Phase): Promise<void> {
     if (keys.length === 0) return
-    await this.#call('UntagResource', phase, 'untagging', () =>
+    await this.#call('UntagResource', phase, 'removing tags', () =>
       this.#client.send(new UntagResourceCommand({ SecretId: this.secretId, TagKeys: [...keys] }))
     )
   }

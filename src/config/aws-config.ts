@@ -81,8 +81,10 @@ export function parseAwsSecretConfig(
   }
   const field = raw['store-field'] || defaultField
   const timeout = parseDuration(raw['rotation-timeout'])
-  if (timeout === undefined || timeout <= 0) {
+  if (timeout === undefined) {
     add('rotation-timeout', `'${raw['rotation-timeout']}' is not a duration; use ${DURATION_HINT}`)
+  } else if (timeout <= 0) {
+    add('rotation-timeout', 'must be longer than 0: the rotation Lambda needs time to finish')
   }
   return {
     secretId,

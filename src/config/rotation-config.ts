@@ -120,7 +120,9 @@ export function parseActionConfig(raw: RawInputs, context: ActionContext): Actio
   try {
     publish = parsePublishConfig(raw, context, {
       ...(issuer === 'oauth2' ? { mintedBy: 'oauth2' } : {}),
-      ...(inAws && issuer !== 'oauth2' ? { valueFrom: 'store-secret-id' } : {}),
+      ...((inAws && issuer !== 'oauth2') || issuer === 'aws-secrets-manager'
+        ? { valueFrom: 'store-secret-id' }
+        : {}),
       nameOptional: fieldMappings.length > 0,
       valueOptional: mode !== 'rotate'
     })

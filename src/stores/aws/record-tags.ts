@@ -30,8 +30,12 @@ export type TaggedRecord = Pick<
   'minting' | 'pending' | 'published' | 'rotatedAt' | 'consecutiveFailures' | 'retirements' | 'runs'
 >
 
-/** The tags that hold `record`; a part that is absent has no tag. */
-export function recordTags(record: TaggedRecord): Record<string, string> {
+/**
+ * The tags that hold `record`; a part that is absent has no tag.
+ * @param base the AWSCURRENT version the pending mark was written on: a later version (stored by
+ *   hand) supersedes the mark
+ */
+export function recordTags(record: TaggedRecord, base?: string): Record<string, string> {
   const tags: Record<string, string> = {}
   const { minting, pending, published, rotatedAt, retirements, runs } = record
   if (minting) {
@@ -42,7 +46,9 @@ export function recordTags(record: TaggedRecord): Record<string, string> {
     // Written before the new version is staged: if the run dies in between, the next one knows
     // that the version in AWSCURRENT was consumed and must not be used again.
     const mark = pending.recoverable ? 'recoverable' : 'plain'
-    tags[KEYS.pending] = fit(`${pending.fingerprint} ${pending.mintedAt} ${mark} ${pending.run}`)
+    tags[KEYS.pending] = fit(
+      `${pending.fingerprint} ${pending.mintedAt} ${mark} ${base ?? '-'} ${pending.run}`
+    )
   }
   if (published) {
     tags[KEYS.published] = [published.fingerprint, published.at, published.expiresAt]
@@ -81,8 +87,8 @@ export function readRecordTags(tags: Readonly<Record<string, string>>): TaggedRe
     }
   }
   const pending = tags[KEYS.pending]?.split(' ')
-  if (pending && pending.length >= 4) {
-    const [fingerprint = '', mintedAt = '', mark, ...run] = pending
+  if (pending && pending.length >= 5) {
+    const [fingerprint = '', mintedAt = '', mark, , ...run] = pending
     if (FINGERPRINT.test(fingerprint) && TIME.test(mintedAt)) {
       record.pending = {
         fingerprint,
@@ -124,6 +130,12 @@ export function readRecordTags(tags: Readonly<Record<string, string>>): TaggedRe
     if (TIME.test(at)) record.runs.push({ at, mode, outcome, id: id.join(' ') })
   }
   return record
+}
+
+/** The AWSCURRENT version the pending mark was written on, if the mark names one. */
+export function pendingBase(tags: Readonly<Record<string, string>>): string | undefined {
+  const base = tags[KEYS.pending]?.split(' ')[3]
+  return base === undefined || base === '-' ? undefined : base
 }
 
 /** Every tag key this action writes. */

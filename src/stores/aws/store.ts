@@ -13,7 +13,7 @@ import {
 } from '../../aws/secret.js'
 import { DEFAULT_PERSIST_ATTEMPTS, persistWithRetries } from '../persist-retries.js'
 import { parseSecretDocument, type SecretDocument } from './document.js'
-import { readRecordTags, recordTags, TAG_PREFIX } from './record-tags.js'
+import { pendingBase, readRecordTags, recordTags, TAG_PREFIX } from './record-tags.js'
 import { versionToken } from './version-token.js'
 
 /** Who moves the secret's staging labels. */
@@ -65,8 +65,25 @@ interface Snapshot {
 function liveStaged(snapshot: Snapshot): KnownVersion | undefined {
   const staged = snapshot.pending
   if (!staged) return undefined
-  const mark = readRecordTags(snapshot.tags).pending
+  // A version stored in AWSCURRENT after it (by hand, after a recovery or a re-authorization)
+  // supersedes it: the staged token is an older one. Both times are AWS's own.
+  const { current } = snapshot
+  if (staged.createdAt && current.createdAt && staged.createdAt < current.createdAt) {
+    return undefined
+  }
+  const mark = pendingMark(snapshot)
   return !mark || mark.fingerprint === fingerprint(staged.document.credential) ? staged : undefined
+}
+
+/**
+ * The pending mark, unless AWSCURRENT has changed since it was written (a token stored by hand
+ * supersedes it). Version ids, not times: a runner's clock may be behind AWS's.
+ */
+function pendingMark(snapshot: Snapshot): RotationState['pending'] {
+  const mark = readRecordTags(snapshot.tags).pending
+  const base = pendingBase(snapshot.tags)
+  if (!mark || (base !== undefined && base !== snapshot.current.versionId)) return undefined
+  return mark
 }
 
 /**
@@ -134,7 +151,10 @@ class AwsSecretsStore implements VersionedStore {
   async readState(): Promise<RotationState> {
     const snapshot = await this.#load()
     const { current } = snapshot
-    const { pending: mark, ...record } = readRecordTags(snapshot.tags)
+    // The pending part comes from the versions and the mark, read below.
+    const record = readRecordTags(snapshot.tags)
+    delete record.pending
+    const mark = pendingMark(snapshot)
     const staged = liveStaged(snapshot)
     // A staged version is the pending one, unless a later run marked another as minted and died
     // before staging it: then the mark is what the record says (and the staged one is consumed).
@@ -176,7 +196,13 @@ class AwsSecretsStore implements VersionedStore {
       }
       await this.#promote(pending, snapshot)
     }
-    const wanted = recordTags(next)
+    // A mark already written keeps its base; a new one is written on the version read as current.
+    const base =
+      next.pending &&
+      readRecordTags(snapshot.tags).pending?.fingerprint === next.pending.fingerprint
+        ? pendingBase(snapshot.tags)
+        : snapshot.current.versionId
+    const wanted = recordTags(next, base)
     const { secret } = this.#options
     const changed = Object.fromEntries(
       Object.entries(wanted).filter(([key, value]) => snapshot.tags[key] !== value)
