@@ -1,4 +1,5 @@
 import { describe, expect, test } from '@jest/globals'
+import { ActionError } from '../../src/errors.js'
 import { versionToken } from '../../src/stores/aws/version-token.js'
 import {
   HOUR,
@@ -13,16 +14,23 @@ import {
   AWSPENDING,
   AWSPREVIOUS,
   LeewayIssuer,
-  MemoryRotationIssuer,
   VersionedWorld,
-  expectNoVersionedLeaks
+  expectNoVersionedLeaks,
+  type MemoryRotationLambda
 } from '../support/versioned-store.js'
 
 /**
- * The engine over a store with real versions (AWS Secrets Manager's semantics, in memory): the
- * store gives the live credential, the write-ahead state is its versions (AWSPENDING staged,
+ * The engine over a store with real versions: the real AWS Secrets Manager store (and, for AWS's
+ * rotation, the real rotation issuer) over an in-memory secret with Secrets Manager's semantics.
+ * The store gives the live credential, the write-ahead state is its versions (AWSPENDING staged,
  * promoted by compare-and-swap), and a rollback moves AWSCURRENT back. Every `world.run()` checks
  * that no secret value reached a log line, step, audit event, warning, error or the secret's tags.
+ *
+ * Kill points are AWS calls (see portCall in ../support/versioned-store.ts): `persist` is the
+ * PutSecretValue of AWSPENDING; `writeState` counts every label and tag write, one call each. In a
+ * rotation: 1 tags the minting mark; 2 tags the pending mark and 3 untags the minting mark (the
+ * pending record); 4 moves AWSCURRENT (the promotion), 5 removes AWSPENDING from it; then the
+ * record's tags.
  */
 
 const FULL_ROTATION = [
@@ -132,11 +140,13 @@ describe('a store with versions: resuming a half-finished rotation', () => {
     const world = new VersionedWorld()
     const { secret, issuer } = world
 
-    // writeState 1: the minting mark; 2: the pending record; 3: the promotion.
-    await world.run({ kill: { call: 'writeState', when: 'after', nth: 3 } })
+    // writeState 4: the UpdateSecretVersionStage that moves AWSCURRENT (see the top).
+    await world.run({ kill: { call: 'writeState', when: 'after', nth: 4 } })
 
     const r1 = must(issuer.lastRefreshToken(), 'minted token')
     expect(secret.valueWith(AWSCURRENT)).toBe(r1)
+    // Killed before the UpdateSecretVersionStage that takes AWSPENDING off the promoted version.
+    expect(secret.labelsOf(versionToken(secret.arn, r1))).toEqual([AWSCURRENT, AWSPENDING])
     world.clock.advance(LOCK_TTL_MS + 1)
 
     const { outcome } = await world.run()
@@ -177,7 +187,7 @@ describe('(3) a run killed after mint, before persist: the minting mark in the t
     expect(outcome.error?.message).toContain(
       'run 1 attempt 1 stopped while exchanging this refresh token'
     )
-    // The store's own way to start afresh (an untag-resource of the minting mark).
+    // The store's own way to start afresh (an untag-resource of the minting and pending marks).
     expect(outcome.error?.message).toContain(must(world.clients.at(-1), 'store').resetHint)
     // r0 was not presented again: the grant, and the token the dead run received, live on.
     expect(issuer.refreshTokenLive(r1)).toBe(true)
@@ -192,7 +202,7 @@ describe('(3) a run killed after mint, before persist: the minting mark in the t
     const world = new VersionedWorld()
     const { secret, issuer } = world
 
-    // writeState 2 is the record of the pending token, after the ciphertext was logged.
+    // writeState 2 is the pending token's record (its first write), after the ciphertext is logged.
     const killed = await world.run({ kill: { call: 'writeState', when: 'before', nth: 2 } })
     const r1 = must(issuer.lastRefreshToken(), 'minted token')
     world.clock.advance(LOCK_TTL_MS + 1)
@@ -250,10 +260,10 @@ describe('(3) a run killed after mint, before persist: the minting mark in the t
     // The question stays open for the person who re-authorizes.
     expect(secret.record.minting?.from).toBe(fp(r0))
 
-    // What the message says: re-authorize, store the new refresh token, remove the minting mark.
+    // What the message says: re-authorize, store the new refresh token, remove the marks.
     const fresh = issuer.authorize().refreshToken
     secret.putByHand(fresh)
-    secret.untag(['token-rotation:minting'])
+    secret.untagByHand(['token-rotation:minting', 'token-rotation:pending'])
     world.clock.advance(HOUR)
 
     const after = await world.run()
@@ -292,7 +302,7 @@ describe('a store with versions: a new token that never reached AWSPENDING (the 
   // pending, no minting mark": the next run presented the consumed X again and a rotating issuer
   // revoked the grant, the token sealed in the recovery ciphertext with it. The pending mark tag
   // now keeps DESIGN's row "current = X, pending = Y: do not reuse X".
-  test('a persist that fails every retry: the next run is refused, and the recovered token is resumed', async () => {
+  test('a persist that fails every retry: the next run is refused, and the recovered token stored by hand is rotated from', async () => {
     const world = new VersionedWorld()
     const { secret, issuer } = world
     const r0 = world.initial.refreshToken
@@ -327,10 +337,14 @@ describe('a store with versions: a new token that never reached AWSPENDING (the 
 
     expect(outcome.error).toBeUndefined()
     expect(outcome.status).toBe('rotated')
-    expect(detailOf(outcome, 'preflight')).toBe('resuming the rotation of run 1 attempt 1')
+    // The version stored by hand supersedes the pending mark (written when v0 was AWSCURRENT):
+    // r1 is the current token, as if run 1 had finished, not a rotation to resume.
+    expect(detailOf(outcome, 'preflight')).toBe('the refresh token matches the record')
+    expect(stepsOf(outcome)).toEqual(FULL_ROTATION)
     const r2 = must(issuer.lastRefreshToken(), 'minted token')
     expect(secret.valueWith(AWSCURRENT)).toBe(r2)
     expect(secret.valueWith(AWSPREVIOUS)).toBe(r1)
+    expect(issuer.refreshTokenLive(r1)).toBe(false)
     expect(issuer.grantAlive(r2)).toBe(true)
     expect(secret.record.pending).toBeUndefined()
   })
@@ -352,7 +366,7 @@ describe('a store with versions: a new token that never reached AWSPENDING (the 
     expect(issuer.refreshTokenLive(r1)).toBe(true)
   })
 
-  test('a resumed run that marked its new token and died before staging it: refused (AWSPENDING left on the promoted version is not pending)', async () => {
+  test('a resumed run that marked its new token and died before staging it: refused (the pending mark names the token it lost)', async () => {
     const world = new VersionedWorld()
     const { secret, issuer } = world
     const health = must(world.health, 'health check')
@@ -370,7 +384,9 @@ describe('a store with versions: a new token that never reached AWSPENDING (the 
     await world.run({ kill: { call: 'persist', when: 'before' } })
     const r2 = must(issuer.lastRefreshToken(), 'minted token')
     expect(secret.valueWith(AWSCURRENT)).toBe(r1)
-    expect(secret.labelsOf(v1)).toEqual([AWSCURRENT, AWSPENDING])
+    // The promotion took AWSPENDING off v1: nothing is staged, only the mark tells of r2.
+    expect(secret.labelsOf(v1)).toEqual([AWSCURRENT])
+    expect(secret.versionWith(AWSPENDING)).toBeUndefined()
     expect(secret.record.pending?.fingerprint).toBe(fp(r2))
     world.clock.advance(LOCK_TTL_MS + 1)
 
@@ -383,70 +399,66 @@ describe('a store with versions: a new token that never reached AWSPENDING (the 
 })
 
 describe('a token stored by hand after earlier rotations (what the recovery and re-authorization messages ask for)', () => {
-  // STORE BUG (src/stores/aws/store.ts, mirrored by the in-memory store): #promote moves only
-  // AWSCURRENT (UpdateSecretVersionStage), so AWSPENDING stays on the promoted version, as Secrets
-  // Manager leaves it. When a person then stores a token with put-secret-value (AWSCURRENT moves to
-  // a new version), that old version is AWSPREVIOUS and still AWSPENDING, ≠ AWSCURRENT, and its id
-  // is this action's token: #load takes it as a staged pending version and, with no pending mark
-  // (its promotion removed the mark), liveStaged() calls it live. read() answers the superseded
-  // token, the run "resumes" it, promotes it back over the hand-stored one and mints from it: a
-  // consumed or revoked token. Checked against the real store over test-servers/aws as well. A fix:
-  // remove AWSPENDING from the version it promotes (or, in #load, never take a version that is
-  // AWSPREVIOUS as pending).
-  test.failing(
-    'the token recovered from a ciphertext is taken as current when an earlier rotation left AWSPENDING behind',
-    async () => {
-      const world = new VersionedWorld()
-      const { secret, issuer } = world
-      await world.run()
-      const r1 = must(issuer.lastRefreshToken(), 'minted token')
-      expect(secret.labelsOf(must(secret.versionOf(r1), 'v1'))).toEqual([AWSCURRENT, AWSPENDING])
-      world.clock.advance(HOUR)
-      // Run 2 mints r2 from r1, logs its ciphertext and dies before its pending record.
-      const killed = await world.run({ kill: { call: 'writeState', when: 'before', nth: 2 } })
-      const r2 = must(issuer.lastRefreshToken(), 'minted token')
-      world.clock.advance(LOCK_TTL_MS + 1)
-      const refused = await world.run()
-      expect(refused.outcome.error?.code).toBe('resume-blocked')
-      expect(world.recovery?.open(ciphertextInLog(killed) ?? '')).toBe(r2)
-      secret.putByHand(r2)
+  // Secrets Manager leaves AWSPENDING on a version that UpdateSecretVersionStage makes current. Once
+  // a person stores a token with put-secret-value, that version is AWSPREVIOUS: had it kept
+  // AWSPENDING, with its id this action's token and no pending mark, a run would take it as staged
+  // and live, "resume" it over the hand-stored token and mint from a consumed one (the grant
+  // revoked). The store removes AWSPENDING from the version it promotes, never takes a version
+  // that carries AWSPREVIOUS as pending, and lets a version stored by hand supersede an older
+  // staged one and the pending mark.
+  test('the token recovered from a ciphertext is taken as current after earlier rotations', async () => {
+    const world = new VersionedWorld()
+    const { secret, issuer } = world
+    await world.run()
+    const r1 = must(issuer.lastRefreshToken(), 'minted token')
+    expect(secret.labelsOf(must(secret.versionOf(r1), 'v1'))).toEqual([AWSCURRENT])
+    world.clock.advance(HOUR)
+    // Run 2 mints r2 from r1, logs its ciphertext and dies before its pending record.
+    const killed = await world.run({ kill: { call: 'writeState', when: 'before', nth: 2 } })
+    const r2 = must(issuer.lastRefreshToken(), 'minted token')
+    world.clock.advance(LOCK_TTL_MS + 1)
+    const refused = await world.run()
+    expect(refused.outcome.error?.code).toBe('resume-blocked')
+    expect(world.recovery?.open(ciphertextInLog(killed) ?? '')).toBe(r2)
+    const v2 = secret.putByHand(r2)
 
-      const { outcome } = await world.run()
+    const { outcome } = await world.run()
 
-      // What happens instead: "resuming the rotation of an earlier run (version <r1's>)", r1 is
-      // promoted back over r2 and presented again: a reuse, the grant is revoked (r2 with it).
-      expect(detailOf(outcome, 'preflight')).not.toContain('resuming')
-      expect(outcome.status).toBe('rotated')
-      expect(issuer.grantAlive(r2)).toBe(true)
-    }
-  )
+    // r2 is current and minted from; r1 (AWSPREVIOUS, consumed) is neither resumed nor presented.
+    expect(outcome.error).toBeUndefined()
+    expect(detailOf(outcome, 'preflight')).not.toContain('resuming')
+    expect(outcome.status).toBe('rotated')
+    const r3 = must(issuer.lastRefreshToken(), 'minted token')
+    expect(secret.valueWith(AWSCURRENT)).toBe(r3)
+    expect(secret.versionWith(AWSPREVIOUS)).toBe(v2)
+    expect(issuer.refreshTokenLive(r2)).toBe(false)
+    expect(issuer.grantAlive(r3)).toBe(true)
+  })
 
-  test.failing(
-    'after a re-authorization, the new refresh token stored by hand is the one minted from',
-    async () => {
-      const world = new VersionedWorld()
-      const { secret, issuer } = world
-      await world.run()
-      const r1 = must(issuer.lastRefreshToken(), 'minted token')
-      // The user revokes the app's access: the next run is told to re-authorize.
-      await issuer.revoke(r1)
-      world.clock.advance(HOUR)
-      const revoked = await world.run()
-      expect(revoked.outcome.error?.code).toBe('reauthorization-needed')
-      const fresh = issuer.authorize().refreshToken
-      secret.putByHand(fresh)
-      secret.untag(['token-rotation:minting'])
-      world.clock.advance(HOUR)
+  test('after a re-authorization, the new refresh token stored by hand is the one minted from', async () => {
+    const world = new VersionedWorld()
+    const { secret, issuer } = world
+    await world.run()
+    const r1 = must(issuer.lastRefreshToken(), 'minted token')
+    // The user revokes the app's access: the next run is told to re-authorize.
+    await issuer.revoke(r1)
+    world.clock.advance(HOUR)
+    const revoked = await world.run()
+    expect(revoked.outcome.error?.code).toBe('reauthorization-needed')
+    const fresh = issuer.authorize().refreshToken
+    secret.putByHand(fresh)
+    secret.untagByHand(['token-rotation:minting', 'token-rotation:pending'])
+    world.clock.advance(HOUR)
 
-      const { outcome } = await world.run()
+    const { outcome } = await world.run()
 
-      // What happens instead: r1's version (AWSPREVIOUS, still AWSPENDING) is resumed, promoted
-      // over the fresh token and refused again; storing another token by hand changes nothing.
-      expect(outcome.error?.code).toBeUndefined()
-      expect(issuer.refreshTokenLive(fresh)).toBe(false)
-      expect(secret.valueWith(AWSPREVIOUS)).toBe(fresh)
-    }
-  )
+    // Not r1's version (AWSPREVIOUS now): the fresh token was exchanged, and the grant lives on.
+    expect(outcome.error?.code).toBeUndefined()
+    expect(outcome.status).toBe('rotated')
+    expect(issuer.refreshTokenLive(fresh)).toBe(false)
+    expect(secret.valueWith(AWSPREVIOUS)).toBe(fresh)
+    expect(issuer.grantAlive(must(secret.valueWith(AWSCURRENT), 'AWSCURRENT'))).toBe(true)
+  })
 })
 
 describe('(4) two runs at once through a lock that both get', () => {
@@ -592,11 +604,10 @@ describe('(5) a failed health check', () => {
 })
 
 describe('(6) an issuer that stores the version itself (AWS rotation: storedAs, previous, undo)', () => {
-  function rotationWorld(): { world: VersionedWorld; lambda: MemoryRotationIssuer } {
+  // The real rotation issuer (RotateSecret, then a wait for AWSCURRENT) over the secret's Lambda.
+  function rotationWorld(): { world: VersionedWorld; lambda: MemoryRotationLambda } {
     const world = new VersionedWorld({ owner: 'rotation-lambda' })
-    const lambda = new MemoryRotationIssuer(world.secret, world.runner, world.accepts)
-    world.minter = lambda
-    return { world, lambda }
+    return { world, lambda: world.lambda }
   }
 
   test('persist is skipped with the storedAs detail; promote records the version and leaves AWSCURRENT where the issuer put it', async () => {
@@ -672,8 +683,7 @@ describe('(6) an issuer that stores the version itself (AWS rotation: storedAs, 
 describe('(7) mode rollback', () => {
   async function rotated(): Promise<{ world: VersionedWorld; s0: string; s1: string }> {
     const world = new VersionedWorld({ owner: 'rotation-lambda' })
-    const lambda = new MemoryRotationIssuer(world.secret, world.runner, world.accepts)
-    world.minter = lambda
+    const { lambda } = world
     // The service behind the secret still takes the old value (as a rotation Lambda's alternating
     // users do), however old the OAuth2 server's access token is.
     world.accepts.add(world.initial.accessToken)
@@ -743,6 +753,37 @@ describe('(7) mode rollback', () => {
     ])
     expect(world.targets.values()).toEqual(before)
   })
+
+  test('two rollbacks at once through a lock that both get: one moves AWSCURRENT back, the other loses the compare-and-swap (store-conflict)', async () => {
+    const world = new VersionedWorld({ owner: 'rotation-lambda', exclusiveLock: false })
+    world.accepts.add(world.initial.accessToken)
+    await world.run()
+    world.clock.advance(HOUR)
+    const s0 = world.initial.accessToken
+    const v1 = must(world.secret.versionWith(AWSCURRENT), 'AWSCURRENT')
+
+    const results = await world.runTogether(
+      { runId: 'run A', mode: 'rollback' },
+      { runId: 'run B', mode: 'rollback' }
+    )
+
+    const statuses = results.map(r => r.outcome.status).sort()
+    expect(statuses).toEqual(['failed', 'rolled-back'])
+    const loser = must(
+      results.find(r => r.outcome.status === 'failed'),
+      'the run that lost'
+    ).outcome
+    expect(loser.error?.code).toBe('store-conflict')
+    expect(loser.error?.message).toContain('moved while this run rolled it back')
+    expect(stepsOf(loser)).toEqual([
+      ['preflight', 'ok'],
+      ['rollback', 'failed']
+    ])
+    // Moved back once, not twice: v1 is AWSPREVIOUS, the old value is current and published.
+    expect(world.secret.valueWith(AWSCURRENT)).toBe(s0)
+    expect(world.secret.versionWith(AWSPREVIOUS)).toBe(v1)
+    expect(world.targets.values()).toEqual(world.allTargets(s0))
+  })
 })
 
 describe('(8) no secret value in logs, steps, audit, warnings, errors or tags', () => {
@@ -751,10 +792,49 @@ describe('(8) no secret value in logs, steps, audit, warnings, errors or tags', 
     await world.run()
     expectNoVersionedLeaks(world)
 
-    world.secret.tag({ 'token-rotation:note': world.initial.refreshToken })
+    world.secret.tagByHand({ 'token-rotation:note': world.initial.refreshToken })
 
     expect(() => {
       expectNoVersionedLeaks(world)
     }).toThrow()
+  })
+})
+
+describe('the in-memory secret answers as AwsSecret does (the errors of src/aws/errors.ts)', () => {
+  async function failure(call: Promise<unknown>): Promise<ActionError> {
+    const error = await call.then(
+      () => undefined,
+      (thrown: unknown) => thrown
+    )
+    if (!(error instanceof ActionError)) throw new Error('expected an ActionError')
+    return error
+  }
+
+  test('a lost compare-and-swap, a token in use, an unknown stage, an HTTP 500', async () => {
+    const world = new VersionedWorld({ owner: 'rotation-lambda' })
+    const { secret } = world
+    const v0 = must(secret.versionWith(AWSCURRENT), 'AWSCURRENT')
+    const v1 = secret.putByHand('pw_by_hand')
+
+    // AWSCURRENT moved to v1 (by hand): a move that names v0 as its holder is refused.
+    const lost = await failure(secret.moveStage(AWSCURRENT, v0, v0, 'promote'))
+    expect(lost.code).toBe('aws-rejected')
+    expect(lost.message).toContain('InvalidParameterException')
+    expect(lost.message).toContain(`Moving AWSCURRENT to version ${v0} of secret prod/oauth failed`)
+
+    const inUse = await failure(secret.rotate(v1, 'mint'))
+    expect(inUse.code).toBe('aws-rejected')
+    expect(inUse.message).toContain('ResourceExistsException')
+
+    const noStage = await failure(secret.read({ stage: 'AWSPENDING' }, 'mint'))
+    expect(noStage.code).toBe('aws-not-found')
+
+    world.failPersist(1)
+    const down = await failure(
+      secret.put('pw_new', versionToken(secret.arn, 'x'), [AWSPENDING], 'persist')
+    )
+    expect(down.code).toBe('aws-unavailable')
+    expect(down.retryable).toBe(true)
+    expect(secret.versionWith(AWSPENDING)).toBeUndefined()
   })
 })

@@ -1,20 +1,28 @@
 import { randomBytes, randomUUID } from 'node:crypto'
+import { SecretsManagerServiceException } from '@aws-sdk/client-secrets-manager'
 import { expect } from '@jest/globals'
-import { fingerprint } from '../../src/engine/fingerprint.js'
-import type { Clock, Issuer, Lease, Minted, Sleep, Store } from '../../src/engine/ports.js'
-import type { EngineDeps } from '../../src/engine/rotation.js'
-import { emptyState, type RotationState } from '../../src/engine/state.js'
-import { ActionError, type Phase } from '../../src/errors.js'
-import type { Logger } from '../../src/logger.js'
+import { toAwsError } from '../../src/aws/errors.js'
 import {
-  readRecordTags,
-  recordTags,
-  TAG_PREFIX,
-  type TaggedRecord
-} from '../../src/stores/aws/record-tags.js'
-import { versionToken } from '../../src/stores/aws/version-token.js'
-import { persistWithRetries } from '../../src/stores/persist-retries.js'
-import type { MemoryAudit, Runner } from './engine-ports.js'
+  CURRENT,
+  PENDING,
+  PREVIOUS,
+  type SecretApi,
+  type SecretDescription,
+  type SecretVersion
+} from '../../src/aws/secret.js'
+import { fingerprint } from '../../src/engine/fingerprint.js'
+import type { Clock, Issuer, Lease, Minted } from '../../src/engine/ports.js'
+import type { EngineDeps } from '../../src/engine/rotation.js'
+import { emptyState } from '../../src/engine/state.js'
+import { ActionError, type Phase } from '../../src/errors.js'
+import { createAwsRotationIssuer } from '../../src/issuers/aws-secrets-manager.js'
+import { readRecordTags, recordTags, type TaggedRecord } from '../../src/stores/aws/record-tags.js'
+import {
+  createAwsSecretsStore,
+  type VersionedStore,
+  type VersionOwner
+} from '../../src/stores/aws/store.js'
+import type { MemoryAudit, PortCall, Runner } from './engine-ports.js'
 import {
   HOUR,
   World,
@@ -26,24 +34,19 @@ import {
 import type { MemoryLogger } from './memory-logger.js'
 
 /**
- * A store with real versions for the engine's tests: an in-memory AWS Secrets Manager secret
- * (versions, staging labels, idempotent PutSecretValue, compare-and-swap UpdateSecretVersionStage,
- * tags) and a store client over it that behaves like src/stores/aws/store.ts, the reference: the
- * credential lives in the secret, the write-ahead state is the secret's own versions (AWSPENDING
- * staged under a token derived from the value, promoted from the version read as AWSCURRENT), and
- * the rest of the record is in tags, encoded as the real store encodes them (src/stores/aws/
- * record-tags.ts), the pending mark included: it is written before the version is staged.
+ * The engine over the REAL AWS Secrets Manager store (src/stores/aws/store.ts) and, for
+ * `issuer: aws-secrets-manager`, the real rotation issuer (src/issuers/aws-secrets-manager.ts),
+ * both on {@link MemorySecret}: an in-memory secret behind the same port as the SDK
+ * ({@link SecretApi}), with Secrets Manager's semantics (versions, staging labels, idempotent
+ * PutSecretValue, compare-and-swap UpdateSecretVersionStage, tags, RotateSecret and its Lambda).
  *
- * Each run gets its own store client (as each job builds its own), with its own snapshot of the
- * secret; the secret itself, the lock and the issuer are the world's, shared by every run.
+ * Each run gets its own store (as each job builds its own), with its own snapshot of the secret;
+ * the secret itself, the lock and the OAuth2 server are the world's, shared by every run.
  */
 
-export const AWSCURRENT = 'AWSCURRENT'
-export const AWSPENDING = 'AWSPENDING'
-export const AWSPREVIOUS = 'AWSPREVIOUS'
-
-/** Who moves the staging labels (as in src/stores/aws/store.ts). */
-export type VersionOwner = 'action' | 'rotation-lambda'
+export const AWSCURRENT = CURRENT
+export const AWSPENDING = PENDING
+export const AWSPREVIOUS = PREVIOUS
 
 // --- the service: one Secrets Manager secret --------------------------------------------------------
 
@@ -54,129 +57,289 @@ interface StoredVersion {
   labels: string[]
 }
 
-/** Secrets Manager refused the request (HTTP 400), as src/aws/errors.ts reports it. */
-function refused(operation: string, reason: string, phase: Phase): ActionError {
-  return new ActionError(`${operation} of secret prod/oauth failed: AWS answered ${reason}.`, {
-    code: 'aws-rejected',
-    phase
-  })
+/** A Secrets Manager operation, by its API (and IAM action) name. */
+type Operation =
+  | 'DescribeSecret'
+  | 'GetSecretValue'
+  | 'PutSecretValue'
+  | 'UpdateSecretVersionStage'
+  | 'TagResource'
+  | 'UntagResource'
+  | 'RotateSecret'
+
+/**
+ * The runner's kill point of one AWS call, by what the call is for: everything the issuers do
+ * (phase `mint`) is `mint`, the rotation issuer's undo (phase `verify`) is `revoke`; for the store,
+ * reads are `readState`, the PutSecretValue of `check` (a repeat that changes nothing) is `check`,
+ * the PutSecretValue of AWSPENDING is `persist`, and every label or tag write (a promotion, the
+ * record's tags, a rollback's move) is `writeState`.
+ */
+function portCall(operation: Operation, phase: Phase): PortCall {
+  if (phase === 'mint') return 'mint'
+  if (phase === 'verify') return 'revoke'
+  switch (operation) {
+    case 'DescribeSecret':
+    case 'GetSecretValue':
+      return 'readState'
+    case 'PutSecretValue':
+      return phase === 'persist' ? 'persist' : 'check'
+    default:
+      return 'writeState'
+  }
 }
 
 /**
- * One secret in Secrets Manager, with the documented semantics: a staging label is on at most one
- * version; moving AWSCURRENT gives its former holder AWSPREVIOUS (taken off its own former
- * holder); a PutSecretValue whose ClientRequestToken names an existing version with the same value
- * does nothing (and with another value is refused); UpdateSecretVersionStage with
- * RemoveFromVersionId is refused when the label is not on that version (a compare-and-swap). Every
- * method is one API call; values never appear in its errors.
+ * AWS's answer `name` (HTTP `status`), as the SDK throws it and src/aws/errors.ts turns it into
+ * an ActionError: the same code, and a message that names the operation and the AWS error.
+ */
+function awsError(
+  name: string,
+  message: string,
+  status: number,
+  context: { operation: Operation; phase: Phase; doing: string }
+): ActionError {
+  const sdkError = new SecretsManagerServiceException({
+    name,
+    $fault: status >= 500 ? 'server' : 'client',
+    $metadata: { httpStatusCode: status, requestId: randomUUID() },
+    message
+  })
+  return toAwsError(sdkError, context)
+}
+
+/** A rotation Lambda: what it put in the secret, and the service behind the secret. */
+export class MemoryRotationLambda {
+  readonly arn = 'arn:aws:lambda:eu-west-1:123456789012:function:rotate-prod-oauth'
+  /** Every value it made. */
+  readonly issued: string[] = []
+  /** The next rotation's setSecret does not reach the service: the new value fails its check. */
+  breakNext = false
+  /** The values the service behind the secret takes (the health check's endpoint). */
+  readonly accepts: Set<string>
+
+  constructor(accepts: Set<string>) {
+    this.accepts = accepts
+  }
+}
+
+/**
+ * One secret in Secrets Manager as {@link SecretApi} sees it, with the documented semantics (those
+ * of test-servers/aws too): a staging label is on at most one version; moving AWSCURRENT gives its
+ * former holder AWSPREVIOUS (taken off its own former holder); a PutSecretValue whose
+ * ClientRequestToken names an existing version with the same value does nothing (with another
+ * value: ResourceExistsException); UpdateSecretVersionStage is refused (InvalidParameterException)
+ * when the label is not on the version named in RemoveFromVersionId: a compare-and-swap. With a
+ * rotation Lambda, RotateSecret runs it at once: createSecret (a new AWSPENDING version),
+ * setSecret (the service takes the value), finishSecret (AWSCURRENT moves to it, AWSPENDING is
+ * removed).
+ *
+ * Every API call goes through the world's {@link Runner} (see {@link portCall}), so a run can be
+ * killed at it; a call the SDK would not make (tags of nothing) is no call. Failures are the
+ * ActionErrors src/aws/errors.ts makes of AWS's answers, and never hold a value. The methods
+ * named `...ByHand` and the getters are a person at the console and the tests looking: no runner.
  * @see https://docs.aws.amazon.com/secretsmanager/latest/userguide/whats-in-a-secret.html
  */
-export class MemorySecret {
-  readonly name = 'prod/oauth'
+export class MemorySecret implements SecretApi {
+  readonly secretId = 'prod/oauth'
   readonly arn = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:prod/oauth-Ab12Cd'
-  /** Every tag set the secret had after a TagResource or UntagResource, for leak checks. */
+  /** Every tag set the secret had after a tag write, for leak checks. */
   readonly tagHistory: Record<string, string>[] = []
+  readonly lambda: MemoryRotationLambda | undefined
   readonly #versions = new Map<string, StoredVersion>()
   #tags: Record<string, string> = {}
+  #rotationEnabled: boolean
+  #persistFaults = 0
   readonly #clock: Clock
+  readonly #runner: Runner
 
   /** A secret whose first version (AWSCURRENT, a random version id) holds `first`. */
-  constructor(first: string, clock: Clock) {
+  constructor(first: string, clock: Clock, runner: Runner, lambda?: MemoryRotationLambda) {
     this.#clock = clock
-    this.#add(randomUUID(), first, [AWSCURRENT])
+    this.#runner = runner
+    this.lambda = lambda
+    this.#rotationEnabled = lambda !== undefined
+    this.#add(randomUUID(), first, [CURRENT])
   }
 
-  // The API calls.
+  // The API calls (SecretApi).
 
-  /** DescribeSecret: version id → labels, and the tags. */
-  describe(): { stages: Map<string, string[]>; tags: Record<string, string> } {
-    const stages = new Map<string, string[]>()
-    for (const version of this.#versions.values()) {
-      if (version.labels.length > 0) stages.set(version.id, [...version.labels])
-    }
-    return { stages, tags: { ...this.#tags } }
+  describe(phase: Phase): Promise<SecretDescription> {
+    return this.#call('DescribeSecret', phase, 'describing', () => ({
+      arn: this.arn,
+      name: this.secretId,
+      stages: this.stages,
+      tags: { ...this.#tags },
+      replicas: [],
+      rotationEnabled: this.#rotationEnabled,
+      ...(this.lambda ? { rotationLambda: this.lambda.arn } : {})
+    }))
   }
 
-  /** GetSecretValue by version id. */
-  getValue(versionId: string, phase: Phase): { value: string; createdAt: Date } {
-    const version = this.#versions.get(versionId)
-    if (!version) {
-      throw new ActionError(
-        `Reading version ${versionId} of secret prod/oauth failed: no such version.`,
-        {
-          code: 'aws-not-found',
-          phase
+  read(by: { versionId: string } | { stage: string }, phase: Phase): Promise<SecretVersion> {
+    const which = 'versionId' in by ? `version ${by.versionId}` : by.stage
+    return this.#call('GetSecretValue', phase, `reading ${which}`, fail => {
+      const version =
+        'versionId' in by ? this.#versions.get(by.versionId) : this.#holderOf(by.stage)
+      if (!version) {
+        const what = 'versionId' in by ? `VersionId: ${by.versionId}` : `staging label: ${by.stage}`
+        throw fail(
+          'ResourceNotFoundException',
+          `Secrets Manager can't find the specified secret value for ${what}`
+        )
+      }
+      return { versionId: version.id, value: version.value, createdAt: new Date(version.createdAt) }
+    })
+  }
+
+  put(value: string, token: string, stages: string[], phase: Phase): Promise<void> {
+    return this.#call('PutSecretValue', phase, `writing version ${token}`, fail => {
+      if (phase === 'persist' && this.#persistFaults > 0) {
+        this.#persistFaults -= 1
+        throw fail('InternalServiceError', 'An error occurred on the server side.', 500)
+      }
+      const existing = this.#versions.get(token)
+      if (existing) {
+        // Same token, same value: ignored (idempotent); another value: refused.
+        if (existing.value !== value) throw this.#tokenInUse(fail, token)
+        return
+      }
+      this.#add(token, value, stages)
+    })
+  }
+
+  moveStage(label: string, to: string, from: string | undefined, phase: Phase): Promise<void> {
+    return this.#call(
+      'UpdateSecretVersionStage',
+      phase,
+      `moving ${label} to version ${to}`,
+      fail => {
+        const target = this.#versions.get(to)
+        if (!target) throw fail('InvalidParameterException', `Not a valid version: ${to}`)
+        const holder = this.#holderOf(label)
+        if (holder !== undefined && holder !== target) {
+          if (from === undefined) {
+            throw fail(
+              'InvalidParameterException',
+              `The parameter RemoveFromVersionId can't be empty. Staging label ${label} is currently attached to version ${holder.id}, so you must explicitly reference that version in RemoveFromVersionId.`
+            )
+          }
+          if (from !== holder.id) {
+            throw fail(
+              'InvalidParameterException',
+              `When you move staging label ${label}, if you specify RemoveFromVersionId, it must be set to the version that currently has the staging label ${label}.`
+            )
+          }
+        } else if (from !== undefined && from !== holder?.id) {
+          throw fail(
+            'InvalidParameterException',
+            `The staging label ${label} is not attached to version ${from}.`
+          )
         }
-      )
-    }
-    return { value: version.value, createdAt: new Date(version.createdAt) }
+        this.#attach(target, label)
+      }
+    )
   }
 
-  /** PutSecretValue with a ClientRequestToken: idempotent for the same token and value. */
-  put(value: string, token: string, labels: readonly string[], phase: Phase): void {
-    const existing = this.#versions.get(token)
-    if (existing) {
-      if (existing.value === value) return
-      throw refused(
-        'Writing version ' + token,
-        'ResourceExistsException (a version with this ClientRequestToken holds another value)',
-        phase
-      )
-    }
-    this.#add(token, value, labels)
+  removeStage(label: string, from: string, phase: Phase): Promise<void> {
+    return this.#call('UpdateSecretVersionStage', phase, `removing ${label}`, fail => {
+      const holder = this.#holderOf(label)
+      if (holder?.id !== from) {
+        throw fail(
+          'InvalidParameterException',
+          `The staging label ${label} is not attached to version ${from}.`
+        )
+      }
+      if (label === CURRENT) {
+        throw fail(
+          'InvalidParameterException',
+          `You can't remove the staging label ${CURRENT} from a version without moving it to another version with MoveToVersionId.`
+        )
+      }
+      holder.labels = holder.labels.filter(l => l !== label)
+    })
   }
 
-  /**
-   * UpdateSecretVersionStage: moves `label` to `to`, from `from`. Refused when the label is on
-   * another version than `from` (or on one when `from` is not given): the compare-and-swap.
-   */
-  moveStage(label: string, to: string, from: string | undefined, phase: Phase): void {
-    const target = this.#versions.get(to)
-    if (!target)
-      throw refused(`Moving ${label}`, `ResourceNotFoundException (no version ${to})`, phase)
-    const holder = this.#holderOf(label)
-    if (holder !== undefined ? holder.id !== from : from !== undefined) {
-      throw refused(
-        `Moving ${label} to version ${to}`,
-        `InvalidParameterException (the staging label ${label} is attached to version ${holder?.id ?? 'none'}, not ${from ?? 'none'})`,
-        phase
-      )
-    }
-    this.#attach(target, label)
-  }
-
-  /** UpdateSecretVersionStage with RemoveFromVersionId only. */
-  removeStage(label: string, from: string): void {
-    const version = this.#versions.get(from)
-    if (version) version.labels = version.labels.filter(l => l !== label)
-  }
-
-  tag(tags: Readonly<Record<string, string>>): void {
+  async tag(tags: Readonly<Record<string, string>>, phase: Phase): Promise<void> {
     if (Object.keys(tags).length === 0) return
+    await this.#call('TagResource', phase, 'tagging', () => {
+      this.tagByHand(tags)
+    })
+  }
+
+  async untag(keys: readonly string[], phase: Phase): Promise<void> {
+    if (keys.length === 0) return
+    await this.#call('UntagResource', phase, 'untagging', () => {
+      this.untagByHand(keys)
+    })
+  }
+
+  /** RotateSecret with RotateImmediately: the rotation Lambda runs, all four steps, at once. */
+  rotate(token: string, phase: Phase): Promise<string> {
+    return this.#call('RotateSecret', phase, 'starting the rotation', fail => {
+      const lambda = this.lambda
+      if (!lambda) {
+        throw fail(
+          'InvalidRequestException',
+          'No Lambda rotation function ARN is associated with this secret.'
+        )
+      }
+      const current = this.#holderOf(CURRENT)
+      const pending = this.#holderOf(PENDING)
+      if (pending !== undefined && pending !== current) {
+        // A retry of this very rotation (same token) is answered again rather than refused.
+        if (pending.id === token) return token
+        throw fail(
+          'InvalidRequestException',
+          "A previous rotation isn't complete. That rotation will be reattempted."
+        )
+      }
+      if (this.#versions.has(token)) throw this.#tokenInUse(fail, token)
+      this.#rotationEnabled = true
+      // createSecret: the new value, AWSPENDING under the request's token.
+      const value = secretValue('pw')
+      lambda.issued.push(value)
+      const created = this.#add(token, value, [PENDING])
+      // setSecret: the service behind the secret takes the new value (unless it breaks).
+      if (lambda.breakNext) lambda.breakNext = false
+      else lambda.accepts.add(value)
+      // finishSecret: AWSCURRENT moves to the new version; AWS removes AWSPENDING.
+      this.#attach(created, CURRENT)
+      created.labels = created.labels.filter(l => l !== PENDING)
+      return token
+    })
+  }
+
+  // What a person does by hand, what the tests set up, and what they look at.
+
+  /** `aws secretsmanager put-secret-value` without a token: a new version, made AWSCURRENT. */
+  putByHand(value: string): string {
+    const id = randomUUID()
+    this.#add(id, value, [CURRENT])
+    return id
+  }
+
+  /** `aws secretsmanager tag-resource`. */
+  tagByHand(tags: Readonly<Record<string, string>>): void {
     this.#tags = { ...this.#tags, ...tags }
     this.tagHistory.push({ ...this.#tags })
   }
 
-  untag(keys: readonly string[]): void {
-    if (keys.length === 0) return
+  /** `aws secretsmanager untag-resource`. */
+  untagByHand(keys: readonly string[]): void {
     this.#tags = Object.fromEntries(
       Object.entries(this.#tags).filter(([key]) => !keys.includes(key))
     )
     this.tagHistory.push({ ...this.#tags })
   }
 
-  // What a person does by hand, and what tests look at.
-
-  /** `aws secretsmanager put-secret-value` without a token: a new version, made AWSCURRENT. */
-  putByHand(value: string): string {
-    const id = randomUUID()
-    this.#add(id, value, [AWSCURRENT])
-    return id
-  }
-
   /** Sets the tags as an earlier run would have left them. */
   setRecord(record: TaggedRecord): void {
     this.#tags = recordTags(record)
+  }
+
+  /** The next `times` PutSecretValue calls of persist answer HTTP 500 (InternalServiceError). */
+  failPersist(times: number): void {
+    this.#persistFaults = times
   }
 
   /** The record's tag-held part, read back as the real store reads it. */
@@ -186,6 +349,15 @@ export class MemorySecret {
 
   get tags(): Record<string, string> {
     return { ...this.#tags }
+  }
+
+  /** Version id → labels, of every version that has one (what DescribeSecret lists). */
+  get stages(): Map<string, string[]> {
+    const stages = new Map<string, string[]>()
+    for (const version of this.#versions.values()) {
+      if (version.labels.length > 0) stages.set(version.id, [...version.labels])
+    }
+    return stages
   }
 
   versionWith(label: string): string | undefined {
@@ -215,10 +387,31 @@ export class MemorySecret {
     return this.#versions.size
   }
 
-  #add(id: string, value: string, labels: readonly string[]): void {
+  /** One API call, through the runner; `fail` makes AWS's refusals. */
+  #call<T>(
+    operation: Operation,
+    phase: Phase,
+    doing: string,
+    body: (fail: (name: string, message: string, status?: number) => ActionError) => T
+  ): Promise<T> {
+    const context = { operation, phase, doing: `${doing} of secret ${this.secretId}` }
+    return this.#runner.call(portCall(operation, phase), () =>
+      body((name, message, status = 400) => awsError(name, message, status, context))
+    )
+  }
+
+  #tokenInUse(fail: (name: string, message: string) => ActionError, token: string): ActionError {
+    return fail(
+      'ResourceExistsException',
+      `You can't use ClientRequestToken ${token} because that value is already in use for a version of secret ${this.arn}.`
+    )
+  }
+
+  #add(id: string, value: string, labels: readonly string[]): StoredVersion {
     const version: StoredVersion = { id, value, createdAt: this.#clock.now(), labels: [] }
     this.#versions.set(id, version)
     for (const label of labels) this.#attach(version, label)
+    return version
   }
 
   #holderOf(label: string): StoredVersion | undefined {
@@ -232,10 +425,10 @@ export class MemorySecret {
     if (holder === target) return
     if (holder) holder.labels = holder.labels.filter(l => l !== label)
     target.labels.push(label)
-    if (label === AWSCURRENT && holder) {
-      const previous = this.#holderOf(AWSPREVIOUS)
-      if (previous) previous.labels = previous.labels.filter(l => l !== AWSPREVIOUS)
-      holder.labels.push(AWSPREVIOUS)
+    if (label === CURRENT && holder) {
+      const previous = this.#holderOf(PREVIOUS)
+      if (previous) previous.labels = previous.labels.filter(l => l !== PREVIOUS)
+      holder.labels.push(PREVIOUS)
     }
   }
 }
@@ -291,336 +484,13 @@ export class MemoryLock {
   }
 }
 
-// --- the store client: src/stores/aws/store.ts over the in-memory secret --------------------------
-
-interface KnownVersion {
-  versionId: string
-  value: string
-  createdAt: Date
-}
-
-interface Snapshot {
-  current: KnownVersion
-  pending?: KnownVersion
-  tags: Record<string, string>
-}
-
-/** Persist faults shared by every run's store client: AWS failing the PutSecretValue of persist. */
-export class PersistFaults {
-  remaining = 0
-}
-
-export interface VersionedStoreOptions {
-  secret: MemorySecret
-  lock: MemoryLock
-  owner: VersionOwner
-  runner: Runner
-  log: Logger
-  sleep: Sleep
-  faults: PersistFaults
-  persistAttempts: number
-}
-
-/**
- * The AWS store's behaviour over {@link MemorySecret}. Every port call goes through the runner
- * (so a run can be killed at it), under the runner's names: `read` counts as `readState` (both
- * load the same snapshot) and `revert` as `writeState` (it moves a label, as a promotion does).
- */
-export class MemoryVersionedStore implements Store {
-  readonly kind = 'aws-secrets-manager'
-  readonly description: string
-  readonly resetHint: string
-  readonly #o: VersionedStoreOptions
-  #snapshot: Snapshot | undefined
-
-  constructor(options: VersionedStoreOptions) {
-    this.#o = options
-    const id = options.secret.name
-    this.description = `AWS Secrets Manager secret ${id}`
-    this.resetHint = `remove the minting mark from the secret (aws secretsmanager untag-resource --secret-id ${id} --tag-keys ${TAG_PREFIX}minting)`
-  }
-
-  lock(owner: string, ttlMs: number): Promise<Lease> {
-    return this.#o.lock.take(owner, ttlMs, this.description)
-  }
-
-  /** The live credential: the version this action staged, unless the pending mark names another. */
-  read(): Promise<string> {
-    return this.#o.runner.call('readState', () => {
-      const snapshot = this.#load()
-      return (liveStaged(snapshot) ?? snapshot.current).value
-    })
-  }
-
-  readState(): Promise<RotationState> {
-    return this.#o.runner.call('readState', () => {
-      const snapshot = this.#load()
-      const { current } = snapshot
-      const { pending: mark, ...record } = readRecordTags(snapshot.tags)
-      const staged = liveStaged(snapshot)
-      // A staged version is the pending one, unless a later run marked another as minted and died
-      // before staging it: then the mark is what the record says.
-      const pending = staged
-        ? {
-            fingerprint: fingerprint(staged.value),
-            mintedAt: mark?.mintedAt ?? staged.createdAt.toISOString(),
-            run: mark?.run ?? `an earlier run (version ${staged.versionId})`,
-            recoverable: mark?.recoverable ?? false
-          }
-        : mark
-      return {
-        schema: 1 as const,
-        current: {
-          fingerprint: fingerprint(current.value),
-          since: current.createdAt.toISOString()
-        },
-        ...(pending ? { pending } : {}),
-        ...record
-      }
-    })
-  }
-
-  writeState(next: RotationState): Promise<void> {
-    return this.#o.runner.call('writeState', () => {
-      const snapshot = this.#load()
-      const { secret } = this.#o
-      const currentFp = fingerprint(snapshot.current.value)
-      if (next.current && next.current.fingerprint !== currentFp) {
-        const pending = snapshot.pending
-        if (!pending || fingerprint(pending.value) !== next.current.fingerprint) {
-          throw new ActionError(
-            `The rotation record asks for version ${next.current.fingerprint} to be current, but ${this.description} has no such version staged.`,
-            { code: 'internal', phase: 'promote' }
-          )
-        }
-        this.#promote(pending, snapshot)
-      }
-      const wanted = recordTags(next)
-      const changed = Object.fromEntries(
-        Object.entries(wanted).filter(([key, value]) => snapshot.tags[key] !== value)
-      )
-      const removed = Object.keys(snapshot.tags).filter(key => !(key in wanted))
-      secret.tag(changed)
-      secret.untag(removed)
-      snapshot.tags = wanted
-    })
-  }
-
-  check(): Promise<void> {
-    return this.#o.runner.call('check', () => {
-      const snapshot = this.#load()
-      if (this.#o.owner === 'rotation-lambda') return
-      const staged = liveStaged(snapshot)
-      const live = staged ?? snapshot.current
-      // A repeat of an existing version's token and value: proves the write, changes nothing.
-      this.#o.secret.put(
-        live.value,
-        live.versionId,
-        [staged ? AWSPENDING : AWSCURRENT],
-        'preflight'
-      )
-    })
-  }
-
-  persist(credential: string): Promise<void> {
-    return this.#o.runner.call('persist', async () => {
-      const snapshot = this.#load()
-      const { secret, faults, log, sleep } = this.#o
-      const versionId = versionToken(secret.arn, credential)
-      await persistWithRetries({
-        write: () => {
-          if (faults.remaining > 0) {
-            faults.remaining -= 1
-            return Promise.reject(
-              new ActionError(
-                `Writing version ${versionId} of secret ${secret.name} failed: AWS answered InternalServiceError (HTTP 500).`,
-                { code: 'aws-unavailable', phase: 'persist', retryable: true }
-              )
-            )
-          }
-          secret.put(credential, versionId, [AWSPENDING], 'persist')
-          return Promise.resolve()
-        },
-        where: `${this.description} (as ${AWSPENDING}, version ${versionId})`,
-        attempts: this.#o.persistAttempts,
-        sleep,
-        log
-      })
-      snapshot.pending = { versionId, value: credential, createdAt: new Date(0) }
-    })
-  }
-
-  revert(): Promise<string> {
-    return this.#o.runner.call('writeState', () => {
-      const { secret, log } = this.#o
-      const { stages } = secret.describe()
-      const currentId = labelled(stages, AWSCURRENT)
-      const previousId = labelled(stages, AWSPREVIOUS)
-      if (!currentId || !previousId) {
-        throw new ActionError(
-          `${this.description} has no ${AWSPREVIOUS} version to roll back to.`,
-          {
-            code: 'aws-rejected',
-            phase: 'promote'
-          }
-        )
-      }
-      secret.moveStage(AWSCURRENT, previousId, currentId, 'promote')
-      log.info(
-        `${AWSCURRENT} of ${this.description} moved back from version ${currentId} to ${previousId}.`
-      )
-      this.#snapshot = undefined
-      return secret.getValue(previousId, 'promote').value
-    })
-  }
-
-  #promote(pending: KnownVersion, snapshot: Snapshot): void {
-    try {
-      this.#o.secret.moveStage(AWSCURRENT, pending.versionId, snapshot.current.versionId, 'promote')
-    } catch (error) {
-      if (error instanceof ActionError && error.code === 'aws-rejected') {
-        throw new ActionError(
-          `${AWSCURRENT} of ${this.description} is no longer on version ${snapshot.current.versionId}, where this run read it: another writer changed the secret during this rotation. This run's version ${pending.versionId} was not promoted and stays ${AWSPENDING}. Make sure one workflow rotates this secret (a concurrency group), then run again: the next run resumes from ${AWSPENDING}. ${error.message}`,
-          { code: 'store-conflict', phase: 'promote', cause: error }
-        )
-      }
-      throw error
-    }
-    snapshot.current = pending
-    delete snapshot.pending
-  }
-
-  #load(): Snapshot {
-    if (this.#snapshot) return this.#snapshot
-    const { secret, owner } = this.#o
-    const { stages, tags } = secret.describe()
-    const currentId = labelled(stages, AWSCURRENT)
-    if (!currentId) {
-      throw new ActionError(`${this.description} has no ${AWSCURRENT} version.`, {
-        code: 'aws-rejected',
-        phase: 'preflight'
-      })
-    }
-    const current = this.#version(currentId)
-    const pendingId = labelled(stages, AWSPENDING)
-    let pending: KnownVersion | undefined
-    if (owner === 'action' && pendingId !== undefined && pendingId !== currentId) {
-      pending = this.#version(pendingId)
-      if (versionToken(secret.arn, pending.value) !== pendingId) {
-        throw new ActionError(
-          `${AWSPENDING} of ${this.description} is on version ${pendingId}, which this action did not write: another rotation is in progress or stranded. Nothing was minted or written.`,
-          { code: 'rotation-pending', phase: 'preflight' }
-        )
-      }
-    }
-    const ours = Object.fromEntries(
-      Object.entries(tags).filter(([key]) => key.startsWith(TAG_PREFIX))
-    )
-    this.#snapshot = { current, ...(pending ? { pending } : {}), tags: ours }
-    return this.#snapshot
-  }
-
-  #version(versionId: string): KnownVersion {
-    const { value, createdAt } = this.#o.secret.getValue(versionId, 'preflight')
-    return { versionId, value, createdAt }
-  }
-}
-
-/**
- * The version this action staged that is the live credential: AWSPENDING, unless the pending mark
- * (a tag) names another credential (a later run minted from it, so it is consumed).
- */
-function liveStaged(snapshot: Snapshot): KnownVersion | undefined {
-  const staged = snapshot.pending
-  if (!staged) return undefined
-  const mark = readRecordTags(snapshot.tags).pending
-  return !mark || mark.fingerprint === fingerprint(staged.value) ? staged : undefined
-}
-
-function labelled(
-  stages: ReadonlyMap<string, readonly string[]>,
-  label: string
-): string | undefined {
-  for (const [id, labels] of stages) if (labels.includes(label)) return id
-  return undefined
-}
-
-// --- issuers that the world's OAuth2 server is not -------------------------------------------------
+// --- an issuer that the world's OAuth2 server is not ------------------------------------------------
 
 /** An issuer whose every issued value the leak checks must look for. */
 export type IssuingIssuer = Issuer & { readonly issued: readonly string[] }
 
 function secretValue(prefix: string): string {
   return `${prefix}_${randomBytes(18).toString('base64url')}`
-}
-
-/**
- * `issuer: aws-secrets-manager` over the in-memory secret: AWS's rotation Lambda makes the new
- * version (createSecret: AWSPENDING), sets it in the service behind the secret (setSecret: the
- * value joins `accepts`, the values the health check's endpoint takes), and makes it AWSCURRENT
- * (finishSecret; AWS then removes AWSPENDING). Like src/issuers/aws-secrets-manager.ts it answers
- * `rotated: false`, `previous` = the value it replaced and `storedAs`; `undo` moves AWSCURRENT back
- * to the version it replaced. Its state is the secret itself. Unlike the real issuer, which derives
- * the ClientRequestToken from the version it rotates from, each rotation here gets a fresh id.
- */
-export class MemoryRotationIssuer implements IssuingIssuer {
-  readonly kind = 'aws-secrets-manager'
-  readonly issued: string[] = []
-  /** The next rotation's setSecret does not reach the service: the new value fails its check. */
-  breakNext = false
-  #last: { from: string; to: string } | undefined
-  readonly #secret: MemorySecret
-  readonly #runner: Runner
-  readonly #accepts: Set<string>
-
-  constructor(secret: MemorySecret, runner: Runner, accepts: Set<string>) {
-    this.#secret = secret
-    this.#runner = runner
-    this.#accepts = accepts
-  }
-
-  mint(current: string): Promise<Minted> {
-    return this.#runner.call('mint', () => {
-      const secret = this.#secret
-      const from = secret.versionWith(AWSCURRENT)
-      if (from === undefined) throw refused('RotateSecret', 'no AWSCURRENT version', 'mint')
-      const stranded = secret.versionWith(AWSPENDING)
-      if (stranded !== undefined && stranded !== from) {
-        throw new ActionError(
-          `${AWSPENDING} of secret ${secret.name} is stranded on version ${stranded}.`,
-          {
-            code: 'rotation-pending',
-            phase: 'mint'
-          }
-        )
-      }
-      const value = secretValue('pw')
-      this.issued.push(value)
-      const to = randomUUID()
-      secret.put(value, to, [AWSPENDING], 'mint')
-      if (this.breakNext) this.breakNext = false
-      else this.#accepts.add(value)
-      secret.moveStage(AWSCURRENT, to, from, 'mint')
-      secret.removeStage(AWSPENDING, to)
-      this.#last = { from, to }
-      return {
-        value,
-        next: value,
-        rotated: false,
-        previous: current,
-        storedAs: `AWS stored the new value as version ${to} (${AWSCURRENT}) of secret ${secret.name}`
-      }
-    })
-  }
-
-  /** Counted by the runner as the issuer's other call, `revoke` (it has no kill point of its own). */
-  undo(): Promise<void> {
-    return this.#runner.call('revoke', () => {
-      const last = this.#last
-      if (!last) return
-      this.#secret.moveStage(AWSCURRENT, last.from, last.to, 'verify')
-    })
-  }
 }
 
 /**
@@ -690,6 +560,9 @@ export class LeewayIssuer implements IssuingIssuer {
 
 // --- the world ----------------------------------------------------------------------------------
 
+/** How long the rotation issuer waits for the Lambda (`rotation-timeout`). */
+const ROTATION_TIMEOUT_MS = 5 * 60 * 1000
+
 export interface VersionedWorldOptions {
   /** `action`: the secret holds an OAuth2 refresh token; `rotation-lambda`: AWS rotates its value. */
   owner?: VersionOwner
@@ -703,21 +576,24 @@ export interface VersionedWorldOptions {
 
 /**
  * {@link World} with the refresh token (or, for `rotation-lambda`, the published value itself) in
- * an in-memory Secrets Manager secret instead of the GitHub store. The world's OAuth2 server mints
- * unless `minter` is replaced. `world.run()` keeps World's leak check and adds the store's
- * surfaces (its tags, every tag write) and every value the secret ever held.
+ * an in-memory Secrets Manager secret, behind the real AWS store, instead of the GitHub store. The
+ * world's OAuth2 server mints unless `minter` is replaced; a `rotation-lambda` world mints with
+ * the real rotation issuer and the secret's Lambda. `world.run()` keeps World's leak check and
+ * adds the store's surfaces (its tags, every tag write) and every value the secret ever held.
  */
 export class VersionedWorld extends World {
   readonly owner: VersionOwner
   readonly secret: MemorySecret
   readonly lock: MemoryLock
-  readonly persistFaults = new PersistFaults()
   /** Attempts of persist, as `persistAttempts` of the real store (it defaults to 5). */
   persistAttempts = 5
-  /** Each run's store client, in order. */
-  readonly clients: MemoryVersionedStore[] = []
-  /** What the runs mint with. */
-  minter: IssuingIssuer
+  /** Each run's store, in order. */
+  readonly clients: VersionedStore[] = []
+  /**
+   * What the runs mint with: an issuer, or `rotation-lambda` for each run's own
+   * createAwsRotationIssuer over the secret (its Lambda rotates).
+   */
+  minter: IssuingIssuer | 'rotation-lambda'
 
   constructor(options: VersionedWorldOptions = {}) {
     super({
@@ -727,12 +603,17 @@ export class VersionedWorld extends World {
     })
     this.owner = options.owner ?? 'action'
     const { refreshToken, accessToken } = this.initial
-    this.secret = new MemorySecret(this.owner === 'action' ? refreshToken : accessToken, this.clock)
-    this.lock = new MemoryLock(this.clock, this.runner, options.exclusiveLock ?? true)
-    this.minter =
+    this.secret =
       this.owner === 'action'
-        ? this.issuer
-        : new MemoryRotationIssuer(this.secret, this.runner, this.accepts)
+        ? new MemorySecret(refreshToken, this.clock, this.runner)
+        : new MemorySecret(
+            accessToken,
+            this.clock,
+            this.runner,
+            new MemoryRotationLambda(this.accepts)
+          )
+    this.lock = new MemoryLock(this.clock, this.runner, options.exclusiveLock ?? true)
+    this.minter = this.owner === 'action' ? this.issuer : 'rotation-lambda'
     if (options.record !== 'none') {
       const since = new Date(this.clock.now().getTime() - 30 * 24 * HOUR).toISOString()
       this.secret.setRecord({
@@ -743,6 +624,13 @@ export class VersionedWorld extends World {
     }
   }
 
+  /** The secret's rotation Lambda; a `rotation-lambda` world has one. */
+  get lambda(): MemoryRotationLambda {
+    const { lambda } = this.secret
+    if (!lambda) throw new Error('this secret has no rotation Lambda')
+    return lambda
+  }
+
   /** The values the health check's endpoint takes besides the OAuth2 server's live access tokens. */
   get accepts(): Set<string> {
     return this.health?.valid ?? new Set<string>()
@@ -750,22 +638,27 @@ export class VersionedWorld extends World {
 
   /** The next `times` PutSecretValue calls of persist fail with an HTTP 500. */
   failPersist(times = Number.POSITIVE_INFINITY): void {
-    this.persistFaults.remaining = times
+    this.secret.failPersist(times)
   }
 
   override deps(log: MemoryLogger, audit: MemoryAudit, ciphertexts: string[]): EngineDeps {
-    const store = new MemoryVersionedStore({
-      secret: this.secret,
-      lock: this.lock,
-      owner: this.owner,
-      runner: this.runner,
+    const { secret, lock, owner, clock } = this
+    const sleep = this.sleeper.sleep
+    const store = createAwsSecretsStore({
+      secret,
+      owner,
+      lock: (runId, ttlMs) =>
+        lock.take(runId, ttlMs, `AWS Secrets Manager secret ${secret.secretId}`),
       log,
-      sleep: this.sleeper.sleep,
-      faults: this.persistFaults,
+      sleep,
       persistAttempts: this.persistAttempts
     })
     this.clients.push(store)
-    return { ...super.deps(log, audit, ciphertexts), issuer: this.minter, store }
+    const issuer =
+      this.minter === 'rotation-lambda'
+        ? createAwsRotationIssuer({ secret, timeoutMs: ROTATION_TIMEOUT_MS, clock, sleep, log })
+        : this.minter
+    return { ...super.deps(log, audit, ciphertexts), issuer, store }
   }
 
   override async run(options: RunOptions = {}): Promise<RunResult> {
@@ -814,8 +707,7 @@ function versionedSurfaces(world: VersionedWorld): { where: string; text: string
   world.secret.tagHistory.forEach((tags, i) => {
     found.push({ where: `tag write ${i + 1}`, text: JSON.stringify(tags) })
   })
-  const { stages } = world.secret.describe()
-  found.push({ where: 'version ids', text: JSON.stringify([...stages]) })
+  found.push({ where: 'version ids', text: JSON.stringify([...world.secret.stages]) })
   for (const owner of world.lock.owners) found.push({ where: 'lock', text: owner })
   return found
 }
@@ -829,7 +721,8 @@ export function expectNoVersionedLeaks(world: VersionedWorld): void {
   expectNoSecretLeaks(world)
   const secrets = new Set([
     ...world.issuer.issued,
-    ...world.minter.issued,
+    ...(world.minter === 'rotation-lambda' ? [] : world.minter.issued),
+    ...(world.secret.lambda?.issued ?? []),
     ...world.secret.values()
   ])
   const leaks: string[] = []
