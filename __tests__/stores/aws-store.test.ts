@@ -564,17 +564,58 @@ describe('the pending mark, written before the new version is staged', () => {
   })
 
   it('wins over a staged version it does not name: that one was consumed by the run that marked', async () => {
-    // Run 1 staged RT2 and died; run 2 resumed from RT2, minted RT3, marked it and died.
+    // Run 1 staged RT2 and died; run 2 resumed (promoted RT2, as the engine does before it mints),
+    // minted RT3, marked it and died before staging it.
     await awsStore().persist(RT2)
     const second = awsStore()
     const state = await stateOf(second)
-    await second.writeState({ ...state, pending: pendingMark(RT3, 'run 13 attempt 1') })
+    const promoted: RotationState = {
+      ...state,
+      current: { fingerprint: fingerprint(RT2), since: '2026-03-02T10:00:00.000Z' },
+      history: [fingerprint(RT1)]
+    }
+    delete promoted.pending
+    await second.writeState(promoted)
+    await second.writeState({ ...promoted, pending: pendingMark(RT3, 'run 13 attempt 1') })
 
     const third = awsStore()
     expect((await stateOf(third)).pending).toEqual(pendingMark(RT3, 'run 13 attempt 1'))
-    // The consumed RT2 is never handed out again.
-    expect(await third.read()).not.toBe(RT2)
-    expect(tokenAt('AWSPENDING')).toBe(RT2)
+    // Neither consumed token is handed out again: the record says RT3 is pending (blocked).
+    expect(await third.read()).toBe(RT2)
+    expect((await stateOf(third)).current?.fingerprint).toBe(fingerprint(RT2))
+  })
+
+  it('refuses an AWSCURRENT written again with a consumed token, sending nothing', async () => {
+    const store = awsStore()
+    await store.persist(RT2)
+    const state = await stateOf(store)
+    const promoted: RotationState = {
+      ...state,
+      current: { fingerprint: fingerprint(RT2), since: '2026-03-02T10:00:00.000Z' },
+      history: [fingerprint(RT1)]
+    }
+    delete promoted.pending
+    await store.writeState(promoted)
+    // A restore (or an old infrastructure apply) writes RT1 back as a new version.
+    await putByHand(documentWith(RT1), ['AWSCURRENT'])
+
+    const error = await failure(awsStore().read())
+    expect(error.code).toBe('stale-input')
+    expect(error.message).toMatch(/already exchanged/)
+    expect(error.message).not.toContain(RT1)
+  })
+
+  it('resumes from the staged token when AWSCURRENT was written again with the consumed one', async () => {
+    const store = awsStore()
+    const state = await stateOf(store)
+    await store.writeState({ ...state, pending: pendingMark(RT2) })
+    await store.persist(RT2)
+    // The health check failed; then something writes RT1 back as a newer version.
+    await putByHand(documentWith(RT1), ['AWSCURRENT'])
+
+    const next = awsStore()
+    expect(await next.read()).toBe(RT2)
+    expect((await stateOf(next)).pending?.fingerprint).toBe(fingerprint(RT2))
   })
 })
 

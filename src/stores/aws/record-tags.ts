@@ -13,6 +13,7 @@ export const TAG_PREFIX = 'token-rotation:'
 const KEYS = {
   minting: `${TAG_PREFIX}minting`,
   pending: `${TAG_PREFIX}pending`,
+  consumed: `${TAG_PREFIX}consumed`,
   published: `${TAG_PREFIX}published`,
   rotatedAt: `${TAG_PREFIX}rotated-at`,
   failures: `${TAG_PREFIX}failures`,
@@ -21,21 +22,29 @@ const KEYS = {
 } as const
 
 const MAX_TAG_VALUE = 256
+/** Fingerprints (16 characters and a space) that fit in one tag value. */
+const CONSUMED_KEPT = 15
 const FINGERPRINT = /^[0-9a-f]{16}$/
 const TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/
 
 /** The record's tag-held parts. */
 export type TaggedRecord = Pick<
   RotationState,
-  'minting' | 'pending' | 'published' | 'rotatedAt' | 'consecutiveFailures' | 'retirements' | 'runs'
+  | 'minting'
+  | 'pending'
+  | 'history'
+  | 'published'
+  | 'rotatedAt'
+  | 'consecutiveFailures'
+  | 'retirements'
+  | 'runs'
 >
 
 /**
  * The tags that hold `record`; a part that is absent has no tag.
- * @param base the AWSCURRENT version the pending mark was written on: a later version (stored by
- *   hand) supersedes the mark
+ * @param from fingerprint of the credential the pending one was minted from (consumed by it)
  */
-export function recordTags(record: TaggedRecord, base?: string): Record<string, string> {
+export function recordTags(record: TaggedRecord, from?: string): Record<string, string> {
   const tags: Record<string, string> = {}
   const { minting, pending, published, rotatedAt, retirements, runs } = record
   if (minting) {
@@ -47,13 +56,17 @@ export function recordTags(record: TaggedRecord, base?: string): Record<string, 
     // that the version in AWSCURRENT was consumed and must not be used again.
     const mark = pending.recoverable ? 'recoverable' : 'plain'
     tags[KEYS.pending] = fit(
-      `${pending.fingerprint} ${pending.mintedAt} ${mark} ${base ?? '-'} ${pending.run}`
+      `${pending.fingerprint} ${pending.mintedAt} ${mark} ${from ?? '-'} ${pending.run}`
     )
   }
   if (published) {
     tags[KEYS.published] = [published.fingerprint, published.at, published.expiresAt]
       .filter(part => part !== undefined)
       .join(' ')
+  }
+  if (record.history && record.history.length > 0) {
+    // The newest consumed credentials that fit: one written back later is refused, not reused.
+    tags[KEYS.consumed] = record.history.slice(0, CONSUMED_KEPT).join(' ')
   }
   if (rotatedAt) tags[KEYS.rotatedAt] = rotatedAt
   if (record.consecutiveFailures > 0) tags[KEYS.failures] = String(record.consecutiveFailures)
@@ -109,6 +122,8 @@ export function readRecordTags(tags: Readonly<Record<string, string>>): TaggedRe
       }
     }
   }
+  const consumed = (tags[KEYS.consumed] ?? '').split(' ').filter(f => FINGERPRINT.test(f))
+  if (consumed.length > 0) record.history = consumed
   const rotatedAt = tags[KEYS.rotatedAt]
   if (rotatedAt && TIME.test(rotatedAt)) record.rotatedAt = rotatedAt
   const failures = Number(tags[KEYS.failures] ?? '0')
@@ -132,10 +147,10 @@ export function readRecordTags(tags: Readonly<Record<string, string>>): TaggedRe
   return record
 }
 
-/** The AWSCURRENT version the pending mark was written on, if the mark names one. */
-export function pendingBase(tags: Readonly<Record<string, string>>): string | undefined {
-  const base = tags[KEYS.pending]?.split(' ')[3]
-  return base === undefined || base === '-' ? undefined : base
+/** Fingerprint of the credential the marked one was minted from, if the mark names it. */
+export function pendingFrom(tags: Readonly<Record<string, string>>): string | undefined {
+  const from = tags[KEYS.pending]?.split(' ')[3]
+  return from !== undefined && FINGERPRINT.test(from) ? from : undefined
 }
 
 /** Every tag key this action writes. */

@@ -12,8 +12,9 @@ import {
   type SecretDescription
 } from '../../aws/secret.js'
 import { DEFAULT_PERSIST_ATTEMPTS, persistWithRetries } from '../persist-retries.js'
-import { parseSecretDocument, type SecretDocument } from './document.js'
-import { pendingBase, readRecordTags, recordTags, TAG_PREFIX } from './record-tags.js'
+import { parseSecretDocument } from './document.js'
+import { resolveLive, type KnownVersion, type LiveVersion } from './live-version.js'
+import { pendingFrom, readRecordTags, recordTags, TAG_PREFIX } from './record-tags.js'
 import { versionToken } from './version-token.js'
 
 /** Who moves the secret's staging labels. */
@@ -40,15 +41,6 @@ export interface AwsStoreOptions {
   persistAttempts?: number
 }
 
-/** A version as this run read or wrote it. */
-interface KnownVersion {
-  versionId: string
-  /** The whole secret value. */
-  value: string
-  document: SecretDocument
-  createdAt?: Date
-}
-
 /** The secret as this run knows it: read once, then kept in step with this run's own writes. */
 interface Snapshot {
   description: SecretDescription
@@ -58,32 +50,17 @@ interface Snapshot {
   tags: Record<string, string>
 }
 
-/**
- * The version this action staged that is the live credential: AWSPENDING, unless the pending mark
- * names another credential (a later run minted from it, so it is consumed).
- */
-function liveStaged(snapshot: Snapshot): KnownVersion | undefined {
-  const staged = snapshot.pending
-  if (!staged) return undefined
-  // A version stored in AWSCURRENT after it (by hand, after a recovery or a re-authorization)
-  // supersedes it: the staged token is an older one. Both times are AWS's own.
-  const { current } = snapshot
-  if (staged.createdAt && current.createdAt && staged.createdAt < current.createdAt) {
-    return undefined
-  }
-  const mark = pendingMark(snapshot)
-  return !mark || mark.fingerprint === fingerprint(staged.document.credential) ? staged : undefined
-}
-
-/**
- * The pending mark, unless AWSCURRENT has changed since it was written (a token stored by hand
- * supersedes it). Version ids, not times: a runner's clock may be behind AWS's.
- */
-function pendingMark(snapshot: Snapshot): RotationState['pending'] {
-  const mark = readRecordTags(snapshot.tags).pending
-  const base = pendingBase(snapshot.tags)
-  if (!mark || (base !== undefined && base !== snapshot.current.versionId)) return undefined
-  return mark
+/** What the secret holds now, as {@link resolveLive} decides it. */
+function resolve(snapshot: Snapshot, description: string): LiveVersion {
+  const record = readRecordTags(snapshot.tags)
+  const from = pendingFrom(snapshot.tags)
+  return resolveLive({
+    current: snapshot.current,
+    ...(snapshot.pending ? { staged: snapshot.pending } : {}),
+    ...(record.pending ? { mark: { pending: record.pending, ...(from ? { from } : {}) } } : {}),
+    consumed: record.history ?? [],
+    description
+  })
 }
 
 /**
@@ -142,30 +119,18 @@ class AwsSecretsStore implements VersionedStore {
     return this.#options.lock(owner, ttlMs)
   }
 
-  /** The live credential: the pending version's when this action staged one, else AWSCURRENT's. */
+  /** The live credential: the staged version's when the run resumes from it, else AWSCURRENT's. */
   async read(): Promise<string> {
     const snapshot = await this.#load()
-    return (liveStaged(snapshot) ?? snapshot.current).document.credential
+    return resolve(snapshot, this.description).live.document.credential
   }
 
   async readState(): Promise<RotationState> {
     const snapshot = await this.#load()
     const { current } = snapshot
-    // The pending part comes from the versions and the mark, read below.
     const record = readRecordTags(snapshot.tags)
     delete record.pending
-    const mark = pendingMark(snapshot)
-    const staged = liveStaged(snapshot)
-    // A staged version is the pending one, unless a later run marked another as minted and died
-    // before staging it: then the mark is what the record says (and the staged one is consumed).
-    const pending = staged
-      ? {
-          fingerprint: fingerprint(staged.document.credential),
-          mintedAt: mark?.mintedAt ?? (staged.createdAt ?? new Date(0)).toISOString(),
-          run: mark?.run ?? `an earlier run (version ${staged.versionId})`,
-          recoverable: mark?.recoverable ?? false
-        }
-      : mark
+    const { pending } = resolve(snapshot, this.description)
     return {
       schema: 1,
       current: {
@@ -196,13 +161,14 @@ class AwsSecretsStore implements VersionedStore {
       }
       await this.#promote(pending, snapshot)
     }
-    // A mark already written keeps its base; a new one is written on the version read as current.
-    const base =
+    // A mark already written keeps what it was minted from; a new one was minted from the live
+    // credential (the engine promotes a resumed version before it mints).
+    const from =
       next.pending &&
       readRecordTags(snapshot.tags).pending?.fingerprint === next.pending.fingerprint
-        ? pendingBase(snapshot.tags)
-        : snapshot.current.versionId
-    const wanted = recordTags(next, base)
+        ? pendingFrom(snapshot.tags)
+        : fingerprint(resolve(snapshot, this.description).live.document.credential)
+    const wanted = recordTags(next, from)
     const { secret } = this.#options
     const changed = Object.fromEntries(
       Object.entries(wanted).filter(([key, value]) => snapshot.tags[key] !== value)
@@ -216,8 +182,8 @@ class AwsSecretsStore implements VersionedStore {
   async check(): Promise<void> {
     const snapshot = await this.#load()
     if (this.#options.owner === 'rotation-lambda') return
-    const staged = liveStaged(snapshot)
-    const live = staged ?? snapshot.current
+    const { live } = resolve(snapshot, this.description)
+    const staged = live !== snapshot.current
     // Secrets Manager ignores a PutSecretValue whose token and value are an existing version's:
     // the write permission is proven before anything is consumed, and nothing changes.
     await this.#options.secret.put(
