@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 import { text } from 'node:stream/consumers';
 import { parseArgs } from 'node:util';
-import { S as SECRET_INPUTS, I as INPUT_DEFAULTS, i as isSecretInput, o as openRecovery, g as generateRecoveryKeyPair, r as run } from './chunks/main-DRfmLDNg.js';
+import { S as SECRET_INPUTS, I as INPUT_DEFAULTS, i as isSecretInput, o as openRecovery, g as generateRecoveryKeyPair, r as run } from './chunks/main-Bjf1GC6P.js';
 import { appendFile } from 'node:fs/promises';
-import { A as ActionError, d as describeError } from './chunks/fingerprint-qdE_4A3o.js';
+import { A as ActionError, d as describeError } from './chunks/fingerprint-Ci_j-msu.js';
 import 'node:timers/promises';
 import 'node:crypto';
 import 'node:assert';

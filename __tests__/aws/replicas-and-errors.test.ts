@@ -578,7 +578,21 @@ describe('fieldTargets and fieldHealthCheck', () => {
   it('checks one field of the value, the whole of a plain value, and fails a missing field', async () => {
     const probe = new RecordingCheck()
 
-    expect(fieldHealthCheck(probe, undefined)).toBe(probe)
+    // Without a field, a plain value is checked whole and a JSON document is never sent.
+    const whole = fieldHealthCheck(probe, undefined)
+    await whole.check('plain-key-77aa')
+    expect(probe.seen).toBe('plain-key-77aa')
+    probe.seen = undefined
+    expect(await whole.check(VALUE)).toEqual({
+      ok: false,
+      attempts: 0,
+      detail: 'the value is a JSON document: set store-field to the field the health check sends'
+    })
+    expect(probe.seen).toBeUndefined()
+    expect(await fieldHealthCheck(probe, 'password').check('{"password": "x",}')).toMatchObject({
+      ok: false
+    })
+    expect(probe.seen).toBeUndefined()
 
     const password = fieldHealthCheck(probe, 'password')
     expect(password.description).toBe(probe.description)

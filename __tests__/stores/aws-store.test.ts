@@ -217,6 +217,15 @@ const pendingMark = (
 })
 
 describe('readState and read', () => {
+  it('refuses a value that starts like JSON and does not parse, never taking it whole', async () => {
+    const broken = `{"client":"reporting","refresh_token":"${RT2}",}`
+    await putByHand(broken, ['AWSCURRENT'])
+    const error = await failure(awsStore().read())
+    expect(error.code).toBe('aws-rejected')
+    expect(error.message).toMatch(/not valid JSON/)
+    expect(error.message).not.toContain(RT2)
+  })
+
   it('reads current from AWSCURRENT and the rest of the record from its own tags', async () => {
     const record: RotationState = {
       ...emptyState(),
@@ -716,7 +725,11 @@ describe('revert', () => {
     const previousId = server.stageOf(SECRET_ID, 'AWSCURRENT')?.versionId
     const newId = await putByHand(documentWith(RT2), ['AWSCURRENT'])
 
-    expect(await store.revert()).toBe(JSON.stringify(DOCUMENT))
+    const reverting = await store.revert()
+    expect(reverting.value).toBe(JSON.stringify(DOCUMENT))
+    // Nothing moves before commit: the run checks the value first.
+    expect(server.stageOf(SECRET_ID, 'AWSCURRENT')?.versionId).toBe(newId)
+    await reverting.commit()
     expect(server.stageOf(SECRET_ID, 'AWSCURRENT')?.versionId).toBe(previousId)
     expect(server.stageOf(SECRET_ID, 'AWSPREVIOUS')?.versionId).toBe(newId)
     expect(masked.has(JSON.stringify(DOCUMENT))).toBe(true)
@@ -729,14 +742,21 @@ describe('revert', () => {
     expect(tokenAt('AWSCURRENT')).toBe(RT1)
   })
 
+  it('takes a move whose answer was lost (the SDK sent it again) as done', async () => {
+    const newId = await putByHand(documentWith(RT2), ['AWSCURRENT'])
+    server.faults.add({ kind: 'drop-after-processing', operation: 'UpdateSecretVersionStage' })
+    const reverting = await awsStore({ owner: 'rotation-lambda', field: null }).revert()
+    await reverting.commit()
+    expect(server.stageOf(SECRET_ID, 'AWSPREVIOUS')?.versionId).toBe(newId)
+  })
+
   it('fails with store-conflict when AWSCURRENT moved while it rolled back', async () => {
     await putByHand(documentWith(RT2), ['AWSCURRENT'])
-    server.faults.add({ kind: 'delay', operation: 'UpdateSecretVersionStage', delayMs: 1500 })
-    const reverting = failure(awsStore({ owner: 'rotation-lambda', field: null }).revert())
-    await until(() => server.requests.some(r => r.operation === 'UpdateSecretVersionStage'))
+    const reverting = await awsStore({ owner: 'rotation-lambda', field: null }).revert()
+    // Another writer moves AWSCURRENT between the read and the move.
     const handId = await putByHand(documentWith(HAND), ['AWSCURRENT'])
 
-    const error = await reverting
+    const error = await failure(reverting.commit())
     expect(error.code).toBe('store-conflict')
     expect(server.stageOf(SECRET_ID, 'AWSCURRENT')?.versionId).toBe(handId)
   })
@@ -803,9 +823,4 @@ function tokenIn(value: string): string | undefined {
   } catch {
     return undefined
   }
-}
-
-/** Waits for the server to reach a state (polling it, never timing the code under test). */
-async function until(condition: () => boolean): Promise<void> {
-  while (!condition()) await new Promise(resolve => setTimeout(resolve, 5))
 }

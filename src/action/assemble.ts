@@ -86,7 +86,10 @@ export async function assembleEngine(
           deps.mask(secret)
         },
         ...(storeConfig ? { lock: variableLock(storeClient, storeConfig, log, clock) } : {}),
-        ...(http ? { healthCheck: fieldHealthCheck(http, field) } : {}),
+        // A value read from AWS may be a JSON document: the check gets one field, never all.
+        ...(http
+          ? { healthCheck: config.issuer === 'oauth2' ? http : fieldHealthCheck(http, field) }
+          : {}),
         replicaTimeoutMs: config.healthCheck?.timeoutMs ?? REPLICA_TIMEOUT_MS,
         clock,
         sleep,

@@ -185,6 +185,12 @@ export function parseActionConfig(raw: RawInputs, context: ActionContext): Actio
       'is read from store-secret-id (AWSPREVIOUS after a rotation, AWSCURRENT for mode verify); remove it'
     )
   }
+  if (readFromAws && health.config && fieldMappings.length > 0 && raw['store-field'] === '') {
+    add(
+      'store-field',
+      'is required with health-check-url and secret-fields: the check sends one field of the JSON secret, never the whole document'
+    )
+  }
   if (issuer === 'aws-secrets-manager' && raw['recovery-public-key'] !== '') {
     add(
       'recovery-public-key',

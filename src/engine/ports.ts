@@ -90,10 +90,11 @@ export interface Store {
    */
   read?(): Promise<string>
   /**
-   * Makes the previous version current again and answers its value (mode `rollback`). Absent for
-   * a store without versions.
+   * Reads the previous version for mode `rollback`; `commit` makes it current again
+   * (compare-and-swap). Nothing moves before `commit`, so the run can check the value first.
+   * Absent for a store without versions.
    */
-  revert?(): Promise<string>
+  revert?(): Promise<{ value: string; commit(): Promise<void> }>
 }
 
 /** Where the published value goes: every GitHub secret target of the configuration. */

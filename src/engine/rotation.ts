@@ -213,19 +213,35 @@ class RotationRun {
         }
       )
     }
-    await this.#step('preflight', async () => {
+    const reverting = await this.#step('preflight', async () => {
       this.#state = await store.readState()
       // From here the run is counted in the record: a failed rollback raises the alert too.
       this.#mayWriteState = true
       await this.#checkTargets()
-      return { value: undefined, detail: `${count(this.#targets.length, 'target')} writable` }
+      const found = await revert()
+      // The previous value is checked before anything moves: a rollback to a value that does not
+      // work (a single-user rotation that retired it) would replace a working one.
+      const check = this.#deps.healthCheck
+      if (check) {
+        const result = await check.check(found.value)
+        if (!result.ok) {
+          throw new ActionError(
+            `The previous version fails the health check (${result.detail}); nothing was moved or published.`,
+            { code: 'health-check-failed', phase: 'preflight' }
+          )
+        }
+      }
+      return {
+        value: found,
+        detail: `${count(this.#targets.length, 'target')} writable; the previous version ${check ? 'passes the health check' : 'is readable'}`
+      }
     })
     const value = await this.#step('rollback', async () => {
-      const restored = await revert()
+      await reverting.commit()
       // The versions moved: the record is read again so the run's own writes start from them.
       this.#state = await store.readState()
       return {
-        value: restored,
+        value: reverting.value,
         detail: `the previous version of ${store.description} is current again`
       }
     })

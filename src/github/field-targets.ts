@@ -1,6 +1,6 @@
 import type { HealthCheck, Targets } from '../engine/ports.js'
 import type { TargetResult } from '../report/result.js'
-import { jsonObject } from '../stores/aws/document.js'
+import { valueShape } from '../document/secret-document.js'
 import type { SecretPublisher } from './publisher.js'
 import { scopeLabel } from './scopes.js'
 import type { SecretTarget } from './targets.js'
@@ -40,21 +40,31 @@ export function fieldTargets(publisher: SecretPublisher, groups: readonly FieldG
 }
 
 /**
- * The health check of one field of a JSON value, or of the whole value without a field or when
- * the value is not a JSON object.
+ * The health check of one field of a JSON value, or of the whole value when it is not a JSON
+ * object. A JSON document is never sent whole: it may hold fields no target was meant to get.
  */
 export function fieldHealthCheck(inner: HealthCheck, field: string | undefined): HealthCheck {
-  if (field === undefined) return inner
   return {
     description: inner.description,
     check: async value => {
-      const part = fieldOf(value, field, true)
+      const part = field === undefined ? plainOnly(value) : fieldOf(value, field, true)
       if (part === undefined) {
-        return { ok: false, attempts: 0, detail: `the value has no string field '${field}'` }
+        return {
+          ok: false,
+          attempts: 0,
+          detail:
+            field === undefined
+              ? 'the value is a JSON document: set store-field to the field the health check sends'
+              : `the value has no string field '${field}'`
+        }
       }
       return inner.check(part)
     }
   }
+}
+
+function plainOnly(value: string): string | undefined {
+  return valueShape(value).kind === 'plain' ? value : undefined
 }
 
 /**
@@ -62,9 +72,10 @@ export function fieldHealthCheck(inner: HealthCheck, field: string | undefined):
  * @param plainWhole answer a value that is not a JSON object whole
  */
 export function fieldOf(value: string, field: string, plainWhole = false): string | undefined {
-  const object = jsonObject(value)
-  if (object === undefined && plainWhole) return value
-  const found = object?.[field]
+  const shape = valueShape(value)
+  if (shape.kind === 'plain' && plainWhole) return value
+  if (shape.kind !== 'object') return undefined
+  const found = shape.object[field]
   if (typeof found === 'string') return found
   if (typeof found === 'number' || typeof found === 'boolean') return String(found)
   return undefined

@@ -1,7 +1,7 @@
 import { fingerprint } from '../../engine/fingerprint.js'
 import type { RotationState } from '../../engine/state.js'
 import { ActionError } from '../../errors.js'
-import type { SecretDocument } from './document.js'
+import type { SecretDocument } from '../../document/secret-document.js'
 
 /** A version as a run read or wrote it. */
 export interface KnownVersion {

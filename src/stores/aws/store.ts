@@ -12,7 +12,7 @@ import {
   type SecretDescription
 } from '../../aws/secret.js'
 import { DEFAULT_PERSIST_ATTEMPTS, persistWithRetries } from '../persist-retries.js'
-import { parseSecretDocument } from './document.js'
+import { parseSecretDocument } from '../../document/secret-document.js'
 import { resolveLive, type KnownVersion, type LiveVersion } from './live-version.js'
 import { pendingFrom, readRecordTags, recordTags, TAG_PREFIX } from './record-tags.js'
 import { versionToken } from './version-token.js'
@@ -60,21 +60,6 @@ function resolve(snapshot: Snapshot, description: string): LiveVersion {
     ...(record.pending ? { mark: { pending: record.pending, ...(from ? { from } : {}) } } : {}),
     consumed: record.history ?? [],
     description
-  })
-}
-
-/**
- * UpdateSecretVersionStage refuses with InvalidParameterException when the label is no longer on
- * the version named in RemoveFromVersionId: the compare-and-swap lost to another writer.
- */
-function casFailure(error: unknown, message: string): unknown {
-  if (!(error instanceof ActionError) || !/InvalidParameterException/.test(error.message)) {
-    return error
-  }
-  return new ActionError(`${message} ${error.message}`, {
-    code: 'store-conflict',
-    phase: error.phase,
-    cause: error
   })
 }
 
@@ -214,31 +199,35 @@ class AwsSecretsStore implements VersionedStore {
     }
   }
 
-  async revert(): Promise<string> {
-    const { secret } = this.#options
-    const description = await secret.describe('promote')
+  async revert(): Promise<{ value: string; commit: () => Promise<void> }> {
+    const { secret, log } = this.#options
+    const description = await secret.describe('preflight')
     const currentId = versionWith(description, CURRENT)
     const previousId = versionWith(description, PREVIOUS)
     if (!currentId || !previousId) {
       throw new ActionError(`${this.description} has no ${PREVIOUS} version to roll back to.`, {
         code: 'aws-rejected',
-        phase: 'promote'
+        phase: 'preflight'
       })
     }
-    try {
-      await secret.moveStage(CURRENT, previousId, currentId, 'promote')
-    } catch (error) {
-      throw casFailure(
-        error,
-        `${CURRENT} of ${this.description} moved while this run rolled it back: another writer changed the secret. Nothing was published; run again once it is done.`
+    const previous = await secret.read({ versionId: previousId }, 'preflight')
+    const commit = async () => {
+      try {
+        await secret.moveStage(CURRENT, previousId, currentId, 'promote')
+      } catch (error) {
+        const failure = await this.#casFailure(
+          error,
+          previousId,
+          `${CURRENT} of ${this.description} moved while this run rolled it back: another writer changed the secret. Nothing was published; run again once it is done.`
+        )
+        if (failure !== undefined) throw failure
+      }
+      log.info(
+        `${CURRENT} of ${this.description} moved back from version ${currentId} to ${previousId}.`
       )
+      this.#snapshot = undefined
     }
-    this.#options.log.info(
-      `${CURRENT} of ${this.description} moved back from version ${currentId} to ${previousId}.`
-    )
-    this.#snapshot = undefined
-    const restored = await secret.read({ versionId: previousId }, 'promote')
-    return restored.value
+    return { value: previous.value, commit }
   }
 
   async #promote(pending: KnownVersion, snapshot: Snapshot): Promise<void> {
@@ -246,10 +235,12 @@ class AwsSecretsStore implements VersionedStore {
     try {
       await secret.moveStage(CURRENT, pending.versionId, snapshot.current.versionId, 'promote')
     } catch (error) {
-      throw casFailure(
+      const failure = await this.#casFailure(
         error,
+        pending.versionId,
         `${CURRENT} of ${this.description} is no longer on version ${snapshot.current.versionId}, where this run read it: another writer changed the secret during this rotation. This run's version ${pending.versionId} was not promoted and stays ${PENDING}. Make sure one workflow rotates this secret (a concurrency group), then run again: the next run resumes from ${PENDING}.`
       )
+      if (failure !== undefined) throw failure
     }
     snapshot.current = pending
     delete snapshot.pending
@@ -259,6 +250,28 @@ class AwsSecretsStore implements VersionedStore {
       this.#options.log.warning(
         `Could not remove ${PENDING} from version ${pending.versionId} of ${this.description} (it is current, so nothing is pending): ${describeError(error)}`
       )
+    })
+  }
+
+  /**
+   * UpdateSecretVersionStage refuses with InvalidParameterException when the label is not on the
+   * version named in RemoveFromVersionId: another writer won the compare-and-swap, or this run's
+   * own request already moved it (its answer was lost and the SDK sent it again). The secret says
+   * which: when AWSCURRENT is on `target`, the move happened and is not an error.
+   */
+  async #casFailure(error: unknown, target: string, message: string): Promise<Error | undefined> {
+    if (!(error instanceof ActionError)) {
+      return error instanceof Error
+        ? error
+        : new ActionError(describeError(error), { code: 'internal', phase: 'promote' })
+    }
+    if (!/InvalidParameterException/.test(error.message)) return error
+    const now = await this.#options.secret.describe(error.phase).catch(() => undefined)
+    if (now && versionWith(now, CURRENT) === target) return undefined
+    return new ActionError(`${message} ${error.message}`, {
+      code: 'store-conflict',
+      phase: error.phase,
+      cause: error
     })
   }
 

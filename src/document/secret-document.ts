@@ -1,0 +1,71 @@
+import { ActionError, type Phase } from '../errors.js'
+
+/**
+ * A secret's value as this action reads it: a JSON object whose `field` holds the credential, or,
+ * when the value is not a JSON object, the whole string. Messages name fields, never values.
+ */
+export interface SecretDocument {
+  /** The credential. */
+  readonly credential: string
+  /** The value with `credential` replaced, every other field kept as it was. */
+  replace(credential: string): string
+}
+
+/** What a secret's value is: a JSON object, a plain string, or JSON that does not parse. */
+export type ValueShape =
+  | { kind: 'object'; object: Record<string, unknown> }
+  | { kind: 'plain' }
+  /** Starts like a JSON object but does not parse: never taken whole, it would hold every field. */
+  | { kind: 'invalid' }
+
+/** Tells a JSON object from a plain string, and both from broken JSON. */
+export function valueShape(value: string): ValueShape {
+  const trimmed = value.trimStart()
+  if (!trimmed.startsWith('{')) return { kind: 'plain' }
+  try {
+    const parsed: unknown = JSON.parse(value)
+    return parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)
+      ? { kind: 'object', object: parsed as Record<string, unknown> }
+      : { kind: 'invalid' }
+  } catch {
+    // The parser's message quotes the text around the error, which is the secret: not kept.
+    return { kind: 'invalid' }
+  }
+}
+
+/**
+ * Reads `field` of a JSON secret, or the whole value of a plain string secret (or of any secret,
+ * without a field).
+ * @param where names the version for messages: `AWSCURRENT of secret prod/oauth`
+ * @throws ActionError `aws-rejected` when a JSON secret has no such string field, or starts like
+ *   JSON and does not parse
+ */
+export function parseSecretDocument(
+  value: string,
+  field: string | undefined,
+  where: string,
+  phase: Phase
+): SecretDocument {
+  const plain = { credential: value, replace: (credential: string) => credential }
+  if (field === undefined) return plain
+  const shape = valueShape(value)
+  if (shape.kind === 'plain') return plain
+  if (shape.kind === 'invalid') {
+    throw new ActionError(
+      `${where} starts like a JSON object but is not valid JSON; fix the secret's value (it is not used whole: it may hold other fields).`,
+      { code: 'aws-rejected', phase }
+    )
+  }
+  const found = shape.object[field]
+  if (typeof found !== 'string' || found === '') {
+    const fields = Object.keys(shape.object)
+    throw new ActionError(
+      `${where} is a JSON object without a non-empty string field '${field}' (its fields: ${fields.length > 0 ? fields.join(', ') : 'none'}); set 'store-field' to the field that holds the credential.`,
+      { code: 'aws-rejected', phase }
+    )
+  }
+  return {
+    credential: found,
+    replace: credential => JSON.stringify({ ...shape.object, [field]: credential })
+  }
+}
