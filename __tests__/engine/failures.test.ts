@@ -359,7 +359,7 @@ const rows: Row[] = [
     restored: 2,
     more: world => {
       expect(detailOf(world.runs[0]?.outcome ?? fail(), 'rollback')).toBe(
-        '2 targets of 2 put back to previous-value'
+        '2 targets of 2 put back to the previous value'
       )
     }
   },

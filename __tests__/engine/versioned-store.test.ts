@@ -670,7 +670,7 @@ describe('(6) an issuer that stores the version itself (AWS rotation: storedAs, 
       ['verify', 'failed'],
       ['rollback', 'ok']
     ])
-    expect(detailOf(outcome, 'rollback')).toBe('2 targets of 2 put back to previous-value')
+    expect(detailOf(outcome, 'rollback')).toBe('2 targets of 2 put back to the previous value')
     // The issuer's own state: AWSCURRENT is back on the version it replaced.
     expect(secret.versionWith(AWSCURRENT)).toBe(v0)
     expect(secret.labelsOf(v1)).toEqual([AWSPREVIOUS])

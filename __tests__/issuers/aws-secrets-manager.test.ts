@@ -186,14 +186,14 @@ describe('createAwsRotationIssuer', () => {
     expect(versionAt('AWSCURRENT')?.secretString).toBe(FIRST)
   })
 
-  it('refuses an AWSPENDING left before the run, and never calls RotateSecret', async () => {
+  it('waits for an AWSPENDING it did not start, reports it stranded, and never calls RotateSecret', async () => {
     seedRotating('succeed')
     const stranded = await putByHand('half-made-9a8b7c', ['AWSPENDING'])
 
     const error = await failure(rotationIssuer().mint(FIRST))
 
     expect(error.code).toBe('rotation-pending')
-    expect(error.message).toContain(`stranded on version ${stranded} before this run started`)
+    expect(error.message).toContain(`stranded on version ${stranded} after`)
     expect(error.message).not.toContain('half-made-9a8b7c')
     expect(sent('RotateSecret')).toBe(0)
     expect(versionAt('AWSCURRENT')?.secretString).toBe(FIRST)

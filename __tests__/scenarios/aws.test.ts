@@ -10,6 +10,7 @@ import { join } from 'node:path'
 import { PutSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager'
 import { randomUUID } from 'node:crypto'
 import { generateRecoveryKeyPair, type RecoveryKeyPair } from '../../src/recovery/recovery-key.js'
+import { fingerprint } from '../../src/engine/fingerprint.js'
 import { openRecovery } from '../../src/recovery/recovery-box.js'
 import { leaks, runAction, type ActionRun } from '../../test-servers/action-runner.js'
 import {
@@ -463,6 +464,8 @@ describe('AWS rotates the secret with its rotation Lambda', () => {
     expect(current()).toBe('api-key-2')
     expect(aws.stageOf(LAMBDA_SECRET, 'AWSPREVIOUS')?.secretString).toBe('api-key-3')
     expect(secretValue('API_KEY')).toBe('api-key-2')
+    // The outputs name what the targets hold at the end: the value put back.
+    expect(result.outputs.version).toBe(fingerprint('api-key-2'))
     expectNoLeaks(result)
     // The next rotation starts from the version it moved back to, with a token of its own.
     gate.reject = undefined
@@ -473,13 +476,36 @@ describe('AWS rotates the secret with its rotation Lambda', () => {
     expectNoLeaks(next)
   })
 
+  it('refuses a secret-fields field AWSCURRENT lacks before anything is rotated', async () => {
+    aws.seedSecret('prod/db-login', {
+      secretString: JSON.stringify({ username: 'app', password: 'db-pw-1' }),
+      rotation: {
+        next: () => JSON.stringify({ username: 'app', password: 'db-pw-2' }),
+        outcome: 'succeed'
+      }
+    })
+    secrets.add('db-pw-1')
+    const result = await run({
+      issuer: 'aws-secrets-manager',
+      'store-secret-id': 'prod/db-login',
+      'secret-fields': 'DB_PASSWORD=pasword'
+    })
+    expect(result.exitCode).toBe(1)
+    expect(result.errors.join('\n')).toMatch(
+      /has no field 'pasword' \(its fields: username, password\).*Nothing was rotated/
+    )
+    expect(calls('RotateSecret')).toBe(0)
+    expectNoLeaks(result)
+  })
+
   it('reports a stranded AWSPENDING and publishes nothing', async () => {
     await putVersion(LAMBDA_SECRET, 'half-made', ['AWSPENDING'])
     secrets.add('half-made')
-    const result = await lambdaRun()
+    // A rotation the action did not start is waited for, up to rotation-timeout.
+    const result = await lambdaRun({ 'rotation-timeout': '2s' })
     expect(result.exitCode).toBe(1)
     expect(result.errors.join('\n')).toMatch(
-      /AWSPENDING .* is stranded .*update-secret-version-stage/
+      /AWSPENDING .* is stranded .* after 2 s .*update-secret-version-stage/
     )
     expect(calls('RotateSecret')).toBe(0)
     expect(secretValue('API_KEY')).toBeUndefined()

@@ -91,6 +91,7 @@ export async function assembleEngine(
           ? { healthCheck: config.issuer === 'oauth2' ? http : fieldHealthCheck(http, field) }
           : {}),
         replicaTimeoutMs: config.healthCheck?.timeoutMs ?? REPLICA_TIMEOUT_MS,
+        fields: config.fieldMappings.map(m => m.field),
         clock,
         sleep,
         log

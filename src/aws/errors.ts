@@ -30,6 +30,9 @@ const AUTH = new Set([
   'CredentialsProviderError'
 ])
 
+/** Operations that read or write a value, and so use the secret's KMS key. */
+const VALUE_OPERATIONS = new Set(['GetSecretValue', 'PutSecretValue'])
+
 /** Failures of the connection itself, before or instead of an answer. */
 const NETWORK =
   /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|EAI_AGAIN|ENOTFOUND|socket hang up|TimeoutError|other side closed/i
@@ -79,9 +82,12 @@ function classify(
     return ['aws-rejected', "Set the 'aws-region' input, or AWS_REGION in the environment."]
   }
   if (name === 'AccessDeniedException' || status === 403) {
+    const kms = VALUE_OPERATIONS.has(context.operation)
+      ? ' A customer-managed KMS key also needs kms:Decrypt (reads) or kms:GenerateDataKey (writes).'
+      : ''
     return [
       'aws-forbidden',
-      `The AWS principal needs secretsmanager:${context.operation} on the secret (see "IAM policies" in the README); a customer-managed KMS key also needs kms:Decrypt or kms:GenerateDataKey.`
+      `The AWS principal needs secretsmanager:${context.operation} on the secret (see "IAM policies" in the README).${kms}`
     ]
   }
   if (name === 'ResourceNotFoundException') {
@@ -114,6 +120,12 @@ function classify(
  * the credential scope, the signature): cut from there on.
  */
 function redacted(message: string): string {
+  // A JSON parser's message quotes the text around the error: the answer, which may be a value.
+  if (
+    /Unexpected token|Unexpected end of JSON|is not valid JSON|in JSON at position/.test(message)
+  ) {
+    return 'the answer was not the JSON expected'
+  }
   return message.replace(
     /(Authorization|Credential|Signature|X-Amz-Security-Token)\s*[=:].*$/is,
     '$1 (redacted)'

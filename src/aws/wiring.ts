@@ -20,6 +20,8 @@ export interface AwsWiringDeps {
   healthCheck?: HealthCheck
   /** How long replicas may take to be in sync. */
   replicaTimeoutMs: number
+  /** JSON fields the targets and the check read: the AWS issuer checks them before rotating. */
+  fields: readonly string[]
   clock: Clock
   sleep: Sleep
   log: Logger
@@ -58,6 +60,8 @@ export function assembleAws(
           issuer: createAwsRotationIssuer({
             secret,
             timeoutMs: config.rotationTimeoutMs,
+            fields: deps.fields,
+            ...(config.field !== undefined ? { field: config.field } : {}),
             clock,
             sleep,
             log

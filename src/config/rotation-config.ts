@@ -191,11 +191,25 @@ export function parseActionConfig(raw: RawInputs, context: ActionContext): Actio
       'is required with health-check-url and secret-fields: the check sends one field of the JSON secret, never the whole document'
     )
   }
-  if (issuer === 'aws-secrets-manager' && raw['recovery-public-key'] !== '') {
+  if (readFromAws && raw['recovery-public-key'] !== '') {
     add(
       'recovery-public-key',
-      'applies to issuer: oauth2 (it seals a new refresh token); AWS keeps the versions it rotates'
+      'applies to issuer: oauth2 (it seals a new refresh token); AWS keeps the versions of this secret'
     )
+  }
+  if (
+    kind === 'github' &&
+    issuer !== 'aws-secrets-manager' &&
+    raw.store === 'github' &&
+    raw['store-secret-id'] !== ''
+  ) {
+    add(
+      'store-secret-id',
+      'applies to store: aws-secrets-manager; remove it, or remove store: github'
+    )
+  }
+  if (mode === 'retire' && issuer !== 'oauth2') {
+    add('mode', 'retire applies to issuer: oauth2 (it revokes replaced access tokens)')
   }
   if (issuer === 'oauth2' && inAws && raw['refresh-token'] !== '') {
     add('refresh-token', 'is read from store-secret-id (its AWSCURRENT version); remove it')

@@ -44,6 +44,8 @@ export function runRotation(deps: EngineDeps, plan: RotationPlan): Promise<RunOu
 interface Progress {
   minted?: Minted
   published: TargetResult[]
+  /** The value a rollback put back on the targets: what they hold at the end. */
+  restored?: string
 }
 
 class RotationRun {
@@ -65,6 +67,8 @@ class RotationRun {
   #recorded = false
   /** The credential to mint from: the store's live one when it can be read, else the input. */
   #input: string
+  /** The step running now, whose phase a failed record write reports. */
+  #currentStep: StepName | undefined
 
   constructor(deps: EngineDeps, plan: RotationPlan) {
     this.#deps = deps
@@ -97,13 +101,17 @@ class RotationRun {
       code: this.#error?.code,
       phase: this.#error?.phase
     })
-    const minted = this.#progress.minted
+    const { minted, restored } = this.#progress
     const published = minted !== undefined && this.#progress.published.length > 0
+    // After a rollback the targets hold the value put back, whose expiry this run does not know.
+    const onTargets = restored ?? minted?.value
     return {
       status: this.#status,
       rotated: published && this.#status === 'rotated',
-      ...(published ? { version: fingerprint(minted.value) } : {}),
-      ...(published && minted.expiresAt ? { expiresAt: minted.expiresAt } : {}),
+      ...(published && onTargets !== undefined ? { version: fingerprint(onTargets) } : {}),
+      ...(published && restored === undefined && minted.expiresAt
+        ? { expiresAt: minted.expiresAt }
+        : {}),
       ...(this.#recoveryCiphertext ? { recoveryCiphertext: this.#recoveryCiphertext } : {}),
       steps: this.#steps,
       targets: this.#targets,
@@ -543,9 +551,10 @@ class RotationRun {
       this.#restored = results
       this.#auditTargets('rollback', results)
       const restored = results.filter(r => r.status !== 'failed').length
+      if (restored === results.length) this.#progress.restored = previous
       return {
         value: undefined,
-        detail: `${count(restored, 'target')} of ${results.length} put back to previous-value`,
+        detail: `${count(restored, 'target')} of ${results.length} put back to the previous value`,
         outcome: restored === results.length ? 'ok' : 'failed'
       }
     }).catch((error: unknown) => {
@@ -730,7 +739,21 @@ class RotationRun {
     const store = this.#requireStore()
     const next = structuredClone(this.#state ?? emptyState())
     change(next)
-    await store.writeState(next)
+    try {
+      await store.writeState(next)
+    } catch (error) {
+      // The store cannot know which step writes its record: the failure is this step's.
+      const failure = asActionError(error, 'report')
+      const step = this.#currentStep
+      throw step === undefined || phaseOf(step) === failure.phase
+        ? failure
+        : new ActionError(failure.message, {
+            code: failure.code,
+            phase: phaseOf(step),
+            retryable: failure.retryable,
+            cause: failure
+          })
+    }
     this.#state = next
   }
 
@@ -769,6 +792,7 @@ class RotationRun {
     body: () => Promise<{ value: T; detail: string; outcome?: StepOutcome }>
   ): Promise<T> {
     const started = this.#deps.clock.now()
+    this.#currentStep = name
     return this.#deps.log.group(stepTitle(name), async () => {
       try {
         const { value, detail, outcome } = await body()

@@ -9,6 +9,7 @@ import {
 import type { Clock, Issuer, Minted, Sleep } from '../engine/ports.js'
 import { ActionError } from '../errors.js'
 import type { Logger } from '../logger.js'
+import { valueShape } from '../document/secret-document.js'
 import { versionToken } from '../stores/aws/version-token.js'
 
 /** What the AWS issuer runs on. */
@@ -16,6 +17,13 @@ export interface AwsRotationOptions {
   secret: SecretApi
   /** How long the rotation Lambda may take (`rotation-timeout`). */
   timeoutMs: number
+  /**
+   * JSON fields the targets read (`secret-fields`): checked in AWSCURRENT before anything is
+   * rotated, so a typo never strands a rotated value unpublished.
+   */
+  fields?: readonly string[]
+  /** `store-field`: checked too when the value is a JSON object (a plain value is taken whole). */
+  field?: string
   clock: Clock
   sleep: Sleep
   log: Logger
@@ -78,6 +86,7 @@ async function rotate(
       { code: 'aws-rejected', phase: 'mint' }
     )
   }
+  checkFields(current, options, secret.secretId)
   const pending = versionWith(description, PENDING)
   const inFlight = pending !== undefined && pending !== from ? pending : undefined
   const token = await startRotation(options, description, from, inFlight)
@@ -93,6 +102,27 @@ async function rotate(
     },
     rotation: { from, to: token }
   }
+}
+
+/** Every field the targets need is in the value (a plain value serves `store-field` whole). */
+function checkFields(
+  value: string,
+  options: Pick<AwsRotationOptions, 'fields' | 'field'>,
+  secretId: string
+): void {
+  const shape = valueShape(value)
+  const fields = [
+    ...(options.fields ?? []),
+    ...(options.field !== undefined && shape.kind !== 'plain' ? [options.field] : [])
+  ]
+  if (fields.length === 0) return
+  const present = shape.kind === 'object' ? Object.keys(shape.object) : []
+  const missing = fields.filter(field => !present.includes(field))
+  if (missing.length === 0) return
+  throw new ActionError(
+    `${CURRENT} of secret ${secretId} has no field ${missing.map(f => `'${f}'`).join(', ')} (${shape.kind === 'object' ? `its fields: ${present.join(', ') || 'none'}` : 'it is not a JSON object'}); fix secret-fields or store-field. Nothing was rotated.`,
+    { code: 'aws-rejected', phase: 'mint' }
+  )
 }
 
 /** Attempts at a fresh token when a version already carries the one tried. */
@@ -129,8 +159,14 @@ async function startRotation(
     log.info(`Rotation started: version ${token} is ${PENDING} until the rotation Lambda finishes.`)
     return token
   }
-  if (inFlight !== undefined)
-    throw strandedError(secret.secretId, inFlight, 'before this run started')
+  if (inFlight !== undefined) {
+    // AWS's own schedule (or another tool) is rotating: its result is what gets published, and
+    // only a rotation that never finishes is reported as stranded.
+    log.info(
+      `A rotation this action did not start is in progress (version ${inFlight} is ${PENDING}); waiting for it to finish, up to rotation-timeout.`
+    )
+    return inFlight
+  }
   throw new ActionError(
     `Could not find a fresh ClientRequestToken for rotating secret ${secret.secretId} from version ${from} in ${String(TOKEN_ATTEMPTS)} attempts.`,
     { code: 'aws-rejected', phase: 'mint' }

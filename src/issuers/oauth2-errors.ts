@@ -19,7 +19,7 @@ export interface FailureContext {
 const DESCRIPTION_MAX = 300
 
 const REAUTHORIZE =
-  're-run the authorization flow and store the new refresh token in the secret that refresh-token reads (refresh-token-secret).'
+  're-run the authorization flow and store the new refresh token where this action reads it (the secret refresh-token-secret names, or store-secret-id in AWS).'
 
 const RECOVERY_HINT =
   'With recovery-public-key configured, an earlier run may have logged the live refresh token sealed to that key (its recovery ciphertext): open it with the recovery private key and store that token instead.'
