@@ -15,11 +15,8 @@ import type { Lease } from '../../src/engine/ports.js'
 import { emptyState, type RotationState } from '../../src/engine/state.js'
 import { ActionError } from '../../src/errors.js'
 import { recordTags } from '../../src/stores/aws/record-tags.js'
-import {
-  createAwsSecretsStore,
-  type VersionedStore,
-  type VersionOwner
-} from '../../src/stores/aws/store.js'
+import type { VersionOwner } from '../../src/config/aws-config.js'
+import { createAwsSecretsStore, type VersionedStore } from '../../src/stores/aws/store.js'
 import { versionToken } from '../../src/stores/aws/version-token.js'
 import {
   startSecretsManagerServer,

@@ -17,11 +17,8 @@ import { emptyState } from '../../src/engine/state.js'
 import { ActionError, type Phase } from '../../src/errors.js'
 import { createAwsRotationIssuer } from '../../src/issuers/aws-secrets-manager.js'
 import { readRecordTags, recordTags, type TaggedRecord } from '../../src/stores/aws/record-tags.js'
-import {
-  createAwsSecretsStore,
-  type VersionedStore,
-  type VersionOwner
-} from '../../src/stores/aws/store.js'
+import type { VersionOwner } from '../../src/config/aws-config.js'
+import { createAwsSecretsStore, type VersionedStore } from '../../src/stores/aws/store.js'
 import type { MemoryAudit, PortCall, Runner } from './engine-ports.js'
 import {
   HOUR,

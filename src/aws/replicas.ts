@@ -1,3 +1,4 @@
+import { backoffMs, type Backoff } from '../engine/backoff.js'
 import type { Clock, HealthCheck, HealthResult, Sleep } from '../engine/ports.js'
 import type { Logger } from '../logger.js'
 import type { ReplicaState, SecretApi } from './secret.js'
@@ -11,8 +12,8 @@ export interface ReplicaWaitOptions {
   log: Logger
 }
 
-const FIRST_WAIT_MS = 1000
-const LONGEST_WAIT_MS = 10_000
+/** 1, 2, 4, 8, 10 s between looks at the replicas. */
+const REPLICA_BACKOFF: Backoff = { firstMs: 1000, longestMs: 10_000 }
 
 /**
  * A health check that first waits until every replica region of the secret reports `InSync`:
@@ -63,7 +64,7 @@ async function replicasInSync(
         detail: `replicas in sync (${replicas.map(r => r.region).join(', ')})`
       }
     }
-    const waitMs = Math.min(FIRST_WAIT_MS * 2 ** (attempt - 1), LONGEST_WAIT_MS)
+    const waitMs = backoffMs(attempt, REPLICA_BACKOFF)
     if (clock.now().getTime() + waitMs > deadline) {
       return {
         ok: false,

@@ -18,6 +18,13 @@ export interface AwsSecretConfig {
   rotationTimeoutMs: number
 }
 
+/** Who moves the secret's staging labels. */
+export type VersionOwner =
+  /** This action: it stages AWSPENDING and promotes it (an OAuth2 refresh token). */
+  | 'action'
+  /** AWS's rotation Lambda: the action only reads the versions and keeps its record. */
+  | 'rotation-lambda'
+
 /** One more secret written from one field of the value (`secret-fields`: `DB_USER=username`). */
 export interface FieldMapping {
   /** The GitHub secret's name. */

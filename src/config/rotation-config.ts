@@ -9,7 +9,6 @@ import { INPUT_DEFAULTS, type InputName, type RawInputs } from './inputs.js'
 import { parseOAuth2Config, type OAuth2IssuerConfig } from './oauth2-config.js'
 import { parsePublishConfig, type PublishConfig, type RunnerContext } from './publish-config.js'
 import { parseRecoveryPublicKey } from '../recovery/recovery-key.js'
-import type { VersionOwner } from '../stores/aws/store.js'
 import {
   awsLockBase,
   DEFAULT_REFRESH_TOKEN_FIELD,
@@ -18,7 +17,8 @@ import {
   storeKind,
   type AwsSecretConfig,
   type FieldMapping,
-  type StoreKind
+  type StoreKind,
+  type VersionOwner
 } from './aws-config.js'
 
 export type IssuerKind = 'none' | 'oauth2' | 'aws-secrets-manager'

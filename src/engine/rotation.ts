@@ -77,7 +77,7 @@ class RotationRun {
   }
 
   async execute(): Promise<RunOutcome> {
-    const { plan } = { plan: this.#plan }
+    const plan = this.#plan
     this.#deps.audit.record({
       event: 'run-started',
       run: plan.runId,
@@ -265,7 +265,7 @@ class RotationRun {
   }
 
   async #planOnly(): Promise<void> {
-    const { deps, plan } = { deps: this.#deps, plan: this.#plan }
+    const [deps, plan] = [this.#deps, this.#plan]
     const assessment = await this.#step('preflight', async () => {
       if (plan.mode === 'retire') {
         this.#state = await this.#requireStore().readState()
@@ -354,7 +354,7 @@ class RotationRun {
   }
 
   async #mint(assessment: Assessment): Promise<Minted> {
-    const { deps, plan } = { deps: this.#deps, plan: this.#plan }
+    const [deps, plan] = [this.#deps, this.#plan]
     const from = fingerprint(this.#input)
     return this.#step('mint', async () => {
       if (deps.store) {
@@ -565,7 +565,7 @@ class RotationRun {
   }
 
   async #promote(minted: Minted): Promise<void> {
-    const { deps } = { deps: this.#deps }
+    const deps = this.#deps
     if (!deps.store) {
       this.#skip('promote', 'no store')
       return
@@ -595,7 +595,7 @@ class RotationRun {
 
   /** Records the replaced value for revocation after the grace period, when that is asked for. */
   async #scheduleRetirement(): Promise<RotationState['retirements'][number] | undefined> {
-    const { deps, plan } = { deps: this.#deps, plan: this.#plan }
+    const [deps, plan] = [this.#deps, this.#plan]
     const previous = plan.previousValue
     // A target that could not be written still holds the previous value: never revoke it.
     if (
@@ -626,7 +626,7 @@ class RotationRun {
    * current value is checked again: RFC 7009 lets a server drop the whole grant with one token.
    */
   async #retire(current: string | undefined): Promise<void> {
-    const { deps, plan } = { deps: this.#deps, plan: this.#plan }
+    const [deps, plan] = [this.#deps, this.#plan]
     const revoke = deps.issuer.revoke?.bind(deps.issuer)
     const jobs: RevocationJob[] = []
     if (

@@ -6,6 +6,7 @@ import {
   type SecretApi,
   type SecretDescription
 } from '../aws/secret.js'
+import { backoffMs, type Backoff } from '../engine/backoff.js'
 import type { Clock, Issuer, Minted, Sleep } from '../engine/ports.js'
 import { ActionError } from '../errors.js'
 import type { Logger } from '../logger.js'
@@ -29,8 +30,8 @@ export interface AwsRotationOptions {
   log: Logger
 }
 
-const FIRST_WAIT_MS = 1000
-const LONGEST_WAIT_MS = 15_000
+/** 1, 2, 4, 8, 15 s between looks at the rotation. */
+const ROTATION_BACKOFF: Backoff = { firstMs: 1000, longestMs: 15_000 }
 
 /** The versions one rotation moved between, for {@link Issuer.undo}. */
 interface Rotation {
@@ -191,7 +192,7 @@ async function waitForCurrent(
         { code: 'rotation-failed', phase: 'mint' }
       )
     }
-    const waitMs = Math.min(FIRST_WAIT_MS * 2 ** (attempt - 1), LONGEST_WAIT_MS)
+    const waitMs = backoffMs(attempt, ROTATION_BACKOFF)
     if (clock.now().getTime() + waitMs > deadline) {
       throw strandedError(
         secret.secretId,

@@ -1,3 +1,4 @@
+import { backoffMs, type Backoff } from '../engine/backoff.js'
 import type { Sleep } from '../engine/ports.js'
 import { ActionError, describeError } from '../errors.js'
 import type { Logger } from '../logger.js'
@@ -5,13 +6,8 @@ import type { Logger } from '../logger.js'
 /** Attempts of a persist when the options do not say. */
 export const DEFAULT_PERSIST_ATTEMPTS = 5
 
-const FIRST_WAIT_MS = 2000
-const LONGEST_WAIT_MS = 60_000
-
-/** The wait after failed attempt `attempt` (from 1): 2, 4, 8, 16 s, at most a minute. */
-function persistWaitMs(attempt: number): number {
-  return Math.min(FIRST_WAIT_MS * 2 ** (attempt - 1), LONGEST_WAIT_MS)
-}
+/** 2, 4, 8, 16 s between attempts, at most a minute. */
+const PERSIST_BACKOFF: Backoff = { firstMs: 2000, longestMs: 60_000 }
 
 /** What {@link persistWithRetries} needs. */
 export interface PersistOptions {
@@ -51,7 +47,7 @@ export async function persistWithRetries(options: PersistOptions): Promise<void>
           { code: 'persist-failed', phase: 'persist', cause: error }
         )
       }
-      const waitMs = persistWaitMs(attempt)
+      const waitMs = backoffMs(attempt, PERSIST_BACKOFF)
       log.warning(
         `Writing the new credential to ${where} failed (attempt ${attempt} of ${attempts}); trying again in ${waitMs / 1000} s. ${describeError(error)}`
       )

@@ -11,18 +11,12 @@ import {
   type SecretApi,
   type SecretDescription
 } from '../../aws/secret.js'
+import type { VersionOwner } from '../../config/aws-config.js'
 import { DEFAULT_PERSIST_ATTEMPTS, persistWithRetries } from '../persist-retries.js'
 import { parseSecretDocument } from '../../document/secret-document.js'
 import { resolveLive, type KnownVersion, type LiveVersion } from './live-version.js'
 import { pendingFrom, readRecordTags, recordTags, TAG_PREFIX } from './record-tags.js'
 import { versionToken } from './version-token.js'
-
-/** Who moves the secret's staging labels. */
-export type VersionOwner =
-  /** This action: it stages AWSPENDING and promotes it (an OAuth2 refresh token). */
-  | 'action'
-  /** AWS's rotation Lambda: the action only reads the versions and keeps its record. */
-  | 'rotation-lambda'
 
 /** What the AWS Secrets Manager store runs on. */
 export interface AwsStoreOptions {
