@@ -552,6 +552,40 @@ describe('(4) two runs at once through a lock that both get', () => {
   })
 })
 
+describe('(4b) two runs resuming the same pending version through a lock both get', () => {
+  test('one promotes and goes on; the other stops at the promotion, and the grant stays alive', async () => {
+    const world = new VersionedWorld({ exclusiveLock: false })
+    const { secret, issuer } = world
+    const a0 = world.initial.accessToken
+    const r0 = world.initial.refreshToken
+    const health = must(world.health, 'health check')
+    health.refuse = value => value !== a0
+    await world.run()
+    const r1 = must(issuer.lastRefreshToken(), 'minted token')
+    expect(secret.valueWith(AWSPENDING)).toBe(r1)
+    health.refuse = undefined
+    world.clock.advance(HOUR)
+
+    const results = await world.runTogether({ runId: 'run A' }, { runId: 'run B' })
+
+    // Both promote r1; the second finds AWSCURRENT already there and cannot tell its own lost
+    // answer from the other run: it stops before minting, so r1 is presented once.
+    const outcomes = results.map(r => r.outcome)
+    expect(outcomes.filter(o => o.status === 'rotated')).toHaveLength(1)
+    const stopped = must(
+      outcomes.find(o => o.status === 'failed'),
+      'the run that stopped'
+    )
+    expect(stopped.error?.code).toBe('store-conflict')
+    expect(stopped.error?.message).toContain('already on version')
+    expect(stepsOf(stopped)).toEqual([
+      ['preflight', 'ok'],
+      ['promote', 'failed']
+    ])
+    expect(issuer.grantAlive(r0)).toBe(true)
+  })
+})
+
 describe('(5) a failed health check', () => {
   test('restores the targets to previous-value, keeps the new token AWSPENDING, and the next run resumes from it', async () => {
     const world = new VersionedWorld()

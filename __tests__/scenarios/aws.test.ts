@@ -498,6 +498,28 @@ describe('AWS rotates the secret with its rotation Lambda', () => {
     expectNoLeaks(result)
   })
 
+  it('refuses to rotate a JSON secret whose health check has no store-field', async () => {
+    aws.seedSecret('prod/api-login', {
+      secretString: JSON.stringify({ user: 'app', key: 'api-key-a1' }),
+      rotation: {
+        next: () => JSON.stringify({ user: 'app', key: 'api-key-a2' }),
+        outcome: 'succeed'
+      }
+    })
+    secrets.add('api-key-a1')
+    const result = await run({
+      issuer: 'aws-secrets-manager',
+      'store-secret-id': 'prod/api-login',
+      'secret-name': 'API_LOGIN',
+      'health-check-url': gate.url
+    })
+    expect(result.exitCode).toBe(1)
+    expect(result.errors.join('\n')).toMatch(/is a JSON document: set store-field/)
+    expect(calls('RotateSecret')).toBe(0)
+    expect(gate.requests).toBe(0)
+    expectNoLeaks(result)
+  })
+
   it('reports a stranded AWSPENDING and publishes nothing', async () => {
     await putVersion(LAMBDA_SECRET, 'half-made', ['AWSPENDING'])
     secrets.add('half-made')

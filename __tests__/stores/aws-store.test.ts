@@ -591,6 +591,24 @@ describe('the pending mark, written before the new version is staged', () => {
     expect((await stateOf(third)).current?.fingerprint).toBe(fingerprint(RT2))
   })
 
+  it('remembers what a marked run consumed, even after the recovered token was stored by hand', async () => {
+    // Persist failed: the mark names RT2, minted from RT1. The operator stores RT2 by hand.
+    const dying = awsStore()
+    await dying.writeState({ ...(await stateOf(dying)), pending: pendingMark(RT2) })
+    await putByHand(documentWith(RT2), ['AWSCURRENT'])
+    const next = awsStore()
+    const state = await stateOf(next)
+    expect(state.history).toContain(fingerprint(RT1))
+    // Its record write drops the mark; the consumed RT1 stays in the consumed tag.
+    const done: RotationState = { ...state }
+    delete done.pending
+    await next.writeState(done)
+    expect(server.getSecret(SECRET_ID)?.tags['token-rotation:consumed']).toContain(fingerprint(RT1))
+    // RT1 written back later is refused, never presented.
+    await putByHand(documentWith(RT1), ['AWSCURRENT'])
+    expect((await failure(awsStore().read())).code).toBe('stale-input')
+  })
+
   it('refuses an AWSCURRENT written again with a consumed token, sending nothing', async () => {
     const store = awsStore()
     await store.persist(RT2)

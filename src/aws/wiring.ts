@@ -61,6 +61,7 @@ export function assembleAws(
             secret,
             timeoutMs: config.rotationTimeoutMs,
             fields: deps.fields,
+            healthChecked: deps.healthCheck !== undefined,
             ...(config.field !== undefined ? { field: config.field } : {}),
             clock,
             sleep,

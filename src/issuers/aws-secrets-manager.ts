@@ -25,6 +25,11 @@ export interface AwsRotationOptions {
   fields?: readonly string[]
   /** `store-field`: checked too when the value is a JSON object (a plain value is taken whole). */
   field?: string
+  /**
+   * A health check will probe the value: a JSON value then needs `store-field` (the check never
+   * sends a whole document), which is checked before rotating too.
+   */
+  healthChecked?: boolean
   clock: Clock
   sleep: Sleep
   log: Logger
@@ -108,10 +113,16 @@ async function rotate(
 /** Every field the targets need is in the value (a plain value serves `store-field` whole). */
 function checkFields(
   value: string,
-  options: Pick<AwsRotationOptions, 'fields' | 'field'>,
+  options: Pick<AwsRotationOptions, 'fields' | 'field' | 'healthChecked'>,
   secretId: string
 ): void {
   const shape = valueShape(value)
+  if (options.healthChecked && options.field === undefined && shape.kind !== 'plain') {
+    throw new ActionError(
+      `${CURRENT} of secret ${secretId} is a JSON document: set store-field to the field the health check sends (it never sends the whole document). Nothing was rotated.`,
+      { code: 'invalid-input', phase: 'mint' }
+    )
+  }
   const fields = [
     ...(options.fields ?? []),
     ...(options.field !== undefined && shape.kind !== 'plain' ? [options.field] : [])

@@ -44,6 +44,11 @@ interface Snapshot {
   tags: Record<string, string>
 }
 
+/** `history` with `fingerprint` first, once. */
+function withConsumed(history: readonly string[] | undefined, fingerprint: string): string[] {
+  return [fingerprint, ...(history ?? []).filter(f => f !== fingerprint)]
+}
+
 /** What the secret holds now, as {@link resolveLive} decides it. */
 function resolve(snapshot: Snapshot, description: string): LiveVersion {
   const record = readRecordTags(snapshot.tags)
@@ -109,6 +114,9 @@ class AwsSecretsStore implements VersionedStore {
     const { current } = snapshot
     const record = readRecordTags(snapshot.tags)
     delete record.pending
+    // What a marked run minted from is consumed, whatever became of the mark.
+    const from = pendingFrom(snapshot.tags)
+    if (from !== undefined) record.history = withConsumed(record.history, from)
     const { pending } = resolve(snapshot, this.description)
     return {
       schema: 1,
@@ -142,12 +150,15 @@ class AwsSecretsStore implements VersionedStore {
     }
     // A mark already written keeps what it was minted from; a new one was minted from the live
     // credential (the engine promotes a resumed version before it mints).
-    const from =
-      next.pending &&
-      readRecordTags(snapshot.tags).pending?.fingerprint === next.pending.fingerprint
+    const from = !next.pending
+      ? undefined
+      : readRecordTags(snapshot.tags).pending?.fingerprint === next.pending.fingerprint
         ? pendingFrom(snapshot.tags)
         : fingerprint(resolve(snapshot, this.description).live.document.credential)
-    const wanted = recordTags(next, from)
+    // The credential the new one was minted from is consumed from this write on: recorded with the
+    // mark, not at the promotion, which a run can die before.
+    const history = from !== undefined ? withConsumed(next.history, from) : next.history
+    const wanted = recordTags({ ...next, ...(history ? { history } : {}) }, from)
     const { secret } = this.#options
     const changed = Object.fromEntries(
       Object.entries(wanted).filter(([key, value]) => snapshot.tags[key] !== value)
@@ -209,10 +220,13 @@ class AwsSecretsStore implements VersionedStore {
       try {
         await secret.moveStage(CURRENT, previousId, currentId, 'promote')
       } catch (error) {
+        // Two rollbacks that want the same version, or this run's request sent again after a
+        // lost answer: either way the secret is where this run wants it.
         const failure = await this.#casFailure(
           error,
           previousId,
-          `${CURRENT} of ${this.description} moved while this run rolled it back: another writer changed the secret. Nothing was published; run again once it is done.`
+          () =>
+            `${CURRENT} of ${this.description} moved while this run rolled it back: another writer changed the secret. Nothing was published; run again once it is done.`
         )
         if (failure !== undefined) throw failure
       }
@@ -229,10 +243,13 @@ class AwsSecretsStore implements VersionedStore {
     try {
       await secret.moveStage(CURRENT, pending.versionId, snapshot.current.versionId, 'promote')
     } catch (error) {
-      const failure = await this.#casFailure(
-        error,
-        pending.versionId,
-        `${CURRENT} of ${this.description} is no longer on version ${snapshot.current.versionId}, where this run read it: another writer changed the secret during this rotation. This run's version ${pending.versionId} was not promoted and stays ${PENDING}. Make sure one workflow rotates this secret (a concurrency group), then run again: the next run resumes from ${PENDING}.`
+      const failure = await this.#casFailure(error, undefined, (now: string | undefined) =>
+        now === pending.versionId
+          ? // Another run that resumed the same version, or this run's own request sent again
+            // after a lost answer: the two cannot be told apart, and a run that goes on to mint
+            // next to another one presents the same token twice. It stops here.
+            `${CURRENT} of ${this.description} is already on version ${pending.versionId}: another run promoted it at the same time, or this run's request was sent again after its answer was lost. This run stops here; the next run goes on from that version.`
+          : `${CURRENT} of ${this.description} is no longer on version ${snapshot.current.versionId}, where this run read it: another writer changed the secret during this rotation. This run's version ${pending.versionId} was not promoted and stays ${PENDING}. Make sure one workflow rotates this secret (a concurrency group), then run again: the next run resumes from ${PENDING}.`
       )
       if (failure !== undefined) throw failure
     }
@@ -250,19 +267,27 @@ class AwsSecretsStore implements VersionedStore {
   /**
    * UpdateSecretVersionStage refuses with InvalidParameterException when the label is not on the
    * version named in RemoveFromVersionId: another writer won the compare-and-swap, or this run's
-   * own request already moved it (its answer was lost and the SDK sent it again). The secret says
-   * which: when AWSCURRENT is on `target`, the move happened and is not an error.
+   * own request already moved it (its answer was lost and the SDK sent it again). The secret is
+   * read again to say which version holds AWSCURRENT now.
+   * @param done the version that means the move is done, when that is safe to go on from
+   * @param message the conflict's message, given where AWSCURRENT is now
+   * @returns the error to throw, or undefined when AWSCURRENT is on `done`
    */
-  async #casFailure(error: unknown, target: string, message: string): Promise<Error | undefined> {
+  async #casFailure(
+    error: unknown,
+    done: string | undefined,
+    message: (now: string | undefined) => string
+  ): Promise<Error | undefined> {
     if (!(error instanceof ActionError)) {
       return error instanceof Error
         ? error
         : new ActionError(describeError(error), { code: 'internal', phase: 'promote' })
     }
     if (!/InvalidParameterException/.test(error.message)) return error
-    const now = await this.#options.secret.describe(error.phase).catch(() => undefined)
-    if (now && versionWith(now, CURRENT) === target) return undefined
-    return new ActionError(`${message} ${error.message}`, {
+    const found = await this.#options.secret.describe(error.phase).catch(() => undefined)
+    const now = found ? versionWith(found, CURRENT) : undefined
+    if (done !== undefined && now === done) return undefined
+    return new ActionError(`${message(now)} ${error.message}`, {
       code: 'store-conflict',
       phase: error.phase,
       cause: error
