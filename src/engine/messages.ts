@@ -17,7 +17,10 @@ export function describeAssessment(
         ? 'no rotation recorded yet: first rotation'
         : `publishing the value ${issuer.source ? `of ${issuer.source}` : 'from the inputs'}`
     case 'normal':
-      return 'the refresh token matches the record'
+      // A store that is read holds the live version itself; the GitHub store's record is compared.
+      return store?.read
+        ? `read the live version from ${store.description}; nothing half done`
+        : 'the refresh token matches the record'
     case 'resume':
       return `resuming the rotation of ${found.run}`
     case 'recovered':
