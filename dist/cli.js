@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 import { text } from 'node:stream/consumers';
 import { parseArgs } from 'node:util';
-import { S as SECRET_INPUTS, I as INPUT_DEFAULTS, i as isSecretInput, o as openRecovery, g as generateRecoveryKeyPair, r as run } from './chunks/main-Bs0rYU4E.js';
+import { S as SECRET_INPUTS, I as INPUT_DEFAULTS, i as isSecretInput, o as openRecovery, g as generateRecoveryKeyPair, r as run } from './chunks/main-BGiPoTS_.js';
 import { appendFile } from 'node:fs/promises';
-import { A as ActionError, d as describeError } from './chunks/fingerprint-DyK1ep0y.js';
+import { A as ActionError, d as describeError } from './chunks/fingerprint-B6gmnTa9.js';
 import 'node:timers/promises';
 import 'node:crypto';
 import 'node:assert';

@@ -1,4 +1,4 @@
-import { backoffMs, type Backoff } from '../engine/backoff.js'
+import { pollWithBackoff, type Backoff } from '../engine/backoff.js'
 import type { Clock, HealthCheck, HealthResult, Sleep } from '../engine/ports.js'
 import type { Logger } from '../logger.js'
 import type { ReplicaState, SecretApi } from './secret.js'
@@ -47,33 +47,29 @@ async function replicasInSync(
   secret: SecretApi,
   options: ReplicaWaitOptions
 ): Promise<HealthResult> {
-  const { clock, sleep, log, timeoutMs } = options
-  const deadline = clock.now().getTime() + timeoutMs
-  for (let attempt = 1; ; attempt += 1) {
-    const { replicas } = await secret.describe('verify')
-    if (replicas.length === 0) return { ok: true, attempts: attempt, detail: '' }
-    const failed = replicas.find(r => r.status === 'Failed')
-    if (failed) {
-      return { ok: false, attempts: attempt, detail: `replica ${describe(failed)}` }
-    }
-    const behind = replicas.filter(r => r.status !== 'InSync')
-    if (behind.length === 0) {
-      return {
-        ok: true,
-        attempts: attempt,
-        detail: `replicas in sync (${replicas.map(r => r.region).join(', ')})`
+  const { log, timeoutMs } = options
+  let behind: readonly ReplicaState[] = []
+  const polled = await pollWithBackoff(
+    async attempt => {
+      const { replicas } = await secret.describe('verify')
+      if (replicas.length === 0) return { ok: true, attempts: attempt, detail: '' }
+      const failed = replicas.find(r => r.status === 'Failed')
+      if (failed) return { ok: false, attempts: attempt, detail: `replica ${describe(failed)}` }
+      behind = replicas.filter(r => r.status !== 'InSync')
+      if (behind.length === 0) {
+        const regions = replicas.map(r => r.region).join(', ')
+        return { ok: true, attempts: attempt, detail: `replicas in sync (${regions})` }
       }
-    }
-    const waitMs = backoffMs(attempt, REPLICA_BACKOFF)
-    if (clock.now().getTime() + waitMs > deadline) {
-      return {
-        ok: false,
-        attempts: attempt,
-        detail: `replicas not in sync within ${Math.round(timeoutMs / 1000)} s: ${behind.map(describe).join(', ')}`
-      }
-    }
-    log.info(`Waiting for replicas to be in sync: ${behind.map(describe).join(', ')}.`)
-    await sleep(waitMs)
+      log.info(`Waiting for replicas to be in sync: ${behind.map(describe).join(', ')}.`)
+      return undefined
+    },
+    { ...options, backoff: REPLICA_BACKOFF }
+  )
+  if (polled.done) return polled.value
+  return {
+    ok: false,
+    attempts: polled.attempts,
+    detail: `replicas not in sync within ${Math.round(timeoutMs / 1000)} s: ${behind.map(describe).join(', ')}`
   }
 }
 

@@ -6,7 +6,7 @@ import {
   type SecretApi,
   type SecretDescription
 } from '../aws/secret.js'
-import { backoffMs, type Backoff } from '../engine/backoff.js'
+import { pollWithBackoff, type Backoff } from '../engine/backoff.js'
 import type { Clock, Issuer, Minted, Sleep } from '../engine/ports.js'
 import { ActionError } from '../errors.js'
 import type { Logger } from '../logger.js'
@@ -191,27 +191,28 @@ async function waitForCurrent(
   token: string,
   from: string
 ): Promise<void> {
-  const { secret, clock, sleep, timeoutMs } = options
-  const deadline = clock.now().getTime() + timeoutMs
-  for (let attempt = 1; ; attempt += 1) {
-    const description: SecretDescription = await secret.describe('mint')
-    const labels = description.stages.get(token) ?? []
-    if (labels.includes(CURRENT)) return
-    if (!labels.includes(PENDING)) {
-      throw new ActionError(
-        `The rotation Lambda of secret ${secret.secretId} gave up: version ${token} is no longer ${PENDING} and never became ${CURRENT}, so ${CURRENT} is still version ${versionWith(description, CURRENT) ?? from}. Nothing was published. Look at the rotation Lambda's logs in CloudWatch.`,
-        { code: 'rotation-failed', phase: 'mint' }
-      )
-    }
-    const waitMs = backoffMs(attempt, ROTATION_BACKOFF)
-    if (clock.now().getTime() + waitMs > deadline) {
-      throw strandedError(
-        secret.secretId,
-        token,
-        `after ${Math.round(timeoutMs / 1000)} s (rotation-timeout)`
-      )
-    }
-    await sleep(waitMs)
+  const { secret, timeoutMs } = options
+  const polled = await pollWithBackoff(
+    async () => {
+      const description = await secret.describe('mint')
+      const labels = description.stages.get(token) ?? []
+      if (labels.includes(CURRENT)) return true
+      if (!labels.includes(PENDING)) {
+        throw new ActionError(
+          `The rotation Lambda of secret ${secret.secretId} gave up: version ${token} is no longer ${PENDING} and never became ${CURRENT}, so ${CURRENT} is still version ${versionWith(description, CURRENT) ?? from}. Nothing was published. Look at the rotation Lambda's logs in CloudWatch.`,
+          { code: 'rotation-failed', phase: 'mint' }
+        )
+      }
+      return undefined
+    },
+    { ...options, backoff: ROTATION_BACKOFF }
+  )
+  if (!polled.done) {
+    throw strandedError(
+      secret.secretId,
+      token,
+      `after ${Math.round(timeoutMs / 1000)} s (rotation-timeout)`
+    )
   }
 }
 
