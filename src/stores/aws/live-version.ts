@@ -33,7 +33,10 @@ export interface VersionsSeen {
   /** The version this action staged as AWSPENDING, when it is not AWSCURRENT. */
   staged?: KnownVersion
   mark?: PendingMark
-  /** Fingerprints of credentials this action has seen consumed (the record's history). */
+  /**
+   * Fingerprints of credentials this action has seen consumed: the record's history, which holds
+   * what a marked run minted from too.
+   */
   consumed: readonly string[]
   /** For messages: `AWS Secrets Manager secret prod/oauth`. */
   description: string
@@ -55,7 +58,6 @@ export interface VersionsSeen {
 export function resolveLive(seen: VersionsSeen): LiveVersion {
   const { current, staged, mark } = seen
   const consumed = new Set(seen.consumed)
-  if (mark?.from !== undefined) consumed.add(mark.from)
   const fp = (version: KnownVersion) => fingerprint(version.document.credential)
   const stagedLive =
     staged !== undefined &&

@@ -123,7 +123,10 @@ export function readRecordTags(tags: Readonly<Record<string, string>>): TaggedRe
     }
   }
   const consumed = (tags[KEYS.consumed] ?? '').split(' ').filter(f => FINGERPRINT.test(f))
-  if (consumed.length > 0) record.history = consumed
+  // What a marked run minted from is consumed, whatever became of the mark.
+  const from = pendingFrom(tags)
+  const history = from !== undefined ? withConsumed(consumed, from) : consumed
+  if (history.length > 0) record.history = history
   const rotatedAt = tags[KEYS.rotatedAt]
   if (rotatedAt && TIME.test(rotatedAt)) record.rotatedAt = rotatedAt
   const failures = Number(tags[KEYS.failures] ?? '0')
@@ -151,6 +154,14 @@ export function readRecordTags(tags: Readonly<Record<string, string>>): TaggedRe
 export function pendingFrom(tags: Readonly<Record<string, string>>): string | undefined {
   const from = tags[KEYS.pending]?.split(' ')[3]
   return from !== undefined && FINGERPRINT.test(from) ? from : undefined
+}
+
+/** `history` with `fingerprint` first, once. */
+export function withConsumed(
+  history: readonly string[] | undefined,
+  fingerprint: string
+): string[] {
+  return [fingerprint, ...(history ?? []).filter(f => f !== fingerprint)]
 }
 
 /** Every tag key this action writes. */

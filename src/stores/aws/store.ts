@@ -15,7 +15,7 @@ import type { VersionOwner } from '../../config/aws-config.js'
 import { DEFAULT_PERSIST_ATTEMPTS, persistWithRetries } from '../persist-retries.js'
 import { parseSecretDocument } from '../../document/secret-document.js'
 import { resolveLive, type KnownVersion, type LiveVersion } from './live-version.js'
-import { pendingFrom, readRecordTags, recordTags, TAG_PREFIX } from './record-tags.js'
+import { pendingFrom, readRecordTags, recordTags, TAG_PREFIX, withConsumed } from './record-tags.js'
 import { versionToken } from './version-token.js'
 
 /** What the AWS Secrets Manager store runs on. */
@@ -42,11 +42,6 @@ interface Snapshot {
   pending?: KnownVersion
   /** The record's tags as they are in AWS now. */
   tags: Record<string, string>
-}
-
-/** `history` with `fingerprint` first, once. */
-function withConsumed(history: readonly string[] | undefined, fingerprint: string): string[] {
-  return [fingerprint, ...(history ?? []).filter(f => f !== fingerprint)]
 }
 
 /** What the secret holds now, as {@link resolveLive} decides it. */
@@ -112,11 +107,9 @@ class AwsSecretsStore implements VersionedStore {
   async readState(): Promise<RotationState> {
     const snapshot = await this.#load()
     const { current } = snapshot
+    // The record's pending entry comes from the versions and the mark together.
     const record = readRecordTags(snapshot.tags)
     delete record.pending
-    // What a marked run minted from is consumed, whatever became of the mark.
-    const from = pendingFrom(snapshot.tags)
-    if (from !== undefined) record.history = withConsumed(record.history, from)
     const { pending } = resolve(snapshot, this.description)
     return {
       schema: 1,
@@ -206,7 +199,7 @@ class AwsSecretsStore implements VersionedStore {
 
   async revert(): Promise<{ value: string; commit: () => Promise<void> }> {
     const { secret, log } = this.#options
-    const description = await secret.describe('preflight')
+    const { description } = await this.#load()
     const currentId = versionWith(description, CURRENT)
     const previousId = versionWith(description, PREVIOUS)
     if (!currentId || !previousId) {
