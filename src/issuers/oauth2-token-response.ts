@@ -1,15 +1,11 @@
+import { valueShape } from '../document/secret-document.js'
+
 /** The fields of a token response that hold a credential. */
 const TOKEN_FIELDS = ['access_token', 'refresh_token', 'id_token'] as const
 
 function jsonObject(text: string): Record<string, unknown> | undefined {
-  try {
-    const value = JSON.parse(text) as unknown
-    return typeof value === 'object' && value !== null && !Array.isArray(value)
-      ? (value as Record<string, unknown>)
-      : undefined
-  } catch {
-    return undefined
-  }
+  const shape = valueShape(text)
+  return shape.kind === 'object' ? shape.object : undefined
 }
 
 /** The credentials of a token response, read without oauth4webapi's checks. */
