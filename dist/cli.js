@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { text } from 'node:stream/consumers';
 import { parseArgs } from 'node:util';
-import { S as SECRET_INPUTS, I as INPUT_DEFAULTS, i as isSecretInput, o as openRecovery, g as generateRecoveryKeyPair, r as run } from './chunks/main-BI2hgSkJ.js';
+import { S as SECRET_INPUTS, I as INPUT_DEFAULTS, i as isSecretInput, o as openRecovery, g as generateRecoveryKeyPair, r as run } from './chunks/main-B9khYFy3.js';
 import { appendFile } from 'node:fs/promises';
 import { A as ActionError, d as describeError } from './chunks/fingerprint-B6gmnTa9.js';
 import 'node:timers/promises';

@@ -11,7 +11,7 @@ import require$$1 from 'tls';
 import events from 'events';
 import 'assert';
 import require$$6 from 'util';
-import { r as run } from './chunks/main-BI2hgSkJ.js';
+import { r as run } from './chunks/main-B9khYFy3.js';
 import 'string_decoder';
 import 'child_process';
 import 'timers';

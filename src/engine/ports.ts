@@ -43,6 +43,11 @@ export interface Issuer {
   readonly source?: string
   /** Exchanges `current` (the refresh token; '' for an issuer that needs none) for a new version. */
   mint(current: string): Promise<Minted>
+  /**
+   * The value the issuer holds as current now, without changing anything (AWS: AWSCURRENT), for
+   * mode `verify` when no `previous-value` is given. Absent when the issuer cannot tell (OAuth2).
+   */
+  current?(): Promise<string>
   /** Revokes a retired value (RFC 7009 for OAuth2). Absent when the issuer cannot revoke. */
   revoke?(value: string): Promise<void>
   /**

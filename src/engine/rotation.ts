@@ -178,21 +178,10 @@ class RotationRun {
   }
 
   async #verifyOnly(): Promise<void> {
-    const value = this.#plan.previousValue ?? (await this.#currentValue())
+    const current = this.#deps.issuer.current?.bind(this.#deps.issuer)
+    const value = this.#plan.previousValue ?? (current ? await current() : '')
     const healthy = await this.#verify(value)
     if (healthy) this.#status = 'verified'
-  }
-
-  /**
-   * The value the targets should hold now, when no input says: what an issuer that only reads
-   * gives (a sync), or the value AWS rotates (read from the store). Neither changes anything.
-   */
-  async #currentValue(): Promise<string> {
-    const { issuer, store } = this.#deps
-    if (issuer.source) return (await issuer.mint('')).value
-    // Never an OAuth2 store's refresh token: it must not travel to the health-check endpoint.
-    if (store?.read && issuer.kind !== 'oauth2') return store.read()
-    return ''
   }
 
   async #retireOnly(): Promise<void> {

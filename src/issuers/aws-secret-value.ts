@@ -11,6 +11,7 @@ export function createAwsValueIssuer(secret: SecretApi): Issuer {
   return {
     kind: 'none',
     source: `${CURRENT} of AWS Secrets Manager secret ${secret.secretId}`,
+    current: async () => (await secret.read({ stage: CURRENT }, 'verify')).value,
     mint: async () => {
       const current = await secret.read({ stage: CURRENT }, 'mint')
       const previous = await secret.read({ stage: PREVIOUS }, 'mint').catch((error: unknown) => {

@@ -57,6 +57,7 @@ export function createAwsRotationIssuer(options: AwsRotationOptions): Issuer {
   let last: Rotation | undefined
   return {
     kind: 'aws-secrets-manager',
+    current: async () => (await options.secret.read({ stage: CURRENT }, 'verify')).value,
     mint: async current => {
       const minted = await rotate(options, current)
       last = minted.rotation
