@@ -22,7 +22,7 @@ import { resultJson, totals } from './report/result.js'
 import { renderSummary } from './report/summary.js'
 import { count } from './report/wording.js'
 
-/** Everything a run touches outside itself; `src/index.ts` wires the real ones. */
+/** Everything a run touches outside itself; `run()` wires the real ones when given none. */
 export interface RunDeps {
   readInput: InputReader
   /** The runner's environment (GITHUB_REPOSITORY, GITHUB_API_URL, GITHUB_RUN_ID, RUNNER_TEMP). */
@@ -45,8 +45,11 @@ export interface RunDeps {
  * verification, retirement) to its end, then report (outputs, job summary, annotations, audit
  * log). Never throws: every failure ends as an `::error::` annotation naming the input or step,
  * and a failed step.
+ * @param given the collaborators; without them (as `src/index.ts` and `@github/local-action` call
+ *   it), the real ones: @actions/core and `process.env`, read at this call, never at import.
  */
-export async function run(deps: RunDeps): Promise<void> {
+export async function run(given?: RunDeps): Promise<void> {
+  const deps = given ?? (await import('./action/core-deps.js')).coreDeps(process.env)
   deps.log.debug('token-rotation-action: run started')
   let config: ActionConfig
   try {
