@@ -63,7 +63,10 @@ function localAction(envFile: string): Promise<LocalRun> {
         HOME: process.env.HOME ?? dir,
         RUNNER_TEMP: dir,
         NODE_OPTIONS: '--preserve-symlinks',
-        NO_COLOR: '1'
+        NO_COLOR: '1',
+        // local-action runs `npm exec tsx` and `npm ls`: nothing for npm to ask the registry.
+        npm_config_update_notifier: 'false',
+        npm_config_offline: 'true'
       },
       stdio: ['ignore', 'pipe', 'pipe']
     })
