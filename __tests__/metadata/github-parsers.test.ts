@@ -38,7 +38,10 @@ interface Source {
   /** `path` or `path:line` of the block's first line, relative to the repository. */
   name: string
   text: string
-  /** 1-based line of `text`'s first line in its file, minus the lines a wrapper added. */
+  /**
+   * The line of its file where `text`'s first line is: 1 for a whole file, less when a wrapper put
+   * lines before the block.
+   */
   offset: number
 }
 
@@ -68,7 +71,7 @@ function workflowFiles(): string[] {
  * block with `jobs:` is a workflow (an `on:` is supplied when the block leaves it out), and a
  * block that is a list of steps using this action is checked inside a job made for it.
  */
-export function markdownWorkflows(name: string, markdown: string): Source[] {
+function markdownWorkflows(name: string, markdown: string): Source[] {
   const sources: Source[] = []
   const fence = /^( *)```ya?ml\n([\s\S]*?)^\1```/gm
   for (let match = fence.exec(markdown); match; match = fence.exec(markdown)) {
@@ -105,7 +108,7 @@ function loadAction(name: string, text: string) {
         errorPolicy: ErrorPolicy.TryConversion
       })
     : undefined
-  return { template, errors: contextProblems(name, 0, result.context) }
+  return { template, errors: contextProblems(name, 1, result.context) }
 }
 
 function contextProblems(name: string, offset: number, context: TemplateContext): Problem[] {
@@ -114,11 +117,10 @@ function contextProblems(name: string, offset: number, context: TemplateContext)
     .map(error => `${at(name, offset, error.range?.start.line)}: ${error.rawMessage}`)
 }
 
-/** `file:line`, from a 1-based line of a text that starts `offset` lines into its file. */
+/** `file:line` of a 1-based line of a source's text. */
 function at(name: string, offset: number, line: number | undefined): string {
-  if (line === undefined) return name
-  const [file, start] = name.split(':')
-  return start === undefined ? `${file}:${line}` : `${file}:${offset + line - 1}`
+  const file = name.split(':')[0] ?? name
+  return line === undefined ? file : `${file}:${offset + line - 1}`
 }
 
 /** The inputs of an action.yml, as the language service matches a step's `with:` against them. */
@@ -261,7 +263,7 @@ async function workflowProblems(source: Source, repo = realRepository()): Promis
 }
 
 async function actionProblems(name: string, text: string): Promise<Problem[]> {
-  const source = { name, text, offset: 0 }
+  const source = { name, text, offset: 1 }
   const problems = [
     ...loadAction(name, text).errors,
     ...(await languageService(source, realRepository()))
@@ -311,7 +313,7 @@ describe('workflows', () => {
   })
 
   it.each(files)('%s has no error', async path => {
-    expect(await workflowProblems({ name: path, text: read(path), offset: 0 })).toEqual([])
+    expect(await workflowProblems({ name: path, text: read(path), offset: 1 })).toEqual([])
   })
 
   it.each(shown.map(source => [source.name, source] as const))(
@@ -342,7 +344,7 @@ describe('the checks can fail', () => {
         '          refresh_token: ${{ secrets.OAUTH_REFRESH_TOKEN }}'
       ].join('\n')
     )
-    expect(await workflowProblems({ name: 'bad.yml', text, offset: 0 })).toContain(
+    expect(await workflowProblems({ name: 'bad.yml', text, offset: 1 })).toContain(
       "bad.yml:9: Invalid action input 'refresh_token'"
     )
   })
@@ -351,7 +353,7 @@ describe('the checks can fail', () => {
     const text = workflow(
       ['      - uses: ./', '        with:', '          secret_name: API_TOKEN'].join('\n')
     )
-    expect(await workflowProblems({ name: 'bad.yml', text, offset: 0 })).toEqual(
+    expect(await workflowProblems({ name: 'bad.yml', text, offset: 1 })).toEqual(
       expect.arrayContaining([
         "bad.yml:8: Invalid action input 'secret_name' (not in action.yml)",
         'bad.yml:6: Missing required input `github-token` (action.yml)'
@@ -372,7 +374,7 @@ describe('the checks can fail', () => {
       '      client-secret: oops',
       '    secrets: inherit'
     ].join('\n')
-    expect(await workflowProblems({ name: 'bad.yml', text, offset: 0 })).toContain(
+    expect(await workflowProblems({ name: 'bad.yml', text, offset: 1 })).toContain(
       'bad.yml:9: Invalid input, client-secret is not defined in the referenced workflow.'
     )
   })
@@ -391,7 +393,7 @@ describe('the checks can fail', () => {
         '          dry-run: true'
       ].join('\n')
     )
-    expect(await workflowProblems({ name: 'bad.yml', text, offset: 0 }, repo)).toContain(
+    expect(await workflowProblems({ name: 'bad.yml', text, offset: 1 }, repo)).toContain(
       "bad.yml:9: Invalid action input 'dry-run' (not in action.yml)"
     )
   })
