@@ -33,6 +33,8 @@ export class Redactor {
   add(secret: string): string[] {
     const forMask: string[] = []
     for (const value of linesOf(secret)) {
+      // The runner masks whatever it is given, however short: it is told every value and line.
+      if (!forMask.includes(value)) forMask.push(value)
       if (value.length < MIN_SECRET_LENGTH) continue
       const wire = wireForms(value)
       for (const form of wire) if (!forMask.includes(form)) forMask.push(form)

@@ -76,6 +76,8 @@ describe('Redactor', () => {
   it('leaves text alone when no secret is known, and ignores values too short to be secrets', () => {
     expect(new Redactor().redact('nothing to hide')).toBe('nothing to hide')
     expect(redactor('abc').redact('abc abc')).toBe('abc abc')
+    // The runner is still told: it masks whatever it is given.
+    expect(new Redactor().add('abc\nxy')).toEqual(['abc\nxy', 'abc%0Axy', 'abc', 'xy'])
   })
 
   it('redactSecrets cleans one text with secrets known only there', () => {
