@@ -186,6 +186,22 @@ describe('a token endpoint that echoes the request in its error', () => {
     }
   )
 
+  it('a second failure comments on the alert issue, and the comment is clean too', async () => {
+    oauth.faults.add({ endpoint: 'token', kind: 'echo-request', error: 'invalid_client' })
+    const refreshToken = secretValue(REFRESH_SECRET) ?? ''
+    const runs = [await rotate({ 'alert-after': '1' }), await rotate({ 'alert-after': '1' })]
+    const issues = github.getIssues(REPO)
+    expect(issues.map(issue => issue.comments.length)).toEqual([1])
+    expect(issues[0]?.comments[0]).toContain('Failed 2 times in a row')
+    const { clientId, clientSecret } = oauth.clients.basic
+    const needles = [
+      ...encodings(refreshToken),
+      ...encodings(clientSecret),
+      ...basicCredentials(clientId, clientSecret)
+    ]
+    expect(runs.flatMap(run => leaksOf(run, needles))).toEqual([])
+  })
+
   it('quoting the request in a plain-text body: nothing of it is stored or published', async () => {
     oauth.faults.add({ endpoint: 'token', kind: 'echo-request', in: 'body', status: 400 })
     const refreshToken = secretValue(REFRESH_SECRET) ?? ''
