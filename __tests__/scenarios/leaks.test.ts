@@ -2,6 +2,11 @@
 // that echoes the request it received, inputs that carry workflow commands, a health-check URL
 // that does not decode, an `expires_in` no date can hold, and a value with CR-only line breaks.
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
+import { spawn } from 'node:child_process'
+import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { runAction, type ActionRun } from '../../test-servers/action-runner.js'
 import { startGitHubServer, type GitHubServer } from '../../test-servers/github/index.js'
 import { startHealthGate, type HealthGate } from '../../test-servers/health-gate.js'
@@ -330,5 +335,73 @@ describe('masks', () => {
     expect(masked).toContain(value)
     for (const line of lines) expect(masked).toContain(line)
     expect(github.getSecret(`repos/${REPO}/actions/secrets/MULTI_LINE`)?.value).toBe(value)
+  })
+})
+
+describe('the CLI (dist/cli.js)', () => {
+  const CLI = fileURLToPath(new URL('../../dist/cli.js', import.meta.url))
+
+  function cli(args: string[], env: Record<string, string>) {
+    return new Promise<{ code: number; stdout: string; stderr: string }>((resolve, reject) => {
+      const child = spawn(process.execPath, [CLI, ...args], {
+        env: { PATH: process.env.PATH ?? '', ...env },
+        stdio: ['ignore', 'pipe', 'pipe']
+      })
+      let stdout = ''
+      let stderr = ''
+      child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk))
+      child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk))
+      child.on('error', reject)
+      child.on('close', code => {
+        resolve({ code: code ?? -1, stdout, stderr })
+      })
+    })
+  }
+
+  it('redacts an echoing token endpoint and escapes its lines as the action does', async () => {
+    oauth.faults.add({ endpoint: 'token', kind: 'echo-request' })
+    const dir = await mkdtemp(join(tmpdir(), 'cli-leaks-'))
+    try {
+      const refreshToken = secretValue(REFRESH_SECRET) ?? ''
+      const { clientSecret } = oauth.clients.basic
+      const clientId = '::set-output name=status::rotated ##[error]forged'
+      const summary = join(dir, 'summary.md')
+      const run = await cli(
+        [
+          'rotate',
+          ...['--issuer', 'oauth2', '--token-url', oauth.tokenUrl, '--client-id', clientId],
+          ...['--refresh-token-secret', REFRESH_SECRET, '--secret-name', ACCESS_SECRET],
+          ...['--write-interval', '0', '--summary', summary]
+        ],
+        {
+          GITHUB_API_URL: github.url,
+          GH_TOKEN: 'test-token',
+          GITHUB_REPOSITORY: REPO,
+          TOKEN_ROTATION_REFRESH_TOKEN: refreshToken,
+          TOKEN_ROTATION_CLIENT_SECRET: clientSecret
+        }
+      )
+      expect(run.code).toBe(1)
+      const written = await readFile(summary, 'utf8')
+      expect(written).toContain('Failed at mint')
+      const needles = [
+        ...encodings(refreshToken),
+        ...encodings(clientSecret),
+        ...basicCredentials(clientId, clientSecret)
+      ]
+      const places = { stdout: run.stdout, stderr: run.stderr, summary: written }
+      expect(
+        needles.flatMap(needle =>
+          Object.entries(places)
+            .filter(([, text]) => text.includes(needle))
+            .map(([place]) => `${JSON.stringify(needle)} in ${place}`)
+        )
+      ).toEqual([])
+      expect(
+        logLines(run.stderr).filter(line => line.trim().startsWith('::') || line.includes('##['))
+      ).toEqual([])
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
   })
 })
