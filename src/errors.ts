@@ -95,7 +95,11 @@ function formatProblem(problem: InputProblem): string {
   return `Input '${problem.input}': ${problem.message}`
 }
 
-/** Turns anything thrown into a message that is safe to print. */
+/**
+ * Turns anything thrown into a message. A message that quotes a peer (an OAuth2 error description,
+ * GitHub's message) may carry what the peer echoed: every place a message leaves the run (log,
+ * summary, outputs, audit file, alert issue) passes it through the run's redactor first.
+ */
 export function describeError(error: unknown): string {
   if (error instanceof Error) return error.message
   return `unexpected non-error value thrown (${typeof error})`

@@ -28,8 +28,13 @@ export interface RunDeps {
   /** The runner's environment (GITHUB_REPOSITORY, GITHUB_API_URL, GITHUB_RUN_ID, RUNNER_TEMP). */
   env: Readonly<Record<string, string | undefined>>
   log: Logger
-  /** Registers a value the runner must mask in every log line from now on. */
+  /**
+   * Registers a value the runner must mask in every log line from now on, and the redactor must
+   * remove, in every encoding, from everything the run stores or publishes.
+   */
   mask(secret: string): void
+  /** Removes every registered secret, in any encoding, from text bound for a file or an issue. */
+  redact: (text: string) => string
   setOutput(name: string, value: string): void
   writeSummary(markdown: string): Promise<void>
   /** Marks the step failed (exit code 1). The reason was already reported as an annotation. */
@@ -71,7 +76,7 @@ export async function run(given?: RunDeps): Promise<void> {
   const advice = orgSecretSuggestion(config.publish)
   await logPlan(deps.log, config, advice)
   const clock = deps.clock ?? systemClock
-  const audit = createAuditFile(config.auditLogPath, clock, deps.log)
+  const audit = createAuditFile(config.auditLogPath, clock, deps.log, deps.redact)
   deps.setOutput('audit-log', config.auditLogPath)
   let outcome: RunOutcome
   try {
@@ -121,7 +126,8 @@ async function alert(deps: RunDeps, config: ActionConfig, outcome: RunOutcome): 
       ...(outcome.error ? { reason: outcome.error.message } : {}),
       ...(config.runUrl ? { runUrl: config.runUrl } : {})
     },
-    deps.log
+    deps.log,
+    deps.redact
   )
 }
 
@@ -306,13 +312,9 @@ function describeTarget(target: SecretTarget): string {
 }
 
 /**
- * Masks a secret, and each of its lines: the runner matches masks line by line, so a multi-line
- * value registered only whole would leak line by line.
+ * Masks a secret; `deps.mask` registers each of its lines too (the runner matches masks line by
+ * line, ending a line at CR LF, LF and a lone CR) and every encoding it can take on the wire.
  */
 function maskSecret(deps: RunDeps, secret: string): void {
-  if (secret === '') return
-  deps.mask(secret)
-  for (const line of secret.split(/\r?\n/)) {
-    if (line.trim() !== '' && line !== secret) deps.mask(line)
-  }
+  if (secret !== '') deps.mask(secret)
 }

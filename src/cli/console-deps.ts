@@ -1,10 +1,13 @@
 import { appendFile } from 'node:fs/promises'
+import { safeLogger } from '../logger.js'
 import type { RunDeps } from '../main.js'
+import { Redactor } from '../redaction.js'
 
 /**
  * The collaborators of a run in a terminal or another CI: the log goes to standard error as plain
  * lines, the outputs are collected for one JSON document on standard output, and the summary goes
- * to a file when one is named. Masking has no meaning here: nothing the run prints holds a secret.
+ * to a file when one is named. No runner masks anything here: the redactor is the only mask, and
+ * every line, output and the summary pass through it, escaped as the action's are.
  */
 export function consoleDeps(options: {
   readInput: RunDeps['readInput']
@@ -15,6 +18,8 @@ export function consoleDeps(options: {
   const outputs: Record<string, string> = {}
   let failed = false
   const { write } = options
+  const redactor = new Redactor()
+  const redact = (text: string) => redactor.redact(text)
   const debug = options.env.RUNNER_DEBUG === '1' || options.env.TOKEN_ROTATION_DEBUG === '1'
   // Annotation titles repeat what the messages already name (the input or the target): a
   // terminal gets the message alone.
@@ -26,27 +31,34 @@ export function consoleDeps(options: {
     env: options.env,
     outputs,
     failed: () => failed,
-    log: {
-      debug: message => {
-        if (debug) write(`debug: ${message}`)
+    log: safeLogger(
+      {
+        debug: message => {
+          if (debug) write(`debug: ${message}`)
+        },
+        info: message => {
+          write(message)
+        },
+        notice: titled('notice'),
+        warning: titled('warning'),
+        error: titled('error'),
+        group: async (name, fn) => {
+          write(`== ${name}`)
+          return fn()
+        }
       },
-      info: message => {
-        write(message)
-      },
-      notice: titled('notice'),
-      warning: titled('warning'),
-      error: titled('error'),
-      group: async (name, fn) => {
-        write(`== ${name}`)
-        return fn()
-      }
+      redact,
+      false
+    ),
+    mask: secret => {
+      redactor.add(secret)
     },
-    mask: () => undefined,
+    redact,
     setOutput: (name, value) => {
-      outputs[name] = value
+      outputs[name] = redact(value)
     },
     writeSummary: async markdown => {
-      if (options.summaryFile) await appendFile(options.summaryFile, `${markdown}\n`)
+      if (options.summaryFile) await appendFile(options.summaryFile, `${redact(markdown)}\n`)
     },
     markFailed: () => {
       failed = true

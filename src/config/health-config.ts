@@ -147,6 +147,10 @@ function checkUrl(raw: string): string | undefined {
   if (url.hostname.includes(HOST_MARKER)) {
     return `${TOKEN_PLACEHOLDER} may appear in the path or the query only, not in the host`
   }
+  const escape = malformedEscape(url)
+  if (escape !== undefined) {
+    return `holds '${escape}', which is not a percent-escape of UTF-8 text: write a literal % as %25, and escape other bytes as the UTF-8 of a character (%C3%A9 for é)`
+  }
   if (url.protocol === 'https:') return undefined
   if (url.protocol !== 'http:') {
     return `'${url.protocol}' is not a protocol for a health check; use https`
@@ -156,6 +160,26 @@ function checkUrl(raw: string): string | undefined {
   return loopback
     ? undefined
     : 'is plain http, so the credential would travel in the clear; use https (plain http is accepted only for loopback addresses such as 127.0.0.1)'
+}
+
+/**
+ * The first percent-escape of the path or the query that does not decode (a stray `%`, or bytes
+ * that are not UTF-8 such as `%ff`), if any. The URL parser keeps such escapes as they are, and the
+ * run would stop at the first decode with only "URI malformed".
+ */
+function malformedEscape(url: URL): string | undefined {
+  for (const part of [url.pathname, url.search]) {
+    const stray = /%(?![0-9A-Fa-f]{2}).{0,2}/.exec(part)
+    if (stray) return stray[0]
+    for (const [run] of part.matchAll(/(?:%[0-9A-Fa-f]{2})+/g)) {
+      try {
+        decodeURIComponent(run)
+      } catch {
+        return run
+      }
+    }
+  }
+  return undefined
 }
 
 function parseMethod(raw: string, problems: InputProblem[]): HealthCheckMethod | undefined {

@@ -3,6 +3,7 @@ import { join } from 'node:path'
 import { ConfigError, type InputProblem } from '../errors.js'
 import type { Mode } from '../engine/plan.js'
 import { parseRepository, secretNameProblem, type RepositoryRef } from '../github/rules.js'
+import { controlCharacterProblems } from './control-characters.js'
 import { DURATION_HINT, parseDuration } from './duration.js'
 import { parseHealthCheckConfig, type HealthCheckConfig } from './health-config.js'
 import { INPUT_DEFAULTS, type InputName, type RawInputs } from './inputs.js'
@@ -103,7 +104,7 @@ const MODES: readonly Mode[] = ['rotate', 'verify', 'retire', 'rollback']
  * @throws ConfigError listing every invalid input, each with what would be valid
  */
 export function parseActionConfig(raw: RawInputs, context: ActionContext): ActionConfig {
-  const problems: InputProblem[] = []
+  const problems: InputProblem[] = controlCharacterProblems(raw)
   const add = (input: InputName, message: string) => problems.push({ input, message })
 
   const issuer = ISSUERS.find(kind => kind === raw.issuer)

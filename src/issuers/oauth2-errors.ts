@@ -5,6 +5,7 @@
 import * as oauth from 'oauth4webapi'
 import type { ClientAuthMethod } from '../config/oauth2-config.js'
 import { ActionError } from '../errors.js'
+import { redactSecrets } from '../redaction.js'
 import type { TransportError } from './oauth2-transport.js'
 
 /** Where the failed request went, and what the message may not contain. */
@@ -40,12 +41,15 @@ const CREDENTIAL_HINT: Readonly<Record<ClientAuthMethod, string>> = {
     'client-id, client-certificate and client-key (the certificate subject must be the one registered for the client)'
 }
 
-/** An error text from a server, cut short, on one line, with any known secret removed. */
+/**
+ * An error text from a server, with every known secret removed in every encoding it went out in
+ * (a server that echoes the request quotes the form body and the `Authorization` header), then cut
+ * short and put on one line. Redacted before it is cut, so no cut can split a secret past matching.
+ */
 function sanitize(text: string, secrets: readonly string[]): string {
-  let clean = text.replace(/\p{Cc}+/gu, ' ').trim()
-  for (const secret of secrets) {
-    if (secret.length >= 4) clean = clean.split(secret).join('***')
-  }
+  const clean = redactSecrets(text, secrets)
+    .replace(/\p{Cc}+/gu, ' ')
+    .trim()
   return clean.length > DESCRIPTION_MAX ? `${clean.slice(0, DESCRIPTION_MAX)}...` : clean
 }
 

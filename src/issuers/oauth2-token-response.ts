@@ -15,6 +15,33 @@ export interface RawTokens {
   expires_in?: number
 }
 
+/** Longer than any real token lifetime: a server that sends more means "never expires". */
+const MAX_EXPIRES_IN_SECONDS = 100 * 366 * 24 * 60 * 60
+
+/** When the access token expires, if the answer says so usably; a warning when it does not. */
+export interface Expiry {
+  expiresAt?: Date
+  warning?: string
+}
+
+/**
+ * Turns `expires_in` into a time. A value that makes no time (negative, zero, not finite, not a
+ * safe integer, past any real lifetime: 9223372036854775807 is a common "never expires") is left
+ * out with a warning: the token was minted and must still be stored, published and reported, and
+ * an invalid date would stop the run after the new token is already out.
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-5.1
+ */
+export function expiryFrom(expiresIn: number | undefined, now: Date): Expiry {
+  if (expiresIn === undefined) return {}
+  const seconds = Math.floor(expiresIn)
+  const usable = Number.isSafeInteger(seconds) && seconds > 0 && seconds <= MAX_EXPIRES_IN_SECONDS
+  const expiresAt = usable ? new Date(now.getTime() + seconds * 1000) : undefined
+  if (expiresAt !== undefined && !Number.isNaN(expiresAt.getTime())) return { expiresAt }
+  return {
+    warning: `The token endpoint answered expires_in ${String(expiresIn)}, which is not a lifetime in seconds between 1 and ${String(MAX_EXPIRES_IN_SECONDS)}; the access token is treated as having no known expiry (the expires-at output stays empty).`
+  }
+}
+
 /**
  * The tokens of a successful answer that oauth4webapi refused (a missing `token_type`, say). By
  * then the server has consumed the refresh token, so the tokens it sent are the only live ones:
@@ -30,7 +57,7 @@ export async function salvageTokens(response: Response): Promise<RawTokens | und
   return {
     access_token: access,
     ...(typeof refresh === 'string' && refresh !== '' ? { refresh_token: refresh } : {}),
-    ...(typeof expires === 'number' && expires > 0 ? { expires_in: expires } : {})
+    ...(typeof expires === 'number' ? { expires_in: expires } : {})
   }
 }
 

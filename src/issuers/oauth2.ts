@@ -15,7 +15,12 @@ import {
   revocationStatusFailure,
   revocationTransportFailure
 } from './oauth2-errors.js'
-import { salvageTokens, screenTokenResponse, type RawTokens } from './oauth2-token-response.js'
+import {
+  expiryFrom,
+  salvageTokens,
+  screenTokenResponse,
+  type RawTokens
+} from './oauth2-token-response.js'
 import { TransportError, createTransport } from './oauth2-transport.js'
 
 /** What the OAuth2 issuer needs besides its configuration. */
@@ -168,9 +173,9 @@ export function createOAuth2Issuer(config: OAuth2IssuerConfig, deps: OAuth2Issue
       )
     }
     const minted: Minted = { value: tokens.access_token, next, rotated }
-    if (tokens.expires_in !== undefined) {
-      minted.expiresAt = new Date(clock.now().getTime() + tokens.expires_in * 1000)
-    }
+    const expiry = expiryFrom(tokens.expires_in, clock.now())
+    if (expiry.warning !== undefined) log.warning(expiry.warning, { title: 'Token lifetime' })
+    if (expiry.expiresAt !== undefined) minted.expiresAt = expiry.expiresAt
     return minted
   }
 

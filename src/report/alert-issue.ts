@@ -31,15 +31,18 @@ export interface AlertUpdate {
  * failed, commented on by each later failure, and closed by the next success. A rotation that
  * keeps failing needs a person before its access token expires; a failed scheduled run alone is
  * easy to miss. Never fails the run: a problem here is a warning.
+ * @param redact removes every registered secret from what the issue says: an issue is read by
+ *   everyone with access to the repository, and no runner masks it
  */
 export async function updateAlertIssue(
   client: GitHubClient,
   repository: RepositoryRef,
   update: AlertUpdate,
-  log: Logger
+  log: Logger,
+  redact: (text: string) => string
 ): Promise<void> {
   const { owner, repo } = repository
-  const title = `Token rotation failing: ${update.subject}`
+  const title = redact(`Token rotation failing: ${update.subject}`)
   const run = update.runUrl ? ` ([run](${update.runUrl}))` : ''
   try {
     const answer = await client.request('GET /repos/{owner}/{repo}/issues', {
@@ -58,7 +61,7 @@ export async function updateAlertIssue(
         owner,
         repo,
         issue_number: open.number,
-        body: `Rotation succeeded again${run}. Closing.`
+        body: redact(`Rotation succeeded again${run}. Closing.`)
       })
       await client.request('PATCH /repos/{owner}/{repo}/issues/{issue_number}', {
         owner,
@@ -76,7 +79,7 @@ export async function updateAlertIssue(
         owner,
         repo,
         issue_number: open.number,
-        body: line
+        body: redact(line)
       })
       log.warning(`The alert issue #${String(open.number)} has a new comment.`, { title })
       return
@@ -86,13 +89,15 @@ export async function updateAlertIssue(
       repo,
       title,
       labels: [ALERT_LABEL],
-      body: [
-        `The rotation of \`${update.subject}\` has failed ${String(update.failures)} runs in a row.`,
-        '',
-        line,
-        '',
-        'The job summary of each run lists its steps and what to do. This issue closes itself when a rotation succeeds.'
-      ].join('\n')
+      body: redact(
+        [
+          `The rotation of \`${update.subject}\` has failed ${String(update.failures)} runs in a row.`,
+          '',
+          line,
+          '',
+          'The job summary of each run lists its steps and what to do. This issue closes itself when a rotation succeeds.'
+        ].join('\n')
+      )
     })
     const number = z.object({ number: z.number() }).safeParse(created.data)
     log.warning(

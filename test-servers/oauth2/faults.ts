@@ -3,12 +3,15 @@
  * (`answer`), or lets the provider process the request and then changes what reaches the client:
  * the token is consumed on the server, and the client loses, waits for or misreads the answer.
  */
-import type { ServerResponse } from 'node:http'
+import type { IncomingMessage, ServerResponse } from 'node:http'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { Fault, FaultEndpoint, FaultHandle, FaultInjector, FaultKind } from './types.js'
 
 /** The faults that let the provider process the request first. */
-export type AfterProcessingFault = Exclude<FaultKind, { kind: 'answer' }>
+export type AfterProcessingFault = Exclude<FaultKind, { kind: 'answer' | 'echo-request' }>
+
+/** The fault that answers with the request it received. */
+export type EchoFault = Extract<FaultKind, { kind: 'echo-request' }>
 
 interface FaultState {
   readonly fault: Fault
@@ -63,6 +66,32 @@ export function sendJson(res: ServerResponse, status: number, body: unknown): vo
 }
 
 /**
+ * Answers with the request quoted back as it arrived: the form body (refresh token, client secret
+ * with client_secret_post, all form-encoded) and the `Authorization` header (base64 of the form-
+ * encoded `client_id:client_secret` with client_secret_basic). Some servers do this in their
+ * errors; whatever the client makes of the answer must not carry any of it further.
+ */
+export async function echoRequest(
+  req: IncomingMessage,
+  res: ServerResponse,
+  fault: EchoFault
+): Promise<void> {
+  const chunks: Buffer[] = []
+  for await (const chunk of req) chunks.push(chunk as Buffer)
+  const quoted = `${req.method ?? 'POST'} ${req.url ?? '/'} authorization: ${req.headers.authorization ?? '(none)'} body: ${Buffer.concat(chunks).toString('utf8')}`
+  const status = fault.status ?? 400
+  if (fault.in === 'body') {
+    res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8' })
+    res.end(`cannot process the request: ${quoted}`)
+    return
+  }
+  sendJson(res, status, {
+    error: fault.error ?? 'invalid_request',
+    error_description: `cannot process the request: ${quoted}`
+  })
+}
+
+/**
  * Lets the provider process the request and applies `fault` to its answer, by taking over
  * `res.end`: the provider (Koa) sets its headers, then hands the whole body to one `end` call.
  * @param lifetime aborted when the server closes, so a held answer does not keep it open
@@ -107,12 +136,24 @@ export function applyAfterProcessing(
       case 'strip-field':
         send(res.statusCode === 200 ? withoutField(body, fault.field) : body)
         return
+      case 'set-field':
+        send(res.statusCode === 200 ? withRawField(body, fault.field, fault.json) : body)
+        return
     }
   }
   res.end = ((chunk?: unknown) => {
     intercept(chunk)
     return res
   }) as ServerResponse['end']
+}
+
+/** The answer with `field` set to the raw JSON text `json`, spliced in after serializing the rest. */
+function withRawField(body: Buffer | string, field: string, json: string): Buffer | string {
+  const rest = withoutField(body, field).toString()
+  if (!rest.startsWith('{')) return body
+  const marker = '"__set_field__":0'
+  const spliced = JSON.stringify({ ...(JSON.parse(rest) as object), __set_field__: 0 })
+  return spliced.replace(marker, `${JSON.stringify(field)}:${json}`)
 }
 
 function withoutField(body: Buffer | string, field: string): Buffer | string {

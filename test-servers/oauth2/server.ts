@@ -12,7 +12,7 @@ import { createServer as createHttpsServer } from 'node:https'
 import type { AddressInfo, Server } from 'node:net'
 import type Provider from 'oidc-provider'
 import { createTestClients } from './clients.js'
-import { FaultRegistry, applyAfterProcessing, sendJson } from './faults.js'
+import { FaultRegistry, applyAfterProcessing, echoRequest, sendJson } from './faults.js'
 import { MemoryStore } from './memory-store.js'
 import { createProvider } from './provider.js'
 import { RESOURCE_PATH, handleResource } from './resource.js'
@@ -222,6 +222,10 @@ class LocalOAuth2Server implements OAuth2Server {
       if (fault?.kind === 'answer') {
         req.resume()
         sendJson(res, fault.status, fault.body ?? { error: 'temporarily_unavailable' })
+        return
+      }
+      if (fault?.kind === 'echo-request') {
+        await echoRequest(req, res, fault)
         return
       }
       if (fault !== undefined) applyAfterProcessing(res, fault, this.#lifetime.signal)

@@ -80,6 +80,19 @@ export type FaultKind =
   | { kind: 'strip-refresh-token' }
   /** The provider processes the request; `field` is removed from a successful answer. */
   | { kind: 'strip-field'; field: string }
+  /**
+   * The provider processes the request; `field` of a successful answer is set to `json`, raw JSON
+   * text written as it is (`9223372036854775807`, a "never expires" some servers send, is not a
+   * number JavaScript can hold exactly).
+   */
+  | { kind: 'set-field'; field: string; json: string }
+  /**
+   * A hostile or careless server: answers `status` (default 400) at once, quoting the request it
+   * received, its form body and its `Authorization` header as sent, in the `error_description`
+   * of an OAuth error `error` (default `invalid_request`), or, with `in: 'body'`, as a plain-text
+   * body. The provider never sees the request.
+   */
+  | { kind: 'echo-request'; status?: number; error?: string; in?: 'description' | 'body' }
 
 /** One fault on one endpoint. */
 export type Fault = FaultKind & {
