@@ -109,10 +109,10 @@ describe('usage errors', () => {
 describe('where the command reads an input', () => {
   it('names the flag and INPUT_ variable, or the environment variable of a secret', () => {
     expect(inputSource('secret-name')).toBe(
-      '--secret-name, or the environment variable INPUT_SECRET_NAME'
+      '--secret-name or the environment variable INPUT_SECRET_NAME'
     )
     expect(inputSource('github-token')).toBe(
-      'the environment variable GITHUB_TOKEN (or GH_TOKEN), never a flag'
+      'the environment variable GITHUB_TOKEN (or GH_TOKEN), never from a flag'
     )
   })
 })

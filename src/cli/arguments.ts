@@ -61,8 +61,9 @@ export function secretSource(name: SecretInputName): string {
 
 /** Where the command reads an input: its environment variable(s) for a secret, else its flag. */
 export function inputSource(name: InputName): string {
-  if (isSecretInput(name)) return `the environment variable ${secretSource(name)}, never a flag`
-  return `--${name}, or the environment variable INPUT_${name.toUpperCase().replace(/-/g, '_')}`
+  if (isSecretInput(name))
+    return `the environment variable ${secretSource(name)}, never from a flag`
+  return `--${name} or the environment variable INPUT_${name.toUpperCase().replace(/-/g, '_')}`
 }
 
 /**

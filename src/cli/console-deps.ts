@@ -47,7 +47,12 @@ export function consoleDeps(options: {
       error: (message, properties) => {
         const input = invalidInput(properties?.title)
         const source = input === undefined ? undefined : options.inputSource?.(input)
-        write(`error: ${message}${source === undefined ? '' : ` (read from ${source})`}`)
+        // A terminal has no runner to explain where an input comes from: the error says it.
+        write(
+          source === undefined
+            ? `error: ${message}`
+            : `error: ${message.replace(/\.?$/, '.')} token-rotation reads ${input ?? ''} from ${source}.`
+        )
       },
       group: async (name, fn) => {
         write(`== ${name}`)
