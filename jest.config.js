@@ -10,5 +10,8 @@ export default {
   testMatch: ['**/*.test.ts'],
   collectCoverageFrom: ['src/**/*.ts'],
   coverageReporters: ['text-summary', 'lcov'],
-  testTimeout: 60000
+  testTimeout: 60000,
+  // Most of the suite waits on child processes (dist/index.js, dist/cli.js) and local servers, not
+  // on the CPU: two workers per core keep both cores of a CI runner busy.
+  maxWorkers: '200%'
 }
