@@ -10,5 +10,10 @@ export default {
   testMatch: ['**/*.test.ts'],
   collectCoverageFrom: ['src/**/*.ts'],
   coverageReporters: ['text-summary', 'lcov'],
-  testTimeout: 60000
+  // A guard against hangs, not a speed check: with several workers on two cores, a file of ten
+  // rotations through dist/index.js can take more than a minute on a busy machine.
+  testTimeout: 120000,
+  // Most of the suite waits on child processes (dist/index.js, dist/cli.js) and local servers, not
+  // on the CPU: three workers on the two cores of a CI runner keep both busy.
+  maxWorkers: '150%'
 }

@@ -3,8 +3,39 @@ import commonjs from '@rollup/plugin-commonjs'
 import json from '@rollup/plugin-json'
 import { nodeResolve } from '@rollup/plugin-node-resolve'
 import typescript from '@rollup/plugin-typescript'
+import { readFileSync } from 'node:fs'
+import { parse } from 'yaml'
+
+const METADATA = 'token-rotation:metadata'
+
+/**
+ * The module `token-rotation:metadata` (typed in src/cli/metadata.d.ts): package.json's version and
+ * action.yml's input descriptions, read here at build time, so the CLI's `--version` and `--help`
+ * read nothing at run time and action.yml stays the one source of what each input means.
+ */
+function cliMetadata() {
+  return {
+    name: 'cli-metadata',
+    resolveId: source => (source === METADATA ? `\0${METADATA}` : null),
+    load(id) {
+      if (id !== `\0${METADATA}`) return null
+      this.addWatchFile('package.json')
+      this.addWatchFile('action.yml')
+      const { version } = JSON.parse(readFileSync('package.json', 'utf8'))
+      const { inputs } = parse(readFileSync('action.yml', 'utf8'))
+      const descriptions = Object.fromEntries(
+        Object.entries(inputs).map(([name, input]) => [name, input.description])
+      )
+      return [
+        `export const version = ${JSON.stringify(version)}`,
+        `export const inputDescriptions = ${JSON.stringify(descriptions)}`
+      ].join('\n')
+    }
+  }
+}
 
 const plugins = () => [
+  cliMetadata(),
   typescript({ tsconfig: './tsconfig.build.json' }),
   nodeResolve({ preferBuiltins: true, exportConditions: ['node', 'import', 'default'] }),
   commonjs(),

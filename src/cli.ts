@@ -1,8 +1,16 @@
 // The command-line entry (`dist/cli.js`): the same run() as the action, for other CI systems and
 // local use, and the recovery commands. Like src/index.ts, the only module here with side effects.
 import { text } from 'node:stream/consumers'
-import { dropFinalNewline, parseCommandLine, usage, type RunInvocation } from './cli/arguments.js'
+import { inputDescriptions, version } from 'token-rotation:metadata'
+import {
+  dropFinalNewline,
+  inputSource,
+  parseCommandLine,
+  type CliInvocation,
+  type RunInvocation
+} from './cli/arguments.js'
 import { consoleDeps } from './cli/console-deps.js'
+import { usage, usageErrorLine } from './cli/help.js'
 import { outputsJson } from './cli/outputs-json.js'
 import { recover } from './cli/recover.js'
 import { recoveryKeygen } from './cli/recovery-keygen.js'
@@ -12,11 +20,30 @@ import { run } from './main.js'
 const write = (line: string) => process.stderr.write(`${line}\n`)
 const out = (chunk: string) => process.stdout.write(chunk)
 
+let invocation: CliInvocation | undefined
 try {
-  const invocation = parseCommandLine(process.argv.slice(2), process.env)
+  invocation = parseCommandLine(process.argv.slice(2), process.env)
+} catch (error) {
+  // One line: the help is one flag away, and 3 KB of it would bury the one thing that was wrong.
+  write(usageErrorLine(describeError(error)))
+  process.exitCode = 2
+}
+try {
+  await dispatch(invocation)
+} catch (error) {
+  write(`error: ${describeError(error)}`)
+  process.exitCode = 1
+}
+
+/** Runs what the command line asks for; nothing after a usage error. */
+async function dispatch(invocation: CliInvocation | undefined): Promise<void> {
+  if (invocation === undefined) return
   switch (invocation.command) {
     case 'help':
-      write(usage())
+      out(`${usage({ version, inputDescriptions })}\n`)
+      break
+    case 'version':
+      out(`${version}\n`)
       break
     case 'recovery-keygen':
       await recoveryKeygen(out)
@@ -33,9 +60,6 @@ try {
     default:
       process.exitCode = await runEngine(invocation)
   }
-} catch (error) {
-  write(`error: ${describeError(error)}\n\n${usage()}`)
-  process.exitCode = 2
 }
 
 /** `rotate` and `publish`: run() with console collaborators; the outputs as JSON on stdout. */
@@ -48,6 +72,7 @@ async function runEngine(invocation: RunInvocation): Promise<number> {
       name === 'value' && stdinValue !== undefined ? stdinValue : invocation.readInput(name),
     env: process.env,
     write,
+    inputSource,
     ...(invocation.summaryFile ? { summaryFile: invocation.summaryFile } : {})
   })
   await run(deps)

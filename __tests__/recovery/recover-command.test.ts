@@ -102,7 +102,7 @@ describe('recover', () => {
 describe('the recovery command line', () => {
   it('takes no private key as a flag, and no input flag for recover', () => {
     expect(() => parseCommandLine(['recover', '--private-key', 'k'], {})).toThrow(
-      "Unknown option '--private-key'"
+      '--private-key is not a flag'
     )
     expect(() => parseCommandLine(['recover', '--secret-name', 'X'], {})).toThrow(
       '--secret-name does not apply to recover'

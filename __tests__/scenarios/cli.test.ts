@@ -23,7 +23,13 @@ afterEach(async () => {
 function cli(args: string[], env: Record<string, string>, stdin = '') {
   return new Promise<{ code: number; stdout: string; stderr: string }>((resolve, reject) => {
     const child = spawn(process.execPath, [CLI, ...args], {
-      env: { PATH: process.env.PATH ?? '', GITHUB_API_URL: server.url, ...env }
+      // A short write spacing: these runs test the command line, not GitHub's pacing.
+      env: {
+        PATH: process.env.PATH ?? '',
+        GITHUB_API_URL: server.url,
+        'INPUT_WRITE-INTERVAL': '10ms',
+        ...env
+      }
     })
     let stdout = ''
     let stderr = ''
@@ -124,15 +130,19 @@ describe('dist/cli.js', () => {
   it('takes no secret as a flag, and says how to pass it', async () => {
     const run = await cli(['publish', '--value', VALUE], {})
     expect(run.code).toBe(2)
-    expect(run.stderr).toMatch(/error: Unknown option '--value'/)
-    expect(run.stderr).toContain('TOKEN_ROTATION_VALUE')
+    expect(run.stderr).toMatch(/^token-rotation: --value is not a flag.*set TOKEN_ROTATION_VALUE\./)
     expect(run.stderr).not.toContain(VALUE)
   })
 
   it('names each missing input', async () => {
     const run = await cli(['publish'], { GITHUB_REPOSITORY: 'octo/app' })
     expect(run.code).toBe(1)
-    expect(run.stderr).toMatch(/error: Input 'github-token': is required/)
+    expect(run.stderr).toMatch(
+      /error: Input 'github-token': is required.* token-rotation reads github-token from the environment variable GITHUB_TOKEN \(or GH_TOKEN\), never from a flag\.$/m
+    )
+    expect(run.stderr).toMatch(
+      /error: Input 'secret-name': .* token-rotation reads secret-name from --secret-name or the environment variable INPUT_SECRET_NAME\.$/m
+    )
     expect(run.stderr).toMatch(/error: Input 'secret-name': is empty/)
     expect(run.stderr).toMatch(/error: Input 'value': is empty/)
     expect(server.requests).toHaveLength(0)
@@ -173,7 +183,7 @@ describe('dist/cli.js', () => {
   it('fails without a command, and never echoes a stray argument', async () => {
     const none = await cli(['--secret-name', 'API_TOKEN'], {})
     expect(none.code).toBe(2)
-    expect(none.stderr).toMatch(/error: no command given/)
+    expect(none.stderr).toMatch(/^token-rotation: no command given/)
     const stray = await cli(['publish', VALUE], {})
     expect(stray.code).toBe(2)
     expect(stray.stderr).toMatch(/1 unexpected argument\(s\) after publish/)
@@ -197,14 +207,14 @@ describe('dist/cli.js', () => {
     for (const flag of ['--refresh-token', '--client-secret', '--github-token']) {
       const refused = await cli(['rotate', flag, VALUE], {})
       expect(refused.code).toBe(2)
-      expect(refused.stderr).toContain(`error: Unknown option '${flag}'`)
+      expect(refused.stderr).toContain(`token-rotation: ${flag} is not a flag`)
       expect(refused.stderr).not.toContain(VALUE)
     }
   })
 
   it('lists the environment variable of each secret input in the usage', async () => {
     const help = await cli(['--help'], {})
-    expect(help.code).toBe(0)
+    expect([help.code, help.stderr]).toEqual([0, ''])
     for (const variable of [
       'GITHUB_TOKEN (or GH_TOKEN)',
       'TOKEN_ROTATION_VALUE',
@@ -216,11 +226,53 @@ describe('dist/cli.js', () => {
       'TOKEN_ROTATION_RETIRING_VALUE',
       'TOKEN_ROTATION_RECOVERY_PRIVATE_KEY'
     ]) {
-      expect(help.stderr).toContain(variable)
+      expect(help.stdout).toContain(variable)
     }
-    expect(help.stderr).toContain('--health-check-url')
-    expect(help.stderr).toContain('--recovery-public-key')
-    expect(help.stderr).not.toMatch(/--(refresh-token|client-secret|value) /)
+    expect(help.stdout).toContain('--health-check-url')
+    expect(help.stdout).toContain('--recovery-public-key')
+    expect(help.stdout).not.toMatch(/--(refresh-token|client-secret|value) /)
+  })
+
+  it('prints the same help on stdout for -h, --help and help, with a description for each flag', async () => {
+    const runs = await Promise.all(
+      [['-h'], ['--help'], ['help'], ['rotate', '--help']].map(args => cli(args, {}))
+    )
+    for (const run of runs)
+      expect([run.code, run.stderr, run.stdout]).toEqual([0, '', runs[0]?.stdout])
+    const help = runs[0]?.stdout ?? ''
+    // Descriptions come from action.yml, bundled at build time.
+    expect(help).toMatch(
+      /^ {2}--health-check-url +URL probed with the new value before anything is retired/m
+    )
+    expect(help).toMatch(/^ {2}--write-interval +Minimum time between two writes.*\(default 1s\)$/m)
+    const flagLines = help.split('\n').filter(line => /^ {2}--[a-z]/.test(line))
+    expect(flagLines.length).toBeGreaterThan(40)
+    for (const line of flagLines) expect(line).toMatch(/^ {2}--\S+(?: [A-Z0-9]+)? +\S/)
+  })
+
+  it("prints package.json's version with --version", async () => {
+    const pkg = JSON.parse(
+      await readFile(new URL('../../package.json', import.meta.url), 'utf8')
+    ) as { version: string }
+    const run = await cli(['--version'], {})
+    expect([run.code, run.stdout, run.stderr]).toEqual([0, `${pkg.version}\n`, ''])
+  })
+
+  it('answers a bad command line with one line naming the problem, not the whole help', async () => {
+    for (const [args, line] of [
+      [
+        ['publish', '--foo'],
+        "token-rotation: unknown option --foo. Run 'token-rotation --help' for usage.\n"
+      ],
+      [['publish', '--secret-name'], /^token-rotation: --secret-name needs a value/],
+      [['frobnicate'], /^token-rotation: unknown command; the commands are rotate, publish/]
+    ] as const) {
+      const run = await cli([...args], {})
+      expect([run.code, run.stdout]).toEqual([2, ''])
+      expect(run.stderr.trimEnd().split('\n')).toHaveLength(1)
+      if (typeof line === 'string') expect(run.stderr).toBe(line)
+      else expect(run.stderr).toMatch(line)
+    }
   })
 
   it('recovers what was sealed to the key pair recovery-keygen printed', async () => {
@@ -278,7 +330,9 @@ describe('dist/cli.js', () => {
 
     const asFlag = await cli(['recover', '--private-key', wrongKey], {}, ciphertext)
     expect(asFlag.code).toBe(2)
-    expect(asFlag.stderr).toContain("error: Unknown option '--private-key'")
+    expect(asFlag.stderr).toContain(
+      '--private-key is not a flag, so that no process list or shell history shows the secret; set TOKEN_ROTATION_RECOVERY_PRIVATE_KEY.'
+    )
 
     for (const run of [missing, wrong, asFlag]) {
       for (const secret of [VALUE, ciphertext, wrongKey]) {

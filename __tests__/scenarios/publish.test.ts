@@ -32,7 +32,14 @@ function expectNoLeaks(result: ActionRun, token = 'test-token'): void {
 
 function run(inputs: Record<string, string>, env: Record<string, string> = {}) {
   return runAction({
-    inputs: { 'github-token': 'test-token', 'secret-name': 'API_TOKEN', value: VALUE, ...inputs },
+    // A short write spacing: the pacing itself has its own tests in __tests__/github/.
+    inputs: {
+      'github-token': 'test-token',
+      'secret-name': 'API_TOKEN',
+      value: VALUE,
+      'write-interval': '10ms',
+      ...inputs
+    },
     env: { GITHUB_API_URL: server.url, GITHUB_REPOSITORY: 'octo/app', ...env }
   })
 }

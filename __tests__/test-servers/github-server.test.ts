@@ -5,6 +5,7 @@ import {
   type GitHubServerOptions,
   startGitHubServer
 } from '../../test-servers/github/index.js'
+import { until } from '../support/until.js'
 
 interface Reply {
   status: number
@@ -571,10 +572,21 @@ describe('faults', () => {
   })
 
   it('delays matching requests', async () => {
-    server.faults.add({ path: '/repos/octo/app', delayMs: 150, times: 1 })
-    const started = Date.now()
+    const fault = server.faults.add({ path: '/repos/octo/app', delayMs: 60_000, times: 1 })
+    const from = server.requests.length
+    const abort = new AbortController()
+    const held = fetch(`${server.url}/repos/octo/app`, {
+      headers: { authorization: 'Bearer test-token' },
+      signal: abort.signal
+    })
+    await until(() => fault.hits === 1)
+
+    // The next request is past the fault's one time: answered while the first is still held.
     expect((await api('GET', '/repos/octo/app')).status).toBe(200)
-    expect(Date.now() - started).toBeGreaterThanOrEqual(140)
+    const [first, second] = server.requests.slice(from)
+    expect([first?.status, first?.endedAt, second?.status]).toEqual([0, 0, 200])
+    abort.abort()
+    await expect(held).rejects.toThrow()
     server.faults.clear()
   })
 
@@ -640,13 +652,13 @@ describe('latency, concurrency and rate limits', () => {
   })
 
   it('closes promptly with keep-alive sockets and requests still waiting', async () => {
-    const { server, api } = await startWith({ latencyMs: 10_000 })
+    // Held far longer than Jest's timeout: close() must not wait for it.
+    const { server, api } = await startWith({ latencyMs: 10 * 60_000 })
     server.addRepository('octo/app')
     const pending = api('GET', '/repos/octo/app')
-    await new Promise(resolve => setTimeout(resolve, 50))
-    const started = Date.now()
+    await until(() => server.requests.length === 1)
     await server.close()
-    expect(Date.now() - started).toBeLessThan(1000)
     await expect(pending).rejects.toThrow()
+    expect(server.requests.map(request => request.status)).toEqual([0])
   })
 })

@@ -6,6 +6,7 @@ import {
   loadTlsFixtures,
   startOAuth2Server
 } from '../../test-servers/oauth2/index.js'
+import { until } from '../support/until.js'
 
 interface Reply {
   status: number
@@ -17,7 +18,8 @@ interface Reply {
 async function post(
   url: string,
   form: Record<string, string>,
-  auth?: { id: string; secret: string }
+  auth?: { id: string; secret: string },
+  signal?: AbortSignal
 ): Promise<Reply> {
   const headers: Record<string, string> = {
     'content-type': 'application/x-www-form-urlencoded',
@@ -26,7 +28,12 @@ async function post(
   if (auth) {
     headers.authorization = `Basic ${Buffer.from(`${auth.id}:${auth.secret}`).toString('base64')}`
   }
-  const response = await fetch(url, { method: 'POST', headers, body: new URLSearchParams(form) })
+  const response = await fetch(url, {
+    method: 'POST',
+    headers,
+    body: new URLSearchParams(form),
+    ...(signal ? { signal } : {})
+  })
   const text = await response.text()
   return {
     status: response.status,
@@ -39,11 +46,16 @@ function basic(server: OAuth2Server): { id: string; secret: string } {
   return { id: server.clients.basic.clientId, secret: server.clients.basic.clientSecret }
 }
 
-async function refresh(server: OAuth2Server, refreshToken: string): Promise<Reply> {
+async function refresh(
+  server: OAuth2Server,
+  refreshToken: string,
+  signal?: AbortSignal
+): Promise<Reply> {
   return post(
     server.tokenUrl,
     { grant_type: 'refresh_token', refresh_token: refreshToken },
-    basic(server)
+    basic(server),
+    signal
   )
 }
 
@@ -275,13 +287,29 @@ describe('faults', () => {
 
   it('delay-response: processed, and the answer held back', async () => {
     const first = await server.mintRefreshToken()
-    server.faults.add({ endpoint: 'token', kind: 'delay-response', delayMs: 200 })
-    const started = Date.now()
+    const fault = server.faults.add({ endpoint: 'token', kind: 'delay-response', delayMs: 60_000 })
+    const abort = new AbortController()
+    let answered = false
+    const reply = refresh(server, first, abort.signal).finally(() => {
+      answered = true
+    })
+
+    // The provider consumed the token: the request was processed, and its answer is still held.
+    await until(async () => !(await server.isRefreshTokenActive(first)))
+    expect([fault.hits, answered]).toEqual([1, false])
+    abort.abort()
+    await expect(reply).rejects.toThrow()
+    expect(await server.isGrantAlive(first)).toBe(true)
+  })
+
+  it('delay-response: the held answer is sent after delayMs', async () => {
+    const first = await server.mintRefreshToken()
+    const fault = server.faults.add({ endpoint: 'token', kind: 'delay-response', delayMs: 1 })
 
     const reply = await refresh(server, first)
 
-    expect(reply.status).toBe(200)
-    expect(Date.now() - started).toBeGreaterThanOrEqual(190)
+    expect([reply.status, fault.hits]).toEqual([200, 1])
+    expect(typeof reply.json.refresh_token).toBe('string')
   })
 
   it('strip-refresh-token: the answer without refresh_token', async () => {

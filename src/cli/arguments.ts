@@ -4,8 +4,10 @@ import {
   SECRET_INPUTS,
   isSecretInput,
   type InputName,
-  type InputReader
+  type InputReader,
+  type SecretInputName
 } from '../config/inputs.js'
+import { ActionError } from '../errors.js'
 
 /** The one place the `recover` command reads its private key: never a flag. */
 export const RECOVERY_PRIVATE_KEY_ENV = 'TOKEN_ROTATION_RECOVERY_PRIVATE_KEY'
@@ -35,7 +37,11 @@ export interface RecoverInvocation {
 
 /** What the command line asks for. */
 export type CliInvocation =
-  RunInvocation | RecoverInvocation | { command: 'recovery-keygen' } | { command: 'help' }
+  | RunInvocation
+  | RecoverInvocation
+  | { command: 'recovery-keygen' }
+  | { command: 'help' }
+  | { command: 'version' }
 
 const COMMANDS = ['rotate', 'publish', 'recover', 'recovery-keygen', 'help'] as const
 type Command = (typeof COMMANDS)[number]
@@ -44,76 +50,107 @@ const RUN_FLAGS = ['value-stdin', 'summary']
 const RECOVER_FLAGS = ['ciphertext']
 
 /** Input flags: every input but the secrets. */
-function inputFlags(): InputName[] {
+export function inputFlags(): InputName[] {
   return (Object.keys(INPUT_DEFAULTS) as InputName[]).filter(name => !isSecretInput(name))
 }
 
-/** The environment variable(s) a secret input is read from, for the usage text. */
-function secretSource(name: keyof typeof SECRET_INPUTS): string {
+/** The environment variable(s) a secret input is read from. */
+export function secretSource(name: SecretInputName): string {
   return name === 'github-token' ? 'GITHUB_TOKEN (or GH_TOKEN)' : SECRET_INPUTS[name]
 }
 
-/** The usage text: the commands, where each secret comes from, and every flag. */
-export function usage(): string {
-  const column = (left: string, right: string) => `  ${left.padEnd(36)} ${right}`
-  const secrets = (Object.keys(SECRET_INPUTS) as Array<keyof typeof SECRET_INPUTS>).map(name =>
-    column(secretSource(name), name === 'value' ? 'value (or pass --value-stdin)' : name)
+/** Where the command reads an input: its environment variable(s) for a secret, else its flag. */
+export function inputSource(name: InputName): string {
+  if (isSecretInput(name))
+    return `the environment variable ${secretSource(name)}, never from a flag`
+  return `--${name} or the environment variable INPUT_${name.toUpperCase().replace(/-/g, '_')}`
+}
+
+/**
+ * A command line that cannot be run. The message names the flag or the command and never quotes a
+ * value or a stray argument: a token pasted into the command line would otherwise land in the log.
+ */
+function usageError(message: string): ActionError {
+  return new ActionError(message, { code: 'invalid-input', phase: 'config' })
+}
+
+/** A flag name as typed, if it looks like one; anything else may be a pasted secret. */
+function quotable(rawName: string): string | undefined {
+  return /^--?[a-z][a-z0-9-]{0,29}$/.test(rawName) ? rawName : undefined
+}
+
+/** The flags a secret would have if it had one, and the environment variable it is read from. */
+function secretFlags(): Map<string, string> {
+  const flags = new Map<string, string>(
+    (Object.keys(SECRET_INPUTS) as SecretInputName[]).map(name => [`--${name}`, secretSource(name)])
   )
-  const flags = inputFlags().map(
-    name => `  --${name}${INPUT_DEFAULTS[name] ? ` (default ${INPUT_DEFAULTS[name]})` : ''}`
-  )
-  return [
-    'Usage: token-rotation <command> [flags]',
-    '',
-    'The same engine as the GitHub Action, from any CI or a laptop.',
-    '',
-    'Commands:',
-    column('rotate', 'rotate and publish, exactly as the action does'),
-    column('publish', 'the same run, under the name earlier versions used'),
-    column('recover', 'open a recovery ciphertext and print the value'),
-    column('recovery-keygen', 'print a new key pair for recovery-public-key'),
-    column('help', 'this text'),
-    '',
-    'Secrets come from the environment, never from flags (environment variable, input):',
-    ...secrets,
-    column(RECOVERY_PRIVATE_KEY_ENV, 'recover: the private key from recovery-keygen'),
-    '',
-    'Flags of rotate and publish (each can also be set as INPUT_<NAME>, with - or _ in the name):',
-    ...flags,
-    '  --no-dry-run                 override INPUT_DRY-RUN',
-    '  --value-stdin                read the value from standard input (one trailing newline is dropped)',
-    '  --summary FILE               write the Markdown summary to FILE',
-    '',
-    'Flags of recover:',
-    '  --ciphertext BASE64          the recovery ciphertext (default: read from standard input)',
-    '',
-    'GITHUB_REPOSITORY is the default repository; GITHUB_API_URL the API (default https://api.github.com).',
-    'rotate and publish print the outputs as JSON on standard output; recover prints the value alone',
-    '(with no trailing newline when piped). Exit status 1 when an input, a target or the recovery',
-    'failed, 2 for a bad command line.'
-  ].join('\n')
+  flags.set('--private-key', RECOVERY_PRIVATE_KEY_ENV)
+  flags.set('--recovery-private-key', RECOVERY_PRIVATE_KEY_ENV)
+  return flags
+}
+
+type OptionSpec = Record<string, { type: 'string' | 'boolean'; short?: string }>
+
+/**
+ * The first thing wrong with the flags, in words: read from parseArgs' tokens in its lenient mode,
+ * so the message can name the flag and, for a secret's would-be flag, its environment variable.
+ */
+function flagProblem(argv: readonly string[], options: OptionSpec): string | undefined {
+  const { tokens } = parseArgs({
+    args: [...argv],
+    options,
+    allowPositionals: true,
+    allowNegative: true,
+    strict: false,
+    tokens: true
+  })
+  for (const token of tokens) {
+    if (token.kind !== 'option') continue
+    const spec = options[token.name]
+    const negated = token.rawName.startsWith('--no-')
+    if (spec === undefined || (negated && spec.type !== 'boolean')) {
+      const variable = secretFlags().get(token.rawName)
+      if (variable !== undefined) {
+        return `${token.rawName} is not a flag, so that no process list or shell history shows the secret; set ${variable}`
+      }
+      const name = quotable(token.rawName)
+      return name === undefined ? 'unknown option (not repeated here)' : `unknown option ${name}`
+    }
+    if (spec.type === 'string') {
+      if (token.value === undefined || (!token.inlineValue && token.value.startsWith('-'))) {
+        return `${token.rawName} needs a value (one that starts with - goes as ${token.rawName}=-...)`
+      }
+    } else if (token.value !== undefined) {
+      return `${token.rawName} takes no value`
+    }
+  }
+  return undefined
 }
 
 /**
  * Parses `token-rotation <command> [flags]`. Each input is read from its flag, else from
  * `INPUT_<NAME>` as on a runner; each secret input only from its environment variable
  * (`SECRET_INPUTS`; the token from GITHUB_TOKEN, else GH_TOKEN).
- * @throws TypeError naming an unknown flag or command, never quoting an argument
+ * @throws ActionError (`invalid-input`) naming the unknown flag or command in one line, never
+ *   quoting a value or a stray argument
  */
 export function parseCommandLine(
   argv: readonly string[],
   env: Readonly<Record<string, string | undefined>>
 ): CliInvocation {
-  const options: Record<string, { type: 'string' | 'boolean' }> = {
+  const options: OptionSpec = {
     'value-stdin': { type: 'boolean' },
     summary: { type: 'string' },
     ciphertext: { type: 'string' },
-    help: { type: 'boolean' }
+    help: { type: 'boolean', short: 'h' },
+    version: { type: 'boolean' }
   }
   for (const name of inputFlags()) {
     options[name] = { type: name === 'dry-run' ? 'boolean' : 'string' }
   }
-  // `--no-dry-run` overrides INPUT_DRY-RUN=true; parseArgs never echoes a flag's value in errors.
+  const problem = flagProblem(argv, options)
+  if (problem !== undefined) throw usageError(problem)
+  // `--no-dry-run` overrides INPUT_DRY-RUN=true.
   const { values, positionals } = parseArgs({
     args: [...argv],
     options,
@@ -122,14 +159,15 @@ export function parseCommandLine(
     strict: true
   })
   const [given, ...extra] = positionals
-  const command = values.help === true ? 'help' : COMMANDS.find(name => name === given)
-  if (command === 'help') return { command }
+  if (values.help === true || given === 'help') return { command: 'help' }
+  if (values.version === true) return { command: 'version' }
+  const command = COMMANDS.find(name => name === given)
   // Never quote the arguments: a token pasted as a bare argument would land in the CI log.
   const known = `the commands are ${COMMANDS.join(', ')}`
-  if (given === undefined) throw new TypeError(`no command given; ${known}`)
-  if (command === undefined) throw new TypeError(`unknown command; ${known}`)
+  if (given === undefined) throw usageError(`no command given; ${known}`)
+  if (command === undefined) throw usageError(`unknown command; ${known}`)
   if (extra.length > 0) {
-    throw new TypeError(
+    throw usageError(
       `${extra.length} unexpected argument(s) after ${command}; every input is a --flag, and secrets come from the environment`
     )
   }
@@ -138,7 +176,7 @@ export function parseCommandLine(
     const value = values[name]
     return typeof value === 'boolean' ? String(value) : value
   }
-  if (command === 'recovery-keygen') return { command }
+  if (command === 'recovery-keygen' || command === 'help') return { command }
   if (command === 'recover') {
     const ciphertext = flag('ciphertext')
     return {
@@ -172,8 +210,8 @@ function checkFlagsApply(command: Command, given: readonly string[]): void {
   const runOnly = command === 'rotate' || command === 'publish'
   const inputs: readonly string[] = inputFlags()
   for (const name of given) {
-    if (name === 'help' || allowed.includes(name) || (runOnly && inputs.includes(name))) continue
-    throw new TypeError(`--${name} does not apply to ${command}; see --help`)
+    if (allowed.includes(name) || (runOnly && inputs.includes(name))) continue
+    throw usageError(`--${name} does not apply to ${command}`)
   }
 }
 

@@ -1,7 +1,14 @@
 import { appendFile } from 'node:fs/promises'
+import { INPUT_DEFAULTS, type InputName } from '../config/inputs.js'
 import { safeLogger } from '../logger.js'
 import type { RunDeps } from '../main.js'
 import { Redactor } from '../redaction.js'
+
+/** The input an `Invalid input '<name>'` annotation (src/main.ts) is about. */
+function invalidInput(title: string | undefined): InputName | undefined {
+  const name = /^Invalid input '([a-z-]+)'$/.exec(title ?? '')?.[1]
+  return name !== undefined && Object.hasOwn(INPUT_DEFAULTS, name) ? (name as InputName) : undefined
+}
 
 /**
  * The collaborators of a run in a terminal or another CI: the log goes to standard error as plain
@@ -14,6 +21,8 @@ export function consoleDeps(options: {
   env: RunDeps['env']
   summaryFile?: string
   write: (line: string) => void
+  /** Where the command reads an input: added to each error about an input. */
+  inputSource?: (name: InputName) => string
 }): RunDeps & { outputs: Record<string, string>; failed: () => boolean } {
   const outputs: Record<string, string> = {}
   let failed = false
@@ -41,7 +50,16 @@ export function consoleDeps(options: {
         },
         notice: titled('notice'),
         warning: titled('warning'),
-        error: titled('error'),
+        error: (message, properties) => {
+          const input = invalidInput(properties?.title)
+          const source = input === undefined ? undefined : options.inputSource?.(input)
+          // A terminal has no runner to explain where an input comes from: the error says it.
+          write(
+            source === undefined
+              ? `error: ${message}`
+              : `error: ${message.replace(/\.?$/, '.')} token-rotation reads ${input ?? ''} from ${source}.`
+          )
+        },
         group: async (name, fn) => {
           write(`== ${name}`)
           return fn()

@@ -12,8 +12,42 @@ const SIGNING_ALGORITHMS: Readonly<
   EdDSA: { name: 'Ed25519' }
 }
 
+/** Characters encodeURIComponent keeps that RFC 3986 does not count as unreserved. */
+const SUB_DELIMS_KEPT_BY_ENCODE_URI_COMPONENT = /[!'()*]/g
+
 /**
- * The client authentication of every request, with oauth4webapi's own implementations.
+ * One half of the `client_secret_basic` credentials, form-encoded as RFC 6749 section 2.3.1 asks,
+ * with RFC 3986's unreserved characters (`A-Za-z0-9-._~`) left as they are.
+ *
+ * oauth4webapi encodes the unreserved characters too (`-` as `%2D`). A server that decodes the
+ * credentials gets the same value either way, but many do not (`@node-oauth/oauth2-server` leaves it
+ * to the model, and models compare what they receive), and those refuse a client id such as
+ * `rotation-client` or a UUID. Any other character is encoded, as UTF-8 octets: `!'()*` because they
+ * are reserved in RFC 3986 and a decoding server restores them, a space as `%20` rather than `+`
+ * because servers that percent-decode with URI rules (`decodeURIComponent`) leave a `+` as it is,
+ * while form decoders read `%20` as a space too.
+ */
+export function formEncodeCredential(value: string): string {
+  return encodeURIComponent(value).replace(
+    SUB_DELIMS_KEPT_BY_ENCODE_URI_COMPONENT,
+    char => `%${char.charCodeAt(0).toString(16).toUpperCase()}`
+  )
+}
+
+/**
+ * `client_secret_basic` (RFC 6749 section 2.3.1): the form-encoded client id and secret, joined by
+ * `:`, base64 in an HTTP Basic `Authorization` header. See {@link formEncodeCredential}.
+ */
+export function clientSecretBasic(clientSecret: string): oauth.ClientAuth {
+  return (_as, client, _body, headers) => {
+    const credentials = `${formEncodeCredential(client.client_id)}:${formEncodeCredential(clientSecret)}`
+    headers.set('authorization', `Basic ${Buffer.from(credentials, 'utf8').toString('base64')}`)
+  }
+}
+
+/**
+ * The client authentication of every request: oauth4webapi's own implementations, except
+ * `client_secret_basic` (see {@link clientSecretBasic}).
  * @param tokenEndpoint the audience of a `private_key_jwt` assertion
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-2.3 (secrets), RFC 7523 (private_key_jwt),
  *   RFC 8705 section 2 (tls_client_auth: the certificate goes in the TLS handshake)
@@ -24,7 +58,7 @@ export function clientAuthentication(
 ): oauth.ClientAuth {
   switch (auth.method) {
     case 'client_secret_basic':
-      return oauth.ClientSecretBasic(auth.clientSecret)
+      return clientSecretBasic(auth.clientSecret)
     case 'client_secret_post':
       return oauth.ClientSecretPost(auth.clientSecret)
     case 'none':
