@@ -31,7 +31,8 @@ export interface GitHubClientOptions {
   retryBaseMs?: number
   /**
    * Longest wait for one answer, in ms (default 10 s); an attempt without one is retried like a
-   * 5xx, so a server that never answers fails a request after about 4 x 10 s + 14 s.
+   * 5xx, so a server that never answers fails a request after about 4 x 10 s + 14 s (one
+   * {@link ONE_ATTEMPT} request: after 10 s).
    */
   requestTimeoutMs?: number
   /** The fetch to send requests with (default: the global fetch); tests pass one that records. */
