@@ -1,6 +1,7 @@
 // `npm run sandbox`: full runs of the bundled action (dist/index.js) against local peers on
 // 127.0.0.1, as a user would run it on GitHub, printing what the runner would show:
-//   1. publishing a given value to several targets (local GitHub API server);
+//   1. publishing a given value to several targets (local GitHub API server): one target that
+//      fails its check stops the run before anything is written, then an org secret is written;
 //   2. two OAuth2 rotations in a row: oidc-provider with rotating refresh tokens as the issuer, the
 //      local GitHub server as the store (refresh token secret + record variable) and the target,
 //      then the peers' state is checked;
@@ -45,19 +46,20 @@ async function publishDemo(): Promise<void> {
     const value = `sandbox-${Date.now().toString(36)}`
     secrets.add(value)
 
+    const envRun = await runAction({
+      inputs: {
+        'github-token': TOKEN,
+        'secret-name': 'DEPLOY_TOKEN',
+        value,
+        repositories: 'acme/api, acme/web',
+        environment: 'production, staging',
+        'write-interval': '0.2s'
+      },
+      env
+    })
     show(
-      'Publish 1: environment secrets in two repositories (acme/web has no staging: one target fails)',
-      await runAction({
-        inputs: {
-          'github-token': TOKEN,
-          'secret-name': 'DEPLOY_TOKEN',
-          value,
-          repositories: 'acme/api, acme/web',
-          environment: 'production, staging',
-          'write-interval': '0.2s'
-        },
-        env
-      })
+      'Publish 1: environment secrets in two repositories (acme/web has no staging: its check fails, so nothing is written)',
+      envRun
     )
     const orgRun = await runAction({
       inputs: {
@@ -72,6 +74,12 @@ async function publishDemo(): Promise<void> {
     show('Publish 2: one organization secret shared with selected repositories', orgRun)
     const stored = server.getSecret('orgs/acme/actions/secrets/DEPLOY_TOKEN')
     console.log('--- checks ---')
+    check(
+      envRun.exitCode === 1 &&
+        server.getSecret('repos/acme/api/environments/production/secrets/DEPLOY_TOKEN') ===
+          undefined,
+      'the environment run failed at preflight and wrote none of its 4 targets'
+    )
     check(orgRun.exitCode === 0, 'the org secret run exited 0')
     check(
       stored?.value === value,

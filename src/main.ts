@@ -10,10 +10,10 @@ import { parseActionConfig, type ActionConfig } from './config/rotation-config.j
 import type { RunOutcome, RunStatus } from './engine/outcome.js'
 import type { Clock, Sleep } from './engine/ports.js'
 import { runRotation } from './engine/rotation.js'
-import { ConfigError, describeError } from './errors.js'
+import { ActionError, ConfigError, describeError } from './errors.js'
 import { createGitHubClient } from './github/client.js'
 import { scopeLabel } from './github/scopes.js'
-import { orgSecretSuggestion, pacingWarning } from './github/plan-advice.js'
+import { hourlyBudgetRefusal, orgSecretSuggestion, pacingWarning } from './github/plan-advice.js'
 import { targetsFromConfig, type SecretTarget } from './github/targets.js'
 import type { Logger } from './logger.js'
 import { updateAlertIssue } from './report/alert-issue.js'
@@ -75,6 +75,14 @@ export async function run(given?: RunDeps): Promise<void> {
   }
   const advice = orgSecretSuggestion(config.publish)
   await logPlan(deps.log, config, advice)
+  const overBudget = hourlyBudgetRefusal(config.publish, plannedWrites(config))
+  if (overBudget) {
+    await reportStop(
+      deps,
+      new ActionError(overBudget, { code: 'invalid-input', phase: 'preflight' })
+    )
+    return
+  }
   const clock = deps.clock ?? systemClock
   const audit = createAuditFile(config.auditLogPath, clock, deps.log, deps.redact)
   deps.setOutput('audit-log', config.auditLogPath)
@@ -139,7 +147,12 @@ async function logPlan(
   const publish = config.publish
   const targets = targetsFromConfig(publish)
   await log.group(publish.dryRun ? 'Plan (dry run: nothing is written)' : 'Plan', () => {
-    log.info(`Mode ${config.mode}, issuer ${config.issuer}.`)
+    const names = secretNames(config).replace(/`/g, '')
+    if (isPlainPublish(config)) {
+      log.info(`Publish: ${names} to ${count(plannedWrites(config), 'target')}, the value given.`)
+    } else {
+      log.info(`Mode ${config.mode}, issuer ${config.issuer}.`)
+    }
     const store = config.store
     const repository = store ? `${store.repository.owner}/${store.repository.repo}` : ''
     if (store?.kind === 'github') {
@@ -186,10 +199,22 @@ async function logPlan(
       })
     }
     if (advice) log.notice(advice, { title: 'Cheaper plan available' })
-    const pacing = pacingWarning(publish, targets.length)
+    const pacing = pacingWarning(publish, plannedWrites(config))
     if (pacing) log.warning(pacing, { title: 'GitHub rate limits ahead' })
     return Promise.resolve()
   })
+}
+
+/** A run that publishes a value given as an input: nothing is minted, read or stored. */
+function isPlainPublish(config: ActionConfig): boolean {
+  return config.issuer === 'none' && !config.store && !config.awsSecret && config.mode === 'rotate'
+}
+
+/** The secrets the run writes: each target once per secret name; none in modes that publish nothing. */
+function plannedWrites(config: ActionConfig): number {
+  if (config.mode === 'verify' || config.mode === 'retire') return 0
+  const names = (config.publish.secretName !== '' ? 1 : 0) + config.fieldMappings.length
+  return targetsFromConfig(config.publish).length * names
 }
 
 const HEADLINE: Record<RunStatus, string> = {

@@ -131,6 +131,20 @@ describe('parseActionConfig', () => {
     ).toEqual([['lock-expires-after', expect.stringContaining('must be at least 25m')]])
   })
 
+  it('takes persist-timeout as the budget of the persist, and counts it in the lock', () => {
+    expect(parse(OAUTH2).persistTimeoutMs).toBe(2 * 60_000)
+    expect(parse({ ...OAUTH2, 'persist-timeout': '45s' }).persistTimeoutMs).toBe(45_000)
+    expect(problems({ ...OAUTH2, 'persist-timeout': '5s' })).toEqual([
+      ['persist-timeout', expect.stringContaining('must be at least 10s')]
+    ])
+    expect(problems({ ...OAUTH2, 'persist-timeout': 'a while' })).toEqual([
+      ['persist-timeout', expect.stringContaining("'a while' is not a duration")]
+    ])
+    expect(problems({ ...OAUTH2, 'persist-timeout': '10m', 'lock-expires-after': '12m' })).toEqual([
+      ['lock-expires-after', expect.stringContaining('must be at least 13m')]
+    ])
+  })
+
   it('reports every problem at once: mode, issuer, durations, the recovery key', () => {
     expect(
       problems({

@@ -1,6 +1,11 @@
 import { describe, expect, it } from '@jest/globals'
 import type { PublishConfig } from '../../src/config/publish-config.js'
-import { orgSecretSuggestion, pacingWarning } from '../../src/github/plan-advice.js'
+import {
+  WRITES_PER_HOUR,
+  hourlyBudgetRefusal,
+  orgSecretSuggestion,
+  pacingWarning
+} from '../../src/github/plan-advice.js'
 
 function config(overrides: Partial<PublishConfig>): PublishConfig {
   return {
@@ -43,12 +48,34 @@ describe('pacingWarning', () => {
     expect(pacingWarning(config({ writeIntervalMs: 1000 }), 400)).toBeUndefined()
     expect(pacingWarning(config({ writeIntervalMs: 0 }), 80)).toBeUndefined()
   })
-  it('warns when writes outrun 80 a minute or 500 an hour', () => {
+  it('warns when writes outrun 80 a minute', () => {
     expect(pacingWarning(config({ writeIntervalMs: 100 }), 200)).toMatch(
       /about 80 content-creating requests a minute.*'write-interval' to 1s/
     )
-    expect(pacingWarning(config({ writeIntervalMs: 1000 }), 501)).toMatch(
-      /about 500 content-creating requests an hour/
+  })
+})
+
+describe('hourlyBudgetRefusal', () => {
+  it('lets a plan within the hour through', () => {
+    expect(WRITES_PER_HOUR).toBe(500)
+    expect(hourlyBudgetRefusal(config({ repositories: repos(500) }), 500)).toBeUndefined()
+  })
+
+  it('refuses a plan above the hour, naming one organization secret as the cheaper plan', () => {
+    expect(hourlyBudgetRefusal(config({ repositories: repos(501) }), 501)).toMatch(
+      /^The plan writes 501 secrets, more than GitHub allows in an hour \(about 500 .*Nothing was written\. Cheaper: one organization secret .*'org: acme'.*'selected-repositories'/
+    )
+  })
+
+  it('says to split environment secrets, which cannot be shared', () => {
+    expect(
+      hourlyBudgetRefusal(config({ repositories: repos(300), environments: ['a', 'b'] }), 600)
+    ).toMatch(/Environment secrets cannot be shared: split the repositories/)
+  })
+
+  it('takes the budget from one place, so a smaller one can be given', () => {
+    expect(hourlyBudgetRefusal(config({ repositories: repos(20) }), 20, 10)).toMatch(
+      /writes 20 secrets.*about 10 content-creating/
     )
   })
 })

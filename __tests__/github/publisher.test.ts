@@ -18,9 +18,6 @@ afterEach(async () => {
   await server.close()
 })
 
-/** When each request really left the client, after all pacing: method and ms timestamp. */
-let sent: Array<{ method: string; at: number }>
-
 function publisher(
   options: {
     maxConcurrency?: number
@@ -29,7 +26,6 @@ function publisher(
     maxRateLimitWaitSeconds?: number
   } = {}
 ): SecretPublisher {
-  sent = []
   const client = createGitHubClient({
     token: 'test-token',
     baseUrl: server.url,
@@ -40,10 +36,6 @@ function publisher(
     ...(options.maxRateLimitWaitSeconds
       ? { maxRateLimitWaitSeconds: options.maxRateLimitWaitSeconds }
       : {}),
-    fetch: (input, init) => {
-      sent.push({ method: init?.method ?? 'GET', at: performance.now() })
-      return fetch(input, init)
-    },
     log
   })
   return new SecretPublisher(client, log)
@@ -313,7 +305,7 @@ describe('SecretPublisher against the local GitHub server', () => {
     expect(result?.status).toBe('created')
     const puts = server.requests.filter(r => r.method === 'PUT')
     expect(puts.map(r => r.status)).toEqual([429, 201])
-    expect((puts[1]?.startedAt ?? 0) - (puts[0]?.endedAt ?? 0)).toBeGreaterThanOrEqual(950)
+    expect(server.earlyRetries).toBe(0)
     expect(log.text()).toMatch(/retry PUT \/repos\/octo\/app\/actions\/secrets\/API_TOKEN after 1s/)
   })
 
@@ -364,7 +356,7 @@ describe('SecretPublisher against the local GitHub server', () => {
     expect(result?.status).toBe('created')
     const puts = server.requests.filter(r => r.method === 'PUT')
     expect(puts.map(r => r.status)).toEqual([403, 201])
-    expect(puts[1]?.startedAt ?? 0).toBeGreaterThanOrEqual(reset * 1000)
+    expect(server.earlyRetries).toBe(0)
   })
 
   it('gives up on a rate limit that asks for longer than it will wait', async () => {
@@ -412,29 +404,93 @@ describe('SecretPublisher against the local GitHub server', () => {
     expect(result?.status).toBe('created')
     const puts = server.requests.filter(r => r.method === 'PUT')
     expect(puts.map(r => r.status)).toEqual([403, 201])
-    // retry-after is a protocol rule, not a performance figure: the retry must not start earlier
-    expect((puts[1]?.startedAt ?? 0) - (puts[0]?.endedAt ?? 0)).toBeGreaterThanOrEqual(950)
+    // retry-after is a protocol rule: the server counts a retry that comes before it ran out
+    expect(server.earlyRetries).toBe(0)
   })
 
   it('paces writes by the write interval and bounds requests in flight', async () => {
+    await server.close()
+    // The server counts writes that arrive less than 100 ms apart; the client spaces them 200 ms.
+    // Timers only fire late, but one write may leave late (waiting for its concurrency slot) and
+    // the next on time, hence the slack.
+    server = await startGitHubServer({ writeSpacingMs: 100 })
     const names = Array.from({ length: 6 }, (_, i) => `r${i}`)
     for (const name of names) server.addRepository(`octo/${name}`)
-    const p = publisher({ maxConcurrency: 2, writeIntervalMs: 200 })
-    const results = await p.publish(
+    const results = await publisher({ maxConcurrency: 2, writeIntervalMs: 200 }).publish(
       names.map(n => repoTarget('octo', n)),
       VALUE
     )
     expect(results.every(r => r.status === 'created')).toBe(true)
-    // Pacing is a protocol rule (GitHub counts writes a minute), so the rate at which writes leave
-    // the client is checked. Timers only ever fire late, so the rate can only come out lower; but the
-    // first write may leave late (libsodium's one-time start) and one write may leave a little
-    // early after a late neighbour, hence the slack.
-    const puts = sent.filter(r => r.method === 'PUT').map(r => r.at)
-    const gaps = puts.slice(1).map((at, i) => at - (puts[i] ?? 0))
-    expect(puts).toHaveLength(6)
-    expect((puts.at(-1) ?? 0) - (puts[0] ?? 0)).toBeGreaterThanOrEqual(5 * 200 - 50)
-    expect(Math.min(...gaps)).toBeGreaterThanOrEqual(100)
+    expect(server.requests.filter(r => r.method === 'PUT')).toHaveLength(6)
+    expect(server.crowdedWrites).toBe(0)
     expect(server.maxInFlight).toBeLessThanOrEqual(2)
+  })
+
+  it('lets the server see crowded writes when no interval is set (the check above has teeth)', async () => {
+    await server.close()
+    server = await startGitHubServer({ writeSpacingMs: 100 })
+    const names = Array.from({ length: 4 }, (_, i) => `r${i}`)
+    for (const name of names) server.addRepository(`octo/${name}`)
+    await publisher({ writeIntervalMs: 0 }).publish(
+      names.map(n => repoTarget('octo', n)),
+      VALUE
+    )
+    expect(server.crowdedWrites).toBeGreaterThan(0)
+  })
+
+  it('counts retried requests against max-concurrency', async () => {
+    const names = Array.from({ length: 24 }, (_, i) => `r${i}`)
+    for (const name of names) server.addRepository(`octo/${name}`)
+    // Every request is slow, so the retries after the rate limit (1 s on) overlap the others.
+    server.faults.add({ delayMs: 300 })
+    server.faults.add({
+      method: 'GET',
+      secondaryRateLimit: true,
+      headers: { 'retry-after': '1' },
+      times: 3
+    })
+    const results = await publisher({ maxConcurrency: 3 }).preflight(
+      names.map(n => repoTarget('octo', n))
+    )
+    expect(results.every(r => r.status === 'planned')).toBe(true)
+    expect(server.requests).toHaveLength(27)
+    expect(server.maxInFlight).toBe(3)
+    expect(server.earlyRetries).toBe(0)
+  })
+
+  it('stops sending when GitHub asks to wait longer than the run waits, and says when to run again', async () => {
+    const names = Array.from({ length: 6 }, (_, i) => `r${i}`)
+    for (const name of names) server.addRepository(`octo/${name}`)
+    const p = publisher({ maxConcurrency: 1 })
+    const targets = names.map(n => repoTarget('octo', n))
+    expect((await p.preflight(targets)).every(r => r.status === 'planned')).toBe(true)
+    server.faults.add({
+      method: 'PUT',
+      secondaryRateLimit: true,
+      headers: { 'retry-after': '3600' },
+      skip: 2,
+      times: 1
+    })
+    const results = await p.publish(targets, VALUE)
+    expect(results.map(r => r.status)).toEqual([
+      'created',
+      'created',
+      'failed',
+      'failed',
+      'failed',
+      'failed'
+    ])
+    expect(results[2]?.error).toMatch(/403: You have exceeded a secondary rate limit/)
+    for (const unsent of results.slice(3)) {
+      expect(unsent.error).toMatch(
+        /^not sent: GitHub asked to wait until \d\d:\d\d:\d\dZ; run again after it\.$/
+      )
+    }
+    // Nothing reached GitHub after the refusal.
+    const refused = server.requests.findIndex(r => r.status === 403)
+    expect(server.requests.slice(refused + 1)).toEqual([])
+    expect(server.requests.filter(r => r.method === 'PUT')).toHaveLength(3)
+    expect(log.text()).toMatch(/sending nothing more until \d\d:\d\d:\d\dZ/)
   })
 
   it('reads nothing again when publishing after a preflight', async () => {

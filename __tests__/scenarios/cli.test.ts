@@ -112,18 +112,19 @@ describe('dist/cli.js', () => {
     expect(server.getSecret('repos/octo/app/actions/secrets/API_TOKEN')?.value).toBe(VALUE)
     expect(run.stdout + run.stderr).not.toContain(VALUE)
 
-    // A target that cannot be read fails on its own; the others are written all the same.
+    // A target that cannot be read stops the run at preflight: nothing is written.
     const gone = await cli(
       [...args, '--repositories', 'octo/app,octo/gone', '--secret-name', 'OTHER_TOKEN'],
       { GH_TOKEN: 'test-token' },
       VALUE
     )
     expect(gone.code).toBe(1)
-    expect(JSON.parse(gone.stdout)).toMatchObject({ published: 1, status: 'failed' })
+    expect(JSON.parse(gone.stdout)).toMatchObject({ published: 0, status: 'failed' })
     expect(gone.stderr).toMatch(
       /error: Reading the public key of octo\/gone failed: .*Repository octo\/gone does not exist/
     )
-    expect(server.getSecret('repos/octo/app/actions/secrets/OTHER_TOKEN')?.value).toBe(VALUE)
+    expect(gone.stderr).toMatch(/1 target of 2 cannot be written.*nothing was written/)
+    expect(server.getSecret('repos/octo/app/actions/secrets/OTHER_TOKEN')).toBeUndefined()
     expect(gone.stdout + gone.stderr).not.toContain(VALUE)
   })
 

@@ -165,27 +165,52 @@ describe('publishing through dist/index.js', () => {
     expectNoLeaks(result)
   })
 
-  it('fails the step when one target fails, reports each target, and still writes the others', async () => {
-    server.addRepository('octo/a', { environments: ['prod'] })
-    server.addRepository('octo/b')
-    const result = await run({ repositories: 'octo/a,octo/b,octo/gone', environment: 'prod' })
+  it('checks every target before the first write: one bad target of four, nothing written', async () => {
+    server.addRepository('octo/a', { environments: ['prod', 'staging'] })
+    server.addRepository('octo/b', { environments: ['prod'] })
+    const result = await run({ repositories: 'octo/a,octo/b', environment: 'prod,staging' })
     expect(result.exitCode).toBe(1)
+    expect(server.requests.filter(r => r.method === 'PUT')).toEqual([])
+    expect(server.requests.every(r => r.method === 'GET')).toBe(true)
     const found = entries(result)
     expect(found.map(e => [e.target, e.status])).toEqual([
-      ['octo/a (prod)', 'created'],
-      ['octo/b (prod)', 'failed'],
-      ['octo/gone (prod)', 'failed']
+      ['octo/a (prod)', 'planned'],
+      ['octo/a (staging)', 'planned'],
+      ['octo/b (prod)', 'planned'],
+      ['octo/b (staging)', 'failed']
     ])
-    expect(found[1]?.error).toMatch(/Environment 'prod' does not exist in octo\/b/)
-    expect(result.outputs.published).toBe('1')
+    expect(found[3]?.error).toMatch(/Environment 'staging' does not exist in octo\/b/)
+    expect(result.outputs.published).toBe('0')
     expect(result.errors).toContainEqual(
-      expect.stringMatching(/^::error title=API_TOKEN on octo\/b \(prod\)::/)
+      expect.stringMatching(/^::error title=API_TOKEN on octo\/b \(staging\)::/)
     )
     expect(result.errors).toContainEqual(
-      expect.stringMatching(/2 of 3 targets failed and 1 written/)
+      expect.stringMatching(/1 target of 4 cannot be written.*nothing was written/)
     )
-    expect(result.summary).toContain('❌ failed')
     expectNoLeaks(result)
+  })
+
+  it('logs a plain publication as a publication, not as a rotation that minted', async () => {
+    server.addRepository('octo/app')
+    const result = await run({})
+    expect(result.exitCode).toBe(0)
+    expect(result.stdout).toContain('Publish: API_TOKEN to 1 target, the value given.')
+    expect(result.stdout).toMatch(/publish: ok \(1 target of 1 written\)/)
+    expect(result.stdout).not.toMatch(/Mode rotate|mint: |persist: |promote: /)
+    expect(entries(result).map(e => Object.keys(e))).toEqual([
+      ['scope', 'type', 'target', 'name', 'status']
+    ])
+  })
+
+  it('refuses a plan above the hourly write budget before any request, naming the cheaper plan', async () => {
+    const repositories = Array.from({ length: 501 }, (_, i) => `octo/r${i}`).join(',')
+    const result = await run({ repositories })
+    expect(result.exitCode).toBe(1)
+    expect(result.errors.join('\n')).toMatch(
+      /The plan writes 501 secrets, more than GitHub allows in an hour.*Nothing was written\. Cheaper: one organization secret.*'org: octo'.*'selected-repositories'/
+    )
+    expect(server.requests).toEqual([])
+    expect(result.outputs.published).toBe('0')
   })
 
   it('says which input to fix for a bad token, and why the default GITHUB_TOKEN cannot write', async () => {

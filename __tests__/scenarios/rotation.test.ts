@@ -439,3 +439,30 @@ describe('a run killed after each step, then rerun', () => {
     expect(record()).toMatchObject({ consecutiveFailures: 0 })
   })
 })
+
+describe('persist-timeout', () => {
+  it('gives up writing the new refresh token within the budget, with the ciphertext and nothing half-written', async () => {
+    const first = secretValue(REFRESH_SECRET) ?? ''
+    const path = `/${secretPath(REFRESH_SECRET)}`
+    // The preflight check writes the secret once; every write after it fails.
+    github.faults.add({ method: 'PUT', path, status: 503, skip: 1 })
+    const run = await rotate({ 'persist-timeout': '12s' })
+    expect(run.exitCode).toBe(1)
+    // 12 s with 10 s kept for each attempt's request: one attempt, a 2 s wait, and a last attempt.
+    expect(run.errors.join('\n')).toMatch(
+      /within persist-timeout \(12s\): 2 attempts in [\d.]+s.*The old one is consumed.*recovery ciphertext/
+    )
+    expect(github.requests.filter(r => r.method === 'PUT' && r.path === path)).toHaveLength(3)
+    // Nothing half-written: the secret holds the old token, the record names the new one pending.
+    expect(secretValue(REFRESH_SECRET)).toBe(first)
+    expect(secretValue(ACCESS_SECRET)).toBeUndefined()
+    expect(record()).toMatchObject({ pending: { run: expect.stringContaining('run ') } })
+    const ciphertext = run.outputs['recovery-ciphertext'] ?? ''
+    expect(ciphertext).toMatch(/^[A-Za-z0-9+/]+=*$/)
+    const recovered = await openRecovery(ciphertext, keys.privateKey)
+    secrets.add(recovered)
+    expect(await oauth.isRefreshTokenActive(recovered)).toBe(true)
+    expect(await oauth.isGrantAlive(first)).toBe(true)
+    expectNoLeaks(run)
+  })
+})

@@ -123,6 +123,8 @@ function awsStore(options: StoreOptions = {}): VersionedStore {
     owner: options.owner ?? 'action',
     lock: owner => lock.take(owner),
     log,
+    // Time moves only when the store waits.
+    clock: { now: () => new Date(Date.UTC(2026, 2, 2) + waits.reduce((sum, ms) => sum + ms, 0)) },
     sleep: ms => {
       waits.push(ms)
       return Promise.resolve()

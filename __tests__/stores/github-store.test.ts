@@ -39,13 +39,23 @@ afterEach(async () => {
   await server.close()
 })
 
-function store(options: { token?: string; repo?: string; persistAttempts?: number } = {}): Store {
+function store(
+  options: {
+    token?: string
+    repo?: string
+    persistTimeoutMs?: number
+    requestTimeoutMs?: number
+  } = {}
+): Store {
   const client = createGitHubClient({
     token: options.token ?? 'test-token',
     baseUrl: server.url,
     maxConcurrency: 10,
     writeIntervalMs: 0,
     retryBaseMs: 5,
+    ...(options.requestTimeoutMs === undefined
+      ? {}
+      : { requestTimeoutMs: options.requestTimeoutMs }),
     log
   })
   return createGitHubStore({
@@ -56,11 +66,18 @@ function store(options: { token?: string; repo?: string; persistAttempts?: numbe
     lockVariable: LOCK,
     log,
     clock: { now: () => now },
+    // Time moves when the store waits, and only then.
     sleep: ms => {
       waits.push(ms)
+      now = new Date(now.getTime() + ms)
       return Promise.resolve()
     },
-    ...(options.persistAttempts === undefined ? {} : { persistAttempts: options.persistAttempts })
+    ...(options.persistTimeoutMs === undefined
+      ? {}
+      : { persistTimeoutMs: options.persistTimeoutMs }),
+    ...(options.requestTimeoutMs === undefined
+      ? {}
+      : { requestTimeoutMs: options.requestTimeoutMs })
   })
 }
 
@@ -141,9 +158,9 @@ describe('GitHub store', () => {
         ...options,
         stateVariable: STATE,
         lockVariable: LOCK,
-        persistAttempts: 0
+        persistTimeoutMs: 0
       })
-    ).toThrow(/persistAttempts/)
+    ).toThrow(/persistTimeoutMs/)
   })
 })
 
@@ -333,13 +350,8 @@ describe('check', () => {
 })
 
 describe('persist', () => {
-  /** Requests the client itself sends for one write that keeps failing: its own retries. */
-  async function clientTries(): Promise<number> {
-    const fault = server.faults.add({ method: 'PUT', path: PUT_PATH, status: 503 })
-    await failure(store({ persistAttempts: 1 }).persist(NEXT))
-    fault.remove()
-    return fault.hits
-  }
+  const puts = (): number => requests('PUT', PUT_PATH)
+  const spent = (): number => waits.reduce((sum, ms) => sum + ms, 0)
 
   it('writes the new refresh token', async () => {
     server.seedSecret(SECRET_PATH, TOKEN)
@@ -348,42 +360,69 @@ describe('persist', () => {
     expect(waits).toEqual([])
   })
 
-  it('tries again, after a wait, when GitHub fails longer than the client retries', async () => {
-    const tries = await clientTries()
-    waits = []
-    server.faults.add({ method: 'PUT', path: PUT_PATH, status: 502, times: 2 * tries })
+  it('tries again, after a wait, when GitHub fails; one request per attempt', async () => {
+    server.faults.add({ method: 'PUT', path: PUT_PATH, status: 502, times: 2 })
     await store().persist(NEXT)
     expect(server.getSecret(SECRET_PATH)?.value).toBe(NEXT)
     expect(waits).toEqual([2000, 4000])
+    expect(puts()).toBe(3)
     expect(log.lines).toContainEqual(
       expect.objectContaining({
         level: 'warning',
-        message: expect.stringContaining('attempt 1 of 5')
+        message: expect.stringContaining('attempt 2, 1m 58s of persist-timeout left')
       })
     )
   })
 
-  it('fails with persist-failed, naming the secret and repository, after every attempt', async () => {
-    const tries = await clientTries()
-    waits = []
-    const fault = server.faults.add({ method: 'PUT', path: PUT_PATH, status: 503 })
+  it('gives up when persist-timeout is spent, starting no attempt that could not end within it', async () => {
+    server.seedSecret(SECRET_PATH, TOKEN)
+    server.faults.add({ method: 'PUT', path: PUT_PATH, status: 503 })
     const error = await failure(store().persist(NEXT))
     expect(error).toMatchObject({ code: 'persist-failed', phase: 'persist' })
     expect(error.message).toContain(
-      `Secret ${SECRET} of octo/app could not be written in 5 attempts`
+      `Secret ${SECRET} of octo/app could not be written within persist-timeout (2m): 7 attempts in 1m 50s`
     )
     expect(error.message).toContain('GitHub answered 503')
-    expect(waits).toEqual([2000, 4000, 8000, 16000])
-    expect(fault.hits).toBe(5 * tries)
+    // Backoff 2, 4, 8, 16, 32 s, then the last wait is cut so that the last attempt, which may
+    // take its request's 10 s timeout, still ends within the budget of 2 minutes.
+    expect(waits).toEqual([2000, 4000, 8000, 16000, 32000, 48000])
+    expect(spent() + 10_000).toBeLessThanOrEqual(2 * MINUTE)
+    expect(puts()).toBe(7)
+    // Nothing half-written: the secret still holds the old value.
+    expect(server.getSecret(SECRET_PATH)).toMatchObject({ value: TOKEN, writes: 0 })
     expect(error.message).not.toContain(NEXT)
     expect(log.text()).not.toContain(NEXT)
   })
 
-  it('honors persistAttempts', async () => {
-    server.faults.add({ method: 'PUT', path: PUT_PATH, status: 500 })
-    const error = await failure(store({ persistAttempts: 2 }).persist(NEXT))
-    expect(error.message).toContain('in 2 attempts')
+  it('bounds the wait for a server that never answers by persist-timeout', async () => {
+    server.seedSecret(SECRET_PATH, TOKEN)
+    server.faults.add({ method: 'PUT', path: PUT_PATH, delayMs: 60_000 })
+    const error = await failure(
+      store({ persistTimeoutMs: 10_000, requestTimeoutMs: 100 }).persist(NEXT)
+    )
+    expect(error).toMatchObject({ code: 'persist-failed', phase: 'persist' })
+    expect(error.message).toMatch(
+      /within persist-timeout \(10s\): 4 attempts.*no answer within 0\.1 s/
+    )
+    // Each attempt counts its own timeout (0.1 s): the third wait is cut to 3.9 s.
+    expect(waits).toEqual([2000, 4000, 3900])
+    expect(spent() + 100).toBeLessThanOrEqual(10_000)
+    expect(puts()).toBe(4)
+    expect(server.getSecret(SECRET_PATH)).toMatchObject({ value: TOKEN, writes: 0 })
+  })
+
+  it('leaves a rate limit on the persist to its own loop, within the budget', async () => {
+    server.faults.add({
+      method: 'PUT',
+      path: PUT_PATH,
+      secondaryRateLimit: true,
+      headers: { 'retry-after': '30' },
+      times: 1
+    })
+    await store().persist(NEXT)
+    expect(server.getSecret(SECRET_PATH)?.value).toBe(NEXT)
     expect(waits).toEqual([2000])
+    expect(puts()).toBe(2)
   })
 
   it('stops at once when the token may not write the secret', async () => {

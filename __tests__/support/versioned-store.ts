@@ -647,6 +647,7 @@ export class VersionedWorld extends World {
       lock: (runId, ttlMs) =>
         lock.take(runId, ttlMs, `AWS Secrets Manager secret ${secret.secretId}`),
       log,
+      clock,
       sleep,
       persistAttempts: this.persistAttempts
     })

@@ -91,6 +91,7 @@ export async function assembleEngine(
           ? { healthCheck: config.issuer === 'oauth2' ? http : fieldHealthCheck(http, field) }
           : {}),
         replicaTimeoutMs: config.healthCheck?.timeoutMs ?? REPLICA_TIMEOUT_MS,
+        persistTimeoutMs: config.persistTimeoutMs,
         fields: config.fieldMappings.map(m => m.field),
         clock,
         sleep,
@@ -107,6 +108,7 @@ export async function assembleEngine(
       secretName: storeConfig.secretName,
       stateVariable: storeConfig.stateVariable,
       lockVariable: storeConfig.lockVariable,
+      persistTimeoutMs: config.persistTimeoutMs,
       log,
       clock,
       sleep

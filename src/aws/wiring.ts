@@ -20,6 +20,8 @@ export interface AwsWiringDeps {
   healthCheck?: HealthCheck
   /** How long replicas may take to be in sync. */
   replicaTimeoutMs: number
+  /** How long writing the new refresh token may take, retries included (`persist-timeout`). */
+  persistTimeoutMs?: number
   /** JSON fields the targets and the check read: the AWS issuer checks them before rotating. */
   fields: readonly string[]
   clock: Clock
@@ -80,7 +82,11 @@ export function assembleAws(
             ...(versions === 'action' && config.field !== undefined ? { field: config.field } : {}),
             owner: versions,
             lock,
+            ...(deps.persistTimeoutMs !== undefined
+              ? { persistTimeoutMs: deps.persistTimeoutMs }
+              : {}),
             log,
+            clock,
             sleep
           })
         }

@@ -17,3 +17,16 @@ export function parseDuration(raw: string): number | undefined {
   const [, amount, unit] = match as unknown as [string, string, keyof typeof UNIT_MS]
   return Math.round(Number(amount) * UNIT_MS[unit])
 }
+
+/**
+ * Writes a duration the way the inputs take it: `2m`, `1m 50s`, `57.9s`, `250ms`. Whole minutes
+ * and seconds from a minute on; tenths of a second below.
+ */
+export function formatDuration(ms: number): string {
+  const whole = Math.max(0, Math.round(ms))
+  if (whole < 1000) return `${whole}ms`
+  if (whole < 60_000) return `${Math.round(whole / 100) / 10}s`
+  const seconds = Math.round(whole / 1000)
+  const [minutes, rest] = [Math.floor(seconds / 60), seconds % 60]
+  return rest === 0 ? `${minutes}m` : `${minutes}m ${rest}s`
+}

@@ -31,6 +31,7 @@ export const INPUT_DEFAULTS = {
   'refresh-token-secret': '',
   'state-variable': '',
   'lock-expires-after': '30m',
+  'persist-timeout': '2m',
   store: '',
   'store-secret-id': '',
   'aws-region': '',

@@ -5,6 +5,7 @@ import type { Mode } from '../engine/plan.js'
 import { parseRepository, secretNameProblem, type RepositoryRef } from '../github/rules.js'
 import { controlCharacterProblems } from './control-characters.js'
 import { DURATION_HINT, parseDuration } from './duration.js'
+import { DEFAULT_PERSIST_TIMEOUT_MS } from '../stores/persist-retries.js'
 import { parseHealthCheckConfig, type HealthCheckConfig } from './health-config.js'
 import { INPUT_DEFAULTS, type InputName, type RawInputs } from './inputs.js'
 import { parseOAuth2Config, type OAuth2IssuerConfig } from './oauth2-config.js'
@@ -75,6 +76,8 @@ export interface ActionConfig {
   rotateIfOlderThanMs?: number
   revokePrevious: boolean
   gracePeriodMs: number
+  /** How long writing the new refresh token to its store may take, retries included. */
+  persistTimeoutMs: number
   auditLogPath: string
   /** Names this run in the lock and the record. */
   runId: string
@@ -96,7 +99,10 @@ export interface ActionContext extends RunnerContext {
 }
 
 const ISSUERS: readonly IssuerKind[] = ['none', 'oauth2', 'aws-secrets-manager']
-const LOCK_MARGIN_MS = 5 * 60_000
+/** What a run needs besides its health checks, rotation wait and persist: the other requests. */
+const LOCK_MARGIN_MS = 3 * 60_000
+/** The shortest persist-timeout: one attempt may wait this long for GitHub's answer. */
+const PERSIST_TIMEOUT_FLOOR_MS = 10_000
 const MODES: readonly Mode[] = ['rotate', 'verify', 'retire', 'rollback']
 
 /**
@@ -236,16 +242,24 @@ export function parseActionConfig(raw: RawInputs, context: ActionContext): Actio
     return ms
   }
   const lockTtlMs = duration('lock-expires-after')
+  const persistTimeoutMs = duration('persist-timeout')
+  if (persistTimeoutMs !== undefined && persistTimeoutMs < PERSIST_TIMEOUT_FLOOR_MS) {
+    add(
+      'persist-timeout',
+      `must be at least 10s: one attempt to write the new refresh token may wait that long for an answer`
+    )
+  }
   // A lock that expires while its run still works lets a second writer in: it must outlast the
-  // health check plus the persist retries (about two minutes) and the rest of the run.
+  // health check plus the persist retries (persist-timeout) and the rest of the run.
   // Twice: a failed check probes previous-value too, a revocation checks the value again.
   // With AWS rotating, the wait for its rotation Lambda is part of the run too.
   const rotationWaitMs = issuer === 'aws-secrets-manager' ? (awsSecret?.rotationTimeoutMs ?? 0) : 0
-  const lockFloorMs = 2 * (health.config?.timeoutMs ?? 0) + rotationWaitMs + LOCK_MARGIN_MS
+  const lockFloorMs =
+    2 * (health.config?.timeoutMs ?? 0) + rotationWaitMs + (persistTimeoutMs ?? 0) + LOCK_MARGIN_MS
   if (store && lockTtlMs !== undefined && lockTtlMs < lockFloorMs) {
     add(
       'lock-expires-after',
-      `must be at least ${String(Math.ceil(lockFloorMs / 60_000))}m (twice health-check-timeout${rotationWaitMs > 0 ? ', plus rotation-timeout' : ''}, plus 5m for the persist retries and the rest of the run): a lock that expires while its run still works lets a second writer in`
+      `must be at least ${String(Math.ceil(lockFloorMs / 60_000))}m (twice health-check-timeout${rotationWaitMs > 0 ? ', plus rotation-timeout' : ''}, plus persist-timeout, plus 3m for the rest of the run): a lock that expires while its run still works lets a second writer in`
     )
   }
   const rotateIfOlderThanMs = duration('rotate-if-older-than')
@@ -314,6 +328,7 @@ export function parseActionConfig(raw: RawInputs, context: ActionContext): Actio
     ...(rotateIfOlderThanMs !== undefined ? { rotateIfOlderThanMs } : {}),
     revokePrevious,
     gracePeriodMs,
+    persistTimeoutMs: persistTimeoutMs ?? DEFAULT_PERSIST_TIMEOUT_MS,
     auditLogPath: raw['audit-log'] || defaultAuditLogPath(context),
     runId: runName(context),
     alertAfter,

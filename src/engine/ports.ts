@@ -41,6 +41,11 @@ export interface Issuer {
   readonly kind: string
   /** For an issuer that reads its value instead of minting one: where from, for the report. */
   readonly source?: string
+  /**
+   * True for a value given as it is (a plain publication): nothing is minted, read or persisted,
+   * so the run reports a publication, without mint, persist or promote steps.
+   */
+  readonly given?: boolean
   /** Exchanges `current` (the refresh token; '' for an issuer that needs none) for a new version. */
   mint(current: string): Promise<Minted>
   /**

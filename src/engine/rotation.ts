@@ -142,12 +142,11 @@ class RotationRun {
     const { assessment, due } = await this.#step('preflight', async () => {
       const found = await this.#readAndAssess()
       const notDue = this.#dueIn(found)
-      // Targets are checked before anything is consumed; without a store nothing is, and the
-      // publication itself reports each target that cannot be written. A run with nothing due
-      // writes nothing, not even the re-seal.
-      if (deps.store && notDue === undefined) {
+      // Every target is checked before anything is consumed or written, with or without a
+      // store. A run with nothing due writes nothing, not even the re-seal.
+      if (notDue === undefined) {
         await this.#checkTargets()
-        await deps.store.check(this.#input)
+        await deps.store?.check(this.#input)
       }
       return {
         value: { assessment: found, due: notDue },
@@ -163,16 +162,18 @@ class RotationRun {
       await this.#retire(this.#plan.previousValue)
       return
     }
-    const minted = await this.#mint(assessment)
+    // A given value is published as it is: no mint, persist or promote step to report.
+    const given = deps.issuer.given === true && !deps.store
+    const minted = given ? await deps.issuer.mint(this.#input) : await this.#mint(assessment)
     this.#progress.minted = minted
-    await this.#persist(minted)
+    if (!given) await this.#persist(minted)
     await this.#publish(minted.value)
     const healthy = await this.#verify(minted.value)
     if (!healthy) {
       await this.#rollback()
       return
     }
-    await this.#promote(minted)
+    if (!given) await this.#promote(minted)
     this.#status = deps.store ? 'rotated' : 'published'
     await this.#retire(minted.value)
   }
@@ -296,16 +297,17 @@ class RotationRun {
     return found
   }
 
-  /** Every target must be writable before anything is consumed: one that is not stops the run. */
+  /**
+   * Every target must be writable before anything is consumed or written: one that is not stops
+   * the run, so a run never leaves some targets with the new value and others without.
+   */
   async #checkTargets(): Promise<void> {
     const results = await this.#deps.targets.preflight()
     this.#targets = results
     const failed = results.filter(r => r.status === 'failed')
-    // With nothing to consume (no store: the value comes from the inputs), the writable targets
-    // still get the value and each failed one is reported, as a plain publication does.
-    if (failed.length > 0 && this.#deps.store) {
+    if (failed.length > 0) {
       throw new ActionError(
-        `${count(failed.length, 'target')} of ${results.length} cannot be written (see the errors above); nothing was minted or written`,
+        `${count(failed.length, 'target')} of ${results.length} cannot be written (see the errors above); nothing was ${this.#deps.store ? 'minted or ' : ''}written`,
         { code: 'github-rejected', phase: 'preflight' }
       )
     }

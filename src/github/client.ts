@@ -4,7 +4,7 @@ import { retry } from '@octokit/plugin-retry'
 import { throttling } from '@octokit/plugin-throttling'
 import Bottleneck from 'bottleneck/light.js'
 import type { Logger } from '../logger.js'
-import { describeRequest, retryAfter } from './retry-after.js'
+import { describeRequest, RateLimitStop, retryAfter } from './retry-after.js'
 
 // Order matters: a plugin listed later wraps the earlier ones. The retry plugin wraps the
 // throttling plugin, so a retried write waits for its own turn (write spacing, concurrency slot)
@@ -31,7 +31,8 @@ export interface GitHubClientOptions {
   retryBaseMs?: number
   /**
    * Longest wait for one answer, in ms (default 10 s); an attempt without one is retried like a
-   * 5xx, so a server that never answers fails a request after about 4 x 10 s + 14 s.
+   * 5xx, so a server that never answers fails a request after about 4 x 10 s + 14 s (one
+   * {@link ONE_ATTEMPT} request: after 10 s).
    */
   requestTimeoutMs?: number
   /** The fetch to send requests with (default: the global fetch); tests pass one that records. */
@@ -44,6 +45,24 @@ export interface GitHubClientOptions {
 /** Rate-limit retries before a request is given up. */
 const RATE_LIMIT_RETRIES = 3
 
+/** Longest wait for one answer when the options do not say, in ms. */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000
+
+/**
+ * Request options (`request: ONE_ATTEMPT`) for a request whose caller retries it itself, within a
+ * time budget of its own (the persist): the client sends it once, and neither retries a 5xx nor
+ * waits out a rate limit, so one attempt lasts at most the request timeout.
+ */
+export const ONE_ATTEMPT = Object.freeze({ retries: 0 })
+
+/** True for a request sent with {@link ONE_ATTEMPT}. */
+function isOneAttempt(request: Record<string, unknown>): boolean {
+  const options = request.request
+  return typeof options === 'object' && options !== null && 'retries' in options
+    ? options.retries === 0
+    : false
+}
+
 /**
  * Builds the Octokit client with GitHub's rate-limit rules wired in: the throttling plugin's
  * concurrency and write spacing are set from the inputs (its own defaults are 10 requests at once
@@ -55,6 +74,8 @@ export function createGitHubClient(options: GitHubClientOptions): GitHubClient {
   const { log } = options
   const maxWait = options.maxRateLimitWaitSeconds ?? 300
   const retryBaseMs = options.retryBaseMs ?? 1000
+  // One per client: after a refusal that asks for longer than the run waits, nothing more is sent.
+  const stop = new RateLimitStop()
   const onLimit =
     (kind: string) =>
     (
@@ -64,7 +85,14 @@ export function createGitHubClient(options: GitHubClientOptions): GitHubClient {
       retryCount: number
     ) => {
       const what = describeRequest(request)
-      if (retryCount >= RATE_LIMIT_RETRIES || retryAfter > maxWait) {
+      if (retryAfter > maxWait) {
+        stop.stopFor(retryAfter)
+        log.warning(
+          `GitHub ${kind} on ${what}: asked to wait ${retryAfter}s, longer than the run waits (${maxWait}s); sending nothing more until ${stop.untilText()}.`
+        )
+        return false
+      }
+      if (retryCount >= RATE_LIMIT_RETRIES || isOneAttempt(request)) {
         log.warning(
           `GitHub ${kind} on ${what}: not retrying (asked to wait ${retryAfter}s, attempt ${retryCount + 1}).`
         )
@@ -76,6 +104,8 @@ export function createGitHubClient(options: GitHubClientOptions): GitHubClient {
 
   // The throttling plugin reads `global` like `write` from these options, although its types list
   // only the latter; without our own groups it would share module-level limiters across clients.
+  // Its retries after a rate limit run with weight 0, outside `global`'s count, so `global` alone
+  // lets more than maxConcurrency requests out: the bound is kept where requests leave, in fetch.
   const throttle = {
     global: new Bottleneck.Group({ maxConcurrent: options.maxConcurrency }),
     write: new Bottleneck.Group({ maxConcurrent: 1, minTime: options.writeIntervalMs }),
@@ -89,13 +119,25 @@ export function createGitHubClient(options: GitHubClientOptions): GitHubClient {
     baseUrl: options.baseUrl,
     userAgent: options.userAgent ?? 'token-rotation-action',
     request: {
-      fetch: fetchWithTimeout(options.fetch ?? fetch, options.requestTimeoutMs ?? 10_000)
+      fetch: boundedFetch(
+        fetchWithTimeout(
+          options.fetch ?? fetch,
+          options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS
+        ),
+        options.maxConcurrency
+      )
     },
     retryAfter: {
       retries: RATE_LIMIT_RETRIES,
       maxWaitSeconds: maxWait,
+      stop,
       onWait: (seconds, what) => {
         log.info(`GitHub asked to retry ${what} after ${seconds}s; waiting.`)
+      },
+      onStop: (seconds, what) => {
+        log.warning(
+          `GitHub refused ${what} and asked to wait ${seconds}s, longer than the run waits (${maxWait}s); sending nothing more until ${stop.untilText()}.`
+        )
       }
     },
     throttle,
@@ -120,6 +162,16 @@ export function createGitHubClient(options: GitHubClientOptions): GitHubClient {
       }
     }
   })
+}
+
+/**
+ * fetch with at most `maxConcurrent` requests in flight. Every request that reaches the network
+ * passes here, retries of every plugin included, so `max-concurrency` holds whatever the plugins
+ * do (GitHub allows at most 100 concurrent requests).
+ */
+function boundedFetch(send: typeof fetch, maxConcurrent: number): typeof fetch {
+  const limiter = new Bottleneck({ maxConcurrent })
+  return (input, init) => limiter.schedule(() => send(input, init))
 }
 
 /**

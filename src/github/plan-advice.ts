@@ -30,23 +30,49 @@ export function orgSecretSuggestion(config: PublishConfig): string | undefined {
   )
 }
 
-/** GitHub's documented budget for content-creating requests: about 80 a minute and 500 an hour. */
+/** GitHub's documented budget for content-creating requests: about 80 a minute. */
 const WRITES_PER_MINUTE = 80
-const WRITES_PER_HOUR = 500
 
 /**
- * Warns when the planned writes would run into GitHub's secondary rate limits. The client honors
- * them (it waits as GitHub asks), but a run that triggers them is slow and may be refused for
- * longer than it waits.
+ * GitHub's documented budget for content-creating requests in an hour, the one limit a run checks
+ * its plan against. A run cannot see what other runs of the same token spent; it can refuse a plan
+ * whose own writes are more than the whole hour allows.
+ * @see https://docs.github.com/en/rest/using-the-rest-api/rate-limits-for-the-rest-api#about-secondary-rate-limits
+ */
+export const WRITES_PER_HOUR = 500
+
+/**
+ * Refuses, before anything is written, a plan whose writes exceed GitHub's hourly budget: GitHub
+ * would refuse the rest with secondary rate limits, leaving some targets with the new value and
+ * others without. Names the cheaper plan.
+ * @param writes the secrets the plan writes (targets times secret names)
+ * @returns the refusal, or undefined when the plan fits
+ */
+export function hourlyBudgetRefusal(
+  config: PublishConfig,
+  writes: number,
+  budget: number = WRITES_PER_HOUR
+): string | undefined {
+  if (writes <= budget) return undefined
+  const owners = [...new Set(config.repositories.map(ref => ref.owner.toLowerCase()))]
+  const cheaper =
+    config.environments.length > 0
+      ? `Environment secrets cannot be shared: split the repositories over runs at least an hour apart, at most ${budget} writes each.`
+      : `Cheaper: one organization secret shared with exactly these repositories costs 1 write per organization: set 'org: ${owners.length === 1 ? (config.repositories[0]?.owner ?? 'ORG') : 'ORG'}' and move the list to 'selected-repositories'${owners.length > 1 ? ` (one run per owner: ${owners.length} owners)` : ''}. Or split the repositories over runs at least an hour apart, at most ${budget} writes each.`
+  return (
+    `The plan writes ${writes} secrets, more than GitHub allows in an hour (about ${budget} content-creating requests, ` +
+    `its secondary rate limit); GitHub would refuse the rest, and a client that keeps sending while refused risks being banned. ` +
+    `Nothing was written. ${cheaper}`
+  )
+}
+
+/**
+ * Warns when the planned writes would run into GitHub's per-minute secondary rate limit. The
+ * client honors it (it waits as GitHub asks), but a run that triggers it is slow and may be refused
+ * for longer than it waits.
  * @param writes the number of targets to write
  */
 export function pacingWarning(config: PublishConfig, writes: number): string | undefined {
-  if (writes > WRITES_PER_HOUR) {
-    return (
-      `${writes} writes exceed GitHub's budget of about ${WRITES_PER_HOUR} content-creating requests an hour; ` +
-      `expect secondary rate limits. Split the run, or use one organization secret with selected repositories.`
-    )
-  }
   const perMinute = config.writeIntervalMs === 0 ? Infinity : 60_000 / config.writeIntervalMs
   if (writes > WRITES_PER_MINUTE && perMinute > WRITES_PER_MINUTE) {
     return (

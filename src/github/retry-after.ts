@@ -1,6 +1,7 @@
 import type { Octokit, OctokitOptions } from '@octokit/core'
 import { setTimeout as sleep } from 'node:timers/promises'
 import * as z from 'zod'
+import { ActionError } from '../errors.js'
 
 /** Settings of {@link retryAfter}, given as `retryAfter` in Octokit's options. */
 export interface RetryAfterOptions {
@@ -10,6 +11,45 @@ export interface RetryAfterOptions {
   maxWaitSeconds: number
   /** Told of each wait before it starts, to log it. */
   onWait(seconds: number, request: string): void
+  /** The client's stop: set by a refusal that asks for longer than `maxWaitSeconds`. */
+  stop?: RateLimitStop
+  /** Told when such a refusal stops the client. */
+  onStop?(seconds: number, request: string): void
+}
+
+/**
+ * A client's stop after a rate limit it will not wait out. GitHub warns that requests sent while
+ * an integration is rate limited can get it banned, so once GitHub asks to wait longer than the
+ * run waits, the client sends nothing more until that time: every request still queued fails at
+ * once, without reaching GitHub, saying when to run again.
+ * @see https://docs.github.com/en/rest/using-the-rest-api/rate-limits-for-the-rest-api
+ */
+export class RateLimitStop {
+  #until: number | undefined
+
+  /** Stops the client for `seconds` from now (a later stop never shortens an earlier one). */
+  stopFor(seconds: number, now = Date.now()): void {
+    const until = now + seconds * 1000
+    if (this.#until === undefined || until > this.#until) this.#until = until
+  }
+
+  /** When GitHub allows requests again, as `HH:MM:SSZ` (UTC), or '' when not stopped. */
+  untilText(): string {
+    return this.#until === undefined ? '' : `${new Date(this.#until).toISOString().slice(11, 19)}Z`
+  }
+
+  /**
+   * Throws instead of sending while the client is stopped.
+   * @throws ActionError `github-rate-limited`: `not sent: GitHub asked to wait until …`
+   */
+  check(request: { method?: string }, now = Date.now()): void {
+    if (this.#until === undefined || now >= this.#until) return
+    const write = (request.method ?? 'GET') !== 'GET' && request.method !== 'HEAD'
+    throw new ActionError(
+      `not sent: GitHub asked to wait until ${this.untilText()}; run again after it.`,
+      { code: 'github-rate-limited', phase: write ? 'publish' : 'preflight' }
+    )
+  }
 }
 
 declare module '@octokit/core' {
@@ -33,15 +73,19 @@ export function retryAfter(octokit: Octokit, options: OctokitOptions): Record<st
     // The waits of one request add up to at most maxWaitSeconds, however many answers ask.
     let waited = 0
     for (let attempt = 0; ; attempt++) {
+      settings.stop?.check(requestOptions)
       try {
         return await request(requestOptions)
       } catch (error) {
         const seconds = unhandledRetryAfter(error, Date.now())
-        if (
-          seconds === undefined ||
-          attempt >= settings.retries ||
-          waited + seconds > settings.maxWaitSeconds
-        ) {
+        if (seconds === undefined) throw error
+        if (seconds > settings.maxWaitSeconds) {
+          settings.stop?.stopFor(seconds)
+          settings.onStop?.(seconds, describeRequest(requestOptions))
+          throw error
+        }
+        const once = (requestOptions.request as { retries?: unknown } | undefined)?.retries === 0
+        if (once || attempt >= settings.retries || waited + seconds > settings.maxWaitSeconds) {
           throw error
         }
         settings.onWait(seconds, describeRequest(requestOptions))

@@ -7,6 +7,8 @@ import type { Issuer } from '../engine/ports.js'
 export function createStaticIssuer(value: string): Issuer {
   return {
     kind: 'none',
+    source: "the 'value' input",
+    given: true,
     mint: () => Promise.resolve({ value, next: '', rotated: false })
   }
 }

@@ -1,10 +1,11 @@
 import { backoffMs, type Backoff } from '../engine/backoff.js'
-import type { Sleep } from '../engine/ports.js'
+import type { Clock, Sleep } from '../engine/ports.js'
 import { ActionError, describeError } from '../errors.js'
 import type { Logger } from '../logger.js'
+import { formatDuration } from '../config/duration.js'
 
-/** Attempts of a persist when the options do not say. */
-export const DEFAULT_PERSIST_ATTEMPTS = 5
+/** How long a persist may take in all, retries included, when `persist-timeout` does not say. */
+export const DEFAULT_PERSIST_TIMEOUT_MS = 2 * 60_000
 
 /** 2, 4, 8, 16 s between attempts, at most a minute. */
 const PERSIST_BACKOFF: Backoff = { firstMs: 2000, longestMs: 60_000 }
@@ -15,24 +16,37 @@ export interface PersistOptions {
   write: () => Promise<void>
   /** Where the value goes, for messages: `secret X of owner/repo`. */
   where: string
-  attempts: number
+  /** The budget of the whole persist (`persist-timeout`), every attempt and wait included. */
+  timeoutMs: number
+  /**
+   * The longest one attempt may take (its request's own timeout): an attempt is started only
+   * when this much of the budget is left, so the persist never outlasts its budget.
+   */
+  attemptMs: number
+  /** At most this many attempts (default: as many as the budget holds). */
+  attempts?: number
+  clock: Clock
   sleep: Sleep
   log: Logger
 }
 
 /**
- * Writes the new credential, trying again when a failure may heal. Each client has retried its
- * requests already (5xx, dropped connections, throttling); this outer loop spans outages longer
- * than a client's own backoff, because a token the issuer has consumed cannot be minted again.
- * Repeating is safe: every attempt writes the same value (and, where the store has versions, the
- * same version).
+ * Writes the new credential, trying again when a failure may heal, within one time budget. The
+ * loop spans outages longer than a request's own retries, because a token the issuer has consumed
+ * cannot be minted again; the budget bounds it, because a run that waits for ever helps no one and
+ * holds the lock. Repeating is safe: every attempt writes the same value (and, where the store has
+ * versions, the same version).
  *
  * Only failures marked `retryable` are tried again; a refusal (no permission, no such secret)
  * cannot heal within a run, so it stops at once with its own error and advice.
- * @throws ActionError `persist-failed` naming where the value goes, when every attempt failed
+ * @throws ActionError `persist-failed` naming where the value goes and the budget, when the budget
+ *   (or the attempts) ran out
  */
 export async function persistWithRetries(options: PersistOptions): Promise<void> {
-  const { write, where, attempts, sleep, log } = options
+  const { write, where, clock, sleep, log } = options
+  const maxAttempts = options.attempts ?? Number.POSITIVE_INFINITY
+  const started = clock.now().getTime()
+  const deadline = started + options.timeoutMs
   for (let attempt = 1; ; attempt += 1) {
     try {
       await write()
@@ -41,15 +55,23 @@ export async function persistWithRetries(options: PersistOptions): Promise<void>
     } catch (error) {
       const healable = error instanceof ActionError && error.retryable
       if (!healable) throw error
-      if (attempt >= attempts) {
+      // The next attempt starts only if it can end (its request timing out) within the budget.
+      const left = deadline - clock.now().getTime() - options.attemptMs
+      const waitMs = Math.min(backoffMs(attempt, PERSIST_BACKOFF), left)
+      if (attempt >= maxAttempts || waitMs <= 0) {
+        const spent = formatDuration(clock.now().getTime() - started)
+        const budget = formatDuration(options.timeoutMs)
+        const why =
+          attempt >= maxAttempts
+            ? `in ${attempt} ${attempt === 1 ? 'attempt' : 'attempts'}`
+            : `within persist-timeout (${budget}): ${attempt} ${attempt === 1 ? 'attempt' : 'attempts'} in ${spent}`
         throw new ActionError(
-          `${capitalized(where)} could not be written in ${attempts} ${attempts === 1 ? 'attempt' : 'attempts'}; the last failed with: ${error.message}`,
+          `${capitalized(where)} could not be written ${why}; the last failed with: ${error.message}`,
           { code: 'persist-failed', phase: 'persist', cause: error }
         )
       }
-      const waitMs = backoffMs(attempt, PERSIST_BACKOFF)
       log.warning(
-        `Writing the new credential to ${where} failed (attempt ${attempt} of ${attempts}); trying again in ${waitMs / 1000} s. ${describeError(error)}`
+        `Writing the new credential to ${where} failed (attempt ${attempt}, ${formatDuration(deadline - clock.now().getTime())} of persist-timeout left); trying again in ${formatDuration(waitMs)}. ${describeError(error)}`
       )
       await sleep(waitMs)
     }

@@ -75,3 +75,64 @@ export class PrimaryRateLimits {
     }
   }
 }
+
+/**
+ * What the server asked each request to wait for, and which retries did not: the same request
+ * (token, method and path) arriving again before a `retry-after` it was given has run out (or,
+ * with `x-ratelimit-remaining: 0`, before `x-ratelimit-reset`) is counted as early. Tests assert
+ * on the count, not on timings.
+ */
+export class RetryLedger {
+  /** Timers may fire a little before the millisecond they were set for. */
+  static readonly TOLERANCE_MS = 20
+  readonly #notBefore = new Map<string, number>()
+  #early = 0
+
+  get early(): number {
+    return this.#early
+  }
+
+  /** Notes what an answer to `key` (token, method and path) asked it to wait for. */
+  asked(key: string, headers: Record<string, string>, now: number): void {
+    let until: number | undefined
+    const seconds = Number(headers['retry-after'])
+    if (headers['retry-after'] !== undefined && Number.isFinite(seconds)) {
+      until = now + seconds * 1000
+    } else if (headers['x-ratelimit-remaining'] === '0') {
+      until = Number(headers['x-ratelimit-reset']) * 1000
+    }
+    if (until === undefined || !Number.isFinite(until)) return
+    this.#notBefore.set(key, Math.max(this.#notBefore.get(key) ?? 0, until))
+  }
+
+  /** Counts a request from `key` that arrives while a wait it was asked for still runs. */
+  arrived(key: string, now: number): void {
+    const until = this.#notBefore.get(key)
+    if (until !== undefined && now < until - RetryLedger.TOLERANCE_MS) this.#early += 1
+  }
+}
+
+/**
+ * Content-creating requests that arrive closer together than a spacing the test sets: how a test
+ * checks the client's write pacing by what the server saw, not by timing the client.
+ */
+export class WriteSpacing {
+  readonly #spacingMs: number | undefined
+  #last: number | undefined
+  #crowded = 0
+
+  constructor(spacingMs: number | undefined) {
+    this.#spacingMs = spacingMs
+  }
+
+  get crowded(): number {
+    return this.#crowded
+  }
+
+  /** Notes a write's arrival. */
+  arrived(now: number): void {
+    if (this.#spacingMs === undefined) return
+    if (this.#last !== undefined && now - this.#last < this.#spacingMs) this.#crowded += 1
+    this.#last = now
+  }
+}

@@ -23,7 +23,7 @@ import {
   issueRecord,
   repositoryRecord
 } from './model.js'
-import { PrimaryRateLimits, WriteLimiter } from './rate-limits.js'
+import { PrimaryRateLimits, RetryLedger, WriteLimiter, WriteSpacing } from './rate-limits.js'
 import { type RequestContext, type Route, dispatch } from './router.js'
 import { issueRoutes } from './routes-issues.js'
 import { repoRoutes } from './routes-repos.js'
@@ -100,6 +100,8 @@ class LocalGitHubServer implements GitHubServer {
   readonly #latencyMs: number
   readonly #writes: WriteLimiter
   readonly #rateLimits = new PrimaryRateLimits()
+  readonly #retryLedger = new RetryLedger()
+  readonly #writeSpacing: WriteSpacing
   readonly #requests: RecordedRequest[] = []
   readonly #opened: string[] = []
   readonly #received: string[] = []
@@ -115,6 +117,7 @@ class LocalGitHubServer implements GitHubServer {
     this.#tokens = new Map(Object.entries(options.tokens ?? DEFAULT_TOKENS))
     this.#latencyMs = options.latencyMs ?? 0
     this.#writes = new WriteLimiter(options.writesPerMinute)
+    this.#writeSpacing = new WriteSpacing(options.writeSpacingMs)
     this.#http = createServer((req, res) => {
       void this.#handle(req, res)
     })
@@ -134,6 +137,14 @@ class LocalGitHubServer implements GitHubServer {
 
   get refusedWrites(): number {
     return this.#writes.refused
+  }
+
+  get earlyRetries(): number {
+    return this.#retryLedger.early
+  }
+
+  get crowdedWrites(): number {
+    return this.#writeSpacing.crowded
   }
 
   get openedValues(): ReadonlyArray<string> {
@@ -275,6 +286,8 @@ class LocalGitHubServer implements GitHubServer {
     const token = bearerToken(req.headers.authorization)
     if (token !== undefined) record.token = token
     this.#requests.push(record)
+    this.#retryLedger.arrived(`${token ?? ''} ${method} ${target.pathname}`, startedAt)
+    if (WRITE_METHODS.has(method)) this.#writeSpacing.arrived(startedAt)
     // 'close' fires both after a full answer and when a fault destroys the socket.
     res.once('close', () => {
       this.#inFlight -= 1
@@ -421,6 +434,7 @@ class LocalGitHubServer implements GitHubServer {
       headers['content-length'] = String(Buffer.byteLength(payload))
     }
     record.status = response.status
+    this.#retryLedger.asked(`${token ?? ''} ${record.method} ${record.path}`, headers, Date.now())
     res.writeHead(response.status, headers)
     res.end(payload)
   }

@@ -28,6 +28,11 @@ export interface GitHubServerOptions {
    * authenticated requests that no fault answered are counted, and a refused one is not.
    */
   writesPerMinute?: number
+  /**
+   * Counts content-creating requests that arrive less than this many ms after the previous one
+   * ({@link GitHubServer.crowdedWrites}); nothing is refused (default: not counted).
+   */
+  writeSpacingMs?: number
 }
 
 /** Who may see an organization secret. */
@@ -194,6 +199,13 @@ export interface GitHubServer {
   readonly maxInFlight: number
   /** Writes refused by the `writesPerMinute` limit. */
   readonly refusedWrites: number
+  /**
+   * Requests that arrived while a `retry-after` (or, with `x-ratelimit-remaining: 0`, an
+   * `x-ratelimit-reset`) the server had answered the same token was still running.
+   */
+  readonly earlyRetries: number
+  /** Writes that arrived closer than `writeSpacingMs` after the previous write. */
+  readonly crowdedWrites: number
   /** Every plaintext the server has ever opened from a sealed box (for leak checks). */
   readonly openedValues: ReadonlyArray<string>
   /** Every `encrypted_value` the server has received, opened or not (for leak checks). */

@@ -1,5 +1,5 @@
 import { fingerprint } from '../../engine/fingerprint.js'
-import type { Lease, Sleep, Store } from '../../engine/ports.js'
+import type { Clock, Lease, Sleep, Store } from '../../engine/ports.js'
 import type { RotationState } from '../../engine/state.js'
 import { ActionError, describeError, type Phase } from '../../errors.js'
 import type { Logger } from '../../logger.js'
@@ -12,7 +12,7 @@ import {
   type SecretDescription
 } from '../../aws/secret.js'
 import type { VersionOwner } from '../../config/aws-config.js'
-import { DEFAULT_PERSIST_ATTEMPTS, persistWithRetries } from '../persist-retries.js'
+import { DEFAULT_PERSIST_TIMEOUT_MS, persistWithRetries } from '../persist-retries.js'
 import { parseSecretDocument } from '../../document/secret-document.js'
 import { resolveLive, type KnownVersion, type LiveVersion } from './live-version.js'
 import { pendingFrom, readRecordTags, recordTags, TAG_PREFIX, withConsumed } from './record-tags.js'
@@ -30,10 +30,19 @@ export interface AwsStoreOptions {
   /** The one-writer lock, which lives outside the secret (a GitHub repository variable). */
   lock: (owner: string, ttlMs: number) => Promise<Lease>
   log: Logger
+  clock: Clock
   sleep: Sleep
-  /** Attempts of {@link Store.persist} when AWS keeps failing (default 5). */
+  /** How long {@link Store.persist} may take in all, retries included (`persist-timeout`, default 2m). */
+  persistTimeoutMs?: number
+  /** At most this many attempts of {@link Store.persist} (default: as many as the budget holds). */
   persistAttempts?: number
 }
+
+/**
+ * The part of the persist budget kept for one attempt: the SDK retries a call itself (three
+ * attempts with backoff), and an answer usually comes within seconds.
+ */
+const AWS_ATTEMPT_MS = 15_000
 
 /** The secret as this run knows it: read once, then kept in step with this run's own writes. */
 interface Snapshot {
@@ -179,14 +188,19 @@ class AwsSecretsStore implements VersionedStore {
 
   async persist(credential: string): Promise<void> {
     const snapshot = await this.#load()
-    const { secret, log, sleep } = this.#options
+    const { secret, log, clock, sleep } = this.#options
     const base = snapshot.pending ?? snapshot.current
     const value = base.document.replace(credential)
     const versionId = versionToken(snapshot.description.arn, value)
     await persistWithRetries({
       write: () => secret.put(value, versionId, [PENDING], 'persist'),
       where: `${this.description} (as ${PENDING}, version ${versionId})`,
-      attempts: this.#options.persistAttempts ?? DEFAULT_PERSIST_ATTEMPTS,
+      timeoutMs: this.#options.persistTimeoutMs ?? DEFAULT_PERSIST_TIMEOUT_MS,
+      attemptMs: AWS_ATTEMPT_MS,
+      ...(this.#options.persistAttempts !== undefined
+        ? { attempts: this.#options.persistAttempts }
+        : {}),
+      clock,
       sleep,
       log
     })

@@ -1,10 +1,10 @@
 import type { Clock, Sleep, Store } from '../../engine/ports.js'
 import { ActionError } from '../../errors.js'
-import type { GitHubClient } from '../../github/client.js'
+import { DEFAULT_REQUEST_TIMEOUT_MS, type GitHubClient } from '../../github/client.js'
 import { repositoryName, type RepositoryRef } from '../../github/rules.js'
 import type { Logger } from '../../logger.js'
 import { acquireVariableLock } from './lock.js'
-import { DEFAULT_PERSIST_ATTEMPTS, persistWithRetries } from '../persist-retries.js'
+import { DEFAULT_PERSIST_TIMEOUT_MS, persistWithRetries } from '../persist-retries.js'
 import { RepositorySecret } from './secret.js'
 import { StateVariable } from './state-variable.js'
 import { RepositoryVariables } from './variables.js'
@@ -23,8 +23,10 @@ export interface GitHubStoreOptions {
   log: Logger
   clock: Clock
   sleep: Sleep
-  /** Attempts of {@link Store.persist} when GitHub keeps failing (default 5). */
-  persistAttempts?: number
+  /** How long {@link Store.persist} may take in all, retries included (`persist-timeout`, default 2m). */
+  persistTimeoutMs?: number
+  /** The client's request timeout: the longest one persist attempt takes (default 10 s). */
+  requestTimeoutMs?: number
 }
 
 /**
@@ -39,9 +41,9 @@ export interface GitHubStoreOptions {
  */
 export function createGitHubStore(options: GitHubStoreOptions): Store {
   const { client, repository, secretName, log, sleep } = options
-  const attempts = options.persistAttempts ?? DEFAULT_PERSIST_ATTEMPTS
-  if (!Number.isInteger(attempts) || attempts < 1) {
-    throw new ActionError(`persistAttempts must be a whole number of at least 1, got ${attempts}`, {
+  const timeoutMs = options.persistTimeoutMs ?? DEFAULT_PERSIST_TIMEOUT_MS
+  if (!(timeoutMs > 0)) {
+    throw new ActionError(`persistTimeoutMs must be more than 0, got ${timeoutMs}`, {
       code: 'internal',
       phase: 'config'
     })
@@ -68,9 +70,12 @@ export function createGitHubStore(options: GitHubStoreOptions): Store {
     check: current => secret.write(current, 'preflight'),
     persist: value =>
       persistWithRetries({
-        write: () => secret.write(value, 'persist'),
+        // One request per attempt: the loop retries within the budget, the client does not.
+        write: () => secret.write(value, 'persist', { once: true }),
         where: `secret ${secretName} of ${name}`,
-        attempts,
+        timeoutMs,
+        attemptMs: options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
+        clock: options.clock,
         sleep,
         log
       })
