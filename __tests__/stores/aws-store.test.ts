@@ -22,6 +22,7 @@ import {
   startSecretsManagerServer,
   type SecretsManagerServer
 } from '../../test-servers/aws/index.js'
+import { memoryLease } from '../support/engine-ports.js'
 import { MemoryLogger } from '../support/memory-logger.js'
 
 const SECRET_ID = 'prod/oauth'
@@ -60,12 +61,18 @@ class MemoryLock {
       )
     }
     this.holder = owner
-    return Promise.resolve({
-      release: () => {
-        this.holder = undefined
-        return Promise.resolve()
-      }
-    })
+    const held = { owner, expiresAt: Date.now() + 600_000, id: 1 }
+    return Promise.resolve(
+      memoryLease({
+        held,
+        clock: { now: () => new Date() },
+        read: () => (this.holder === owner ? held : undefined),
+        release: () => {
+          this.holder = undefined
+          return Promise.resolve()
+        }
+      })
+    )
   }
 }
 
