@@ -175,7 +175,12 @@ describe('(3) a run killed after mint, before persist: the minting mark in the t
       from: fp(r0),
       startedAt: expect.any(String),
       run: 'run 1 attempt 1',
-      recoverable: true
+      recoverable: true,
+      // Until the end of its lease on the lock, the run may still be minting.
+      lease: {
+        holder: 'run 1 attempt 1',
+        endsBy: new Date(world.clock.now().getTime() + LOCK_TTL_MS).toISOString()
+      }
     })
     expect(secret.versionWith(AWSPENDING)).toBeUndefined()
     world.clock.advance(LOCK_TTL_MS + 1)

@@ -438,6 +438,9 @@ export class MemoryStore implements Store {
       state === undefined ? undefined : JSON.stringify(rotationStateSchema.parse(state))
   }
 
+  /** Awaited once right after the next record write lands (then cleared): another actor's move. */
+  afterWrite: ((state: RotationState) => Promise<void>) | undefined
+
   /** Someone deletes the lock (an operator, or a request of another run that lands late). */
   dropLock(): void {
     this.#lock = undefined
@@ -506,12 +509,15 @@ export class MemoryStore implements Store {
   }
 
   writeState(state: RotationState): Promise<void> {
-    return this.#runner.call('writeState', () => {
+    return this.#runner.call('writeState', async () => {
       this.#writeCalls += 1
       if (this.#failWritesAt.has(this.#writeCalls)) throw new StoreFault('writeState')
       const json = JSON.stringify(rotationStateSchema.parse(state))
       this.#record = json
       this.recordWrites.push(json)
+      const after = this.afterWrite
+      this.afterWrite = undefined
+      await after?.(state)
     })
   }
 
