@@ -138,10 +138,11 @@ describe('taking over an expired lock', () => {
 
   it('while the winner is slow to write the lock, the others stop: it is being taken over', async () => {
     seedDeadLock(20 * MINUTE)
-    // The winner's PATCH of the lock lands 400 ms late.
-    server.faults.add({ method: 'PATCH', path: LOCK_PATH, delayMs: 400, times: 1 })
+    // The winner's PATCH of the lock lands a second late.
+    server.faults.add({ method: 'PATCH', path: LOCK_PATH, delayMs: 1_000, times: 1 })
     const first = store().lock('run 1 attempt 1', TTL)
-    await new Promise(resolve => setTimeout(resolve, 150))
+    // The others start once the winner's PATCH has reached the server, and waits there.
+    while (requests('PATCH', LOCK_PATH) === 0) await new Promise(resolve => setImmediate(resolve))
     const late = await Promise.allSettled([
       store().lock('run 2 attempt 1', TTL),
       store().lock('run 3 attempt 1', TTL)
@@ -162,6 +163,25 @@ describe('taking over an expired lock', () => {
     const lease = await store().lock('run 1 attempt 1', TTL)
     expect(lockValue()).toMatchObject({ owner: 'run 1 attempt 1', generation: 2 })
     expect((await checks([lease])).map(c => c.held)).toEqual([true])
+  })
+
+  it('a take-over write that lands after its claim was skipped: at most one run holds the lock', async () => {
+    seedDeadLock(20 * MINUTE)
+    // Run K's take-over PATCH hangs at the server for two seconds; its lease is one second long.
+    server.faults.add({ method: 'PATCH', path: LOCK_PATH, delayMs: 2_000, times: 1 })
+    const slow = store().lock('run K attempt 1', 1_000)
+    while (requests('PATCH', LOCK_PATH) === 0) await new Promise(resolve => setImmediate(resolve))
+    // By GitHub's clock K's claim is old now: run N skips it and takes generation 3.
+    server.clockOffsetMs = 5_000
+    const next = await store().lock('run N attempt 1', TTL)
+    expect(lockValue()).toMatchObject({ owner: 'run N attempt 1', generation: 3 })
+    // K's PATCH lands now, over N's record.
+    const late = await slow
+    expect(lockValue()).toMatchObject({ owner: 'run K attempt 1', generation: 2 })
+    const [k, n] = await checks([late, next])
+    expect(k).toMatchObject({ held: false, owned: true })
+    expect(n).toMatchObject({ held: false, owned: false })
+    expect(n?.held === false && n.reason).toMatch(/overwritten .*now held by run K attempt 1/)
   })
 
   it('skips the claim of a run that stopped between its claim and its write, once that claim is old', async () => {
@@ -222,7 +242,9 @@ describe('a lock under its live holder', () => {
     const second = await store().lock('run 2 attempt 1', TTL)
     const [a, b] = await checks([first, second])
     expect(a).toMatchObject({ held: false, owned: false })
-    expect(a?.held === false && a.reason).toMatch(/deleted by someone else .*now held by run 2/)
+    expect(a?.held === false && a.reason).toMatch(
+      /deleted or overwritten by someone else .*now held by run 2/
+    )
     expect(b?.held).toBe(true)
     await first.release()
     expect(lockValue()).toMatchObject({ owner: 'run 2 attempt 1' })

@@ -267,7 +267,7 @@ class VariableLease implements Lease {
     const other = `${found.record.owner} (generation ${found.record.generation}) since ${iso(found.updatedAt)}`
     return found.record.generation > this.#record.generation
       ? `the lock ${name} of ${variables.repository} was taken over by ${other}, after this run's lease ended at ${iso(this.#endsBy)} by GitHub's clock`
-      : `the lock ${name} of ${variables.repository} was deleted by someone else while this run held it, and is now held by ${other}`
+      : `the lock ${name} of ${variables.repository} was deleted or overwritten by someone else while this run held it (an operator, or a request of another run that landed late), and is now held by ${other}`
   }
 }
 
