@@ -128,3 +128,33 @@ describe('the lease re-checked right before minting', () => {
     expect(world.s.lockHolder()).toBeUndefined()
   })
 })
+
+describe('a lease that ends during the run', () => {
+  test('the run writes the record no more once its lease may be over; the next run resumes from it', async () => {
+    const world = new World()
+    // The lease runs out after the pending mark: during publish and verify (a slow health check).
+    world.s.afterWrite = () => {
+      world.s.afterWrite = () => {
+        world.clock.advance(LOCK_TTL_MS)
+        return Promise.resolve()
+      }
+      return Promise.resolve()
+    }
+
+    const { outcome } = await world.run()
+
+    expect(outcome.error?.code).toBe('locked')
+    expect(outcome.error?.phase).toBe('promote')
+    expect(outcome.error?.message).toMatch(/lease on the lock .* has ended or is about to/)
+    // The mark and the pending mark only: no promotion, no run counted over a successor's record.
+    expect(world.s.recordWrites).toHaveLength(2)
+    expect(world.s.record?.pending?.fingerprint).toBe(fp(world.s.secret))
+    expect(world.issuer.requests).toBe(1)
+
+    world.clock.advance(LOCK_TTL_MS)
+    const { outcome: next } = await world.run()
+    expect(next.status).toBe('rotated')
+    expect(stepsOf(next)[1]).toEqual(['promote', 'ok'])
+    expect(world.issuer.grantAlive(world.s.secret)).toBe(true)
+  })
+})

@@ -351,6 +351,7 @@ export function memoryLease(options: {
     holder: `${held.owner} (lock ${String(held.id)})`,
     endsBy: () => new Date(held.expiresAt),
     now: () => clock.now(),
+    leftMs: () => held.expiresAt - clock.now().getTime(),
     confirm: (neededMs: number): Promise<LeaseCheck> => {
       const now = read()
       if (now === undefined) {

@@ -77,6 +77,11 @@ export interface Lease {
   /** The lock's clock now, never later than it: what another run's `endsBy` is compared with. */
   now(): Date
   /**
+   * Time this lease surely has left, without a request (from what the lock last said); zero or
+   * less once another run may have taken the lock over.
+   */
+  leftMs(): number
+  /**
    * Reads the lock again: does this run still hold it, with at least `neededMs` of its lease left?
    * Rejects only when the lock cannot be read.
    */

@@ -74,6 +74,8 @@ class RotationRun {
   #mayWriteState = false
   /** The one-writer lock, while this run holds it. */
   #lease: Lease | undefined
+  /** The lease ended during the run: record writes are skipped (said once). */
+  #fenced = false
   #progress: Progress = { published: [] }
   /** The run was counted in the record (its failures count is the record's). */
   #recorded = false
@@ -798,6 +800,14 @@ class RotationRun {
     const store = this.#requireStore()
     const next = structuredClone(this.#state ?? emptyState())
     change(next)
+    const over = this.#leaseOver()
+    if (over !== undefined) {
+      const step = this.#currentStep
+      throw new ActionError(over, {
+        code: 'locked',
+        phase: step === undefined ? 'report' : phaseOf(step)
+      })
+    }
     try {
       await store.writeState(next)
     } catch (error) {
@@ -826,11 +836,27 @@ class RotationRun {
     const next = structuredClone(this.#state ?? emptyState())
     change(next)
     this.#state = next
+    const over = this.#leaseOver()
+    if (over !== undefined) {
+      if (!this.#fenced) this.#warn(over)
+      this.#fenced = true
+      return
+    }
     try {
       await store.writeState(next)
     } catch (error) {
       this.#warn(`Could not update the rotation record: ${describeError(error)}`)
     }
+  }
+
+  /**
+   * Why this run must not write the record any more: its lease may be over, and a run that took
+   * the lock over writes it now (a late write would overwrite that run's marks).
+   */
+  #leaseOver(): string | undefined {
+    const lease = this.#lease
+    if (!lease || lease.leftMs() > LEASE_WRITE_MARGIN_MS) return undefined
+    return `This run's lease on the lock (${lease.holder}) has ended or is about to, so the rotation record was not updated: another run may hold the lock now, and this run's write could overwrite its marks. The record keeps what this run last wrote, and the next run goes on from it. The run took longer than lock-expires-after: raise it.`
   }
 
   #requireStore(): Store {
@@ -918,6 +944,9 @@ const DEFAULT_MINT_TIMEOUT_MS = 2 * 60_000
  * before another run can take the lock, and GitHub's clock is known to a second.
  */
 const LEASE_MARGIN_MS = 60_000
+
+/** Lease left for a record write to land before another run may take the lock over. */
+const LEASE_WRITE_MARGIN_MS = 60_000
 
 /** A published value this close to its expiry is rotated even when the interval is not over. */
 const EXPIRY_MARGIN_MS = 15 * 60 * 1000

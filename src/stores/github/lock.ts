@@ -79,14 +79,14 @@ export async function acquireVariableLock(
     for (let round = 1; round <= MAX_ROUNDS; round += 1) {
       const fresh: LockRecord = { ...mine, generation: 1 }
       if (await variables.create(name, JSON.stringify(fresh))) {
-        return new VariableLease(options, fresh, endsBy(options, ttlMs))
+        return new VariableLease(options, fresh, endsBy(options, ttlMs), endsAfter(options, ttlMs))
       }
       const held = await readLock(variables, name)
       // Released between the create and the read: create again.
       if (held === undefined) continue
       // This run's own create, sent again by the client after its answer was lost.
       if (held.record.token === mine.token)
-        return new VariableLease(options, held.record, held.expiresAt)
+        return new VariableLease(options, held.record, held.expiresAt, held.expiresAt)
       if (held.expiresAt > githubNow(options)) throw lockedError(held, options)
       const taken = await takeOver(options, held, mine)
       if (taken) return taken
@@ -142,7 +142,12 @@ async function takeOver(
       await variables.delete(claimName).catch(() => false)
       return undefined
     }
-    const lease = new VariableLease(options, record, endsBy(options, mine.ttlMs))
+    const lease = new VariableLease(
+      options,
+      record,
+      endsBy(options, mine.ttlMs),
+      endsAfter(options, mine.ttlMs)
+    )
     log.warning(
       held.readable
         ? `Took over the lock ${name} of ${variables.repository}: ${held.record.owner} took it at ${iso(held.updatedAt)} and its lease ended at ${iso(held.expiresAt)} by GitHub's clock, without a release (that run most likely died). This run holds generation ${generation}.`
@@ -167,11 +172,14 @@ class VariableLease implements Lease {
   readonly #options: VariableLockOptions
   readonly #record: LockRecord
   #endsBy: Date
+  /** The earliest this lease can end, on GitHub's clock. */
+  #endsAfter: Date
 
-  constructor(options: VariableLockOptions, record: LockRecord, endsBy: Date) {
+  constructor(options: VariableLockOptions, record: LockRecord, endsBy: Date, endsAfter: Date) {
     this.#options = options
     this.#record = record
     this.#endsBy = endsBy
+    this.#endsAfter = endsAfter
     this.holder = `${record.owner} (lock generation ${record.generation})`
   }
 
@@ -181,6 +189,10 @@ class VariableLease implements Lease {
 
   now(): Date {
     return githubNow(this.#options)
+  }
+
+  leftMs(): number {
+    return this.#endsAfter.getTime() - latestGitHubNow(this.#options).getTime()
   }
 
   async confirm(neededMs: number): Promise<LeaseCheck> {
@@ -206,6 +218,7 @@ class VariableLease implements Lease {
       return { held: false, owned: false, reason: this.#successor(found) }
     }
     this.#endsBy = found.expiresAt
+    this.#endsAfter = found.expiresAt
     const leftMs = found.expiresAt.getTime() - latestGitHubNow(this.#options).getTime()
     if (leftMs < neededMs) {
       return {
@@ -279,6 +292,13 @@ function claimOf(name: string, generation: number): string {
 /** The latest end of a lease written just now: its `updated_at` is not later than GitHub's now. */
 function endsBy(options: VariableLockOptions, ttlMs: number): Date {
   return new Date(latestGitHubNow(options).getTime() + ttlMs)
+}
+
+/** The earliest end of a lease written just now: its `updated_at` is not earlier than this. */
+function endsAfter(options: VariableLockOptions, ttlMs: number): Date {
+  const handled = options.variables.clock.handledNoEarlierThan()
+  if (handled === undefined) throw noDateError(options)
+  return new Date(handled.getTime() + ttlMs)
 }
 
 function githubNow(options: VariableLockOptions): Date {

@@ -62,6 +62,15 @@ export class GitHubClock {
   }
 
   /**
+   * A time on GitHub's clock no later than when it handled the latest request (the request was
+   * handled within its round trip, before `Date` was stamped; `updated_at` is cut to the second).
+   */
+  handledNoEarlierThan(): Date | undefined {
+    const a = this.#anchor
+    return a && new Date(a.date - (a.received - a.sent) - 1000)
+  }
+
+  /**
    * GitHub's time now, never later than it: `Date` is cut to the second and stamped before the
    * answer travelled. Used to judge whether another run's lease is over.
    */
