@@ -175,7 +175,12 @@ describe('(3) a run killed after mint, before persist: the minting mark in the t
       from: fp(r0),
       startedAt: expect.any(String),
       run: 'run 1 attempt 1',
-      recoverable: true
+      recoverable: true,
+      // Until the end of its lease on the lock, the run may still be minting.
+      lease: {
+        holder: 'run 1 attempt 1',
+        endsBy: new Date(world.clock.now().getTime() + LOCK_TTL_MS).toISOString()
+      }
     })
     expect(secret.versionWith(AWSPENDING)).toBeUndefined()
     world.clock.advance(LOCK_TTL_MS + 1)
@@ -466,92 +471,44 @@ describe('a token stored by hand after earlier rotations (what the recovery and 
 })
 
 describe('(4) two runs at once through a lock that both get', () => {
-  test('with a rotating issuer the second mint is a reuse: the grant is revoked and neither run promotes', async () => {
+  // The second take overwrites the first run's lock, as a late request or an operator's delete
+  // would: the first run's re-check before minting finds the lock is no longer its, and the
+  // second finds the first's minting mark, whose lease has not ended. At most one mints.
+  test('with a rotating issuer at most one run mints, and the grant stays alive', async () => {
     const world = new VersionedWorld({ exclusiveLock: false })
     const { secret, issuer } = world
     const r0 = world.initial.refreshToken
-    const v0 = must(secret.versionWith(AWSCURRENT), 'AWSCURRENT')
 
     const [a, b] = await world.runTogether({ runId: 'run A' }, { runId: 'run B' })
     const first = must(a, 'run A').outcome
     const second = must(b, 'run B').outcome
 
     expect(world.lock.owners).toEqual(['run A', 'run B'])
-    // A exchanged r0 first; B presented it again: reuse detection revoked the grant.
-    expect(second.error?.code).toBe('reauthorization-needed')
-    expect(second.error?.phase).toBe('mint')
-    expect(stepsOf(second)).toEqual([
-      ['preflight', 'ok'],
-      ['mint', 'failed']
-    ])
-    const r1 = must(secret.valueWith(AWSPENDING), 'AWSPENDING')
-    expect(issuer.grantAlive(r0)).toBe(false)
-    expect(issuer.grantAlive(r1)).toBe(false)
-    expect(issuer.liveRefreshTokens()).toEqual([])
-    // A staged and published its token, whose grant died under it: its health check fails, and so
-    // does previous-value (same grant), so the targets keep A's dead value.
-    expect(first.error?.code).toBe('health-check-failed')
-    expect(stepsOf(first)).toEqual([
-      ['preflight', 'ok'],
-      ['mint', 'ok'],
-      ['persist', 'ok'],
-      ['publish', 'ok'],
-      ['verify', 'failed'],
-      ['rollback', 'skipped']
-    ])
-    expect(first.error?.message).toContain('Health check failed')
-    expect(world.targets.values()).toEqual(world.allTargets(issuer.lastAccessToken()))
-    // Nothing was promoted: the compare-and-swap of promote never ran.
-    expect(secret.versionWith(AWSCURRENT)).toBe(v0)
-    expect([first.status, second.status]).toEqual(['failed', 'failed'])
-    expect(secret.record.consecutiveFailures).toBeGreaterThan(0)
+    expect(issuer.requests).toBeLessThanOrEqual(1)
+    expect(issuer.grantAlive(r0)).toBe(true)
+    expect(issuer.liveRefreshTokens()).toHaveLength(1)
+    const refused = [first, second].filter(o => o.status === 'failed')
+    expect(refused.length).toBeGreaterThanOrEqual(1)
+    for (const o of refused) {
+      expect(o.error?.code).toBe('locked')
+      expect(o.error?.message).toMatch(/Nothing was minted/)
+    }
+    expect(secret.valueWith(AWSPENDING) ?? secret.valueWith(AWSCURRENT)).toBeDefined()
   })
 
-  test('with an issuer that tolerates the reuse: exactly one promotes, the other fails with store-conflict and stays AWSPENDING', async () => {
+  test('with an issuer that tolerates the reuse: still one mint, and nothing is left AWSPENDING', async () => {
     const world = new VersionedWorld({ exclusiveLock: false })
-    const { secret } = world
     const leeway = new LeewayIssuer(world.clock, world.runner, world.accepts)
     world.minter = leeway
     const r0 = leeway.authorize()
-    const v0 = secret.putByHand(r0)
+    world.secret.putByHand(r0)
 
     const results = await world.runTogether({ runId: 'run A' }, { runId: 'run B' })
 
-    const promoted = results.filter(r => r.outcome.status === 'rotated')
-    const conflicted = results.filter(r => r.outcome.error?.code === 'store-conflict')
-    expect(promoted).toHaveLength(1)
-    expect(conflicted).toHaveLength(1)
-    const winner = must(promoted[0], 'winner').outcome
-    const loser = must(conflicted[0], 'loser').outcome
-    expect(loser.status).toBe('failed')
-    expect(loser.error?.phase).toBe('promote')
-    expect(stepsOf(loser)).toEqual([...FULL_ROTATION.slice(0, 5), ['promote', 'failed']])
-    const current = must(secret.valueWith(AWSCURRENT), 'AWSCURRENT')
-    const pending = must(secret.valueWith(AWSPENDING), 'AWSPENDING')
-    expect(current).not.toBe(pending)
-    expect(detailOf(winner, 'promote')).toBe(`refresh token ${fp(current)} is current`)
-    expect(secret.versionWith(AWSPREVIOUS)).toBe(v0)
-    expect(loser.error?.message).toContain(
-      `This run's version ${versionToken(secret.arn, pending)} was not promoted and stays AWSPENDING`
-    )
-    expect(leeway.grantAlive).toBe(true)
-    // Both published; the loser did so last, so the targets hold its value, while the record says
-    // the winner's is published.
-    expect(fp(world.publishedValue() ?? '')).toBe(loser.version)
-    expect(secret.record.published?.fingerprint).toBe(winner.version)
-
-    // The next run resumes from AWSPENDING: the loser's token becomes current over the winner's.
-    world.clock.advance(HOUR)
-    const { outcome } = await world.run()
-
-    expect(outcome.status).toBe('rotated')
-    expect(stepsOf(outcome)).toEqual([
-      ['preflight', 'ok'],
-      ['promote', 'ok'],
-      ...FULL_ROTATION.slice(1)
-    ])
-    expect(secret.valueWith(AWSPREVIOUS)).toBe(pending)
-    expect(leeway.refreshTokenLive(current)).toBe(true)
+    // The first refresh token, then one mint: a refresh and an access token.
+    expect(leeway.issued).toHaveLength(3)
+    expect(results.filter(r => r.outcome.error?.code === 'store-conflict')).toEqual([])
+    expect(results.filter(r => r.outcome.error?.code === 'locked').length).toBeGreaterThanOrEqual(1)
     expect(leeway.grantAlive).toBe(true)
   })
 })
@@ -569,23 +526,21 @@ describe('(4b) two runs resuming the same pending version through a lock both ge
     expect(secret.valueWith(AWSPENDING)).toBe(r1)
     health.refuse = undefined
     world.clock.advance(HOUR)
+    const requestsBefore = issuer.requests
 
     const results = await world.runTogether({ runId: 'run A' }, { runId: 'run B' })
 
     // Both promote r1; the second finds AWSCURRENT already there and cannot tell its own lost
-    // answer from the other run: it stops before minting, so r1 is presented once.
+    // answer from the other run: it stops before minting. The first finds, right before minting,
+    // that its lock was overwritten by the second's: it stops too. r1 is presented at most once.
     const outcomes = results.map(r => r.outcome)
-    expect(outcomes.filter(o => o.status === 'rotated')).toHaveLength(1)
-    const stopped = must(
-      outcomes.find(o => o.status === 'failed'),
-      'the run that stopped'
+    expect(issuer.requests - requestsBefore).toBeLessThanOrEqual(1)
+    expect(outcomes.filter(o => o.status === 'rotated').length).toBeLessThanOrEqual(1)
+    const stopped = outcomes.filter(o => o.status === 'failed')
+    expect(stopped.map(o => o.error?.code).sort()).toEqual(
+      stopped.length === 2 ? ['locked', 'store-conflict'] : ['store-conflict']
     )
-    expect(stopped.error?.code).toBe('store-conflict')
-    expect(stopped.error?.message).toContain('already on version')
-    expect(stepsOf(stopped)).toEqual([
-      ['preflight', 'ok'],
-      ['promote', 'failed']
-    ])
+    expect(issuer.refreshTokenLive(r1) || issuer.liveRefreshTokens().length === 1).toBe(true)
     expect(issuer.grantAlive(r0)).toBe(true)
   })
 })

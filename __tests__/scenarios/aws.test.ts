@@ -327,7 +327,13 @@ describe('a run killed after each step, then rerun', () => {
 
   it('while minting: refuses to guess, then tries once when told the answer never arrived', async () => {
     oauth.faults.add({ endpoint: 'token', kind: 'delay-response', delayMs: 60_000 })
-    const { rerun } = await killThenRerun(() => oauth.tokenRequests > 0)
+    const { rerun: early } = await killThenRerun(() => oauth.tokenRequests > 0)
+    // Deleting the lock does not prove the run dead: until its lease ends it may still be minting.
+    expect(early.errors.join('\n')).toMatch(/may still be minting.*Nothing was minted or written/)
+    // Eleven minutes later by GitHub's clock, the killed run's lease of ten minutes is over.
+    github.clockOffsetMs = 11 * 60_000
+    const rerun = await rotate({}, { attempt: 4 })
+    expectNoLeaks(rerun)
     expect(rerun.exitCode).toBe(1)
     expect(rerun.errors.join('\n')).toMatch(/stopped while exchanging this refresh token/)
     expect(rerun.errors.join('\n')).toMatch(/untag-resource/)

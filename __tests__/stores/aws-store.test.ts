@@ -14,7 +14,7 @@ import { fingerprint } from '../../src/engine/fingerprint.js'
 import type { Lease } from '../../src/engine/ports.js'
 import { emptyState, type RotationState } from '../../src/engine/state.js'
 import { ActionError } from '../../src/errors.js'
-import { recordTags } from '../../src/stores/aws/record-tags.js'
+import { readRecordTags, recordTags } from '../../src/stores/aws/record-tags.js'
 import type { VersionOwner } from '../../src/config/aws-config.js'
 import { createAwsSecretsStore, type VersionedStore } from '../../src/stores/aws/store.js'
 import { versionToken } from '../../src/stores/aws/version-token.js'
@@ -22,6 +22,7 @@ import {
   startSecretsManagerServer,
   type SecretsManagerServer
 } from '../../test-servers/aws/index.js'
+import { memoryLease } from '../support/engine-ports.js'
 import { MemoryLogger } from '../support/memory-logger.js'
 
 const SECRET_ID = 'prod/oauth'
@@ -60,12 +61,18 @@ class MemoryLock {
       )
     }
     this.holder = owner
-    return Promise.resolve({
-      release: () => {
-        this.holder = undefined
-        return Promise.resolve()
-      }
-    })
+    const held = { owner, expiresAt: Date.now() + 600_000, id: 1 }
+    return Promise.resolve(
+      memoryLease({
+        held,
+        clock: { now: () => new Date() },
+        read: () => (this.holder === owner ? held : undefined),
+        release: () => {
+          this.holder = undefined
+          return Promise.resolve()
+        }
+      })
+    )
   }
 }
 
@@ -462,6 +469,30 @@ describe('writeState', () => {
     )
     expect(error.code).toBe('internal')
     expect(tokenAt('AWSCURRENT')).toBe(RT1)
+  })
+
+  it("keeps in the minting mark until when the minting run's lease lasts, and reads older marks", async () => {
+    const store = awsStore()
+    const state = await stateOf(store)
+    const minting = {
+      from: fingerprint(RT1),
+      startedAt: '2026-03-02T10:00:00.000Z',
+      run: 'run 12 attempt 1',
+      recoverable: true,
+      lease: { holder: 'run 12 attempt 1', endsBy: '2026-03-02T10:10:00.000Z' }
+    }
+    await store.writeState({ ...state, minting })
+    expect((await stateOf(awsStore())).minting).toEqual(minting)
+    expect(
+      readRecordTags({
+        'token-rotation:minting': `${fingerprint(RT1)} 2026-03-02T10:00:00.000Z plain run 3 attempt 2`
+      }).minting
+    ).toEqual({
+      from: fingerprint(RT1),
+      startedAt: '2026-03-02T10:00:00.000Z',
+      run: 'run 3 attempt 2',
+      recoverable: false
+    })
   })
 
   it('writes the record to its tags, removes the parts that are gone, and keeps tags of others', async () => {

@@ -101,15 +101,20 @@ function lockValue(): unknown {
   return variable === undefined ? undefined : JSON.parse(variable.value)
 }
 
-function seedLock(owner: string, expiresAt: Date): void {
+/**
+ * A lock as an earlier version wrote it (times on its runner's clock), written at `at` by GitHub's
+ * clock: its 30 minutes count from then.
+ */
+function seedLock(owner: string, at: Date = server.now()): void {
   server.seedVariable(
     'octo/app',
     LOCK,
     JSON.stringify({
       owner,
-      acquiredAt: new Date(expiresAt.getTime() - 30 * MINUTE).toISOString(),
-      expiresAt: expiresAt.toISOString()
-    })
+      acquiredAt: new Date(now.getTime() - 30 * MINUTE).toISOString(),
+      expiresAt: now.toISOString()
+    }),
+    at
   )
 }
 
@@ -165,12 +170,13 @@ describe('GitHub store', () => {
 })
 
 describe('lock', () => {
-  it('is taken with one create and holds owner and times, nothing secret', async () => {
+  it('is taken with one create and holds owner, generation and time-to-live, nothing secret', async () => {
     await store().lock('run-1', 30 * MINUTE)
     expect(lockValue()).toEqual({
       owner: 'run-1',
-      acquiredAt: '2026-03-02T10:00:00.000Z',
-      expiresAt: '2026-03-02T10:30:00.000Z'
+      token: expect.stringMatching(/^[0-9a-f]{16}$/),
+      generation: 1,
+      ttlMs: 30 * MINUTE
     })
     expect(server.requests.map(r => `${r.method} ${r.path}`)).toEqual([`POST ${VARIABLES_PATH}`])
   })
@@ -181,7 +187,9 @@ describe('lock', () => {
     const error = await failure(store().lock('run-2', 30 * MINUTE))
     expect(error).toMatchObject({ code: 'locked', phase: 'preflight' })
     expect(error.message).toContain('https://github.com/octo/app/actions/runs/1')
-    expect(error.message).toContain('expires at 2026-03-02T10:30:00.000Z')
+    const written = Date.parse(server.getVariable('octo/app', LOCK)?.updated_at ?? '')
+    const ends = new Date(written + 30 * MINUTE).toISOString().replace('.000Z', 'Z')
+    expect(error.message).toContain(`its lease ends at ${ends} by GitHub's clock`)
     expect(error.message).toContain(`delete the repository variable ${LOCK}`)
     expect(lockValue()).toMatchObject({ owner: 'https://github.com/octo/app/actions/runs/1' })
   })
@@ -195,7 +203,7 @@ describe('lock', () => {
   })
 
   it('takes over a lock past its expiry, and warns whose it was', async () => {
-    seedLock('run-dead', new Date(now.getTime() - MINUTE))
+    seedLock('run-dead', new Date(server.now().getTime() - 31 * MINUTE))
     await store().lock('run-2', 30 * MINUTE)
     expect(lockValue()).toMatchObject({ owner: 'run-2' })
     expect(log.lines).toContainEqual(
@@ -232,7 +240,7 @@ describe('lock', () => {
   it("does not release another run's lock", async () => {
     const lease = await store().lock('run-1', 30 * MINUTE)
     // run-1 outlived its lock, and run-2 took it over.
-    seedLock('run-2', new Date(now.getTime() + 60 * MINUTE))
+    seedLock('run-2')
     await lease.release()
     expect(lockValue()).toMatchObject({ owner: 'run-2' })
     expect(requests('DELETE', `${VARIABLES_PATH}/${LOCK}`)).toBe(0)
@@ -249,7 +257,7 @@ describe('lock', () => {
     expect(log.lines).toContainEqual(
       expect.objectContaining({
         level: 'warning',
-        message: expect.stringContaining('expires on its own at 2026-03-02T10:30:00.000Z')
+        message: expect.stringContaining('ends on its own at')
       })
     )
   })

@@ -6,6 +6,7 @@ import type {
   HealthResult,
   Issuer,
   Lease,
+  LeaseCheck,
   Minted,
   Sleep,
   Store,
@@ -326,6 +327,58 @@ function invalidGrant(): ActionError {
   )
 }
 
+// --- the lock's lease ---------------------------------------------------------------------------
+
+/** A lock as a memory store holds it: who, until when on the lock's clock, and which holding. */
+export interface HeldLock {
+  owner: string
+  expiresAt: number
+  id: number
+}
+
+/**
+ * The lease of a memory lock, with the semantics of the GitHub variable lock: `confirm` reads the
+ * lock again (`read` answers what the lock holds now), on the lock's own clock.
+ */
+export function memoryLease(options: {
+  held: HeldLock
+  clock: Clock
+  read: () => HeldLock | undefined
+  release: () => Promise<void>
+}): Lease {
+  const { held, clock, read } = options
+  return {
+    holder: `${held.owner} (lock ${String(held.id)})`,
+    endsBy: () => new Date(held.expiresAt),
+    now: () => clock.now(),
+    leftMs: () => held.expiresAt - clock.now().getTime(),
+    confirm: (neededMs: number): Promise<LeaseCheck> => {
+      const now = read()
+      if (now === undefined) {
+        return Promise.resolve({
+          held: false,
+          owned: false,
+          reason: 'the lock was deleted by someone else'
+        })
+      }
+      if (now.id !== held.id) {
+        return Promise.resolve({
+          held: false,
+          owned: false,
+          reason: `the lock is held by ${now.owner}`
+        })
+      }
+      const leftMs = now.expiresAt - clock.now().getTime()
+      return Promise.resolve(
+        leftMs < neededMs
+          ? { held: false, owned: true, reason: `the lease has ${String(leftMs)} ms left` }
+          : { held: true, endsAt: new Date(now.expiresAt), leftMs }
+      )
+    },
+    release: options.release
+  }
+}
+
 // --- the store: the refresh token's secret, the record and the lock --------------------------------
 
 /** What a broken store throws: it says which operation failed, never a value. */
@@ -386,6 +439,14 @@ export class MemoryStore implements Store {
       state === undefined ? undefined : JSON.stringify(rotationStateSchema.parse(state))
   }
 
+  /** Awaited once right after the next record write lands (then cleared): another actor's move. */
+  afterWrite: ((state: RotationState) => Promise<void>) | undefined
+
+  /** Someone deletes the lock (an operator, or a request of another run that lands late). */
+  dropLock(): void {
+    this.#lock = undefined
+  }
+
   /** Who holds the lock now, if anyone (an expired lock counts as free). */
   lockHolder(): string | undefined {
     const lock = this.#lock
@@ -426,14 +487,18 @@ export class MemoryStore implements Store {
         )
       }
       const id = ++this.#locks
-      this.#lock = { owner, expiresAt: now + ttlMs, id }
+      const mine = { owner, expiresAt: now + ttlMs, id }
+      this.#lock = mine
       this.lockOwners.push(owner)
-      return {
+      return memoryLease({
+        held: mine,
+        clock: this.#clock,
+        read: () => this.#lock,
         release: () =>
           this.#runner.call('release', () => {
             if (this.#lock?.id === id) this.#lock = undefined
           })
-      }
+      })
     })
   }
 
@@ -445,12 +510,15 @@ export class MemoryStore implements Store {
   }
 
   writeState(state: RotationState): Promise<void> {
-    return this.#runner.call('writeState', () => {
+    return this.#runner.call('writeState', async () => {
       this.#writeCalls += 1
       if (this.#failWritesAt.has(this.#writeCalls)) throw new StoreFault('writeState')
       const json = JSON.stringify(rotationStateSchema.parse(state))
       this.#record = json
       this.recordWrites.push(json)
+      const after = this.afterWrite
+      this.afterWrite = undefined
+      await after?.(state)
     })
   }
 

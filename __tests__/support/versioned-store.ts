@@ -19,7 +19,7 @@ import { createAwsRotationIssuer } from '../../src/issuers/aws-secrets-manager.j
 import { readRecordTags, recordTags, type TaggedRecord } from '../../src/stores/aws/record-tags.js'
 import type { VersionOwner } from '../../src/config/aws-config.js'
 import { createAwsSecretsStore, type VersionedStore } from '../../src/stores/aws/store.js'
-import type { MemoryAudit, PortCall, Runner } from './engine-ports.js'
+import { memoryLease, type MemoryAudit, type PortCall, type Runner } from './engine-ports.js'
 import {
   HOUR,
   World,
@@ -463,14 +463,18 @@ export class MemoryLock {
         )
       }
       const id = ++this.#taken
-      this.#held = { owner, expiresAt: now + ttlMs, id }
+      const mine = { owner, expiresAt: now + ttlMs, id }
+      this.#held = mine
       this.owners.push(owner)
-      return {
+      return memoryLease({
+        held: mine,
+        clock: this.#clock,
+        read: () => this.#held,
         release: () =>
           this.#runner.call('release', () => {
             if (this.#held?.id === id) this.#held = undefined
           })
-      }
+      })
     })
   }
 

@@ -186,9 +186,9 @@ function variableLock(
   log: Logger,
   clock: Clock
 ): (owner: string, ttlMs: number) => Promise<Lease> {
-  const variables = new RepositoryVariables(client, store.repository)
+  const variables = new RepositoryVariables(client, store.repository, clock)
   return (owner, ttlMs) =>
-    acquireVariableLock({ variables, name: store.lockVariable, log, clock }, owner, ttlMs)
+    acquireVariableLock({ variables, name: store.lockVariable, log }, owner, ttlMs)
 }
 
 /** The engine's orders from the configuration. */

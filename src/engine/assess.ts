@@ -28,11 +28,24 @@ export type Assessment =
    * does not know (nor the one before): the one recovered from that run's ciphertext.
    */
   | { kind: 'recovered'; run: string }
+  /**
+   * A run marked that it is minting, and its lease on the lock has not ended: it may still be
+   * running (its lock was deleted, or overwritten by a late request), so nothing is touched.
+   */
+  | { kind: 'busy'; run: string; until: string }
   /** Neither current nor pending: another run rotated after this job started. */
   | { kind: 'stale'; current?: string; pending?: string }
 
-/** Compares the input's fingerprint with the record. */
-export function assess(state: RotationState | undefined, input: string): Assessment {
+/**
+ * Compares the input's fingerprint with the record.
+ * @param now the lock's clock (never later than it), to tell a live minting mark from a stopped
+ *   one; without it (no lock), every mark counts as stopped
+ */
+export function assess(state: RotationState | undefined, input: string, now?: Date): Assessment {
+  const lease = state?.minting?.lease
+  if (state?.minting && lease && now !== undefined && Date.parse(lease.endsBy) > now.getTime()) {
+    return { kind: 'busy', run: state.minting.run, until: lease.endsBy }
+  }
   if (state === undefined || (state.current === undefined && state.pending === undefined)) {
     return { kind: 'first' }
   }

@@ -46,6 +46,11 @@ export interface Issuer {
    * so the run reports a publication, without mint, persist or promote steps.
    */
   readonly given?: boolean
+  /**
+   * The longest one `mint` can take, retries included: the lock must have this much left before a
+   * mint starts, so that no other run can take the lock while the request may still be in flight.
+   */
+  readonly mintTimeoutMs?: number
   /** Exchanges `current` (the refresh token; '' for an issuer that needs none) for a new version. */
   mint(current: string): Promise<Minted>
   /**
@@ -62,10 +67,42 @@ export interface Issuer {
   undo?(minted: Minted): Promise<void>
 }
 
-/** The one-writer lock of a store; released at the end of the run, or expired if the run dies. */
+/**
+ * The one-writer lock of a store, held until released or until its lease ends. Times are on the
+ * lock's clock (GitHub's for a variable lock), never the runner's: runners' clocks disagree.
+ */
 export interface Lease {
+  /** Names this holding (run and lock generation), for the minting mark and messages. */
+  readonly holder: string
+  /**
+   * The latest moment this lease can end, on the lock's clock: a minting mark records it, and no
+   * other run takes the mark's run for stopped before it.
+   */
+  endsBy(): Date
+  /** The lock's clock now, never later than it: what another run's `endsBy` is compared with. */
+  now(): Date
+  /**
+   * Time this lease surely has left, without a request (from what the lock last said); zero or
+   * less once another run may have taken the lock over.
+   */
+  leftMs(): number
+  /**
+   * Reads the lock again: does this run still hold it, with at least `neededMs` of its lease left?
+   * Rejects only when the lock cannot be read.
+   */
+  confirm(neededMs: number): Promise<LeaseCheck>
+  /** Gives the lock up, if it is still this run's and no successor can be holding it. */
   release(): Promise<void>
 }
+
+/** What {@link Lease.confirm} found. */
+export type LeaseCheck =
+  | { held: true; endsAt: Date; leftMs: number }
+  /**
+   * Not enough: `owned` says whether the lock is still this run's (only short of time); `reason`
+   * says what happened, in a sentence.
+   */
+  | { held: false; owned: boolean; reason: string }
 
 /**
  * Where the credential that must survive lives (the refresh token), and the run's write-ahead

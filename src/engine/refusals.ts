@@ -5,6 +5,7 @@ import type { Store } from './ports.js'
 type Stale = Extract<Assessment, { kind: 'stale' }>
 type Blocked = Extract<Assessment, { kind: 'blocked' }>
 type Interrupted = Extract<Assessment, { kind: 'interrupted' }>
+type Busy = Extract<Assessment, { kind: 'busy' }>
 
 /**
  * The input is not the live refresh token: another run rotated after this job read its secrets.
@@ -41,5 +42,17 @@ export function interruptedError(found: Interrupted, store: Store): ActionError 
   return new ActionError(
     `${found.run} stopped while exchanging this refresh token, so the OAuth2 server may already have replaced it; the input was not used (a reuse revokes the grant). Look in that run's log for "Recovery ciphertext": if it is there, open it with \`token-rotation recover\` (TOKEN_ROTATION_RECOVERY_PRIVATE_KEY set to the recovery private key), store the token in ${store.description}, and re-run: the next run takes it as current. If it is not there, the answer never arrived: ${store.resetHint} and re-run, and the next run tries this refresh token once.`,
     { code: 'resume-blocked', phase: 'preflight' }
+  )
+}
+
+/**
+ * Another run marked that it is minting, and its lease on the lock has not ended: it may be
+ * exchanging the refresh token right now. Taking its mark for "stopped" and trying the token would
+ * be the reuse that revokes the grant, so nothing is used and nothing is written.
+ */
+export function busyError(found: Busy, store: Store): ActionError {
+  return new ActionError(
+    `${found.run} marked in the rotation record that it is exchanging the refresh token of ${store.description}, and its lease on the lock lasts until ${found.until} (the lock's clock): that run may still be minting, even though this run got the lock (the lock was deleted or overwritten while it was held). Nothing was minted or written. Run again after ${found.until}: if that run stopped, the next run then reads its mark as an interrupted mint.`,
+    { code: 'locked', phase: 'preflight' }
   )
 }

@@ -7,10 +7,20 @@ import { asActionError } from './errors.js'
 import { fingerprint } from './fingerprint.js'
 import type { Audit, RunOutcome, RunStatus, StepName, StepOutcome, StepRecord } from './outcome.js'
 import type { RotationPlan } from './plan.js'
-import type { Clock, HealthCheck, Issuer, Lease, Minted, Sleep, Store, Targets } from './ports.js'
+import type {
+  Clock,
+  HealthCheck,
+  Issuer,
+  Lease,
+  LeaseCheck,
+  Minted,
+  Sleep,
+  Store,
+  Targets
+} from './ports.js'
 import { planRetirements, type RevocationJob } from './retirements.js'
 import { RUNS_KEPT, emptyState, replaceCurrent, type RotationState } from './state.js'
-import { blockedError, interruptedError, staleError } from './refusals.js'
+import { blockedError, busyError, interruptedError, staleError } from './refusals.js'
 import { describeAssessment, persistFailure, resetHint, uncertainHint } from './messages.js'
 
 /** The parts a rotation drives, behind their ports. */
@@ -62,6 +72,10 @@ class RotationRun {
   #state: RotationState | undefined
   /** Set once the record may be written: the lock is held and the input is not stale. */
   #mayWriteState = false
+  /** The one-writer lock, while this run holds it. */
+  #lease: Lease | undefined
+  /** The lease ended during the run: record writes are skipped (said once). */
+  #fenced = false
   #progress: Progress = { published: [] }
   /** The run was counted in the record (its failures count is the record's). */
   #recorded = false
@@ -287,8 +301,11 @@ class RotationRun {
     if (!store) return { kind: 'first' }
     this.#state = await store.readState()
     if (store.read) this.#input = await store.read()
-    const found = assess(this.#state, fingerprint(this.#input))
+    const found = assess(this.#state, fingerprint(this.#input), this.#lease?.now())
     if (found.kind === 'stale') throw staleError(found, store)
+    // Another run may be minting: this run writes nothing, not even its own failure, which would
+    // overwrite the marks that run writes meanwhile.
+    if (found.kind === 'busy') throw busyError(found, store)
     // From here the run is counted in the record: a blocked rotation is a failure that needs a
     // person (and raises the alert); it writes nothing else.
     this.#mayWriteState = true
@@ -348,8 +365,13 @@ class RotationRun {
     const [deps, plan] = [this.#deps, this.#plan]
     const from = fingerprint(this.#input)
     return this.#step('mint', async () => {
+      const before = this.#state?.minting
+      const lease = this.#lease
+      const mark = lease && { holder: lease.holder, endsBy: lease.endsBy().toISOString() }
       if (deps.store) {
         // Write-ahead: a run that dies from here on leaves a record that the input may be consumed.
+        // The mark says until when this run may be minting: before that, no run takes it for a
+        // run that stopped.
         await this.#saveState(state => {
           // On a first rotation the input becomes `current` here: preflight proved it is what the
           // store holds, and a rerun must be able to match it against the record.
@@ -358,16 +380,21 @@ class RotationRun {
           if (assessment.kind === 'uncertain' && state.minting) {
             // This attempt can log a ciphertext: from now on a retry could revoke it.
             if (deps.sealForRecovery) state.minting.recoverable = true
+            if (mark) state.minting.lease = mark
           } else {
             state.minting = {
               from,
               startedAt: this.#now(),
               run: plan.runId,
-              recoverable: deps.sealForRecovery !== undefined
+              recoverable: deps.sealForRecovery !== undefined,
+              ...(mark ? { lease: mark } : {})
             }
           }
         })
       }
+      // The mark is written first and the lock read after it: a run that got the lock meanwhile
+      // (it was deleted, or overwritten) reads the record after this mark, and waits for it.
+      if (lease) await this.#confirmLease(lease, before)
       let minted: Minted
       try {
         minted = await deps.issuer.mint(this.#input)
@@ -386,11 +413,17 @@ class RotationRun {
             delete state.minting
           })
         }
-        if (deps.store && failure.code === 'issuer-outcome-unknown') {
-          // The answer never arrived here, so no recovery ciphertext of it exists: the next run
-          // may make its one attempt instead of waiting for a ciphertext that is not there.
+        const keptMark =
+          failure.code === 'issuer-outcome-unknown' || assessment.kind === 'uncertain'
+        if (deps.store && keptMark) {
           await this.#saveStateQuietly(state => {
-            if (state.minting) state.minting.recoverable = false
+            if (!state.minting) return
+            // The answer never arrived here, so no recovery ciphertext of it exists: the next run
+            // may make its one attempt instead of waiting for a ciphertext that is not there.
+            if (failure.code === 'issuer-outcome-unknown') state.minting.recoverable = false
+            // This run's request is over: the next run need not wait for its lease to end.
+            if (lease)
+              state.minting.lease = { holder: lease.holder, endsBy: lease.now().toISOString() }
           })
         }
         throw resetHint(uncertainHint(failure, assessment), deps.store)
@@ -404,6 +437,44 @@ class RotationRun {
           : `new version ${version}`
       return { value: minted, detail }
     })
+  }
+
+  /**
+   * Right before minting: this run must still hold the lock, with enough of its lease left for the
+   * mint request and the write of what it minted, on the lock's clock. Otherwise it refuses.
+   * @param before the minting mark before this run's, put back when this run keeps the lock
+   */
+  async #confirmLease(lease: Lease, before: RotationState['minting']): Promise<void> {
+    const needed = (this.#deps.issuer.mintTimeoutMs ?? DEFAULT_MINT_TIMEOUT_MS) + LEASE_MARGIN_MS
+    let check: LeaseCheck
+    try {
+      check = await lease.confirm(needed)
+    } catch (error) {
+      // Whether another run holds the lock now is unknown: this run writes nothing more.
+      this.#mayWriteState = false
+      throw new ActionError(
+        `Refused to mint: the lock could not be read again to check that this run still holds it (${describeError(error)}). Nothing was minted. This run's minting mark stays in the rotation record: the next run waits until ${lease.endsBy().toISOString()} (the lock's clock) before it reads it as an interrupted mint.`,
+        { code: 'locked', phase: 'mint', cause: error }
+      )
+    }
+    if (check.held) return
+    if (check.owned) {
+      // Still this run's lock: the record is this run's to put back as it was.
+      await this.#saveStateQuietly(state => {
+        if (before) state.minting = before
+        else delete state.minting
+      })
+      throw new ActionError(`Refused to mint: ${check.reason}. Nothing was minted.`, {
+        code: 'locked',
+        phase: 'mint'
+      })
+    }
+    // Another run may hold the lock: anything this run writes to the record could overwrite its.
+    this.#mayWriteState = false
+    throw new ActionError(
+      `Refused to mint: ${check.reason}. Nothing was minted, and this run writes nothing more: its minting mark stays in the rotation record, and the next run waits until ${lease.endsBy().toISOString()} (the lock's clock) before it reads it as an interrupted mint.`,
+      { code: 'locked', phase: 'mint' }
+    )
   }
 
   /** The sealed new credential goes to the log before anything else can fail. */
@@ -690,6 +761,7 @@ class RotationRun {
     if (store) {
       try {
         lease = await store.lock(this.#plan.runId, this.#plan.lockTtlMs)
+        this.#lease = lease
       } catch (error) {
         this.#record('preflight', 'failed', describeError(error), this.#deps.clock.now())
         this.#fail(asActionError(error, 'preflight'))
@@ -730,6 +802,14 @@ class RotationRun {
     const store = this.#requireStore()
     const next = structuredClone(this.#state ?? emptyState())
     change(next)
+    const over = this.#leaseOver()
+    if (over !== undefined) {
+      const step = this.#currentStep
+      throw new ActionError(over, {
+        code: 'locked',
+        phase: step === undefined ? 'report' : phaseOf(step)
+      })
+    }
     try {
       await store.writeState(next)
     } catch (error) {
@@ -758,11 +838,27 @@ class RotationRun {
     const next = structuredClone(this.#state ?? emptyState())
     change(next)
     this.#state = next
+    const over = this.#leaseOver()
+    if (over !== undefined) {
+      if (!this.#fenced) this.#warn(over)
+      this.#fenced = true
+      return
+    }
     try {
       await store.writeState(next)
     } catch (error) {
       this.#warn(`Could not update the rotation record: ${describeError(error)}`)
     }
+  }
+
+  /**
+   * Why this run must not write the record any more: its lease may be over, and a run that took
+   * the lock over writes it now (a late write would overwrite that run's marks).
+   */
+  #leaseOver(): string | undefined {
+    const lease = this.#lease
+    if (!lease || lease.leftMs() > LEASE_WRITE_MARGIN_MS) return undefined
+    return `This run's lease on the lock (${lease.holder}) has ended or is about to, so the rotation record was not updated: another run may hold the lock now, and this run's write could overwrite its marks. The record keeps what this run last wrote, and the next run goes on from it. The run took longer than lock-expires-after: raise it.`
   }
 
   #requireStore(): Store {
@@ -841,6 +937,18 @@ class RotationRun {
     return this.#deps.clock.now().toISOString()
   }
 }
+
+/** How long a mint may take when the issuer does not say. */
+const DEFAULT_MINT_TIMEOUT_MS = 2 * 60_000
+
+/**
+ * Lease left beyond the mint itself: the write of what was minted (the pending mark) must land
+ * before another run can take the lock, and GitHub's clock is known to a second.
+ */
+const LEASE_MARGIN_MS = 60_000
+
+/** Lease left for a record write to land before another run may take the lock over. */
+const LEASE_WRITE_MARGIN_MS = 60_000
 
 /** A published value this close to its expiry is rotated even when the interval is not over. */
 const EXPIRY_MARGIN_MS = 15 * 60 * 1000

@@ -40,7 +40,12 @@ export const rotationStateSchema = z.object({
       startedAt: time,
       run: z.string(),
       /** The run had a recovery key: a token it received is in its log, sealed. */
-      recoverable: z.boolean().optional()
+      recoverable: z.boolean().optional(),
+      /**
+       * The lock the run minted under, and the latest its lease can end (the lock's clock, not the
+       * runner's): until then the run may still be minting, and the mark is not taken for stopped.
+       */
+      lease: z.object({ holder: z.string(), endsBy: time }).optional()
     })
     .optional(),
   /** A minted credential that is being persisted or was persisted but not yet promoted. */

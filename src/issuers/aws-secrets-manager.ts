@@ -57,6 +57,8 @@ export function createAwsRotationIssuer(options: AwsRotationOptions): Issuer {
   let last: Rotation | undefined
   return {
     kind: 'aws-secrets-manager',
+    // The wait for the rotation Lambda, and a minute for the requests around it.
+    mintTimeoutMs: options.timeoutMs + 60_000,
     current: async () => (await options.secret.read({ stage: CURRENT }, 'verify')).value,
     mint: async current => {
       const minted = await rotate(options, current)

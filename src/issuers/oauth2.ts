@@ -211,7 +211,12 @@ export function createOAuth2Issuer(config: OAuth2IssuerConfig, deps: OAuth2Issue
     log.info(`The revocation endpoint ${url.href} accepted the revocation`)
   }
 
-  const issuer: Issuer = { kind: 'oauth2', mint: guard(mint) }
+  const issuer: Issuer = {
+    kind: 'oauth2',
+    // Every attempt may wait for its whole timeout, and the backoff between them.
+    mintTimeoutMs: OAUTH2_ATTEMPTS * config.timeoutMs + BACKOFF_MS.reduce((a, b) => a + b, 0),
+    mint: guard(mint)
+  }
   if (revocationUrl !== undefined) {
     issuer.revoke = guard((value: string) => revoke(revocationUrl, value), 'retire')
   }

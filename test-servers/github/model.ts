@@ -133,9 +133,16 @@ export class GitHubModel {
   // Environments, labels, issues and comments draw from one counter: their ids are never compared.
   #nextId = 1
 
+  /** GitHub's clock, in ms: the real one unless the server was set off it. */
+  readonly #clock: () => number
+
+  constructor(clock: () => number = Date.now) {
+    this.#clock = clock
+  }
+
   /** Now, in GitHub's timestamp format. */
   now(): string {
-    return timestamp(new Date())
+    return timestamp(new Date(this.#clock()))
   }
 
   /** A fresh id for environments, labels, issues and comments. */
@@ -299,11 +306,14 @@ export class GitHubModel {
     return existing === undefined ? 'created' : 'updated'
   }
 
-  /** Creates or updates a variable (name upper-cased), keeping `created_at` on update. */
-  writeVariable(repo: Repo, name: string, value: string): void {
+  /**
+   * Creates or updates a variable (name upper-cased), keeping `created_at` on update.
+   * @param at when it was written, for seeding (default: now)
+   */
+  writeVariable(repo: Repo, name: string, value: string, at?: Date): void {
     const key = name.toUpperCase()
     const existing = repo.variables.get(key)
-    const now = this.now()
+    const now = at === undefined ? this.now() : timestamp(at)
     repo.variables.set(key, {
       name: key,
       value,

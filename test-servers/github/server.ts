@@ -94,7 +94,7 @@ function grants(grant: TokenGrant, area: keyof TokenGrant, level: Permission): b
 
 class LocalGitHubServer implements GitHubServer {
   readonly faults = new FaultRegistry()
-  readonly #model = new GitHubModel()
+  readonly #model = new GitHubModel(() => this.now().getTime())
   readonly #http: Server
   readonly #tokens: ReadonlyMap<string, TokenGrant>
   readonly #latencyMs: number
@@ -107,6 +107,8 @@ class LocalGitHubServer implements GitHubServer {
   readonly #received: string[] = []
   /** Aborted by close(), so that requests sleeping on latency stop at once. */
   readonly #lifetime = new AbortController()
+  /** GitHub's clock minus the real one, in ms. */
+  #clockOffsetMs: number
   #inFlight = 0
   #maxInFlight = 0
   #sequence = 0
@@ -116,6 +118,7 @@ class LocalGitHubServer implements GitHubServer {
   constructor(options: GitHubServerOptions) {
     this.#tokens = new Map(Object.entries(options.tokens ?? DEFAULT_TOKENS))
     this.#latencyMs = options.latencyMs ?? 0
+    this.#clockOffsetMs = options.clockOffsetMs ?? 0
     this.#writes = new WriteLimiter(options.writesPerMinute)
     this.#writeSpacing = new WriteSpacing(options.writeSpacingMs)
     this.#http = createServer((req, res) => {
@@ -125,6 +128,18 @@ class LocalGitHubServer implements GitHubServer {
 
   get url(): string {
     return this.#url
+  }
+
+  get clockOffsetMs(): number {
+    return this.#clockOffsetMs
+  }
+
+  set clockOffsetMs(offset: number) {
+    this.#clockOffsetMs = offset
+  }
+
+  now(): Date {
+    return new Date(Date.now() + this.#clockOffsetMs)
   }
 
   get requests(): ReadonlyArray<RecordedRequest> {
@@ -245,10 +260,10 @@ class LocalGitHubServer implements GitHubServer {
     return variable === undefined ? undefined : { ...variable }
   }
 
-  seedVariable(fullName: string, name: string, value: string): void {
+  seedVariable(fullName: string, name: string, value: string, at?: Date): void {
     const repo = this.#model.findRepoByFullName(fullName)
     if (repo === undefined) throw new Error(`repository '${fullName}' does not exist`)
-    this.#model.writeVariable(repo, name, value)
+    this.#model.writeVariable(repo, name, value, at)
   }
 
   getIssues(fullName: string): IssueRecord[] {
@@ -420,6 +435,8 @@ class LocalGitHubServer implements GitHubServer {
   ): void {
     const known = token !== undefined && this.#tokens.has(token)
     const headers: Record<string, string> = {
+      // As GitHub does on every answer, on the server's own clock (which tests may set off).
+      date: this.now().toUTCString(),
       'x-github-request-id': requestId,
       'x-github-api-version-selected': '2022-11-28',
       'x-github-media-type': 'github.v3; format=json',

@@ -33,6 +33,11 @@ export interface GitHubServerOptions {
    * ({@link GitHubServer.crowdedWrites}); nothing is refused (default: not counted).
    */
   writeSpacingMs?: number
+  /**
+   * GitHub's clock minus the real one, in ms (default 0): the `Date` header and every `created_at`
+   * and `updated_at`. A server 40 minutes behind is what a runner 40 minutes ahead sees.
+   */
+  clockOffsetMs?: number
 }
 
 /** Who may see an organization secret. */
@@ -188,8 +193,12 @@ export interface GitHubServer {
    */
   rotatePublicKey(scopePath: string): void
   getVariable(fullName: string, name: string): VariableRecord | undefined
-  /** Stores a repository variable directly, as if created earlier. */
-  seedVariable(fullName: string, name: string, value: string): void
+  /** Stores a repository variable directly, as if written at `at` (default: now, server clock). */
+  seedVariable(fullName: string, name: string, value: string, at?: Date): void
+  /** GitHub's clock minus the real one, in ms; set it to move the server's clock. */
+  clockOffsetMs: number
+  /** The server's clock now. */
+  now(): Date
   /** The issues of a repository, oldest first (empty when the repository is unknown). */
   getIssues(fullName: string): IssueRecord[]
   readonly faults: FaultInjector

@@ -22,6 +22,8 @@ const KEYS = {
 } as const
 
 const MAX_TAG_VALUE = 256
+/** Prefixes the end of the minting run's lease in the minting mark. */
+const UNTIL = 'until='
 /** Fingerprints (16 characters and a space) that fit in one tag value. */
 const CONSUMED_KEPT = 15
 const FINGERPRINT = /^[0-9a-f]{16}$/
@@ -49,7 +51,9 @@ export function recordTags(record: TaggedRecord, from?: string): Record<string, 
   const { minting, pending, published, rotatedAt, retirements, runs } = record
   if (minting) {
     const mark = minting.recoverable ? 'recoverable' : 'plain'
-    tags[KEYS.minting] = fit(`${minting.from} ${minting.startedAt} ${mark} ${minting.run}`)
+    // Until when the run may still be minting (its lease on the lock), before the run's name.
+    const until = minting.lease ? ` ${UNTIL}${minting.lease.endsBy}` : ''
+    tags[KEYS.minting] = fit(`${minting.from} ${minting.startedAt} ${mark}${until} ${minting.run}`)
   }
   if (pending) {
     // Written before the new version is staged: if the run dies in between, the next one knows
@@ -94,9 +98,18 @@ export function readRecordTags(tags: Readonly<Record<string, string>>): TaggedRe
   const record: TaggedRecord = { consecutiveFailures: 0, retirements: [], runs: [] }
   const minting = tags[KEYS.minting]?.split(' ')
   if (minting && minting.length >= 4) {
-    const [from = '', startedAt = '', mark, ...run] = minting
+    const [from = '', startedAt = '', mark, ...rest] = minting
+    // A mark written before leases were recorded has the run's name right after the mark.
+    const endsBy = rest[0]?.startsWith(UNTIL) ? rest[0].slice(UNTIL.length) : undefined
+    const run = (endsBy === undefined ? rest : rest.slice(1)).join(' ')
     if (FINGERPRINT.test(from) && TIME.test(startedAt)) {
-      record.minting = { from, startedAt, run: run.join(' '), recoverable: mark === 'recoverable' }
+      record.minting = {
+        from,
+        startedAt,
+        run,
+        recoverable: mark === 'recoverable',
+        ...(endsBy !== undefined && TIME.test(endsBy) ? { lease: { holder: run, endsBy } } : {})
+      }
     }
   }
   const pending = tags[KEYS.pending]?.split(' ')

@@ -33,8 +33,8 @@ export interface GitHubStoreOptions {
  * The store for GitHub: the refresh token in a repository Actions secret, the write-ahead record
  * and the lock in two repository Actions variables of the same repository.
  *
- * Requests per call, when nothing fails: `lock` 1 (POST; 3 more when it takes over an expired
- * lock), `release` 2 (GET, DELETE), `readState` 1, `writeState` 1 (2 for the first record),
+ * Requests per call, when nothing fails: `lock` 1 (POST; 5 more when it takes over an expired
+ * lock), the lease's check before minting 1 (GET), `release` 2 (GET, DELETE), `readState` 1, `writeState` 1 (2 for the first record),
  * `check` 2 (public key, PUT; the key is read once per store), `persist` 1 after `check`.
  * @see https://docs.github.com/en/rest/actions/variables
  * @see https://docs.github.com/en/rest/actions/secrets
@@ -56,10 +56,10 @@ export function createGitHubStore(options: GitHubStoreOptions): Store {
     )
   }
   const name = repositoryName(repository)
-  const variables = new RepositoryVariables(client, repository)
+  const variables = new RepositoryVariables(client, repository, options.clock)
   const secret = new RepositorySecret(client, repository, secretName)
   const state = new StateVariable(variables, options.stateVariable)
-  const lock = { variables, name: options.lockVariable, log, clock: options.clock }
+  const lock = { variables, name: options.lockVariable, log }
   return {
     kind: 'github',
     description: `secret ${secretName} of ${name}`,
