@@ -124,6 +124,9 @@ class LocalGitHubServer implements GitHubServer {
     this.#http = createServer((req, res) => {
       void this.#handle(req, res)
     })
+    // Longer than a client's idle keep-alive (undici: 4 s), so the client always closes an idle
+    // socket first: a server closing it as the client reuses it answers ECONNRESET.
+    this.#http.keepAliveTimeout = 30_000
   }
 
   get url(): string {

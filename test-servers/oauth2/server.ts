@@ -77,6 +77,9 @@ class LocalOAuth2Server implements OAuth2Server {
     this.#server = createListener(options, (req, res) => {
       void this.#handle(req, res)
     }) as Server & { closeAllConnections(): void }
+    // Longer than a client's idle keep-alive (undici: 4 s), so the client always closes an idle
+    // socket first: a server closing it as the client reuses it answers ECONNRESET.
+    this.#server.keepAliveTimeout = 30_000
   }
 
   get issuer(): string {
