@@ -128,7 +128,7 @@ export function createGitHubClient(options: GitHubClientOptions): GitHubClient {
  * (a TypeError, like a refused connection), which Octokit turns into a retryable error; an abort
  * would not be retried.
  */
-function fetchWithTimeout(send: typeof fetch, timeoutMs: number): typeof fetch {
+export function fetchWithTimeout(send: typeof fetch, timeoutMs: number): typeof fetch {
   return async (input, init) => {
     try {
       return await send(input, { ...init, signal: AbortSignal.timeout(timeoutMs) })

@@ -10,6 +10,7 @@ import {
 } from 'node:http'
 import { createServer as createHttpsServer } from 'node:https'
 import type { AddressInfo, Server } from 'node:net'
+import { setTimeout as delay } from 'node:timers/promises'
 import type Provider from 'oidc-provider'
 import { createTestClients } from './clients.js'
 import { FaultRegistry, applyAfterProcessing, sendJson } from './faults.js'
@@ -200,6 +201,8 @@ class LocalOAuth2Server implements OAuth2Server {
 
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     try {
+      const latencyMs = this.#options.latencyMs ?? 0
+      if (latencyMs > 0) await delay(latencyMs, undefined, { signal: this.#lifetime.signal })
       await this.#route(req, res)
     } catch (error: unknown) {
       if (res.headersSent || res.destroyed) res.destroy()
