@@ -279,14 +279,27 @@ function coldStart(
   })
 }
 
-/** Time from spawning `node -e 0` until it exits: the floor of any Node process. */
+/**
+ * Time from spawning a Node process that does nothing but print a line until the line arrives:
+ * `node -e 0` measured as the entry is, up to its first output (its exit would add the teardown
+ * that the marker of the entry leaves out).
+ */
 function bareNode(): Promise<number> {
   return new Promise((resolve, reject) => {
     const started = performance.now()
-    const child = spawn(process.execPath, ['-e', '0'], { stdio: 'ignore' })
+    const child = spawn(process.execPath, ['-e', 'console.log(0)'], {
+      stdio: ['ignore', 'pipe', 'ignore']
+    })
+    let seen = false
+    child.stdout.on('data', () => {
+      if (!seen) {
+        seen = true
+        resolve(performance.now() - started)
+      }
+    })
     child.on('error', reject)
     child.on('close', () => {
-      resolve(performance.now() - started)
+      if (!seen) reject(new Error('node -e printed nothing'))
     })
   })
 }
@@ -299,7 +312,7 @@ const STARTS = 15
  * The headline figures, side by side. Cold start: spawning `node <entry>` until it logs
  * `token-rotation-action: run started` (the first line of run(), a debug line), and until
  * `engine assembled` (inputs validated and every part built: the moment before the first request),
- * each as a ratio to spawning `node -e 0` until it exits; interleaved, medians of 15.
+ * each as a ratio to a Node process that only prints a line; interleaved, medians of 15.
  * Rotation: one OAuth2 rotation through dist/index.js, both servers adding 100 ms to every request,
  * from spawn to exit, as a ratio to 10 round trips (a round trip: one request at 100 ms added
  * latency; 10 is the number of requests a rotation cannot do without).
@@ -321,12 +334,14 @@ async function headline(entry: string, oauth2Inputs: Record<string, string>): Pr
   console.log(
     `Cold start of node ${entry === DIST_INDEX ? 'dist/index.js' : entry} (${STARTS} runs each, interleaved, medians)`
   )
-  console.log(`  node -e 0 until it exits                  ${floor.toFixed(0)} ms`)
   console.log(
-    `  until run() begins ('run started')        ${median(toRun).toFixed(0)} ms = ${startRatio.toFixed(2)}x node -e 0 (target <= 2.5) ${startRatio <= 2.5 ? 'OK' : 'MISSED'}`
+    `  ${"node -e 0 (until node -e 'console.log(0)' prints)".padEnd(52)} ${floor.toFixed(0)} ms`
   )
   console.log(
-    `  until the first request is due            ${median(toEngine).toFixed(0)} ms = ${ratio(toEngine).toFixed(2)}x node -e 0 ('engine assembled', OAuth2 + GitHub inputs)`
+    `  ${"until run() begins ('run started')".padEnd(52)} ${median(toRun).toFixed(0)} ms = ${startRatio.toFixed(2)}x node -e 0 (target <= 2.5) ${startRatio <= 2.5 ? 'OK' : 'MISSED'}`
+  )
+  console.log(
+    `  ${'until the first request is due'.padEnd(52)} ${median(toEngine).toFixed(0)} ms = ${ratio(toEngine).toFixed(2)}x node -e 0 ('engine assembled', OAuth2 + GitHub inputs)`
   )
 
   const github = await startGitHubServer({
