@@ -65,6 +65,8 @@ export interface RunDeps {
 export async function run(deps: RunDeps): Promise<void> {
   deps.log.debug('token-rotation-action: run started')
   const loading = loadParts()
+  // Awaited below; a run stopped by its inputs before that must not die of an unhandled rejection.
+  loading.catch(() => undefined)
   let config: ActionConfig
   let parts: Awaited<typeof loading>
   try {
