@@ -50,6 +50,11 @@ const onwarn = (warning, warn) => {
   if (!harmless.includes(warning.code)) warn(warning)
 }
 
+// @actions/core imports @actions/http-client (and with it undici and tunnel) for getIDToken, and
+// @actions/exec for its platform details; the action uses neither. Their modules have no effect
+// a run needs when nothing of theirs is called, so they are left out of the bundle unless used.
+const unusedUnlessCalled = /node_modules\/(@actions\/(http-client|exec|io)|tunnel)\//
+
 export default {
   // The action as the runner loads it (`runs.main: dist/index.js`), and the same engine as a
   // command for other CI systems. Code both use is one shared chunk; the AWS SDK is a chunk of its
@@ -63,5 +68,6 @@ export default {
     banner: chunk => (chunk.isEntry && chunk.name === 'cli' ? '#!/usr/bin/env node' : '')
   },
   plugins: plugins(),
+  treeshake: { moduleSideEffects: id => !unusedUnlessCalled.test(id) },
   onwarn
 }

@@ -4,9 +4,14 @@
 // Then full OAuth2 rotations through dist/index.js against the local oidc-provider and GitHub
 // servers, at write intervals 0 and 1 s (the default): wall time, GitHub requests by kind, and
 // how long the new refresh token lives only in memory (token request until its secret PUT ended).
+// First, side by side: the cold start until run() begins as a ratio to `node -e 0`, and one OAuth2
+// rotation at 100 ms added latency (both servers) as a ratio to 10 round trips, with its
+// sequential requests by kind.
 // `--quick` skips the long run at GitHub's default pacing (about 100 s) and takes 3 instead of
-// 5 rotations at the 1 s interval.
+// 5 rotations at the 1 s interval. `--entry PATH` times another build's index.js in the first part
+// (the rotation at 100 ms always runs dist/index.js); `--headline` prints only that first part.
 import { spawn } from 'node:child_process'
+import { resolve } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { DIST_INDEX, runAction } from '../test-servers/action-runner.js'
 import { startSecretsManagerServer } from '../test-servers/aws/index.js'
@@ -88,6 +93,8 @@ interface Rotation {
   /** GitHub requests of this run, by kind. */
   kinds: Record<RequestKind, number>
   tokenRequests: number
+  /** Health-check requests, as the verify step reports them. */
+  healthChecks: number
 }
 
 const REQUEST_KINDS = [
@@ -195,7 +202,8 @@ async function rotateOnce(
     exitCode: run.exitCode,
     unpersistedMs: persisted ? persisted.endedAt - mintedAt : Number.NaN,
     kinds,
-    tokenRequests: oauth.tokenRequests - tokensBefore
+    tokenRequests: oauth.tokenRequests - tokensBefore,
+    healthChecks: Number(/verify: ok \(.* after (\d+) attempts?\)/.exec(run.stdout)?.[1] ?? 0)
   }
 }
 
@@ -242,7 +250,8 @@ function printRotations(title: string, runs: Rotation[], intervalMs: number): vo
 function coldStart(
   inputs: Record<string, string> = {},
   marker = 'run started',
-  extraEnv: Record<string, string> = {}
+  extraEnv: Record<string, string> = {},
+  entry = DIST_INDEX
 ): Promise<number> {
   return new Promise((resolve, reject) => {
     const started = performance.now()
@@ -252,7 +261,7 @@ function coldStart(
       ...extraEnv
     }
     for (const [name, value] of Object.entries(inputs)) env[`INPUT_${name.toUpperCase()}`] = value
-    const child = spawn(process.execPath, [DIST_INDEX], {
+    const child = spawn(process.execPath, [entry], {
       env,
       stdio: ['ignore', 'pipe', 'ignore']
     })
@@ -265,9 +274,198 @@ function coldStart(
     })
     child.on('error', reject)
     child.on('close', () => {
-      if (!seen) reject(new Error(`dist/index.js never logged '${marker}'`))
+      if (!seen) reject(new Error(`${entry} never logged '${marker}'`))
     })
   })
+}
+
+/**
+ * Time from spawning a Node process that does nothing but print a line until the line arrives:
+ * `node -e 0` measured as the entry is, up to its first output (its exit would add the teardown
+ * that the marker of the entry leaves out).
+ */
+function bareNode(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const started = performance.now()
+    const child = spawn(process.execPath, ['-e', 'console.log(0)'], {
+      stdio: ['ignore', 'pipe', 'ignore']
+    })
+    let seen = false
+    child.stdout.on('data', () => {
+      if (!seen) {
+        seen = true
+        resolve(performance.now() - started)
+      }
+    })
+    child.on('error', reject)
+    child.on('close', () => {
+      if (!seen) reject(new Error('node -e printed nothing'))
+    })
+  })
+}
+
+const LATENCY_ROTATION_MS = 100
+const ESSENTIAL_REQUESTS = 10
+const STARTS = 15
+
+/**
+ * The headline figures, side by side. Cold start: spawning `node <entry>` until it logs
+ * `token-rotation-action: run started` (the first line of run(), a debug line), and until
+ * `engine assembled` (inputs validated and every part built: the moment before the first request),
+ * each as a ratio to a Node process that only prints a line; interleaved, medians of 15.
+ * Rotation: one OAuth2 rotation through dist/index.js, both servers adding 100 ms to every request,
+ * from spawn to exit, as a ratio to 10 round trips (a round trip: one request at 100 ms added
+ * latency; 10 is the number of requests a rotation cannot do without).
+ */
+async function headline(entry: string, oauth2Inputs: Record<string, string>): Promise<void> {
+  const bare: number[] = []
+  const toRun: number[] = []
+  const toEngine: number[] = []
+  for (let i = 0; i < STARTS; i++) {
+    bare.push(await bareNode())
+    toRun.push(await coldStart({}, 'run started', {}, entry))
+    toEngine.push(
+      await coldStart(oauth2Inputs, 'engine assembled', { GITHUB_REPOSITORY: ROTATION_REPO }, entry)
+    )
+  }
+  const floor = median(bare)
+  const ratio = (xs: number[]) => median(xs) / floor
+  const startRatio = ratio(toRun)
+  console.log(
+    `Cold start of node ${entry === DIST_INDEX ? 'dist/index.js' : entry} (${STARTS} runs each, interleaved, medians)`
+  )
+  console.log(
+    `  ${"node -e 0 (until node -e 'console.log(0)' prints)".padEnd(52)} ${floor.toFixed(0)} ms`
+  )
+  console.log(
+    `  ${"until run() begins ('run started')".padEnd(52)} ${median(toRun).toFixed(0)} ms = ${startRatio.toFixed(2)}x node -e 0 (target <= 2.5) ${startRatio <= 2.5 ? 'OK' : 'MISSED'}`
+  )
+  console.log(
+    `  ${'until the first request is due'.padEnd(52)} ${median(toEngine).toFixed(0)} ms = ${ratio(toEngine).toFixed(2)}x node -e 0 ('engine assembled', OAuth2 + GitHub inputs)`
+  )
+
+  const github = await startGitHubServer({
+    tokens: { [TOKEN]: { secrets: 'write', variables: 'write', issues: 'write' } }
+  })
+  const oauth = await startOAuth2Server({ latencyMs: LATENCY_ROTATION_MS })
+  github.addRepository(ROTATION_REPO)
+  const first = await oauth.mintRefreshToken()
+  github.seedSecret(`repos/${ROTATION_REPO}/actions/secrets/${REFRESH_SECRET}`, first)
+  const peers = { github, oauth, first }
+  try {
+    // The first rotation creates the record and the lock's first value: not the steady state.
+    await rotateOnce(peers, '0', 1)
+    const runs: LatencyRotation[] = []
+    for (let i = 0; i < 3; i++) runs.push(await latencyRotation(peers, 2 + i))
+    const last = runs.at(-1)
+    if (!last) return
+    const bound = ESSENTIAL_REQUESTS * LATENCY_ROTATION_MS
+    const wall = median(runs.map(r => r.wallMs))
+    const rotationRatio = wall / bound
+    console.log(
+      `\nOne OAuth2 rotation at ${LATENCY_ROTATION_MS} ms added latency (GitHub and OAuth2 servers), through dist/index.js (median of ${runs.length}, exits ${runs.map(r => r.exitCode).join(',')})`
+    )
+    console.log(
+      `  a round trip: one request at ${LATENCY_ROTATION_MS} ms added latency; ${ESSENTIAL_REQUESTS} round trips = ${fmt(bound)} (the requests a rotation cannot do without)`
+    )
+    console.log(
+      `  wall time, spawn to exit                  ${fmt(wall)} = ${rotationRatio.toFixed(2)}x ${ESSENTIAL_REQUESTS} round trips (target <= 1.3) ${rotationRatio <= 1.3 ? 'OK' : 'MISSED'}`
+    )
+    console.log(
+      `  first request until the last answer       ${fmt(median(runs.map(r => r.networkMs)))}`
+    )
+    console.log(
+      `  sequential requests                       ${last.sequence.length} (${last.requests} in all): ${last.sequence.join(', ')}`
+    )
+    for (const [kind, n] of Object.entries(countKinds(last.sequence))) {
+      console.log(`    ${kind.padEnd(39)} ${n}`)
+    }
+    console.log(
+      `  grant alive                               ${(await oauth.isGrantAlive(first)) ? 'yes' : 'NO'}`
+    )
+  } finally {
+    await oauth.close()
+    await github.close()
+  }
+}
+
+interface LatencyRotation {
+  wallMs: number
+  /** From the first GitHub request's arrival until the last one's answer. */
+  networkMs: number
+  exitCode: number
+  /** One entry per round of requests that waited for the one before; concurrent ones joined by +. */
+  sequence: string[]
+  /** Every request of the run, GitHub and OAuth2. */
+  requests: number
+}
+
+/** One rotation with latency added on the GitHub server too, by a fault that delays everything. */
+async function latencyRotation(peers: RotationPeers, runId: number): Promise<LatencyRotation> {
+  const { github, oauth } = peers
+  const delay = github.faults.add({ delayMs: LATENCY_ROTATION_MS })
+  const from = github.requests.length
+  const tokensBefore = oauth.tokenRequests
+  try {
+    const rotation = await rotateOnce(peers, '0', runId)
+    const requests = github.requests.slice(from)
+    const tokens = oauth.tokenRequests - tokensBefore
+    const rounds = sequentialRounds(requests)
+    // The OAuth2 requests (the token request after the minting mark, the health check after the
+    // publication) wait for the GitHub request before them and the next waits for them.
+    const sequence = rounds.map(round => round.join(' + '))
+    const minting = sequence.findIndex(s => s === 'record PATCH') + 1
+    for (let i = 0; i < tokens; i++) sequence.splice(minting, 0, 'token POST')
+    const published = sequence.findIndex(s => s === 'target secret PUT') + 1
+    for (let i = 0; i < rotation.healthChecks; i++)
+      sequence.splice(published, 0, 'health-check GET')
+    const first = requests[0]?.startedAt ?? 0
+    const lastEnd = Math.max(...requests.map(r => r.endedAt))
+    return {
+      wallMs: rotation.wallMs,
+      networkMs: lastEnd - first,
+      exitCode: rotation.exitCode,
+      sequence,
+      requests: requests.length + tokens + rotation.healthChecks
+    }
+  } finally {
+    delay.remove()
+  }
+}
+
+/** The requests grouped into rounds: a request that starts before the round's first ended joins it. */
+function sequentialRounds(requests: readonly RecordedRequest[]): string[][] {
+  const rounds: { end: number; kinds: string[] }[] = []
+  for (const r of [...requests].sort((a, b) => a.startedAt - b.startedAt)) {
+    const current = rounds.at(-1)
+    if (current && r.startedAt < current.end) {
+      current.kinds.push(storeKind(r))
+      current.end = Math.max(current.end, r.endedAt)
+    } else {
+      rounds.push({ end: r.endedAt, kinds: [storeKind(r)] })
+    }
+  }
+  return rounds.map(round => round.kinds)
+}
+
+/** What a request of a rotation is for, named by what it touches. */
+function storeKind(r: RecordedRequest): string {
+  const lock = r.path.endsWith(`_LOCK`)
+  if (r.path.endsWith('/secrets/public-key')) return 'public-key GET'
+  if (r.path.endsWith(`/secrets/${REFRESH_SECRET}`)) return `refresh-token secret ${r.method}`
+  if (r.path.includes('/secrets/')) return `target secret ${r.method}`
+  if (r.path.endsWith('/actions/variables')) return 'lock POST'
+  if (r.path.includes('/variables/')) return `${lock ? 'lock' : 'record'} ${r.method}`
+  if (r.path.includes('/issues')) return `alert-issue ${r.method}`
+  return `${r.method} ${r.path}`
+}
+
+function countKinds(sequence: readonly string[]): Record<string, number> {
+  const counts: Record<string, number> = {}
+  for (const round of sequence) {
+    for (const kind of round.split(' + ')) counts[kind] = (counts[kind] ?? 0) + 1
+  }
+  return counts
 }
 
 /**
@@ -372,9 +570,23 @@ const fmt = (ms: number) => `${(ms / 1000).toFixed(2)} s`
 
 async function main(): Promise<void> {
   const quick = process.argv.includes('--quick')
+  const entryAt = process.argv.indexOf('--entry')
+  const entry = entryAt > 0 ? resolve(process.argv[entryAt + 1] ?? '') : DIST_INDEX
   const names = Array.from({ length: REPOSITORIES }, (_, i) => `bench/repo-${i}`)
+  console.log(`node ${process.version}\n`)
+  await headline(entry, {
+    'github-token': TOKEN,
+    'secret-name': ACCESS_SECRET,
+    issuer: 'oauth2',
+    'token-url': 'http://127.0.0.1:9/token',
+    'client-id': 'bench',
+    'client-secret': 'bench-secret',
+    'refresh-token': 'bench-refresh',
+    'refresh-token-secret': REFRESH_SECRET
+  })
+  if (process.argv.includes('--headline')) return
   console.log(
-    `node ${process.version}; ${REPOSITORIES} repositories, ${LATENCY_MS} ms added per request, write interval ${INTERVAL_MS} ms, max-concurrency ${CONCURRENCY}\n`
+    `\n${REPOSITORIES} repositories, ${LATENCY_MS} ms added per request, write interval ${INTERVAL_MS} ms, max-concurrency ${CONCURRENCY}`
   )
 
   const repo = await publishRun(

@@ -1,4 +1,4 @@
-import { assembleEngine, planFrom } from './action/assemble.js'
+import type { ActionConfig } from './config/rotation-config.js'
 import { realSleep, systemClock } from './action/system.js'
 import {
   SECRET_INPUTS,
@@ -6,21 +6,37 @@ import {
   type InputReader,
   type SecretInputName
 } from './config/inputs.js'
-import { parseActionConfig, type ActionConfig } from './config/rotation-config.js'
 import type { RunOutcome, RunStatus } from './engine/outcome.js'
 import type { Clock, Sleep } from './engine/ports.js'
-import { runRotation } from './engine/rotation.js'
 import { ActionError, ConfigError, describeError } from './errors.js'
-import { createGitHubClient } from './github/client.js'
 import { scopeLabel } from './github/scopes.js'
 import { hourlyBudgetRefusal, orgSecretSuggestion, pacingWarning } from './github/plan-advice.js'
 import { targetsFromConfig, type SecretTarget } from './github/targets.js'
 import type { Logger } from './logger.js'
-import { updateAlertIssue } from './report/alert-issue.js'
 import { createAuditFile } from './report/audit-log.js'
 import { resultJson, totals } from './report/result.js'
 import { renderSummary } from './report/summary.js'
 import { count } from './report/wording.js'
+
+/**
+ * The modules a run needs once it has started: validation (zod), the engine and its parts
+ * (Octokit, oauth4webapi). Loaded as run() begins rather than at start-up, so the entry is small
+ * and the first line of the log comes at once; what the first requests do not need (libsodium,
+ * undici) the parts load later still, while those requests are in flight.
+ */
+async function loadParts() {
+  const [config, assemble, rotation] = await Promise.all([
+    import('./config/rotation-config.js'),
+    import('./action/assemble.js'),
+    import('./engine/rotation.js')
+  ])
+  return {
+    parseActionConfig: config.parseActionConfig,
+    assembleEngine: assemble.assembleEngine,
+    planFrom: assemble.planFrom,
+    runRotation: rotation.runRotation
+  }
+}
 
 /** Everything a run touches outside itself; `run()` wires the real ones when given none. */
 export interface RunDeps {
@@ -56,12 +72,17 @@ export interface RunDeps {
 export async function run(given?: RunDeps): Promise<void> {
   const deps = given ?? (await import('./action/core-deps.js')).coreDeps(process.env)
   deps.log.debug('token-rotation-action: run started')
+  const loading = loadParts()
+  // Awaited below; a run stopped by its inputs before that must not die of an unhandled rejection.
+  loading.catch(() => undefined)
   let config: ActionConfig
+  let parts: Awaited<typeof loading>
   try {
     const raw = readInputs(deps.readInput)
     // Mask before anything else can print: a secret is a secret from the moment it is read.
     for (const name of Object.keys(SECRET_INPUTS) as SecretInputName[]) maskSecret(deps, raw[name])
-    config = parseActionConfig(raw, {
+    parts = await loading
+    config = parts.parseActionConfig(raw, {
       repository: deps.env.GITHUB_REPOSITORY,
       apiUrl: deps.env.GITHUB_API_URL,
       runId: deps.env.GITHUB_RUN_ID,
@@ -88,7 +109,7 @@ export async function run(given?: RunDeps): Promise<void> {
   deps.setOutput('audit-log', config.auditLogPath)
   let outcome: RunOutcome
   try {
-    const engine = await assembleEngine(config, {
+    const engine = await parts.assembleEngine(config, {
       log: deps.log,
       mask: secret => {
         maskSecret(deps, secret)
@@ -102,7 +123,7 @@ export async function run(given?: RunDeps): Promise<void> {
     })
     // A marker for `npm run bench`, which times the start-up until here (the AWS SDK loads above).
     deps.log.debug('token-rotation-action: engine assembled')
-    outcome = await runRotation(engine, planFrom(config))
+    outcome = await parts.runRotation(engine, parts.planFrom(config))
   } catch (error) {
     // The engine settles every step itself; reaching here means it never started.
     await reportStop(deps, error)
@@ -116,11 +137,14 @@ export async function run(given?: RunDeps): Promise<void> {
 async function alert(deps: RunDeps, config: ActionConfig, outcome: RunOutcome): Promise<void> {
   const failures = outcome.consecutiveFailures
   if (!config.store || config.alertAfter === 0 || failures === undefined) return
-  const client = createGitHubClient({
+  const [{ createStoreClient }, { updateAlertIssue }] = await Promise.all([
+    import('./github/store-client.js'),
+    import('./report/alert-issue.js')
+  ])
+  // A few sequential requests, none paced: the store's client, without the targets' throttling.
+  const client = createStoreClient({
     token: config.publish.token,
     baseUrl: config.publish.apiUrl,
-    maxConcurrency: 1,
-    writeIntervalMs: 0,
     log: deps.log
   })
   await updateAlertIssue(
@@ -130,6 +154,9 @@ async function alert(deps: RunDeps, config: ActionConfig, outcome: RunOutcome): 
       subject: config.store.subject,
       failed: outcome.error !== undefined,
       failures,
+      ...(outcome.previousFailures !== undefined
+        ? { previousFailures: outcome.previousFailures }
+        : {}),
       threshold: config.alertAfter,
       ...(outcome.error ? { reason: outcome.error.message } : {}),
       ...(config.runUrl ? { runUrl: config.runUrl } : {})

@@ -431,16 +431,15 @@ describe('a run killed after each step, then rerun', () => {
   it('after promoting: the rerun rotates as usual', async () => {
     const first = secretValue(REFRESH_SECRET) ?? ''
     let from = Number.POSITIVE_INFINITY
+    // The promotion writes the run's outcome with it; the next request releases the lock.
+    const lock = variablePath(`${STATE_VARIABLE}_LOCK`)
     gate.onAnswer = () => {
       from = github.requests.length
-      github.faults.add({
-        method: 'PATCH',
-        path: variablePath(STATE_VARIABLE),
-        delayMs: 60_000,
-        skip: 1
-      })
+      github.faults.add({ path: lock, delayMs: 60_000 })
     }
-    const { rerun } = await killThenRerun(() => stateWrites(from) > 1)
+    const { rerun } = await killThenRerun(
+      () => stateWrites(from) > 0 && github.requests.slice(from).some(r => r.path === lock)
+    )
     expect([rerun.exitCode, rerun.errors]).toEqual([0, []])
     expect(await oauth.isGrantAlive(first)).toBe(true)
     expect(record()).toMatchObject({ consecutiveFailures: 0 })

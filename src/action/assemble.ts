@@ -6,13 +6,16 @@ import type { RotationPlan } from '../engine/plan.js'
 import { ActionError } from '../errors.js'
 import { createGitHubClient, type GitHubClient } from '../github/client.js'
 import { fieldHealthCheck, fieldTargets } from '../github/field-targets.js'
+import { PublicKeys } from '../github/public-keys.js'
 import { SecretPublisher } from '../github/publisher.js'
+import { createStoreClient } from '../github/store-client.js'
 import { targetsFromConfig } from '../github/targets.js'
 import { createHttpHealthCheck } from '../health/http-health-check.js'
 import { createStaticIssuer } from '../issuers/none.js'
 import { createOAuth2Issuer } from '../issuers/oauth2.js'
 import type { Logger } from '../logger.js'
 import { sealForRecovery } from '../recovery/recovery-box.js'
+import { loadSodium } from '../recovery/sodium.js'
 import { acquireVariableLock } from '../stores/github/lock.js'
 import { createGitHubStore } from '../stores/github/store.js'
 import { RepositoryVariables } from '../stores/github/variables.js'
@@ -47,16 +50,12 @@ export async function assembleEngine(
     writeIntervalMs: publish.writeIntervalMs,
     log
   })
-  const publisher = new SecretPublisher(client, log)
+  // One key cache for the targets and the store: the store's repository is usually a target too.
+  const keys = new PublicKeys(client)
+  const publisher = new SecretPublisher(client, log, keys)
   // The store's few writes are not paced: from mint to persist, every second the new refresh
   // token spends only in memory is a second a dying runner could lose it in.
-  const storeClient = createGitHubClient({
-    token: publish.token,
-    baseUrl: publish.apiUrl,
-    maxConcurrency: publish.maxConcurrency,
-    writeIntervalMs: 0,
-    log
-  })
+  const storeClient = createStoreClient({ token: publish.token, baseUrl: publish.apiUrl, log })
   const http = config.healthCheck
     ? createHttpHealthCheck(config.healthCheck, { sleep, clock, log })
     : undefined
@@ -111,9 +110,11 @@ export async function assembleEngine(
       persistTimeoutMs: config.persistTimeoutMs,
       log,
       clock,
-      sleep
+      sleep,
+      keys
     })
   }
+  preload(config)
   const recoveryKey = config.recoveryPublicKey
   const retiringSecret = config.retiringSecret
   return {
@@ -189,6 +190,16 @@ function variableLock(
   const variables = new RepositoryVariables(client, store.repository, clock)
   return (owner, ttlMs) =>
     acquireVariableLock({ variables, name: store.lockVariable, log }, owner, ttlMs)
+}
+
+/**
+ * Starts loading what the first requests do not need (libsodium, and undici for an OAuth2
+ * issuer), so it loads while they are in flight and is ready when the first secret is sealed.
+ * A failure here is not reported: the code that needs the module loads it again and says why.
+ */
+function preload(config: ActionConfig): void {
+  if (config.mode !== 'verify') loadSodium().catch(() => undefined)
+  if (config.oauth2 !== undefined) import('undici').catch(() => undefined)
 }
 
 /** The engine's orders from the configuration. */

@@ -49,6 +49,11 @@ export interface RunOutcome {
   warnings: string[]
   /** Failed runs in a row, this one included, when the run was counted in the record. */
   consecutiveFailures?: number
+  /**
+   * Failed runs in a row before this one, when the record names an earlier run (0: the last run
+   * succeeded). Absent for a first run, or a record that was deleted to start afresh.
+   */
+  previousFailures?: number
 }
 
 /** One line of the JSON-lines audit file: lifecycle events only, never a value. */

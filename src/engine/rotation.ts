@@ -83,6 +83,10 @@ class RotationRun {
   #input: string
   /** The step running now, whose phase a failed record write reports. */
   #currentStep: StepName | undefined
+  /** The record's run history before this run added itself to it. */
+  #runsBefore: Pick<RotationState, 'consecutiveFailures' | 'runs'> | undefined
+  /** This run's outcome as the record already holds it, when the promotion wrote it along. */
+  #runWritten: string | undefined
 
   constructor(deps: EngineDeps, plan: RotationPlan) {
     this.#deps = deps
@@ -134,6 +138,9 @@ class RotationRun {
       warnings: this.#warnings,
       ...(this.#recorded && this.#state
         ? { consecutiveFailures: this.#state.consecutiveFailures }
+        : {}),
+      ...(this.#recorded && this.#runsBefore?.runs.length
+        ? { previousFailures: this.#runsBefore.consecutiveFailures }
         : {})
     }
   }
@@ -633,8 +640,12 @@ class RotationRun {
       return
     }
     const retiring = await this.#scheduleRetirement()
+    // The run is written with the promotion, as the success (or failure) it is at this point: one
+    // write instead of two. The record of the run is written again only if its outcome changes.
+    const outcome = this.#runOutcome('rotated')
     await this.#step('promote', async () => {
       await this.#saveState(state => {
+        this.#appendRun(state, outcome)
         const now = this.#now()
         // An issuer that kept its credential (or stored the version itself) changed no version here.
         if (minted.rotated) replaceCurrent(state, fingerprint(minted.next), now)
@@ -648,6 +659,7 @@ class RotationRun {
         state.rotatedAt = now
         if (retiring) state.retirements = [...state.retirements, retiring]
       })
+      this.#runWritten = outcome
       const detail = minted.storedAs
         ? `version ${fingerprint(minted.value)} recorded as published`
         : `refresh token ${fingerprint(minted.next)} is current`
@@ -786,15 +798,31 @@ class RotationRun {
   async #recordRun(): Promise<void> {
     if (!this.#mayWriteState || !this.#deps.store) return
     this.#recorded = true
-    const failed = this.#error !== undefined
+    const outcome = this.#runOutcome(this.#status)
+    if (outcome === this.#runWritten) return
     await this.#saveStateQuietly(state => {
-      state.consecutiveFailures = failed ? state.consecutiveFailures + 1 : 0
-      const outcome = failed ? `failed: ${this.#error?.code ?? 'internal'}` : this.#status
-      state.runs = [
-        { id: this.#plan.runId, at: this.#now(), mode: this.#plan.mode, outcome },
-        ...state.runs
-      ].slice(0, RUNS_KEPT)
+      this.#appendRun(state, outcome)
     })
+  }
+
+  /** What the record says of this run: its status, or why it failed. */
+  #runOutcome(status: RunStatus): string {
+    return this.#error ? `failed: ${this.#error.code}` : status
+  }
+
+  /**
+   * Adds this run to the record's history: the last runs and the count of consecutive failures.
+   * Applied twice (at the promotion, and again when the outcome changed after it), it replaces
+   * its own entry instead of adding a second one.
+   */
+  #appendRun(state: RotationState, outcome: string): void {
+    this.#runsBefore ??= { consecutiveFailures: state.consecutiveFailures, runs: state.runs }
+    const before = this.#runsBefore
+    state.consecutiveFailures = outcome.startsWith('failed: ') ? before.consecutiveFailures + 1 : 0
+    state.runs = [
+      { id: this.#plan.runId, at: this.#now(), mode: this.#plan.mode, outcome },
+      ...before.runs
+    ].slice(0, RUNS_KEPT)
   }
 
   /** Applies `change` to the record and writes it; a failure here stops the step. */

@@ -180,7 +180,7 @@ function boundedFetch(send: typeof fetch, maxConcurrent: number): typeof fetch {
  * (a TypeError, like a refused connection), which Octokit turns into a retryable error; an abort
  * would not be retried.
  */
-function fetchWithTimeout(send: typeof fetch, timeoutMs: number): typeof fetch {
+export function fetchWithTimeout(send: typeof fetch, timeoutMs: number): typeof fetch {
   return async (input, init) => {
     try {
       return await send(input, { ...init, signal: AbortSignal.timeout(timeoutMs) })

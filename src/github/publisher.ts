@@ -27,10 +27,11 @@ export class SecretPublisher {
   readonly #keys: PublicKeys
   readonly #prepared = new Map<string, Promise<Prepared>>()
 
-  constructor(client: GitHubClient, log: Logger) {
+  /** @param keys the run's key cache, when it is shared with the store (default: its own) */
+  constructor(client: GitHubClient, log: Logger, keys = new PublicKeys(client)) {
     this.#client = client
     this.#log = log
-    this.#keys = new PublicKeys(client)
+    this.#keys = keys
   }
 
   /**

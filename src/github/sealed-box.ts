@@ -1,4 +1,4 @@
-import sodium from 'libsodium-wrappers'
+import { loadSodium } from '../recovery/sodium.js'
 
 /**
  * Seals a value for GitHub with libsodium's `crypto_box_seal` under the scope's public key, as
@@ -8,7 +8,7 @@ import sodium from 'libsodium-wrappers'
  * @see https://docs.github.com/en/rest/guides/encrypting-secrets-for-the-rest-api
  */
 export async function sealForGitHub(value: string, publicKey: string): Promise<string> {
-  await sodium.ready
+  const sodium = await loadSodium()
   const key = sodium.from_base64(publicKey, sodium.base64_variants.ORIGINAL)
   const sealed = sodium.crypto_box_seal(sodium.from_string(value), key)
   return sodium.to_base64(sealed, sodium.base64_variants.ORIGINAL)

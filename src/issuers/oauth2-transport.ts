@@ -1,4 +1,4 @@
-import { Agent, buildConnector, fetch as undiciFetch } from 'undici'
+import type { Agent, buildConnector, fetch } from 'undici'
 import type { OAuth2TlsConfig } from '../config/oauth2-config.js'
 
 /** What oauth4webapi hands its `customFetch`. */
@@ -119,16 +119,13 @@ function describeFailure(code: string | undefined, timeoutMs: number): string {
  */
 export function createTransport(options: { tls: OAuth2TlsConfig; timeoutMs: number }): Transport {
   const { tls, timeoutMs } = options
-  const connector = buildConnector({
-    minVersion: 'TLSv1.2',
-    timeout: Math.min(CONNECT_TIMEOUT_MS, timeoutMs),
-    ...(tls.caCertificate !== undefined ? { ca: tls.caCertificate } : {}),
-    ...(tls.clientCertificate !== undefined
-      ? { cert: tls.clientCertificate.certificatePem, key: tls.clientCertificate.keyPem }
-      : {})
-  })
+  // undici is loaded with the first request, not at start-up (it is the largest module of the
+  // bundle, and a run reaches its first token request only after several GitHub requests).
+  let loading: Promise<Undici> | undefined
+  const load = () => (loading ??= loadUndici(tls, timeoutMs))
 
   return async (url, request) => {
+    const { Agent, fetch: undiciFetch, connector } = await load()
     const connection = { opened: false }
     const agent = new Agent({
       connect: (connectOptions, callback) => {
@@ -172,4 +169,24 @@ export function createTransport(options: { tls: OAuth2TlsConfig; timeoutMs: numb
       await agent.destroy()
     }
   }
+}
+
+/** undici's parts the transport uses, with the connector built for the configured TLS. */
+interface Undici {
+  Agent: typeof Agent
+  fetch: typeof fetch
+  connector: buildConnector.connector
+}
+
+async function loadUndici(tls: OAuth2TlsConfig, timeoutMs: number): Promise<Undici> {
+  const { Agent, buildConnector, fetch } = await import('undici')
+  const connector = buildConnector({
+    minVersion: 'TLSv1.2',
+    timeout: Math.min(CONNECT_TIMEOUT_MS, timeoutMs),
+    ...(tls.caCertificate !== undefined ? { ca: tls.caCertificate } : {}),
+    ...(tls.clientCertificate !== undefined
+      ? { cert: tls.clientCertificate.certificatePem, key: tls.clientCertificate.keyPem }
+      : {})
+  })
+  return { Agent, fetch, connector }
 }

@@ -1,7 +1,7 @@
 // The recovery ciphertext is the persist step's safety net (DESIGN.md): its errors carry that phase.
-import sodium from 'libsodium-wrappers'
 import { ActionError } from '../errors.js'
 import { decodeRecoveryKey } from './recovery-key.js'
+import { loadSodium } from './sodium.js'
 
 const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/
 
@@ -15,7 +15,7 @@ const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/
  */
 export async function sealForRecovery(value: string, publicKeyBase64: string): Promise<string> {
   const publicKey = decodeRecoveryKey(publicKeyBase64, 'recovery-public-key', 'public')
-  await sodium.ready
+  const sodium = await loadSodium()
   const sealed = sodium.crypto_box_seal(sodium.from_string(value), publicKey)
   return sodium.to_base64(sealed, sodium.base64_variants.ORIGINAL)
 }
@@ -42,7 +42,7 @@ export async function openRecovery(
       'The recovery ciphertext is not standard base64; copy it whole from the run log or the recovery-ciphertext output.'
     )
   }
-  await sodium.ready
+  const sodium = await loadSodium()
   const sealed = Uint8Array.from(Buffer.from(text, 'base64'))
   if (sealed.length < sodium.crypto_box_SEALBYTES) {
     throw invalid(

@@ -1,5 +1,5 @@
-import sodium from 'libsodium-wrappers'
 import { ActionError, type InputProblem } from '../errors.js'
+import { loadSodium } from './sodium.js'
 
 /** X25519 keys, public and private, are 32 bytes (`crypto_box_PUBLICKEYBYTES`). */
 export const RECOVERY_KEY_BYTES = 32
@@ -35,7 +35,7 @@ export function parseRecoveryPublicKey(text: string): RecoveryKeyParse {
  * @see https://doc.libsodium.org/public-key_cryptography/sealed_boxes
  */
 export async function generateRecoveryKeyPair(): Promise<RecoveryKeyPair> {
-  await sodium.ready
+  const sodium = await loadSodium()
   const pair = sodium.crypto_box_keypair()
   return { publicKey: toBase64(pair.publicKey), privateKey: toBase64(pair.privateKey) }
 }
@@ -77,6 +77,7 @@ function parseKey(text: string, input: string, kind: 'public' | 'private'): Reco
   return { ok: true, key: bytes.toString('base64') }
 }
 
+/** Standard base64 with padding, as libsodium's `base64_variants.ORIGINAL` writes it. */
 function toBase64(bytes: Uint8Array): string {
-  return sodium.to_base64(bytes, sodium.base64_variants.ORIGINAL)
+  return Buffer.from(bytes).toString('base64')
 }

@@ -19,6 +19,11 @@ export interface AlertUpdate {
   failed: boolean
   /** Failed runs in a row, this one included. */
   failures: number
+  /**
+   * Failed runs in a row before this one, as the record said; absent when the record names no
+   * earlier run (a first run, or a record deleted to start afresh).
+   */
+  previousFailures?: number
   /** Failures in a row that open the issue. */
   threshold: number
   /** Why this run failed (safe to print). */
@@ -41,6 +46,9 @@ export async function updateAlertIssue(
   log: Logger,
   redact: (text: string) => string
 ): Promise<void> {
+  // No request when there is nothing to do: a failure below the threshold neither opens nor
+  // comments, and a success after a recorded success has nothing to close (that run closed it).
+  if (update.failed ? update.failures < update.threshold : update.previousFailures === 0) return
   const { owner, repo } = repository
   const title = redact(`Token rotation failing: ${update.subject}`)
   const run = update.runUrl ? ` ([run](${update.runUrl}))` : ''

@@ -10,6 +10,7 @@ import {
 } from 'node:http'
 import { createServer as createHttpsServer } from 'node:https'
 import type { AddressInfo, Server } from 'node:net'
+import { setTimeout as delay } from 'node:timers/promises'
 import type Provider from 'oidc-provider'
 import { createTestClients } from './clients.js'
 import { FaultRegistry, applyAfterProcessing, echoRequest, sendJson } from './faults.js'
@@ -60,7 +61,7 @@ class LocalOAuth2Server implements OAuth2Server {
   readonly faults = new FaultRegistry()
   readonly clients: TestClients = createTestClients()
   readonly #store = new MemoryStore()
-  readonly #server: Server & { closeAllConnections(): void }
+  readonly #server: Server & { closeAllConnections(): void; keepAliveTimeout: number }
   readonly #options: OAuth2ServerOptions
   /** Aborted by close(), so held answers stop at once. */
   readonly #lifetime = new AbortController()
@@ -76,7 +77,7 @@ class LocalOAuth2Server implements OAuth2Server {
     this.#options = options
     this.#server = createListener(options, (req, res) => {
       void this.#handle(req, res)
-    }) as Server & { closeAllConnections(): void }
+    }) as Server & { closeAllConnections(): void; keepAliveTimeout: number }
     // Longer than a client's idle keep-alive (undici: 4 s), so the client always closes an idle
     // socket first: a server closing it as the client reuses it answers ECONNRESET.
     this.#server.keepAliveTimeout = 30_000
@@ -203,6 +204,8 @@ class LocalOAuth2Server implements OAuth2Server {
 
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     try {
+      const latencyMs = this.#options.latencyMs ?? 0
+      if (latencyMs > 0) await delay(latencyMs, undefined, { signal: this.#lifetime.signal })
       await this.#route(req, res)
     } catch (error: unknown) {
       if (res.headersSent || res.destroyed) res.destroy()

@@ -57,6 +57,8 @@ export interface OAuth2ServerOptions {
    * again (default true; oidc-provider's own default rotates only public clients).
    */
   rotateRefreshToken?: boolean
+  /** Added to every request before it is processed, in ms (default 0), like a distant server. */
+  latencyMs?: number
 }
 
 /** The endpoints a fault can apply to. */

@@ -21,12 +21,26 @@ export class RepositorySecret {
   readonly #scope: SecretScope
   readonly #repository: string
 
-  constructor(client: GitHubClient, repository: RepositoryRef, name: string) {
+  /** @param keys the run's key cache, shared with the targets (default: its own) */
+  constructor(
+    client: GitHubClient,
+    repository: RepositoryRef,
+    name: string,
+    keys = new PublicKeys(client)
+  ) {
     this.name = name
     this.#client = client
-    this.#keys = new PublicKeys(client)
+    this.#keys = keys
     this.#scope = { kind: 'repository', type: 'actions', repository }
     this.#repository = repositoryName(repository)
+  }
+
+  /**
+   * Starts reading the repository's key, for a write that is likely to follow; a failure is left
+   * to that write, which reads the key again and reports it.
+   */
+  prefetchKey(): void {
+    this.#keys.get(this.#scope).catch(() => undefined)
   }
 
   /**

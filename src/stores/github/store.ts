@@ -1,6 +1,7 @@
 import type { Clock, Sleep, Store } from '../../engine/ports.js'
 import { ActionError } from '../../errors.js'
 import { DEFAULT_REQUEST_TIMEOUT_MS, type GitHubClient } from '../../github/client.js'
+import type { PublicKeys } from '../../github/public-keys.js'
 import { repositoryName, type RepositoryRef } from '../../github/rules.js'
 import type { Logger } from '../../logger.js'
 import { acquireVariableLock } from './lock.js'
@@ -27,15 +28,22 @@ export interface GitHubStoreOptions {
   persistTimeoutMs?: number
   /** The client's request timeout: the longest one persist attempt takes (default 10 s). */
   requestTimeoutMs?: number
+  /**
+   * The run's public-key cache, shared with the targets: a target in the store's repository
+   * then costs no second read of its key (default: the store's own cache).
+   */
+  keys?: PublicKeys
 }
 
 /**
  * The store for GitHub: the refresh token in a repository Actions secret, the write-ahead record
  * and the lock in two repository Actions variables of the same repository.
  *
- * Requests per call, when nothing fails: `lock` 1 (POST; 5 more when it takes over an expired
- * lock), the lease's check before minting 1 (GET), `release` 2 (GET, DELETE), `readState` 1, `writeState` 1 (2 for the first record),
- * `check` 2 (public key, PUT; the key is read once per store), `persist` 1 after `check`.
+ * Requests per call, when nothing fails: `lock` 1 (POST; up to 5 more when it takes over an
+ * expired lock), the lease's check before minting 1 (GET), `release` 2 (GET, DELETE), `readState`
+ * 1, `writeState` 1 (2 for the first record), `check` 1 (PUT), `persist` 1. The repository's public
+ * key is read once, alongside `readState` (a rotation's next step is `check`), from the cache shared
+ * with the targets when one is given.
  * @see https://docs.github.com/en/rest/actions/variables
  * @see https://docs.github.com/en/rest/actions/secrets
  */
@@ -57,7 +65,7 @@ export function createGitHubStore(options: GitHubStoreOptions): Store {
   }
   const name = repositoryName(repository)
   const variables = new RepositoryVariables(client, repository, options.clock)
-  const secret = new RepositorySecret(client, repository, secretName)
+  const secret = new RepositorySecret(client, repository, secretName, options.keys)
   const state = new StateVariable(variables, options.stateVariable)
   const lock = { variables, name: options.lockVariable, log }
   return {
@@ -65,7 +73,11 @@ export function createGitHubStore(options: GitHubStoreOptions): Store {
     description: `secret ${secretName} of ${name}`,
     resetHint: `delete the rotation record, the variable ${options.stateVariable} (gh variable delete ${options.stateVariable} --repo ${name})`,
     lock: (owner, ttlMs) => acquireVariableLock(lock, owner, ttlMs),
-    readState: () => state.read(),
+    readState: () => {
+      // The key goes out with the record's read instead of after it: one round trip fewer.
+      secret.prefetchKey()
+      return state.read()
+    },
     writeState: next => state.write(next),
     check: current => secret.write(current, 'preflight'),
     persist: value =>
