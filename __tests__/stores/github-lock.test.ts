@@ -167,8 +167,12 @@ describe('taking over an expired lock', () => {
 
   it('a take-over write that lands after its claim was skipped: at most one run holds the lock', async () => {
     seedDeadLock(20 * MINUTE)
-    // Run K's take-over PATCH hangs at the server for two seconds; its lease is one second long.
-    server.faults.add({ method: 'PATCH', path: LOCK_PATH, delayMs: 2_000, times: 1 })
+    // Run K's take-over PATCH hangs at the server until N is done; K's lease is one second long.
+    let land = (): void => undefined
+    const landed = new Promise<void>(resolve => {
+      land = resolve
+    })
+    server.faults.add({ method: 'PATCH', path: LOCK_PATH, holdUntil: landed, times: 1 })
     const slow = store().lock('run K attempt 1', 1_000)
     while (requests('PATCH', LOCK_PATH) === 0) await new Promise(resolve => setImmediate(resolve))
     // By GitHub's clock K's claim is old now: run N skips it and takes generation 3.
@@ -176,6 +180,7 @@ describe('taking over an expired lock', () => {
     const next = await store().lock('run N attempt 1', TTL)
     expect(lockValue()).toMatchObject({ owner: 'run N attempt 1', generation: 3 })
     // K's PATCH lands now, over N's record.
+    land()
     const late = await slow
     expect(lockValue()).toMatchObject({ owner: 'run K attempt 1', generation: 2 })
     const [k, n] = await checks([late, next])

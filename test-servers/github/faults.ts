@@ -17,6 +17,8 @@ interface FaultState {
 /** What the faults decided for one request. */
 export interface FaultDecision {
   delayMs: number
+  /** What the request waits for before it is handled (faults' `holdUntil`). */
+  holds: Promise<unknown>[]
   /** Lower-cased names; added to whatever answer is sent. */
   headers: Record<string, string>
   /** The fault that answers or drops instead of the normal handler, if any. */
@@ -82,7 +84,7 @@ export class FaultRegistry implements FaultInjector {
 
   /** Decides the faults of one request and counts their hits. */
   evaluate(method: string, pathname: string): FaultDecision {
-    const decision: FaultDecision = { delayMs: 0, headers: {}, terminal: undefined }
+    const decision: FaultDecision = { delayMs: 0, holds: [], headers: {}, terminal: undefined }
     for (const state of this.#states) {
       const { fault } = state
       if (fault.method !== undefined && fault.method.toUpperCase() !== method) continue
@@ -93,6 +95,7 @@ export class FaultRegistry implements FaultInjector {
       if (state.hits >= (fault.times ?? Infinity)) continue
       state.hits += 1
       decision.delayMs += fault.delayMs ?? 0
+      if (fault.holdUntil !== undefined) decision.holds.push(fault.holdUntil)
       Object.assign(decision.headers, fault.headers)
       if (isTerminal(fault)) {
         decision.terminal = fault

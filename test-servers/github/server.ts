@@ -324,6 +324,14 @@ class LocalGitHubServer implements GitHubServer {
       const decision = this.faults.evaluate(method, target.pathname)
       const delayMs = this.#latencyMs + decision.delayMs
       if (delayMs > 0) await sleep(delayMs, undefined, { signal: this.#lifetime.signal })
+      if (decision.holds.length > 0) {
+        const signal = this.#lifetime.signal
+        await Promise.race([
+          Promise.allSettled(decision.holds),
+          new Promise(resolve => signal.addEventListener('abort', resolve, { once: true }))
+        ])
+        signal.throwIfAborted()
+      }
       const fault = decision.terminal
 
       if (fault?.drop === 'before') {

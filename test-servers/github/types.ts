@@ -127,6 +127,11 @@ export interface Fault {
   /** Extra latency for matching requests. */
   delayMs?: number
   /**
+   * Holds matching requests at the server, unhandled, until this settles: a request that lands
+   * exactly when a test says, whatever the machine's load.
+   */
+  holdUntil?: Promise<unknown>
+  /**
    * Destroy the socket without answering: `before` = the request is never processed; `after` =
    * it is processed (a write really happens) and then the answer is lost.
    */
