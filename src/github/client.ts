@@ -124,7 +124,8 @@ export function createGitHubClient(options: GitHubClientOptions): GitHubClient {
           options.fetch ?? fetch,
           options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS
         ),
-        options.maxConcurrency
+        options.maxConcurrency,
+        options.writeIntervalMs
       )
     },
     retryAfter: {
@@ -164,14 +165,30 @@ export function createGitHubClient(options: GitHubClientOptions): GitHubClient {
   })
 }
 
+/** The methods GitHub counts as content-creating for its secondary rate limits. */
+const WRITE_METHODS = new Set(['POST', 'PATCH', 'PUT', 'DELETE'])
+
 /**
- * fetch with at most `maxConcurrent` requests in flight. Every request that reaches the network
- * passes here, retries of every plugin included, so `max-concurrency` holds whatever the plugins
- * do (GitHub allows at most 100 concurrent requests).
+ * fetch with at most `maxConcurrent` requests in flight, and writes at least `writeIntervalMs`
+ * apart when they leave. Every request that reaches the network passes here, retries of every
+ * plugin included, so `max-concurrency` holds whatever the plugins do (GitHub allows at most 100
+ * concurrent requests). The throttling plugin spaces writes when they enter its queue; a write
+ * that then waits here for a slot behind reads would leave closer to the next one than GitHub
+ * asks, so the spacing is kept again where requests leave, once a slot is held.
  */
-function boundedFetch(send: typeof fetch, maxConcurrent: number): typeof fetch {
+function boundedFetch(
+  send: typeof fetch,
+  maxConcurrent: number,
+  writeIntervalMs: number
+): typeof fetch {
   const limiter = new Bottleneck({ maxConcurrent })
-  return (input, init) => limiter.schedule(() => send(input, init))
+  const writes = new Bottleneck({ maxConcurrent: 1, minTime: writeIntervalMs })
+  return (input, init) =>
+    limiter.schedule(() =>
+      WRITE_METHODS.has((init?.method ?? 'GET').toUpperCase())
+        ? writes.schedule(() => send(input, init))
+        : send(input, init)
+    )
 }
 
 /**
