@@ -1,6 +1,7 @@
 // What one rotation costs in requests, as the local GitHub server counted them: the public key read
 // once for the store and the target, alongside the record's read; the promotion and the run in one
 // record write; no alert-issue lookup when there is nothing to open, comment on or close.
+import { setTimeout as delay } from 'node:timers/promises'
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
 import { runAction, type ActionRun } from '../../test-servers/action-runner.js'
 import {
@@ -8,6 +9,7 @@ import {
   type GitHubServer,
   type RecordedRequest
 } from '../../test-servers/github/index.js'
+import { until } from '../support/until.js'
 import { startHealthGate, type HealthGate } from '../../test-servers/health-gate.js'
 import { startOAuth2Server, type OAuth2Server } from '../../test-servers/oauth2/index.js'
 
@@ -117,10 +119,17 @@ describe('requests of one rotation, as the GitHub server counted them', () => {
 
   it('sends the public key request while the record read is still in flight', async () => {
     await rotate()
+    // The record read is held at the server until the key request arrives (or, when the key is
+    // read only after the record, for ten seconds): a loaded machine cannot reorder the two.
+    const from = github.requests.length
+    const keyArrived = until(() =>
+      github.requests.slice(from).some(r => kind(r) === 'public key GET')
+    )
     github.faults.add({
       method: 'GET',
       path: `/repos/${REPO}/actions/variables/${STATE_VARIABLE}`,
-      delayMs: 300
+      holdUntil: Promise.race([keyArrived, delay(10_000, undefined, { ref: false })]),
+      times: 1
     })
     const { run, requests } = await rotate()
     expect(run.exitCode).toBe(0)

@@ -30,15 +30,18 @@ afterEach(async () => {
   await server.close()
 })
 
-/** One run's store, on a runner whose clock is `skewMs` off the real one. */
-function store(skewMs = 0): Store {
+/**
+ * One run's store, on a runner whose clock is `skewMs` off the real one.
+ * @param requestTimeoutMs its client's request timeout
+ */
+function store(skewMs = 0, requestTimeoutMs = 2_000): Store {
   const client = createGitHubClient({
     token: 'test-token',
     baseUrl: server.url,
     maxConcurrency: 10,
     writeIntervalMs: 0,
     retryBaseMs: 5,
-    requestTimeoutMs: 2_000,
+    requestTimeoutMs,
     log
   })
   return createGitHubStore({
@@ -173,7 +176,8 @@ describe('taking over an expired lock', () => {
       land = resolve
     })
     server.faults.add({ method: 'PATCH', path: LOCK_PATH, holdUntil: landed, times: 1 })
-    const slow = store().lock('run K attempt 1', 1_000)
+    // Its client waits as long as the test holds the PATCH: no timeout, no second PATCH.
+    const slow = store(0, 120_000).lock('run K attempt 1', 1_000)
     while (requests('PATCH', LOCK_PATH) === 0) await new Promise(resolve => setImmediate(resolve))
     // By GitHub's clock K's claim is old now: run N skips it and takes generation 3.
     server.clockOffsetMs = 5_000
