@@ -328,7 +328,9 @@ class LocalGitHubServer implements GitHubServer {
         const signal = this.#lifetime.signal
         await Promise.race([
           Promise.allSettled(decision.holds),
-          new Promise(resolve => signal.addEventListener('abort', resolve, { once: true }))
+          new Promise(resolve => {
+            signal.addEventListener('abort', resolve, { once: true })
+          })
         ])
         signal.throwIfAborted()
       }
