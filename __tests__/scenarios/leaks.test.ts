@@ -8,32 +8,35 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { runAction, type ActionRun } from '../../test-servers/action-runner.js'
-import { startGitHubServer, type GitHubServer } from '../../test-servers/github/index.js'
-import { startHealthGate, type HealthGate } from '../../test-servers/health-gate.js'
-import { startOAuth2Server, type OAuth2Server } from '../../test-servers/oauth2/index.js'
+import type { GitHubServer } from '../../test-servers/github/index.js'
+import type { HealthGate } from '../../test-servers/health-gate.js'
+import type { OAuth2Server } from '../../test-servers/oauth2/index.js'
+import {
+  SCENARIO_REPO as REPO,
+  oauth2Inputs,
+  secretPath,
+  seedRefreshTokenSecret,
+  startOAuth2Peers,
+  type OAuth2Peers
+} from '../support/scenario-world.js'
 
-const REPO = 'octo/app'
 const REFRESH_SECRET = 'OAUTH_REFRESH_TOKEN'
 const ACCESS_SECRET = 'API_ACCESS_TOKEN'
-const secretPath = (name: string) => `repos/${REPO}/actions/secrets/${name}`
 
+let peers: OAuth2Peers
 let github: GitHubServer
 let oauth: OAuth2Server
 let gate: HealthGate
 let runNumber: number
 
 beforeEach(async () => {
-  github = await startGitHubServer()
-  github.addRepository(REPO)
-  oauth = await startOAuth2Server()
-  gate = await startHealthGate(oauth.resourceUrl)
-  github.seedSecret(secretPath(REFRESH_SECRET), await oauth.mintRefreshToken())
+  peers = await startOAuth2Peers()
+  ;({ github, oauth, gate } = peers)
+  await seedRefreshTokenSecret(peers, REFRESH_SECRET)
   runNumber = 200
 })
 afterEach(async () => {
-  await gate.close()
-  await oauth.close()
-  await github.close()
+  await peers.close()
 })
 
 function secretValue(name: string): string | undefined {
@@ -44,15 +47,10 @@ async function rotate(inputs: Record<string, string> = {}): Promise<ActionRun> {
   runNumber += 1
   return runAction({
     inputs: {
-      'github-token': 'test-token',
-      issuer: 'oauth2',
-      'token-url': oauth.tokenUrl,
-      'client-id': oauth.clients.basic.clientId,
-      'client-secret': oauth.clients.basic.clientSecret,
+      ...oauth2Inputs(peers),
       'refresh-token': secretValue(REFRESH_SECRET) ?? '',
       'refresh-token-secret': REFRESH_SECRET,
       'secret-name': ACCESS_SECRET,
-      'health-check-url': gate.url,
       'health-check-timeout': '3s',
       'lock-expires-after': '10m',
       'write-interval': '10ms',
