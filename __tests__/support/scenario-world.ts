@@ -1,3 +1,11 @@
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import {
+  startSecretsManagerServer,
+  type AwsCredentials,
+  type SecretsManagerServer
+} from '../../test-servers/aws/index.js'
 import { startGitHubServer, type GitHubServer } from '../../test-servers/github/index.js'
 import { startHealthGate, type HealthGate } from '../../test-servers/health-gate.js'
 import { startOAuth2Server, type OAuth2Server } from '../../test-servers/oauth2/index.js'
@@ -69,4 +77,67 @@ export function oauth2Inputs(peers: OAuth2Peers): Record<string, string> {
     'client-secret': peers.oauth.clients.basic.clientSecret,
     'health-check-url': peers.gate.url
   }
+}
+
+/** The credentials aws-actions/configure-aws-credentials exports after assuming a role (OIDC). */
+export const AWS_ROLE_SESSION: AwsCredentials = {
+  accessKeyId: 'ASIATESTROLESESSION1',
+  secretAccessKey: 'role-session-secret-key-for-tests-0123456789',
+  sessionToken: 'role-session-token-for-tests'
+}
+
+/**
+ * The local Secrets Manager server, which accepts only {@link AWS_ROLE_SESSION}, and an empty home
+ * directory for the AWS SDK's shared files so that nothing of this machine's AWS setup is read.
+ */
+export interface AwsPeer {
+  readonly aws: SecretsManagerServer
+  readonly home: string
+  /** Closes the server and removes the home directory. */
+  close(): Promise<void>
+}
+
+/** Starts the {@link AwsPeer} of one test; close it in its `afterEach`. */
+export async function startAwsPeer(): Promise<AwsPeer> {
+  const aws = await startSecretsManagerServer({ credentials: [AWS_ROLE_SESSION] })
+  const home = await mkdtemp(join(tmpdir(), 'aws-home-'))
+  return {
+    aws,
+    home,
+    async close() {
+      await aws.close()
+      await rm(home, { recursive: true, force: true })
+    }
+  }
+}
+
+/** The environment of a job that ran aws-actions/configure-aws-credentials first. */
+export function awsJobEnv(peer: AwsPeer): Record<string, string> {
+  return {
+    AWS_ENDPOINT_URL_SECRETS_MANAGER: peer.aws.url,
+    AWS_REGION: peer.aws.region,
+    AWS_ACCESS_KEY_ID: AWS_ROLE_SESSION.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: AWS_ROLE_SESSION.secretAccessKey,
+    AWS_SESSION_TOKEN: AWS_ROLE_SESSION.sessionToken ?? '',
+    // Nothing from this machine: no shared config, no instance metadata.
+    AWS_CONFIG_FILE: join(peer.home, 'config'),
+    AWS_SHARED_CREDENTIALS_FILE: join(peer.home, 'credentials'),
+    AWS_EC2_METADATA_DISABLED: 'true'
+  }
+}
+
+/**
+ * Mints the grant's first refresh token and stores it in the Secrets Manager secret `secretId`, as
+ * JSON beside another field (`client`) that every rotation must keep. Returns the token.
+ */
+export async function seedAwsRefreshToken(
+  oauth: OAuth2Server,
+  peer: AwsPeer,
+  secretId: string
+): Promise<string> {
+  const first = await oauth.mintRefreshToken()
+  peer.aws.seedSecret(secretId, {
+    secretString: JSON.stringify({ client: 'reporting', refresh_token: first })
+  })
+  return first
 }
