@@ -25,6 +25,7 @@ import {
   seedAwsRefreshToken,
   startAwsPeer,
   startOAuth2Peers,
+  deleteVariable,
   type AwsPeer,
   type OAuth2Peers
 } from '../support/scenario-world.js'
@@ -32,7 +33,6 @@ import {
 const SECRET_ID = 'prod/oauth'
 const ACCESS_SECRET = 'API_ACCESS_TOKEN'
 const LOCK_VARIABLE = 'TOKEN_ROTATION_PROD_OAUTH_LOCK'
-const variablePath = (name: string) => `/repos/${REPO}/actions/variables/${name}`
 
 let peers: OAuth2Peers
 let awsPeer: AwsPeer
@@ -140,14 +140,6 @@ function expectNoLeaks(result: ActionRun): void {
   // The record in the secret's tags holds fingerprints and times only.
   const tags = Object.values(aws.getSecret(SECRET_ID)?.tags ?? {}).join('\n')
   expect(all.filter(secret => tags.includes(secret))).toEqual([])
-}
-
-async function deleteVariable(name: string): Promise<void> {
-  const answer = await fetch(`${github.url}${variablePath(name)}`, {
-    method: 'DELETE',
-    headers: { authorization: 'Bearer test-token' }
-  })
-  expect(answer.status).toBe(204)
 }
 
 /** Another writer (an operator, another workflow) puts a version with the AWS SDK. */
@@ -293,7 +285,7 @@ describe('a run killed after each step, then rerun', () => {
     gate.hold = false
     const locked = await rotate({}, { attempt: 2 })
     expect(locked.errors.join('\n')).toMatch(/Another rotation holds the lock .*gh variable delete/)
-    await deleteVariable(LOCK_VARIABLE)
+    expect(await deleteVariable(github, LOCK_VARIABLE)).toBe(204)
     const rerun = await rotate({}, { attempt: 3 })
     expectNoLeaks(rerun)
     return { killed, rerun }

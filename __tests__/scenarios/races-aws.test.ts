@@ -15,6 +15,7 @@ import {
   seedAwsRefreshToken,
   startAwsPeer,
   startOAuth2Peers,
+  deleteVariable,
   type AwsPeer,
   type OAuth2Peers
 } from '../support/scenario-world.js'
@@ -138,10 +139,7 @@ describe('AWS store: runs racing for the lock', () => {
     await until(() =>
       github.requests.slice(from).some(r => r.method === 'GET' && r.path === LOCK_PATH)
     )
-    await fetch(`${github.url}${LOCK_PATH}`, {
-      method: 'DELETE',
-      headers: { authorization: 'Bearer test-token' }
-    })
+    await deleteVariable(github, LOCK_VARIABLE)
     const next = await rotate()
     const holder = await live
 

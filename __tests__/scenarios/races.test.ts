@@ -17,6 +17,7 @@ import {
   secretPath,
   seedRefreshTokenSecret,
   startOAuth2Peers,
+  deleteVariable,
   type OAuth2Peers
 } from '../support/scenario-world.js'
 
@@ -196,10 +197,7 @@ describe('the lock deleted under a live run right before it mints', () => {
       github.requests.slice(from).some(r => r.method === 'GET' && r.path === LOCK_PATH)
     )
     // Someone deletes the lock ("gh variable delete"), and another run starts.
-    await fetch(`${github.url}${LOCK_PATH}`, {
-      method: 'DELETE',
-      headers: { authorization: 'Bearer test-token' }
-    })
+    await deleteVariable(github, LOCK_VARIABLE)
     const next = await rotate()
     const holder = await live
 
@@ -217,10 +215,7 @@ describe('the lock deleted under a live run right before it mints', () => {
     github.clockOffsetMs = 11 * MINUTE
     const after = await rotate()
     expect(after.errors.join('\n')).toMatch(/stopped while exchanging this refresh token/)
-    await fetch(`${github.url}${VARIABLES}/${STATE_VARIABLE}`, {
-      method: 'DELETE',
-      headers: { authorization: 'Bearer test-token' }
-    })
+    await deleteVariable(github, STATE_VARIABLE)
     await expectGrantAlive()
   })
 })

@@ -14,13 +14,14 @@ import {
   secretPath,
   seedRefreshTokenSecret,
   startOAuth2Peers,
+  deleteVariable,
+  variablePath,
   type OAuth2Peers
 } from '../support/scenario-world.js'
 
 const REFRESH_SECRET = 'OAUTH_REFRESH_TOKEN'
 const ACCESS_SECRET = 'API_ACCESS_TOKEN'
 const STATE_VARIABLE = `${REFRESH_SECRET}_STATE`
-const variablePath = (name: string) => `/repos/${REPO}/actions/variables/${name}`
 
 let peers: OAuth2Peers
 let github: GitHubServer
@@ -98,15 +99,6 @@ function recoveryCiphertext(run: ActionRun): string {
   const match = /Recovery ciphertext[^:]*: ([A-Za-z0-9+/=]+)/.exec(run.stdout)
   if (!match?.[1]) throw new Error('the run logged no recovery ciphertext')
   return match[1]
-}
-
-/** Deletes a repository variable as an operator would (`gh variable delete`). */
-async function deleteVariable(name: string): Promise<void> {
-  const answer = await fetch(`${github.url}${variablePath(name)}`, {
-    method: 'DELETE',
-    headers: { authorization: 'Bearer test-token' }
-  })
-  expect(answer.status).toBe(204)
 }
 
 /** Requests that started after `from` to the state variable with `method`. */
@@ -339,7 +331,7 @@ describe('a run killed after each step, then rerun', () => {
     gate.hold = false
     const locked = await rotate({}, { attempt: 2 })
     expect(locked.errors.join('\n')).toMatch(/Another rotation holds the lock .*gh variable delete/)
-    await deleteVariable(`${STATE_VARIABLE}_LOCK`)
+    expect(await deleteVariable(github, `${STATE_VARIABLE}_LOCK`)).toBe(204)
     const rerun = await rotate({}, { attempt: 3 })
     expectNoLeaks(rerun)
     return { killed, rerun }
@@ -361,7 +353,7 @@ describe('a run killed after each step, then rerun', () => {
     expect(rerun.errors.join('\n')).toMatch(/stopped while exchanging this refresh token/)
     expect(oauth.tokenRequests).toBe(1)
     // Following the message: delete the record, and the next run tries the token once.
-    await deleteVariable(STATE_VARIABLE)
+    expect(await deleteVariable(github, STATE_VARIABLE)).toBe(204)
     const third = await rotate()
     expect(third.exitCode).toBe(1)
     expect(third.errors.join('\n')).toMatch(/Re-authorization needed/)

@@ -141,3 +141,20 @@ export async function seedAwsRefreshToken(
   })
   return first
 }
+
+/** The GitHub server's request path of the repository variable `name` of {@link SCENARIO_REPO}. */
+export function variablePath(name: string): string {
+  return `/repos/${SCENARIO_REPO}/actions/variables/${name}`
+}
+
+/**
+ * Deletes the repository variable `name` as an operator would (`gh variable delete`), behind the
+ * action's back. Returns the HTTP status GitHub answered (204 when the variable was there).
+ */
+export async function deleteVariable(github: GitHubServer, name: string): Promise<number> {
+  const answer = await fetch(`${github.url}${variablePath(name)}`, {
+    method: 'DELETE',
+    headers: { authorization: 'Bearer test-token' }
+  })
+  return answer.status
+}
