@@ -2,7 +2,6 @@
 // that echoes the request it received, inputs that carry workflow commands, a health-check URL
 // that does not decode, an `expires_in` no date can hold, and a value with CR-only line breaks.
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
-import { spawn } from 'node:child_process'
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -19,6 +18,7 @@ import {
   startOAuth2Peers,
   type OAuth2Peers
 } from '../support/scenario-world.js'
+import { runNode } from '../support/child-process.js'
 
 const REFRESH_SECRET = 'OAUTH_REFRESH_TOKEN'
 const ACCESS_SECRET = 'API_ACCESS_TOKEN'
@@ -340,20 +340,7 @@ describe('the CLI (dist/cli.js)', () => {
   const CLI = fileURLToPath(new URL('../../dist/cli.js', import.meta.url))
 
   function cli(args: string[], env: Record<string, string>) {
-    return new Promise<{ code: number; stdout: string; stderr: string }>((resolve, reject) => {
-      const child = spawn(process.execPath, [CLI, ...args], {
-        env: { PATH: process.env.PATH ?? '', ...env },
-        stdio: ['ignore', 'pipe', 'pipe']
-      })
-      let stdout = ''
-      let stderr = ''
-      child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk))
-      child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk))
-      child.on('error', reject)
-      child.on('close', code => {
-        resolve({ code: code ?? -1, stdout, stderr })
-      })
-    })
+    return runNode([CLI, ...args], { env: { PATH: process.env.PATH ?? '', ...env } })
   }
 
   it('redacts an echoing token endpoint and escapes its lines as the action does', async () => {
