@@ -1,15 +1,14 @@
 // parseActionConfig for the AWS Secrets Manager inputs: which store the inputs pick, which inputs
 // apply to it, and the lock variable made from the secret's name. Every problem names its input.
 import { describe, expect, it } from '@jest/globals'
-import { readInputs, type InputName } from '../../src/config/inputs.js'
+import { readInputs } from '../../src/config/inputs.js'
 import {
   parseActionConfig,
   type ActionConfig,
   type ActionContext
 } from '../../src/config/rotation-config.js'
 import { ConfigError } from '../../src/errors.js'
-
-type Inputs = Partial<Record<InputName, string>>
+import { OAUTH2_INPUTS, type Inputs } from '../support/action-inputs.js'
 
 const context: ActionContext = {
   repository: 'octo/app',
@@ -33,22 +32,14 @@ const LAMBDA: Inputs = { ...SYNC, issuer: 'aws-secrets-manager' }
 
 /** An OAuth2 rotation whose refresh token lives in Secrets Manager. */
 const OAUTH2_IN_AWS: Inputs = {
-  'github-token': 'ghp_test',
-  'secret-name': 'API_ACCESS_TOKEN',
-  issuer: 'oauth2',
-  'token-url': 'https://auth.example.com/oauth/token',
-  'client-id': 'ci',
-  'client-secret': 's3cret',
+  ...OAUTH2_INPUTS,
+  'refresh-token': '',
+  'refresh-token-secret': '',
   'store-secret-id': 'prod/oauth'
 }
 
 /** An OAuth2 rotation with the refresh token in a GitHub secret. */
-const OAUTH2_IN_GITHUB: Inputs = {
-  ...OAUTH2_IN_AWS,
-  'store-secret-id': '',
-  'refresh-token': 'rt-current',
-  'refresh-token-secret': 'OAUTH_REFRESH_TOKEN'
-}
+const OAUTH2_IN_GITHUB: Inputs = { ...OAUTH2_INPUTS, 'store-secret-id': '' }
 
 function parse(inputs: Inputs, ctx: ActionContext = context): ActionConfig {
   return parseActionConfig(

@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals'
-import { readInputs, type InputName } from '../../src/config/inputs.js'
+import { readInputs } from '../../src/config/inputs.js'
+import { OAUTH2_INPUTS as OAUTH2, type Inputs } from '../support/action-inputs.js'
 import { parseActionConfig, type ActionConfig } from '../../src/config/rotation-config.js'
 import { ConfigError } from '../../src/errors.js'
 
@@ -11,26 +12,14 @@ const context = {
   runnerTemp: '/tmp/runner'
 }
 
-/** A valid OAuth2 rotation; each test changes what it is about. */
-const OAUTH2: Partial<Record<InputName, string>> = {
-  'github-token': 'ghp_test',
-  'secret-name': 'API_ACCESS_TOKEN',
-  issuer: 'oauth2',
-  'token-url': 'https://auth.example.com/oauth/token',
-  'client-id': 'ci',
-  'client-secret': 's3cret',
-  'refresh-token': 'rt-current',
-  'refresh-token-secret': 'OAUTH_REFRESH_TOKEN'
-}
-
-function parse(inputs: Partial<Record<InputName, string>>): ActionConfig {
+function parse(inputs: Inputs): ActionConfig {
   return parseActionConfig(
     readInputs(name => inputs[name] ?? ''),
     context
   )
 }
 
-function problems(inputs: Partial<Record<InputName, string>>): Array<[string, string]> {
+function problems(inputs: Inputs): Array<[string, string]> {
   try {
     parse(inputs)
   } catch (error) {

@@ -1,25 +1,15 @@
 import { describe, expect, it } from '@jest/globals'
 import { parseHealthCheckConfig } from '../../src/config/health-config.js'
-import { readInputs, type InputName } from '../../src/config/inputs.js'
+import { readInputs } from '../../src/config/inputs.js'
+import { OAUTH2_INPUTS as OAUTH2, type Inputs } from '../support/action-inputs.js'
 import { parseActionConfig } from '../../src/config/rotation-config.js'
 import { ConfigError } from '../../src/errors.js'
 import { expiryFrom } from '../../src/issuers/oauth2-token-response.js'
 
 const context = { repository: 'octo/app', apiUrl: 'https://api.github.com', runId: '7' }
 
-const OAUTH2: Partial<Record<InputName, string>> = {
-  'github-token': 'ghp_test',
-  'secret-name': 'API_ACCESS_TOKEN',
-  issuer: 'oauth2',
-  'token-url': 'https://auth.example.com/oauth/token',
-  'client-id': 'ci',
-  'client-secret': 's3cret',
-  'refresh-token': 'rt-current',
-  'refresh-token-secret': 'OAUTH_REFRESH_TOKEN'
-}
-
 /** The inputs named by the problems of a configuration, or [] when it is valid. */
-function refused(inputs: Partial<Record<InputName, string>>): string[] {
+function refused(inputs: Inputs): string[] {
   try {
     parseActionConfig(
       // The runner trims nothing; readInputs trims, so the breaks go inside the value.

@@ -3,12 +3,12 @@
 // @actions/core. The dotenv is the repository's own .env.example, pointed at the local GitHub
 // server, so the documented command is the one proved here.
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
-import { spawn } from 'node:child_process'
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { startGitHubServer, type GitHubServer } from '../../test-servers/github/index.js'
+import { runNode } from '../support/child-process.js'
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 const LOCAL_ACTION = join(ROOT, 'node_modules', '@github', 'local-action', 'bin', 'local-action.js')
@@ -54,9 +54,10 @@ async function dotenv(set: Record<string, string>): Promise<string> {
  * at the path `npm ls` reports, which is the unresolved one when node_modules is a symlink (as in
  * a git worktree sharing its dependencies); in a plain checkout it changes nothing.
  */
-function localAction(envFile: string): Promise<LocalRun> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [LOCAL_ACTION, 'run', ROOT, 'src/main.ts', envFile], {
+async function localAction(envFile: string): Promise<LocalRun> {
+  const { code, stdout, stderr } = await runNode(
+    [LOCAL_ACTION, 'run', ROOT, 'src/main.ts', envFile],
+    {
       cwd: ROOT,
       env: {
         PATH: process.env.PATH ?? '',
@@ -67,18 +68,10 @@ function localAction(envFile: string): Promise<LocalRun> {
         // local-action runs `npm exec tsx` and `npm ls`: nothing for npm to ask the registry.
         npm_config_update_notifier: 'false',
         npm_config_offline: 'true'
-      },
-      stdio: ['ignore', 'pipe', 'pipe']
-    })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk))
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk))
-    child.on('error', reject)
-    child.on('close', code => {
-      resolve({ exitCode: code ?? -1, stdout, stderr })
-    })
-  })
+      }
+    }
+  )
+  return { exitCode: code, stdout, stderr }
 }
 
 const output = (run: LocalRun, name: string): string | undefined =>

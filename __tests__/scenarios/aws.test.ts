@@ -4,8 +4,7 @@
 // GitHub server as the target and the lock's home. Each case checks the peers' state: which
 // version carries which label, which refresh token is live, whether the grant survived.
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
-import { mkdtemp, rm, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { PutSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager'
 import { randomUUID } from 'node:crypto'
@@ -13,28 +12,30 @@ import { generateRecoveryKeyPair, type RecoveryKeyPair } from '../../src/recover
 import { fingerprint } from '../../src/engine/fingerprint.js'
 import { openRecovery } from '../../src/recovery/recovery-box.js'
 import { leaks, runAction, type ActionRun } from '../../test-servers/action-runner.js'
+import type { SecretsManagerServer } from '../../test-servers/aws/index.js'
+import type { GitHubServer } from '../../test-servers/github/index.js'
+import type { HealthGate } from '../../test-servers/health-gate.js'
+import type { OAuth2Server } from '../../test-servers/oauth2/index.js'
 import {
-  startSecretsManagerServer,
-  type AwsCredentials,
-  type SecretsManagerServer
-} from '../../test-servers/aws/index.js'
-import { startGitHubServer, type GitHubServer } from '../../test-servers/github/index.js'
-import { startHealthGate, type HealthGate } from '../../test-servers/health-gate.js'
-import { startOAuth2Server, type OAuth2Server } from '../../test-servers/oauth2/index.js'
+  AWS_ROLE_SESSION as SESSION,
+  SCENARIO_REPO as REPO,
+  awsJobEnv,
+  oauth2Inputs,
+  secretPath,
+  seedAwsRefreshToken,
+  startAwsPeer,
+  startOAuth2Peers,
+  deleteVariable,
+  type AwsPeer,
+  type OAuth2Peers
+} from '../support/scenario-world.js'
 
-const REPO = 'octo/app'
 const SECRET_ID = 'prod/oauth'
 const ACCESS_SECRET = 'API_ACCESS_TOKEN'
 const LOCK_VARIABLE = 'TOKEN_ROTATION_PROD_OAUTH_LOCK'
-const secretPath = (name: string) => `repos/${REPO}/actions/secrets/${name}`
-const variablePath = (name: string) => `/repos/${REPO}/actions/variables/${name}`
-/** The credentials aws-actions/configure-aws-credentials exports after assuming a role (OIDC). */
-const SESSION: AwsCredentials = {
-  accessKeyId: 'ASIATESTROLESESSION1',
-  secretAccessKey: 'role-session-secret-key-for-tests-0123456789',
-  sessionToken: 'role-session-token-for-tests'
-}
 
+let peers: OAuth2Peers
+let awsPeer: AwsPeer
 let github: GitHubServer
 let oauth: OAuth2Server
 let aws: SecretsManagerServer
@@ -46,17 +47,12 @@ let secrets: Set<string>
 let runNumber: number
 
 beforeEach(async () => {
-  github = await startGitHubServer()
-  github.addRepository(REPO)
-  oauth = await startOAuth2Server()
-  gate = await startHealthGate(oauth.resourceUrl)
-  aws = await startSecretsManagerServer({ credentials: [SESSION] })
+  peers = await startOAuth2Peers()
+  ;({ github, oauth, gate } = peers)
+  awsPeer = await startAwsPeer()
+  ;({ aws, home } = awsPeer)
   keys = await generateRecoveryKeyPair()
-  home = await mkdtemp(join(tmpdir(), 'aws-home-'))
-  const first = await oauth.mintRefreshToken()
-  aws.seedSecret(SECRET_ID, {
-    secretString: JSON.stringify({ client: 'reporting', refresh_token: first })
-  })
+  const first = await seedAwsRefreshToken(oauth, awsPeer, SECRET_ID)
   secrets = new Set([
     first,
     'test-token',
@@ -68,11 +64,8 @@ beforeEach(async () => {
   runNumber = 100
 })
 afterEach(async () => {
-  await gate.close()
-  await oauth.close()
-  await aws.close()
-  await github.close()
-  await rm(home, { recursive: true, force: true })
+  await awsPeer.close()
+  await peers.close()
 })
 
 /** The refresh token a version holds. */
@@ -84,21 +77,6 @@ function tokenOf(label: string): string | undefined {
 
 function secretValue(name: string): string | undefined {
   return github.getSecret(secretPath(name))?.value
-}
-
-/** The environment of a job that ran aws-actions/configure-aws-credentials first. */
-function awsEnv(): Record<string, string> {
-  return {
-    AWS_ENDPOINT_URL_SECRETS_MANAGER: aws.url,
-    AWS_REGION: aws.region,
-    AWS_ACCESS_KEY_ID: SESSION.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: SESSION.secretAccessKey,
-    AWS_SESSION_TOKEN: SESSION.sessionToken ?? '',
-    // Nothing from this machine: no shared config, no instance metadata.
-    AWS_CONFIG_FILE: join(home, 'config'),
-    AWS_SHARED_CREDENTIALS_FILE: join(home, 'credentials'),
-    AWS_EC2_METADATA_DISABLED: 'true'
-  }
 }
 
 async function run(
@@ -113,7 +91,7 @@ async function run(
       GITHUB_REPOSITORY: REPO,
       GITHUB_RUN_ID: String(runNumber),
       GITHUB_RUN_ATTEMPT: String(options.attempt ?? 1),
-      ...(options.env ?? awsEnv())
+      ...(options.env ?? awsJobEnv(awsPeer))
     },
     ...(options.killWhen ? { killWhen: options.killWhen } : {})
   })
@@ -143,13 +121,9 @@ function rotate(
   const access = secretValue(ACCESS_SECRET)
   return run(
     {
-      issuer: 'oauth2',
+      ...oauth2Inputs(peers),
       'store-secret-id': SECRET_ID,
-      'token-url': oauth.tokenUrl,
-      'client-id': oauth.clients.basic.clientId,
-      'client-secret': oauth.clients.basic.clientSecret,
       'secret-name': ACCESS_SECRET,
-      'health-check-url': gate.url,
       'health-check-timeout': '3s',
       'recovery-public-key': keys.publicKey,
       'lock-expires-after': '10m',
@@ -166,14 +140,6 @@ function expectNoLeaks(result: ActionRun): void {
   // The record in the secret's tags holds fingerprints and times only.
   const tags = Object.values(aws.getSecret(SECRET_ID)?.tags ?? {}).join('\n')
   expect(all.filter(secret => tags.includes(secret))).toEqual([])
-}
-
-async function deleteVariable(name: string): Promise<void> {
-  const answer = await fetch(`${github.url}${variablePath(name)}`, {
-    method: 'DELETE',
-    headers: { authorization: 'Bearer test-token' }
-  })
-  expect(answer.status).toBe(204)
 }
 
 /** Another writer (an operator, another workflow) puts a version with the AWS SDK. */
@@ -319,7 +285,7 @@ describe('a run killed after each step, then rerun', () => {
     gate.hold = false
     const locked = await rotate({}, { attempt: 2 })
     expect(locked.errors.join('\n')).toMatch(/Another rotation holds the lock .*gh variable delete/)
-    await deleteVariable(LOCK_VARIABLE)
+    expect(await deleteVariable(github, LOCK_VARIABLE)).toBe(204)
     const rerun = await rotate({}, { attempt: 3 })
     expectNoLeaks(rerun)
     return { killed, rerun }

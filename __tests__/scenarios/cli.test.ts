@@ -1,6 +1,5 @@
 // The command-line entry, dist/cli.js, run as another CI system would run it.
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
-import { spawn } from 'node:child_process'
 import { mkdtemp, readFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -8,6 +7,7 @@ import { fileURLToPath } from 'node:url'
 import { sealForRecovery } from '../../src/recovery/recovery-box.js'
 import { startGitHubServer, type GitHubServer } from '../../test-servers/github/index.js'
 import { startOAuth2Server } from '../../test-servers/oauth2/index.js'
+import { runNode, type ProcessResult } from '../support/child-process.js'
 
 const CLI = fileURLToPath(new URL('../../dist/cli.js', import.meta.url))
 const VALUE = 'cli-secret-93be1f'
@@ -20,26 +20,16 @@ afterEach(async () => {
   await server.close()
 })
 
-function cli(args: string[], env: Record<string, string>, stdin = '') {
-  return new Promise<{ code: number; stdout: string; stderr: string }>((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], {
-      // A short write spacing: these runs test the command line, not GitHub's pacing.
-      env: {
-        PATH: process.env.PATH ?? '',
-        GITHUB_API_URL: server.url,
-        'INPUT_WRITE-INTERVAL': '10ms',
-        ...env
-      }
-    })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk))
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk))
-    child.on('error', reject)
-    child.on('close', code => {
-      resolve({ code: code ?? -1, stdout, stderr })
-    })
-    child.stdin.end(stdin)
+function cli(args: string[], env: Record<string, string>, stdin = ''): Promise<ProcessResult> {
+  return runNode([CLI, ...args], {
+    // A short write spacing: these runs test the command line, not GitHub's pacing.
+    env: {
+      PATH: process.env.PATH ?? '',
+      GITHUB_API_URL: server.url,
+      'INPUT_WRITE-INTERVAL': '10ms',
+      ...env
+    },
+    stdin
   })
 }
 

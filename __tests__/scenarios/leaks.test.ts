@@ -2,38 +2,41 @@
 // that echoes the request it received, inputs that carry workflow commands, a health-check URL
 // that does not decode, an `expires_in` no date can hold, and a value with CR-only line breaks.
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
-import { spawn } from 'node:child_process'
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { runAction, type ActionRun } from '../../test-servers/action-runner.js'
-import { startGitHubServer, type GitHubServer } from '../../test-servers/github/index.js'
-import { startHealthGate, type HealthGate } from '../../test-servers/health-gate.js'
-import { startOAuth2Server, type OAuth2Server } from '../../test-servers/oauth2/index.js'
+import type { GitHubServer } from '../../test-servers/github/index.js'
+import type { HealthGate } from '../../test-servers/health-gate.js'
+import type { OAuth2Server } from '../../test-servers/oauth2/index.js'
+import {
+  SCENARIO_REPO as REPO,
+  oauth2Inputs,
+  secretPath,
+  seedRefreshTokenSecret,
+  startOAuth2Peers,
+  type OAuth2Peers
+} from '../support/scenario-world.js'
+import { runNode } from '../support/child-process.js'
 
-const REPO = 'octo/app'
 const REFRESH_SECRET = 'OAUTH_REFRESH_TOKEN'
 const ACCESS_SECRET = 'API_ACCESS_TOKEN'
-const secretPath = (name: string) => `repos/${REPO}/actions/secrets/${name}`
 
+let peers: OAuth2Peers
 let github: GitHubServer
 let oauth: OAuth2Server
 let gate: HealthGate
 let runNumber: number
 
 beforeEach(async () => {
-  github = await startGitHubServer()
-  github.addRepository(REPO)
-  oauth = await startOAuth2Server()
-  gate = await startHealthGate(oauth.resourceUrl)
-  github.seedSecret(secretPath(REFRESH_SECRET), await oauth.mintRefreshToken())
+  peers = await startOAuth2Peers()
+  ;({ github, oauth, gate } = peers)
+  await seedRefreshTokenSecret(peers, REFRESH_SECRET)
   runNumber = 200
 })
 afterEach(async () => {
-  await gate.close()
-  await oauth.close()
-  await github.close()
+  await peers.close()
 })
 
 function secretValue(name: string): string | undefined {
@@ -44,15 +47,10 @@ async function rotate(inputs: Record<string, string> = {}): Promise<ActionRun> {
   runNumber += 1
   return runAction({
     inputs: {
-      'github-token': 'test-token',
-      issuer: 'oauth2',
-      'token-url': oauth.tokenUrl,
-      'client-id': oauth.clients.basic.clientId,
-      'client-secret': oauth.clients.basic.clientSecret,
+      ...oauth2Inputs(peers),
       'refresh-token': secretValue(REFRESH_SECRET) ?? '',
       'refresh-token-secret': REFRESH_SECRET,
       'secret-name': ACCESS_SECRET,
-      'health-check-url': gate.url,
       'health-check-timeout': '3s',
       'lock-expires-after': '10m',
       'write-interval': '10ms',
@@ -342,20 +340,7 @@ describe('the CLI (dist/cli.js)', () => {
   const CLI = fileURLToPath(new URL('../../dist/cli.js', import.meta.url))
 
   function cli(args: string[], env: Record<string, string>) {
-    return new Promise<{ code: number; stdout: string; stderr: string }>((resolve, reject) => {
-      const child = spawn(process.execPath, [CLI, ...args], {
-        env: { PATH: process.env.PATH ?? '', ...env },
-        stdio: ['ignore', 'pipe', 'pipe']
-      })
-      let stdout = ''
-      let stderr = ''
-      child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk))
-      child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk))
-      child.on('error', reject)
-      child.on('close', code => {
-        resolve({ code: code ?? -1, stdout, stderr })
-      })
-    })
+    return runNode([CLI, ...args], { env: { PATH: process.env.PATH ?? '', ...env } })
   }
 
   it('redacts an echoing token endpoint and escapes its lines as the action does', async () => {

@@ -1,65 +1,55 @@
 // The races of races.test.ts with the refresh token in AWS Secrets Manager: its lock is a GitHub
 // variable too, and its minting mark is a tag of the secret. Real rotating grant (oidc-provider),
 // the AWS SDK against the local Secrets Manager server, dist/index.js as the runner runs it.
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
 import { generateRecoveryKeyPair, type RecoveryKeyPair } from '../../src/recovery/recovery-key.js'
 import { leaks, runAction, type ActionRun } from '../../test-servers/action-runner.js'
+import type { SecretsManagerServer } from '../../test-servers/aws/index.js'
+import type { GitHubServer } from '../../test-servers/github/index.js'
+import type { OAuth2Server } from '../../test-servers/oauth2/index.js'
 import {
-  startSecretsManagerServer,
-  type AwsCredentials,
-  type SecretsManagerServer
-} from '../../test-servers/aws/index.js'
-import { startGitHubServer, type GitHubServer } from '../../test-servers/github/index.js'
-import { startHealthGate, type HealthGate } from '../../test-servers/health-gate.js'
-import { startOAuth2Server, type OAuth2Server } from '../../test-servers/oauth2/index.js'
+  SCENARIO_REPO as REPO,
+  awsJobEnv,
+  oauth2Inputs,
+  secretPath,
+  seedAwsRefreshToken,
+  startAwsPeer,
+  startOAuth2Peers,
+  deleteVariable,
+  type AwsPeer,
+  type OAuth2Peers
+} from '../support/scenario-world.js'
 
-const REPO = 'octo/app'
 const SECRET_ID = 'prod/oauth'
 const ACCESS_SECRET = 'API_ACCESS_TOKEN'
 const LOCK_VARIABLE = 'TOKEN_ROTATION_PROD_OAUTH_LOCK'
 const VARIABLES = `/repos/${REPO}/actions/variables`
 const LOCK_PATH = `${VARIABLES}/${LOCK_VARIABLE}`
 const MINUTE = 60_000
-const SESSION: AwsCredentials = {
-  accessKeyId: 'ASIATESTROLESESSION1',
-  secretAccessKey: 'role-session-secret-key-for-tests-0123456789',
-  sessionToken: 'role-session-token-for-tests'
-}
 
+let peers: OAuth2Peers
+let awsPeer: AwsPeer
 let github: GitHubServer
 let oauth: OAuth2Server
 let aws: SecretsManagerServer
-let gate: HealthGate
 let keys: RecoveryKeyPair
-let home: string
 let first: string
 let secrets: Set<string>
 let runNumber: number
 
 beforeEach(async () => {
-  github = await startGitHubServer()
-  github.addRepository(REPO)
-  oauth = await startOAuth2Server()
-  gate = await startHealthGate(oauth.resourceUrl)
-  aws = await startSecretsManagerServer({ credentials: [SESSION] })
+  peers = await startOAuth2Peers()
+  ;({ github, oauth } = peers)
+  awsPeer = await startAwsPeer()
+  aws = awsPeer.aws
   keys = await generateRecoveryKeyPair()
-  home = await mkdtemp(join(tmpdir(), 'aws-home-'))
-  first = await oauth.mintRefreshToken()
-  aws.seedSecret(SECRET_ID, {
-    secretString: JSON.stringify({ client: 'reporting', refresh_token: first })
-  })
+  first = await seedAwsRefreshToken(oauth, awsPeer, SECRET_ID)
   secrets = new Set([first, 'test-token', oauth.clients.basic.clientSecret, keys.privateKey])
   runNumber = 100
 })
 afterEach(async () => {
-  await gate.close()
-  await oauth.close()
-  await aws.close()
-  await github.close()
-  await rm(home, { recursive: true, force: true })
+  await awsPeer.close()
+  await peers.close()
 })
 
 function liveToken(): string {
@@ -72,18 +62,13 @@ function liveToken(): string {
 /** One OAuth2 rotation with the refresh token in AWS, as a scheduled job starts it. */
 async function rotate(): Promise<ActionRun> {
   runNumber += 1
-  const access = github.getSecret(`repos/${REPO}/actions/secrets/${ACCESS_SECRET}`)?.value
+  const access = github.getSecret(secretPath(ACCESS_SECRET))?.value
   const result = await runAction({
     inputs: {
-      'github-token': 'test-token',
+      ...oauth2Inputs(peers),
       'write-interval': '10ms',
-      issuer: 'oauth2',
       'store-secret-id': SECRET_ID,
-      'token-url': oauth.tokenUrl,
-      'client-id': oauth.clients.basic.clientId,
-      'client-secret': oauth.clients.basic.clientSecret,
       'secret-name': ACCESS_SECRET,
-      'health-check-url': gate.url,
       'health-check-timeout': '3s',
       'recovery-public-key': keys.publicKey,
       'lock-expires-after': '10m',
@@ -94,14 +79,7 @@ async function rotate(): Promise<ActionRun> {
       GITHUB_REPOSITORY: REPO,
       GITHUB_RUN_ID: String(runNumber),
       GITHUB_RUN_ATTEMPT: '1',
-      AWS_ENDPOINT_URL_SECRETS_MANAGER: aws.url,
-      AWS_REGION: aws.region,
-      AWS_ACCESS_KEY_ID: SESSION.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: SESSION.secretAccessKey,
-      AWS_SESSION_TOKEN: SESSION.sessionToken ?? '',
-      AWS_CONFIG_FILE: join(home, 'config'),
-      AWS_SHARED_CREDENTIALS_FILE: join(home, 'credentials'),
-      AWS_EC2_METADATA_DISABLED: 'true'
+      ...awsJobEnv(awsPeer)
     }
   })
   for (const version of aws.getSecret(SECRET_ID)?.versions ?? []) {
@@ -161,10 +139,7 @@ describe('AWS store: runs racing for the lock', () => {
     await until(() =>
       github.requests.slice(from).some(r => r.method === 'GET' && r.path === LOCK_PATH)
     )
-    await fetch(`${github.url}${LOCK_PATH}`, {
-      method: 'DELETE',
-      headers: { authorization: 'Bearer test-token' }
-    })
+    await deleteVariable(github, LOCK_VARIABLE)
     const next = await rotate()
     const holder = await live
 

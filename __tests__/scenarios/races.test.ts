@@ -8,11 +8,19 @@ import { fileURLToPath } from 'node:url'
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
 import { generateRecoveryKeyPair, type RecoveryKeyPair } from '../../src/recovery/recovery-key.js'
 import { leaks, runAction, type ActionRun } from '../../test-servers/action-runner.js'
-import { startGitHubServer, type GitHubServer } from '../../test-servers/github/index.js'
-import { startHealthGate, type HealthGate } from '../../test-servers/health-gate.js'
-import { startOAuth2Server, type OAuth2Server } from '../../test-servers/oauth2/index.js'
+import type { GitHubServer } from '../../test-servers/github/index.js'
+import type { HealthGate } from '../../test-servers/health-gate.js'
+import type { OAuth2Server } from '../../test-servers/oauth2/index.js'
+import {
+  SCENARIO_REPO as REPO,
+  oauth2Inputs,
+  secretPath,
+  seedRefreshTokenSecret,
+  startOAuth2Peers,
+  deleteVariable,
+  type OAuth2Peers
+} from '../support/scenario-world.js'
 
-const REPO = 'octo/app'
 const REFRESH_SECRET = 'OAUTH_REFRESH_TOKEN'
 const ACCESS_SECRET = 'API_ACCESS_TOKEN'
 const STATE_VARIABLE = `${REFRESH_SECRET}_STATE`
@@ -21,8 +29,8 @@ const VARIABLES = `/repos/${REPO}/actions/variables`
 const LOCK_PATH = `${VARIABLES}/${LOCK_VARIABLE}`
 const MINUTE = 60_000
 const SKEWED_CLOCK = fileURLToPath(new URL('../../test-servers/skewed-clock.mjs', import.meta.url))
-const secretPath = (name: string) => `repos/${REPO}/actions/secrets/${name}`
 
+let peers: OAuth2Peers
 let github: GitHubServer
 let oauth: OAuth2Server
 let gate: HealthGate
@@ -32,20 +40,15 @@ let runNumber: number
 let secrets: Set<string>
 
 beforeEach(async () => {
-  github = await startGitHubServer()
-  github.addRepository(REPO)
-  oauth = await startOAuth2Server()
-  gate = await startHealthGate(oauth.resourceUrl)
+  peers = await startOAuth2Peers()
+  ;({ github, oauth, gate } = peers)
   keys = await generateRecoveryKeyPair()
-  first = await oauth.mintRefreshToken()
-  github.seedSecret(secretPath(REFRESH_SECRET), first)
+  first = await seedRefreshTokenSecret(peers, REFRESH_SECRET)
   secrets = new Set([first, 'test-token', oauth.clients.basic.clientSecret, keys.privateKey])
   runNumber = 100
 })
 afterEach(async () => {
-  await gate.close()
-  await oauth.close()
-  await github.close()
+  await peers.close()
 })
 
 function secretValue(name: string): string | undefined {
@@ -65,15 +68,10 @@ async function rotate(options: RunOptions = {}): Promise<ActionRun> {
   const access = secretValue(ACCESS_SECRET)
   const run = await runAction({
     inputs: {
-      'github-token': 'test-token',
-      issuer: 'oauth2',
-      'token-url': oauth.tokenUrl,
-      'client-id': oauth.clients.basic.clientId,
-      'client-secret': oauth.clients.basic.clientSecret,
+      ...oauth2Inputs(peers),
       'refresh-token': secretValue(REFRESH_SECRET) ?? '',
       'refresh-token-secret': REFRESH_SECRET,
       'secret-name': ACCESS_SECRET,
-      'health-check-url': gate.url,
       'health-check-timeout': '3s',
       'recovery-public-key': keys.publicKey,
       'lock-expires-after': '10m',
@@ -199,10 +197,7 @@ describe('the lock deleted under a live run right before it mints', () => {
       github.requests.slice(from).some(r => r.method === 'GET' && r.path === LOCK_PATH)
     )
     // Someone deletes the lock ("gh variable delete"), and another run starts.
-    await fetch(`${github.url}${LOCK_PATH}`, {
-      method: 'DELETE',
-      headers: { authorization: 'Bearer test-token' }
-    })
+    await deleteVariable(github, LOCK_VARIABLE)
     const next = await rotate()
     const holder = await live
 
@@ -220,10 +215,7 @@ describe('the lock deleted under a live run right before it mints', () => {
     github.clockOffsetMs = 11 * MINUTE
     const after = await rotate()
     expect(after.errors.join('\n')).toMatch(/stopped while exchanging this refresh token/)
-    await fetch(`${github.url}${VARIABLES}/${STATE_VARIABLE}`, {
-      method: 'DELETE',
-      headers: { authorization: 'Bearer test-token' }
-    })
+    await deleteVariable(github, STATE_VARIABLE)
     await expectGrantAlive()
   })
 })

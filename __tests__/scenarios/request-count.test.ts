@@ -4,39 +4,38 @@
 import { setTimeout as delay } from 'node:timers/promises'
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
 import { runAction, type ActionRun } from '../../test-servers/action-runner.js'
+import type { GitHubServer, RecordedRequest } from '../../test-servers/github/index.js'
+import type { HealthGate } from '../../test-servers/health-gate.js'
+import type { OAuth2Server } from '../../test-servers/oauth2/index.js'
 import {
-  startGitHubServer,
-  type GitHubServer,
-  type RecordedRequest
-} from '../../test-servers/github/index.js'
+  SCENARIO_REPO as REPO,
+  oauth2Inputs,
+  secretPath,
+  seedRefreshTokenSecret,
+  startOAuth2Peers,
+  type OAuth2Peers
+} from '../support/scenario-world.js'
 import { until } from '../support/until.js'
-import { startHealthGate, type HealthGate } from '../../test-servers/health-gate.js'
-import { startOAuth2Server, type OAuth2Server } from '../../test-servers/oauth2/index.js'
 
-const REPO = 'octo/app'
 const REFRESH_SECRET = 'OAUTH_REFRESH_TOKEN'
 const ACCESS_SECRET = 'API_ACCESS_TOKEN'
 const STATE_VARIABLE = `${REFRESH_SECRET}_STATE`
 const LOCK_VARIABLE = `${STATE_VARIABLE}_LOCK`
-const secretPath = (name: string) => `repos/${REPO}/actions/secrets/${name}`
 
+let peers: OAuth2Peers
 let github: GitHubServer
 let oauth: OAuth2Server
 let gate: HealthGate
 let runNumber: number
 
 beforeEach(async () => {
-  github = await startGitHubServer()
-  github.addRepository(REPO)
-  oauth = await startOAuth2Server()
-  gate = await startHealthGate(oauth.resourceUrl)
-  github.seedSecret(secretPath(REFRESH_SECRET), await oauth.mintRefreshToken())
+  peers = await startOAuth2Peers()
+  ;({ github, oauth, gate } = peers)
+  await seedRefreshTokenSecret(peers, REFRESH_SECRET)
   runNumber = 100
 })
 afterEach(async () => {
-  await gate.close()
-  await oauth.close()
-  await github.close()
+  await peers.close()
 })
 
 /** One scheduled run, with the secrets as they are now; returns the run and its requests. */
@@ -48,15 +47,10 @@ async function rotate(
   const access = github.getSecret(secretPath(ACCESS_SECRET))?.value
   const run = await runAction({
     inputs: {
-      'github-token': 'test-token',
-      issuer: 'oauth2',
-      'token-url': oauth.tokenUrl,
-      'client-id': oauth.clients.basic.clientId,
-      'client-secret': oauth.clients.basic.clientSecret,
+      ...oauth2Inputs(peers),
       'refresh-token': github.getSecret(secretPath(REFRESH_SECRET))?.value ?? '',
       'refresh-token-secret': REFRESH_SECRET,
       'secret-name': ACCESS_SECRET,
-      'health-check-url': gate.url,
       'health-check-timeout': '1s',
       'write-interval': '0',
       ...(access === undefined ? {} : { 'previous-value': access }),

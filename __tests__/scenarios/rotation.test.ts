@@ -5,17 +5,25 @@ import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
 import { generateRecoveryKeyPair, type RecoveryKeyPair } from '../../src/recovery/recovery-key.js'
 import { openRecovery } from '../../src/recovery/recovery-box.js'
 import { leaks, runAction, type ActionRun } from '../../test-servers/action-runner.js'
-import { startGitHubServer, type GitHubServer } from '../../test-servers/github/index.js'
-import { startHealthGate, type HealthGate } from '../../test-servers/health-gate.js'
-import { startOAuth2Server, type OAuth2Server } from '../../test-servers/oauth2/index.js'
+import type { GitHubServer } from '../../test-servers/github/index.js'
+import type { HealthGate } from '../../test-servers/health-gate.js'
+import type { OAuth2Server } from '../../test-servers/oauth2/index.js'
+import {
+  SCENARIO_REPO as REPO,
+  oauth2Inputs,
+  secretPath,
+  seedRefreshTokenSecret,
+  startOAuth2Peers,
+  deleteVariable,
+  variablePath,
+  type OAuth2Peers
+} from '../support/scenario-world.js'
 
-const REPO = 'octo/app'
 const REFRESH_SECRET = 'OAUTH_REFRESH_TOKEN'
 const ACCESS_SECRET = 'API_ACCESS_TOKEN'
 const STATE_VARIABLE = `${REFRESH_SECRET}_STATE`
-const secretPath = (name: string) => `repos/${REPO}/actions/secrets/${name}`
-const variablePath = (name: string) => `/repos/${REPO}/actions/variables/${name}`
 
+let peers: OAuth2Peers
 let github: GitHubServer
 let oauth: OAuth2Server
 let gate: HealthGate
@@ -25,20 +33,15 @@ let secrets: Set<string>
 let runNumber: number
 
 beforeEach(async () => {
-  github = await startGitHubServer()
-  github.addRepository(REPO)
-  oauth = await startOAuth2Server()
-  gate = await startHealthGate(oauth.resourceUrl)
+  peers = await startOAuth2Peers()
+  ;({ github, oauth, gate } = peers)
   keys = await generateRecoveryKeyPair()
-  const first = await oauth.mintRefreshToken()
-  github.seedSecret(secretPath(REFRESH_SECRET), first)
+  const first = await seedRefreshTokenSecret(peers, REFRESH_SECRET)
   secrets = new Set([first, 'test-token', oauth.clients.basic.clientSecret, keys.privateKey])
   runNumber = 100
 })
 afterEach(async () => {
-  await gate.close()
-  await oauth.close()
-  await github.close()
+  await peers.close()
 })
 
 /** What the job's `${{ secrets.NAME }}` would read now. */
@@ -57,15 +60,10 @@ async function rotate(
   const access = secretValue(ACCESS_SECRET)
   const run = await runAction({
     inputs: {
-      'github-token': 'test-token',
-      issuer: 'oauth2',
-      'token-url': oauth.tokenUrl,
-      'client-id': oauth.clients.basic.clientId,
-      'client-secret': oauth.clients.basic.clientSecret,
+      ...oauth2Inputs(peers),
       'refresh-token': refresh,
       'refresh-token-secret': REFRESH_SECRET,
       'secret-name': ACCESS_SECRET,
-      'health-check-url': gate.url,
       'health-check-timeout': '3s',
       'recovery-public-key': keys.publicKey,
       'lock-expires-after': '10m',
@@ -101,15 +99,6 @@ function recoveryCiphertext(run: ActionRun): string {
   const match = /Recovery ciphertext[^:]*: ([A-Za-z0-9+/=]+)/.exec(run.stdout)
   if (!match?.[1]) throw new Error('the run logged no recovery ciphertext')
   return match[1]
-}
-
-/** Deletes a repository variable as an operator would (`gh variable delete`). */
-async function deleteVariable(name: string): Promise<void> {
-  const answer = await fetch(`${github.url}${variablePath(name)}`, {
-    method: 'DELETE',
-    headers: { authorization: 'Bearer test-token' }
-  })
-  expect(answer.status).toBe(204)
 }
 
 /** Requests that started after `from` to the state variable with `method`. */
@@ -342,7 +331,7 @@ describe('a run killed after each step, then rerun', () => {
     gate.hold = false
     const locked = await rotate({}, { attempt: 2 })
     expect(locked.errors.join('\n')).toMatch(/Another rotation holds the lock .*gh variable delete/)
-    await deleteVariable(`${STATE_VARIABLE}_LOCK`)
+    expect(await deleteVariable(github, `${STATE_VARIABLE}_LOCK`)).toBe(204)
     const rerun = await rotate({}, { attempt: 3 })
     expectNoLeaks(rerun)
     return { killed, rerun }
@@ -364,7 +353,7 @@ describe('a run killed after each step, then rerun', () => {
     expect(rerun.errors.join('\n')).toMatch(/stopped while exchanging this refresh token/)
     expect(oauth.tokenRequests).toBe(1)
     // Following the message: delete the record, and the next run tries the token once.
-    await deleteVariable(STATE_VARIABLE)
+    expect(await deleteVariable(github, STATE_VARIABLE)).toBe(204)
     const third = await rotate()
     expect(third.exitCode).toBe(1)
     expect(third.errors.join('\n')).toMatch(/Re-authorization needed/)
