@@ -411,10 +411,12 @@ async function latencyRotation(peers: RotationPeers, runId: number): Promise<Lat
     const requests = github.requests.slice(from)
     const tokens = oauth.tokenRequests - tokensBefore
     const rounds = sequentialRounds(requests)
-    // The OAuth2 requests (the token request after the minting mark, the health check after the
-    // publication) wait for the GitHub request before them and the next waits for them.
+    // The OAuth2 requests (the token request after the minting mark and the lease's check, the
+    // health check after the publication) wait for the GitHub request before them and the next
+    // waits for them.
     const sequence = rounds.map(round => round.join(' + '))
-    const minting = sequence.findIndex(s => s === 'record PATCH') + 1
+    const marked = sequence.findIndex(s => s === 'record PATCH')
+    const minting = sequence.findIndex((s, i) => i > marked && s === 'lock GET') + 1
     for (let i = 0; i < tokens; i++) sequence.splice(minting, 0, 'token POST')
     const published = sequence.findIndex(s => s === 'target secret PUT') + 1
     for (let i = 0; i < rotation.healthChecks; i++)
