@@ -495,7 +495,15 @@ async function runEngine(invocation) {
         inputSource,
         ...(invocation.summaryFile ? { summaryFile: invocation.summaryFile } : {})
     });
-    await run(deps);
+    try {
+        await run(deps);
+    }
+    catch (error) {
+        // run() reports its own failures; an unforeseen one goes through the run's logger, which
+        // redacts every secret the run has seen, like the action's last guard.
+        deps.log.error(`token-rotation stopped unexpectedly: ${describeError(error)}`);
+        deps.markFailed();
+    }
     out(outputsJson(deps.outputs));
     return deps.failed() ? 1 : 0;
 }
