@@ -8,7 +8,7 @@ import { s as safeLogger } from './chunks/logger-CEvuwfVS.js';
 import { R as Redactor } from './chunks/redaction-DFHsUbxW.js';
 import { o as openRecovery } from './chunks/recovery-box-SkMvEE1F.js';
 import { g as generateRecoveryKeyPair } from './chunks/recovery-key-O5oMh-8M.js';
-import { r as run } from './chunks/main-AvCHu5eI.js';
+import { r as run } from './chunks/main-BayNe7PI.js';
 import 'node:timers/promises';
 import './chunks/targets-C5lnLLL8.js';
 import 'node:fs';

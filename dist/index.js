@@ -1,6 +1,6 @@
 import { coreDeps } from './chunks/core-deps-C7G7EUB_.js';
 import { d as describeError } from './chunks/errors-CF_9s0EP.js';
-import { r as run } from './chunks/main-AvCHu5eI.js';
+import { r as run } from './chunks/main-BayNe7PI.js';
 import 'os';
 import 'crypto';
 import 'fs';

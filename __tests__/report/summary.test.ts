@@ -34,6 +34,24 @@ describe('renderSummary', () => {
     expect(md).toContain('**2 targets:** 0 created, 1 updated, 1 failed.')
   })
 
+  it('calls a target a real run never reached "not written", not "planned"', () => {
+    const reached: TargetResult[] = [
+      { scope: 'repository', type: 'actions', target: 'acme/api', name: 'TOKEN', status: 'planned' }
+    ]
+    const real = renderSummary({
+      secretName: 'TOKEN',
+      results: reached,
+      dryRun: false,
+      failure: { step: 'mint', message: 'the token endpoint refused' }
+    })
+    expect(real).toContain('| repository | acme/api | `TOKEN` | ⏸️ not written |')
+    expect(real).toContain('**1 target:** 0 created, 0 updated, 1 not written.')
+    expect(real).not.toContain('planned')
+    const dry = renderSummary({ secretName: 'TOKEN', results: reached, dryRun: true })
+    expect(dry).toContain('| repository | acme/api | `TOKEN` | 📝 planned |')
+    expect(dry).toContain('**1 target:** 1 planned.')
+  })
+
   it('says nothing was written when the run stopped before publishing', () => {
     const md = renderSummary({
       secretName: '',

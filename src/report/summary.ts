@@ -16,6 +16,14 @@ const OUTCOME: Record<TargetStatus, string> = {
   failed: '❌ failed'
 }
 
+/**
+ * A target still `planned` when a real run ends was never written (the run stopped before it
+ * published): "planned" would read as if the run meant to write it later.
+ */
+function outcomeLabel(status: TargetStatus, dryRun: boolean): string {
+  return status === 'planned' && !dryRun ? '⏸️ not written' : OUTCOME[status]
+}
+
 /** What the summary reports besides the targets. */
 export interface SummaryInput {
   secretName: string
@@ -66,13 +74,14 @@ export function renderSummary(input: SummaryInput): string {
     for (const r of input.results) {
       const scope = r.type === 'dependabot' ? `${r.scope} (Dependabot)` : r.scope
       lines.push(
-        `| ${scope} | ${cell(r.target)} | \`${r.name}\` | ${OUTCOME[r.status]} | ${cell(r.error ?? r.detail ?? '')} |`
+        `| ${scope} | ${cell(r.target)} | \`${r.name}\` | ${outcomeLabel(r.status, input.dryRun)} | ${cell(r.error ?? r.detail ?? '')} |`
       )
     }
     lines.push('')
     const parts = input.dryRun
       ? [`${t.planned} planned`]
       : [`${t.created} created`, `${t.updated} updated`]
+    if (!input.dryRun && t.planned > 0) parts.push(`${t.planned} not written`)
     if (t.failed > 0) parts.push(`${t.failed} failed`)
     lines.push(`**${count(input.results.length, 'target')}:** ${parts.join(', ')}.`, '')
   }
