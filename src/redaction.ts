@@ -7,6 +7,8 @@
  */
 
 /** What a redacted value is replaced with: the runner's own mask. */
+import { formEncodeCredential } from './issuers/form-credential.js'
+
 export const REDACTED = '***'
 
 /** Shorter values are not secrets worth hiding, and would blank out ordinary words. */
@@ -81,7 +83,9 @@ function wireForms(value: string): string[] {
     // oauth4webapi's client_secret_basic also encodes `-_.!~*'()` (`-` goes out as `%2D`).
     encodeURIComponent(value).replace(/[-_.!~*'()]|%20/g, c =>
       c === '%20' ? '+' : `%${c.charCodeAt(0).toString(16).toUpperCase()}`
-    )
+    ),
+    // Our own client_secret_basic: unreserved characters kept, `!'()*` encoded.
+    formEncodeCredential(value)
   ]
   return unique(forms)
 }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from '@jest/globals'
+import { formEncodeCredential } from '../../src/issuers/form-credential.js'
 import { REDACTED, Redactor, redactSecrets } from '../../src/redaction.js'
 
 const SECRET = 'sEcr3t-value_with.dots~and/slash+plus=eq "q" \\b|p é'
@@ -58,6 +59,20 @@ describe('Redactor', () => {
       }
     }
   )
+
+  it("leaves nothing of a secret with !'()* in the Basic credentials our client sends", () => {
+    // Our client_secret_basic keeps -._~ and encodes !'()*: a form neither encodeURIComponent nor
+    // oauth4webapi gives for such a secret.
+    for (const secret of ['s3cr3t*value-2026', "it's-(a)!secret~x"]) {
+      const r = redactor(secret)
+      const pair = `${formEncodeCredential(CLIENT_ID)}:${formEncodeCredential(secret)}`
+      const basic = Buffer.from(pair).toString('base64')
+      const clean = r.redact(`authorization: Basic ${basic}`)
+      const left = clean.replace('authorization: Basic ', '').split(REDACTED).join('')
+      expect(left.length).toBeLessThanOrEqual(Math.ceil(((CLIENT_ID.length + 1) * 4) / 3) + 6)
+      expect(r.redact(`secret=${formEncodeCredential(secret)}`)).toBe(`secret=${REDACTED}`)
+    }
+  })
 
   it('registers each line of a multi-line value, at CR LF, LF and a lone CR', () => {
     const r = new Redactor()
