@@ -5,10 +5,10 @@ import { I as INPUT_DEFAULTS, i as isSecretInput, S as SECRET_INPUTS } from './c
 import { A as ActionError, d as describeError } from './chunks/errors-CF_9s0EP.js';
 import { appendFile } from 'node:fs/promises';
 import { s as safeLogger } from './chunks/logger-CEvuwfVS.js';
-import { R as Redactor } from './chunks/redaction-DFHsUbxW.js';
+import { R as Redactor } from './chunks/redaction-B6IawTZe.js';
 import { o as openRecovery } from './chunks/recovery-box-SkMvEE1F.js';
 import { g as generateRecoveryKeyPair } from './chunks/recovery-key-O5oMh-8M.js';
-import { r as run } from './chunks/main-BayNe7PI.js';
+import { r as run } from './chunks/main-B8dBj5l3.js';
 import 'node:timers/promises';
 import './chunks/targets-C5lnLLL8.js';
 import 'node:fs';

@@ -1,12 +1,12 @@
-import { coreDeps } from './chunks/core-deps-C7G7EUB_.js';
+import { coreDeps } from './chunks/core-deps-DWtbmUXJ.js';
 import { d as describeError } from './chunks/errors-CF_9s0EP.js';
-import { r as run } from './chunks/main-BayNe7PI.js';
+import { r as run } from './chunks/main-B8dBj5l3.js';
 import 'os';
 import 'crypto';
 import 'fs';
 import 'path';
 import './chunks/logger-CEvuwfVS.js';
-import './chunks/redaction-DFHsUbxW.js';
+import './chunks/redaction-B6IawTZe.js';
 import 'node:timers/promises';
 import './chunks/inputs-7zkIELUc.js';
 import './chunks/targets-C5lnLLL8.js';

@@ -217,6 +217,17 @@ describe('taking over an expired lock', () => {
 })
 
 describe('a lock under its live holder', () => {
+  it('a release whose DELETE answer is lost never sends it again (it could delete a newer lock)', async () => {
+    const lease = await store().lock('run 1 attempt 1', TTL)
+    server.faults.add({ method: 'DELETE', path: LOCK_PATH, drop: 'after', times: 1 })
+    await lease.release()
+    // The DELETE landed, its answer did not: a second one could remove the next run's lock.
+    expect(requests('DELETE', LOCK_PATH)).toBe(1)
+    expect(server.getVariable('octo/app', LOCK)).toBeUndefined()
+    await store().lock('run 2 attempt 1', TTL)
+    expect(lockValue()).toMatchObject({ owner: 'run 2 attempt 1' })
+  })
+
   it('a re-run (attempt 2) is refused while attempt 1 still holds the lock', async () => {
     await store().lock('run 9 attempt 1', TTL)
     const error = await failure(store().lock('run 9 attempt 2', TTL))

@@ -56,7 +56,7 @@ export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000
 export const ONE_ATTEMPT = Object.freeze({ retries: 0 })
 
 /** True for a request sent with {@link ONE_ATTEMPT}. */
-function isOneAttempt(request: Record<string, unknown>): boolean {
+export function isOneAttempt(request: Record<string, unknown>): boolean {
   const options = request.request
   return typeof options === 'object' && options !== null && 'retries' in options
     ? options.retries === 0

@@ -4,7 +4,7 @@ import { retry } from '@octokit/plugin-retry'
 import { RequestError } from '@octokit/request-error'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { Logger } from '../logger.js'
-import { fetchWithTimeout, type GitHubClient } from './client.js'
+import { fetchWithTimeout, isOneAttempt, type GitHubClient } from './client.js'
 import { describeRequest, parseRetryAfter } from './retry-after.js'
 
 /** Settings of {@link rateLimits}, given as `rateLimits` in Octokit's options. */
@@ -99,7 +99,8 @@ function rateLimits(octokit: Octokit, options: OctokitOptions): Record<string, n
       } catch (error) {
         const seconds = rateLimitWait(error, Date.now())
         const what = describeRequest(requestOptions)
-        if (seconds === undefined) throw error
+        // A caller that sends once (ONE_ATTEMPT) has its own budget, or must not send again.
+        if (seconds === undefined || isOneAttempt(requestOptions)) throw error
         if (attempt >= settings.retries || waited + seconds > settings.maxWaitSeconds) {
           settings.log.warning(
             `GitHub rate limit on ${what}: not retrying (asked to wait ${seconds}s, attempt ${attempt + 1}).`

@@ -139,7 +139,7 @@ async function takeOver(
       again.expiresAt <= githubNow(options)
     if (!unchanged || !(await variables.update(name, JSON.stringify(record)))) {
       // This generation never reached the lock, so no other run can depend on the claim.
-      await variables.delete(claimName).catch(() => false)
+      await variables.delete(claimName, { once: true }).catch(() => false)
       return undefined
     }
     const lease = new VariableLease(
@@ -156,7 +156,7 @@ async function takeOver(
     // Claims of older generations can no longer win anything: a run that claims one again finds
     // the lock at this generation and stops.
     for (const old of [held.record.generation, ...skipped]) {
-      if (old >= 2) await variables.delete(claimOf(name, old)).catch(() => false)
+      if (old >= 2) await variables.delete(claimOf(name, old), { once: true }).catch(() => false)
     }
     return lease
   }
@@ -258,9 +258,11 @@ class VariableLease implements Lease {
         )
         return
       }
-      await variables.delete(name)
+      await variables.delete(name, { once: true })
       if (this.#record.generation >= 2) {
-        await variables.delete(claimOf(name, this.#record.generation)).catch(() => false)
+        await variables
+          .delete(claimOf(name, this.#record.generation), { once: true })
+          .catch(() => false)
       }
     } catch (error) {
       const reason = toGitHubError(error, {

@@ -1,7 +1,7 @@
 import { RequestError } from '@octokit/request-error'
 import * as z from 'zod'
 import type { Clock } from '../../engine/ports.js'
-import type { GitHubClient } from '../../github/client.js'
+import { ONE_ATTEMPT, type GitHubClient } from '../../github/client.js'
 import { hasStatus, parseAnswer } from '../../github/request-errors.js'
 import { repositoryName, type RepositoryRef } from '../../github/rules.js'
 
@@ -179,13 +179,17 @@ export class RepositoryVariables {
     }
   }
 
-  /** Deletes the variable; false when it was gone already. */
-  async delete(name: string): Promise<boolean> {
+  /**
+   * Deletes the variable; false when it was gone already.
+   * @param options.once send it once, with no retry: a delete whose answer was lost may have
+   *   landed, and sent again it could remove a variable that another run created meanwhile
+   */
+  async delete(name: string, options: { once?: boolean } = {}): Promise<boolean> {
     const sent = this.clock.localNow()
     try {
       const response = await this.#client.request(
         'DELETE /repos/{owner}/{repo}/actions/variables/{name}',
-        { ...this.#repository, name }
+        { ...this.#repository, name, ...(options.once === true ? { request: ONE_ATTEMPT } : {}) }
       )
       this.clock.observe(response.headers.date, sent)
       return true
