@@ -42,11 +42,57 @@ describe('a minting mark of a run whose lease has not ended', () => {
     expect(at('2026-03-01T12:09:59.000Z')).toEqual({
       kind: 'busy',
       run: FIRST,
-      until: '2026-03-01T12:10:00.000Z'
+      until: '2026-03-01T12:10:00.000Z',
+      doing: 'minting'
     })
     expect(at('2026-03-01T12:10:00.000Z')).toEqual({ kind: 'uncertain', run: FIRST })
     // Whatever the input, even a token the record does not know.
     expect(assess(state, fp('f'), new Date('2026-03-01T12:05:00.000Z')).kind).toBe('busy')
+  })
+})
+
+describe('a pending version of a run whose lease has not ended', () => {
+  test('the next run neither resumes nor mints from it while that run still publishes', async () => {
+    const world = new World()
+    let next: RunResult | undefined
+    // The hook lasts one write: it re-arms itself until the pending mark lands.
+    const onWrite = async (state: { pending?: unknown }): Promise<void> => {
+      if (!state.pending) {
+        world.s.afterWrite = onWrite
+        return
+      }
+      // The first run has minted and marked its version pending; its lock disappears now.
+      world.s.dropLock()
+      next = await world.run()
+    }
+    world.s.afterWrite = onWrite
+    const { outcome: first } = await world.run()
+    if (!next) throw new Error('the second run never started')
+    expect(world.issuer.requests).toBe(1)
+    expect(next.outcome.error?.code).toBe('locked')
+    expect(next.outcome.error?.message).toMatch(/run 1 attempt 1 marked .*may still be promoting/)
+    expect(stepsOf(next.outcome)).toEqual([['preflight', 'failed']])
+    expect(first.error).toBeUndefined()
+  })
+
+  test('is resumed at once once its run has ended, without waiting for the lease', () => {
+    const state = {
+      ...emptyState(),
+      current: { fingerprint: fp('a'), since: '2026-03-01T11:00:00.000Z' },
+      pending: {
+        fingerprint: fp('b'),
+        mintedAt: '2026-03-01T12:00:00.000Z',
+        run: FIRST,
+        recoverable: false,
+        lease: { holder: FIRST, endsBy: '2026-03-01T12:10:00.000Z' }
+      }
+    }
+    expect(assess(state, fp('b'), new Date('2026-03-01T12:05:00.000Z')).kind).toBe('busy')
+    state.pending.lease.endsBy = '2026-03-01T12:04:00.000Z'
+    expect(assess(state, fp('b'), new Date('2026-03-01T12:05:00.000Z'))).toEqual({
+      kind: 'resume',
+      run: FIRST
+    })
   })
 })
 

@@ -32,7 +32,7 @@ export type Assessment =
    * A run marked that it is minting, and its lease on the lock has not ended: it may still be
    * running (its lock was deleted, or overwritten by a late request), so nothing is touched.
    */
-  | { kind: 'busy'; run: string; until: string }
+  | { kind: 'busy'; run: string; until: string; doing: 'minting' | 'promoting' }
   /** Neither current nor pending: another run rotated after this job started. */
   | { kind: 'stale'; current?: string; pending?: string }
 
@@ -42,9 +42,17 @@ export type Assessment =
  *   one; without it (no lock), every mark counts as stopped
  */
 export function assess(state: RotationState | undefined, input: string, now?: Date): Assessment {
-  const lease = state?.minting?.lease
-  if (state?.minting && lease && now !== undefined && Date.parse(lease.endsBy) > now.getTime()) {
-    return { kind: 'busy', run: state.minting.run, until: lease.endsBy }
+  const live = (lease: { endsBy: string } | undefined): lease is { endsBy: string } =>
+    lease !== undefined && now !== undefined && Date.parse(lease.endsBy) > now.getTime()
+  if (state?.minting && live(state.minting.lease)) {
+    const { run, lease } = state.minting
+    return { kind: 'busy', run, until: lease.endsBy, doing: 'minting' }
+  }
+  // A pending version whose run may still be alive is that run's to promote: resuming it here
+  // would promote it under that run and mint from it while that run still goes on.
+  if (state?.pending && live(state.pending.lease)) {
+    const { run, lease } = state.pending
+    return { kind: 'busy', run, until: lease.endsBy, doing: 'promoting' }
   }
   if (state === undefined || (state.current === undefined && state.pending === undefined)) {
     return { kind: 'first' }

@@ -52,7 +52,7 @@ export function interruptedError(found: Interrupted, store: Store): ActionError 
  */
 export function busyError(found: Busy, store: Store): ActionError {
   return new ActionError(
-    `${found.run} marked in the rotation record that it is exchanging the refresh token of ${store.description}, and its lease on the lock lasts until ${found.until} (the lock's clock): that run may still be minting, even though this run got the lock (the lock was deleted or overwritten while it was held). Nothing was minted or written. Run again after ${found.until}: if that run stopped, the next run then reads its mark as an interrupted mint.`,
+    `${found.run} marked in the rotation record that it is ${found.doing === 'minting' ? 'exchanging the refresh token' : 'publishing and checking the refresh token it minted for'} of ${store.description}, and its lease on the lock lasts until ${found.until} (the lock's clock): that run may still be ${found.doing}, even though this run got the lock (the lock was deleted or overwritten while it was held). Nothing was minted or written. Run again after ${found.until}: if that run stopped, the next run then ${found.doing === 'minting' ? 'reads its mark as an interrupted mint' : 'resumes from the version it minted'}.`,
     { code: 'locked', phase: 'preflight' }
   )
 }

@@ -520,11 +520,15 @@ class RotationRun {
       const next = fingerprint(minted.next)
       await this.#saveStateQuietly(state => {
         delete state.minting
+        const lease = this.#lease
         state.pending = {
           fingerprint: next,
           mintedAt: this.#now(),
           run: this.#plan.runId,
-          recoverable: this.#recoveryCiphertext !== undefined
+          recoverable: this.#recoveryCiphertext !== undefined,
+          ...(lease
+            ? { lease: { holder: lease.holder, endsBy: lease.endsBy().toISOString() } }
+            : {})
         }
       })
       try {
@@ -802,6 +806,11 @@ class RotationRun {
     if (outcome === this.#runWritten) return
     await this.#saveStateQuietly(state => {
       this.#appendRun(state, outcome)
+      // This run is over: a pending version it leaves is the next run's to resume at once.
+      const lease = this.#lease
+      if (lease && state.pending?.run === this.#plan.runId && state.pending.lease) {
+        state.pending.lease.endsBy = lease.now().toISOString()
+      }
     })
   }
 

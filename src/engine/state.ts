@@ -55,7 +55,12 @@ export const rotationStateSchema = z.object({
       mintedAt: time,
       run: z.string(),
       /** The run logged a recovery ciphertext of it. */
-      recoverable: z.boolean()
+      recoverable: z.boolean(),
+      /**
+       * As for `minting`: until then the run that minted it may still be publishing and checking
+       * it, and will promote it itself; it is cut short when that run ends.
+       */
+      lease: z.object({ holder: z.string(), endsBy: time }).optional()
     })
     .optional(),
   /** Fingerprints of earlier versions, newest first: a token among them is consumed. */
