@@ -428,9 +428,10 @@ class RotationRun {
             // The answer never arrived here, so no recovery ciphertext of it exists: the next run
             // may make its one attempt instead of waiting for a ciphertext that is not there.
             if (failure.code === 'issuer-outcome-unknown') state.minting.recoverable = false
-            // This run's request is over: the next run need not wait for its lease to end.
-            if (lease)
-              state.minting.lease = { holder: lease.holder, endsBy: lease.now().toISOString() }
+            // This run's request is over: the next run need not wait for its lease to end. The
+            // lease goes rather than ending "now", which another runner's estimate of GitHub's
+            // clock could still read as alive.
+            delete state.minting.lease
           })
         }
         throw resetHint(uncertainHint(failure, assessment), deps.store)
@@ -806,11 +807,10 @@ class RotationRun {
     if (outcome === this.#runWritten) return
     await this.#saveStateQuietly(state => {
       this.#appendRun(state, outcome)
-      // This run is over: a pending version it leaves is the next run's to resume at once.
-      const lease = this.#lease
-      if (lease && state.pending?.run === this.#plan.runId && state.pending.lease) {
-        state.pending.lease.endsBy = lease.now().toISOString()
-      }
+      // This run is over: a pending version it leaves is the next run's to resume at once. The
+      // lease goes rather than ending "now": another runner's estimate of GitHub's clock may be a
+      // little behind this one's, and would read a mark ending now as still alive.
+      if (state.pending?.run === this.#plan.runId) delete state.pending.lease
     })
   }
 
