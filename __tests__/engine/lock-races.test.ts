@@ -96,6 +96,24 @@ describe('a pending version of a run whose lease has not ended', () => {
   })
 })
 
+describe('mode retire under a live minting mark', () => {
+  test('is refused before it writes the record (it would erase the marks of the run minting)', async () => {
+    const world = new World()
+    let retire: RunResult | undefined
+    world.s.afterWrite = async state => {
+      if (!state.minting) return
+      world.s.dropLock()
+      const writes = world.s.recordWrites.length
+      retire = await world.run({ plan: { mode: 'retire' } })
+      expect(world.s.recordWrites.length).toBe(writes)
+    }
+    await world.run()
+    if (!retire) throw new Error('the retire run never started')
+    expect(retire.outcome.error?.code).toBe('locked')
+    expect(retire.outcome.error?.message).toMatch(/run 1 attempt 1 marked .*may still be minting/)
+  })
+})
+
 describe('the lock deleted under a live run between its minting mark and its mint', () => {
   test('the next run finds the mark alive and writes nothing; the first finds its lock gone; nobody mints', async () => {
     const world = new World()

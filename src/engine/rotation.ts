@@ -208,7 +208,9 @@ class RotationRun {
 
   async #retireOnly(): Promise<void> {
     await this.#step('preflight', async () => {
-      this.#state = await this.#requireStore().readState()
+      const store = this.#requireStore()
+      this.#state = await store.readState()
+      this.#refuseWhileBusy(store)
       return {
         value: undefined,
         detail: `${count(this.#dueRetirements().length, 'retirement')} due`
@@ -234,6 +236,7 @@ class RotationRun {
     }
     const reverting = await this.#step('preflight', async () => {
       this.#state = await store.readState()
+      this.#refuseWhileBusy(store)
       // From here the run is counted in the record: a failed rollback raises the alert too.
       this.#mayWriteState = true
       await this.#checkTargets()
@@ -302,6 +305,16 @@ class RotationRun {
   }
 
   // --- the steps ----------------------------------------------------------------------------
+
+  /**
+   * Retire and rollback write the whole record, and rollback moves the store's versions: under a
+   * run that may still be minting or promoting (its lock deleted or overwritten), either would
+   * erase that run's marks. Whatever the input, a live mark refuses the run before it writes.
+   */
+  #refuseWhileBusy(store: Store): void {
+    const found = assess(this.#state, '', this.#lease?.now())
+    if (found.kind === 'busy') throw busyError(found, store)
+  }
 
   async #readAndAssess(): Promise<Assessment> {
     const store = this.#deps.store
