@@ -8,7 +8,7 @@ import { s as safeLogger } from './chunks/logger-CEvuwfVS.js';
 import { R as Redactor } from './chunks/redaction-B6IawTZe.js';
 import { o as openRecovery } from './chunks/recovery-box-SkMvEE1F.js';
 import { g as generateRecoveryKeyPair } from './chunks/recovery-key-O5oMh-8M.js';
-import { r as run } from './chunks/main-B-yVXIHc.js';
+import { r as run } from './chunks/main-CdP1-XZB.js';
 import 'node:timers/promises';
 import './chunks/targets-C5lnLLL8.js';
 import 'node:fs';

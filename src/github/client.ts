@@ -148,20 +148,7 @@ export function createGitHubClient(options: GitHubClientOptions): GitHubClient {
       retryAfterBaseValue: retryBaseMs,
       doNotRetry: [400, 401, 403, 404, 409, 410, 422, 429, 451]
     },
-    log: {
-      debug: (message: string) => {
-        log.debug(message)
-      },
-      info: (message: string) => {
-        log.debug(message)
-      },
-      warn: (message: string) => {
-        log.warning(message)
-      },
-      error: (message: string) => {
-        log.error(message)
-      }
-    }
+    log: octokitLog(log)
   })
 }
 
@@ -189,6 +176,32 @@ function boundedFetch(
         ? writes.schedule(() => send(input, init))
         : send(input, init)
     )
+}
+
+/**
+ * Octokit's log, on the run's: its `info` lines (one per request) go to debug, where a reader who
+ * asked for them finds them, and the rest keep their level. Both GitHub clients use it.
+ */
+export function octokitLog(log: Logger): {
+  debug(message: string): void
+  info(message: string): void
+  warn(message: string): void
+  error(message: string): void
+} {
+  return {
+    debug: message => {
+      log.debug(message)
+    },
+    info: message => {
+      log.debug(message)
+    },
+    warn: message => {
+      log.warning(message)
+    },
+    error: message => {
+      log.error(message)
+    }
+  }
 }
 
 /**

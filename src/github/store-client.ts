@@ -4,7 +4,7 @@ import { retry } from '@octokit/plugin-retry'
 import { RequestError } from '@octokit/request-error'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { Logger } from '../logger.js'
-import { fetchWithTimeout, isOneAttempt, type GitHubClient } from './client.js'
+import { fetchWithTimeout, isOneAttempt, octokitLog, type GitHubClient } from './client.js'
 import { describeRequest, parseRetryAfter } from './retry-after.js'
 
 /** Settings of {@link rateLimits}, given as `rateLimits` in Octokit's options. */
@@ -70,20 +70,7 @@ export function createStoreClient(options: StoreClientOptions): GitHubClient {
       retryAfterBaseValue: options.retryBaseMs ?? 1000,
       doNotRetry: [400, 401, 403, 404, 409, 410, 422, 429, 451]
     },
-    log: {
-      debug: (message: string) => {
-        log.debug(message)
-      },
-      info: (message: string) => {
-        log.debug(message)
-      },
-      warn: (message: string) => {
-        log.warning(message)
-      },
-      error: (message: string) => {
-        log.error(message)
-      }
-    }
+    log: octokitLog(log)
   })
 }
 
