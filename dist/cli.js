@@ -2,13 +2,13 @@
 import { text } from 'node:stream/consumers';
 import { parseArgs } from 'node:util';
 import { I as INPUT_DEFAULTS, i as isSecretInput, S as SECRET_INPUTS } from './chunks/inputs-7zkIELUc.js';
-import { A as ActionError, d as describeError } from './chunks/errors-CF_9s0EP.js';
+import { A as ActionError, d as describeError } from './chunks/errors-BzXSIE85.js';
 import { appendFile } from 'node:fs/promises';
 import { s as safeLogger } from './chunks/logger-CEvuwfVS.js';
 import { R as Redactor } from './chunks/redaction-B6IawTZe.js';
-import { o as openRecovery } from './chunks/recovery-box-SkMvEE1F.js';
-import { g as generateRecoveryKeyPair } from './chunks/recovery-key-O5oMh-8M.js';
-import { r as run } from './chunks/main-CdP1-XZB.js';
+import { o as openRecovery } from './chunks/recovery-box-CKnilpgv.js';
+import { g as generateRecoveryKeyPair } from './chunks/recovery-key-DAe9InGe.js';
+import { r as run } from './chunks/main-DTTq3ePT.js';
 import 'node:timers/promises';
 import './chunks/targets-C5lnLLL8.js';
 import 'node:fs';

@@ -1,6 +1,6 @@
 import { coreDeps } from './chunks/core-deps-DWtbmUXJ.js';
-import { d as describeError } from './chunks/errors-CF_9s0EP.js';
-import { r as run } from './chunks/main-CdP1-XZB.js';
+import { d as describeError } from './chunks/errors-BzXSIE85.js';
+import { r as run } from './chunks/main-DTTq3ePT.js';
 import 'os';
 import 'crypto';
 import 'fs';

@@ -104,3 +104,9 @@ export function describeError(error: unknown): string {
   if (error instanceof Error) return error.message
   return `unexpected non-error value thrown (${typeof error})`
 }
+
+/** Why an aborted signal aborted, in words: its reason's message when it has one. */
+export function abortReason(signal: AbortSignal): string {
+  const reason: unknown = signal.reason
+  return reason instanceof Error ? reason.message : 'the request was abandoned'
+}

@@ -459,19 +459,19 @@ describe('rotation-timeout', () => {
   })
 
   it('is part of the time the lock must outlast, for issuer aws-secrets-manager only', () => {
-    // 2 × 2m health-check-timeout (default) + 3m + 5m = 12m.
+    // 2 × 2m health-check-timeout (default) + 3m + 2m persist-timeout + 5m = 14m.
     expect(
       problems({
         ...LAMBDA,
         'health-check-url': 'https://api.example.com/me',
         'rotation-timeout': '3m',
-        'lock-expires-after': '11m'
+        'lock-expires-after': '13m'
       })
     ).toEqual([
       [
         'lock-expires-after',
         expect.stringContaining(
-          'must be at least 12m (twice health-check-timeout, plus rotation-timeout'
+          'must be at least 14m (twice health-check-timeout, plus rotation-timeout'
         )
       ]
     ])
@@ -480,8 +480,8 @@ describe('rotation-timeout', () => {
         ...OAUTH2_IN_AWS,
         'health-check-url': 'https://api.example.com/me',
         'rotation-timeout': '3m',
-        'lock-expires-after': '9m'
+        'lock-expires-after': '11m'
       }).store?.lockTtlMs
-    ).toBe(9 * 60_000)
+    ).toBe(11 * 60_000)
   })
 })

@@ -108,7 +108,7 @@ describe('parseActionConfig', () => {
 
   it('wants a lock that outlasts the run', () => {
     expect(problems({ ...OAUTH2, 'lock-expires-after': '1m' })).toEqual([
-      ['lock-expires-after', expect.stringContaining('must be at least 5m')]
+      ['lock-expires-after', expect.stringContaining('must be at least 7m')]
     ])
     expect(
       problems({
@@ -117,7 +117,7 @@ describe('parseActionConfig', () => {
         'health-check-timeout': '10m',
         'lock-expires-after': '20m'
       })
-    ).toEqual([['lock-expires-after', expect.stringContaining('must be at least 25m')]])
+    ).toEqual([['lock-expires-after', expect.stringContaining('must be at least 27m')]])
   })
 
   it('takes persist-timeout as the budget of the persist, and counts it in the lock', () => {
@@ -130,7 +130,7 @@ describe('parseActionConfig', () => {
       ['persist-timeout', expect.stringContaining("'a while' is not a duration")]
     ])
     expect(problems({ ...OAUTH2, 'persist-timeout': '10m', 'lock-expires-after': '12m' })).toEqual([
-      ['lock-expires-after', expect.stringContaining('must be at least 13m')]
+      ['lock-expires-after', expect.stringContaining('must be at least 15m')]
     ])
   })
 

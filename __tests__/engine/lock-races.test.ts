@@ -193,6 +193,23 @@ describe('the lease re-checked right before minting', () => {
   })
 })
 
+describe('the lease re-checked right before minting covers what follows the mint', () => {
+  test('refused when the lease covers the mint but not the pending mark and the persist after it', async () => {
+    const world = new World()
+    // Five minutes are left: enough for a mint of two minutes and a minute's margin, not for the
+    // pending mark's write (a minute) and the persist (persist-timeout, two minutes) as well.
+    world.s.afterWrite = () => {
+      world.clock.advance(5 * 60_000)
+      return Promise.resolve()
+    }
+    const { outcome } = await world.run()
+
+    expect(world.issuer.requests).toBe(0)
+    expect(outcome.error?.message).toMatch(/^Refused to mint: the lease has \d+ ms left\./)
+    expect(world.issuer.grantAlive(world.s.secret)).toBe(true)
+  })
+})
+
 describe('a lease that ends during the run', () => {
   test('the run writes the record no more once its lease may be over; the next run resumes from it', async () => {
     const world = new World()

@@ -6,6 +6,8 @@ import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
 import type { Lease, LeaseCheck, Store } from '../../src/engine/ports.js'
 import { ActionError } from '../../src/errors.js'
 import { createGitHubClient } from '../../src/github/client.js'
+import { createStoreClient } from '../../src/github/store-client.js'
+import { emptyState } from '../../src/engine/state.js'
 import { createGitHubStore } from '../../src/stores/github/store.js'
 import { startGitHubServer, type GitHubServer } from '../../test-servers/github/index.js'
 import { MemoryLogger } from '../support/memory-logger.js'
@@ -34,13 +36,13 @@ afterEach(async () => {
  * One run's store, on a runner whose clock is `skewMs` off the real one.
  * @param requestTimeoutMs its client's request timeout
  */
-function store(skewMs = 0, requestTimeoutMs = 2_000): Store {
+function store(skewMs = 0, requestTimeoutMs = 2_000, retryBaseMs = 5): Store {
   const client = createGitHubClient({
     token: 'test-token',
     baseUrl: server.url,
     maxConcurrency: 10,
     writeIntervalMs: 0,
-    retryBaseMs: 5,
+    retryBaseMs,
     requestTimeoutMs,
     log
   })
@@ -168,29 +170,42 @@ describe('taking over an expired lock', () => {
     expect((await checks([lease])).map(c => c.held)).toEqual([true])
   })
 
-  it('a take-over write that lands after its claim was skipped: at most one run holds the lock', async () => {
+  it('a take-over write that could land after its claim expires is abandoned, not sent again: at most one run holds the lock', async () => {
     seedDeadLock(20 * MINUTE)
-    // Run K's take-over PATCH hangs at the server until N is done; K's lease is one second long.
+    // Run K's claim lasts 65 s, so its take-over must land within 5 s (a minute is kept as a
+    // margin, and GitHub's clock is known to 2 s). GitHub fails its PATCH twice; the client
+    // retries 1 s and then 4 s later.
+    server.faults.add({ method: 'PATCH', path: LOCK_PATH, status: 502, times: 2 })
+    const error = await failure(store(0, 2_000, 1_000).lock('run K attempt 1', 65_000))
+    // The retries due after the deadline (5 s and 14 s in) were never sent; K holds nothing.
+    expect(requests('PATCH', LOCK_PATH)).toBeLessThanOrEqual(2)
+    expect(error.message).toMatch(/claim OAUTH_REFRESH_TOKEN_STATE_LOCK_2 .* would expire/)
+    expect(lockValue()).toMatchObject({ token: 'dead', generation: 1 })
+    // Once K's claim has expired by GitHub's clock, run N skips it and takes the lock alone.
+    server.clockOffsetMs = 66_000
+    const next = await store().lock('run N attempt 1', TTL)
+    expect(lockValue()).toMatchObject({ owner: 'run N attempt 1', generation: 3 })
+    const [n] = await checks([next])
+    expect(n).toMatchObject({ held: true })
+  })
+
+  it('a take-over write held at GitHub past its claim is given up by the client at its deadline', async () => {
+    seedDeadLock(20 * MINUTE)
+    // Run K's take-over PATCH hangs at the server; K's claim lasts 64 s, so K gives the write up
+    // within 4 s (a minute is kept as a margin for a request GitHub handles late).
     let land = (): void => undefined
     const landed = new Promise<void>(resolve => {
       land = resolve
     })
     server.faults.add({ method: 'PATCH', path: LOCK_PATH, holdUntil: landed, times: 1 })
-    // Its client waits as long as the test holds the PATCH: no timeout, no second PATCH.
-    const slow = store(0, 120_000).lock('run K attempt 1', 1_000)
-    while (requests('PATCH', LOCK_PATH) === 0) await new Promise(resolve => setImmediate(resolve))
+    const error = await failure(store(0, 120_000).lock('run K attempt 1', 64_000))
+    expect(error.message).toMatch(/would expire before the take-over could land/)
+    expect(lockValue()).toMatchObject({ token: 'dead', generation: 1 })
     // By GitHub's clock K's claim is old now: run N skips it and takes generation 3.
-    server.clockOffsetMs = 5_000
-    const next = await store().lock('run N attempt 1', TTL)
+    server.clockOffsetMs = 65_000
+    await store().lock('run N attempt 1', TTL)
     expect(lockValue()).toMatchObject({ owner: 'run N attempt 1', generation: 3 })
-    // K's PATCH lands now, over N's record.
     land()
-    const late = await slow
-    expect(lockValue()).toMatchObject({ owner: 'run K attempt 1', generation: 2 })
-    const [k, n] = await checks([late, next])
-    expect(k).toMatchObject({ held: false, owned: true })
-    expect(n).toMatchObject({ held: false, owned: false })
-    expect(n?.held === false && n.reason).toMatch(/overwritten .*now held by run K attempt 1/)
   })
 
   it('skips the claim of a run that stopped between its claim and its write, once that claim is old', async () => {
@@ -304,5 +319,43 @@ describe('a lock under its live holder', () => {
     expect(log.text()).toMatch(
       /to expire on its own .*could remove the lock of the run that takes it over/
     )
+  })
+})
+
+describe('a write under the lease', () => {
+  it('a record write that GitHub rate-limits past the lease is given up at the deadline, never sent again', async () => {
+    // The client the action gives the store, which waits out rate limits of up to 5 minutes.
+    const client = createStoreClient({ token: 'test-token', baseUrl: server.url, log })
+    const runStore = createGitHubStore({
+      client,
+      repository: { owner: 'octo', repo: 'app' },
+      secretName: 'OAUTH_REFRESH_TOKEN',
+      stateVariable: 'OAUTH_REFRESH_TOKEN_STATE',
+      lockVariable: LOCK,
+      log,
+      clock: { now: () => new Date() },
+      sleep: () => Promise.resolve()
+    })
+    // 66 s of lease, of which a write keeps the last 60 s unused: a few seconds to write in.
+    const lease = await runStore.lock('run 1 attempt 1', 66_000)
+    const record = `${VARIABLES}/OAUTH_REFRESH_TOKEN_STATE`
+    server.faults.add({
+      method: 'PATCH',
+      path: record,
+      status: 429,
+      headers: { 'retry-after': '120' },
+      times: 1
+    })
+    const error = await failure(
+      runStore.writeState(emptyState(), { signal: lease.deadline(60_000) })
+    )
+    expect(error.code).toBe('locked')
+    expect(error.message).toMatch(
+      /was given up: this run's lease on the lock .* has less than 60 s left/
+    )
+    // GitHub asked for two minutes; the write was not sent again, and nothing else was written.
+    expect(requests('PATCH', record)).toBe(1)
+    expect(requests('POST', VARIABLES)).toBe(1)
+    expect(server.getVariable('octo/app', 'OAUTH_REFRESH_TOKEN_STATE')).toBeUndefined()
   })
 })

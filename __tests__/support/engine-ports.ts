@@ -10,7 +10,8 @@ import type {
   Minted,
   Sleep,
   Store,
-  Targets
+  Targets,
+  WriteOptions
 } from '../../src/engine/ports.js'
 import { rotationStateSchema, type RotationState } from '../../src/engine/state.js'
 import { ActionError } from '../../src/errors.js'
@@ -111,7 +112,18 @@ export class MemoryClock implements Clock {
 
   advance(ms: number): void {
     this.#now += ms
+    const due = this.#timers.filter(timer => timer.at <= this.#now)
+    this.#timers = this.#timers.filter(timer => timer.at > this.#now)
+    for (const timer of due) timer.fire()
   }
+
+  /** Calls `fire` once this clock reaches `at` (at once when it has): a timer on this clock. */
+  at(at: number, fire: () => void): void {
+    if (at <= this.#now) fire()
+    else this.#timers.push({ at, fire })
+  }
+
+  #timers: { at: number; fire: () => void }[] = []
 }
 
 /** A sleep that returns at once and moves the clock by what it was asked to wait. */
@@ -352,6 +364,20 @@ export function memoryLease(options: {
     endsBy: () => new Date(held.expiresAt),
     now: () => clock.now(),
     leftMs: () => held.expiresAt - clock.now().getTime(),
+    deadline: (marginMs: number): AbortSignal => {
+      const controller = new AbortController()
+      const abort = (): void => {
+        controller.abort(
+          Object.assign(new Error(`the lease has less than ${String(marginMs)} ms left`), {
+            name: 'AbortError'
+          })
+        )
+      }
+      const due = held.expiresAt - marginMs
+      if (clock instanceof MemoryClock) clock.at(due, abort)
+      else if (due <= clock.now().getTime()) abort()
+      return controller.signal
+    },
     confirm: (neededMs: number): Promise<LeaseCheck> => {
       const now = read()
       if (now === undefined) {
@@ -398,6 +424,7 @@ export class MemoryStore implements Store {
   readonly kind = 'memory'
   readonly description = 'secret OAUTH_REFRESH_TOKEN of acme/app'
   readonly resetHint = 'delete the variable OAUTH_REFRESH_TOKEN_STATE'
+  readonly persistTimeoutMs = 2 * 60_000
   /** The live credential (the secret's value). */
   secret: string
   /** Every record written, as JSON, in order: for leak checks and "nothing written". */
@@ -509,8 +536,9 @@ export class MemoryStore implements Store {
     })
   }
 
-  writeState(state: RotationState): Promise<void> {
+  writeState(state: RotationState, options: WriteOptions = {}): Promise<void> {
     return this.#runner.call('writeState', async () => {
+      abandonIfAborted(options)
       this.#writeCalls += 1
       if (this.#failWritesAt.has(this.#writeCalls)) throw new StoreFault('writeState')
       const json = JSON.stringify(rotationStateSchema.parse(state))
@@ -696,4 +724,9 @@ export class MemoryRetiringSecret {
       if (this.#fails) throw new Error('writing the retiring secret failed: GitHub answered 403')
       this.value = value
     })
+}
+
+/** A write whose signal has aborted is not sent: it fails with the signal's reason, as fetch does. */
+function abandonIfAborted(options: WriteOptions): void {
+  if (options.signal?.aborted === true) throw options.signal.reason
 }

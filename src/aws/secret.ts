@@ -8,7 +8,7 @@ import {
   UpdateSecretVersionStageCommand,
   type SecretsManagerClient
 } from '@aws-sdk/client-secrets-manager'
-import { ActionError, type Phase } from '../errors.js'
+import { abortReason, ActionError, type Phase } from '../errors.js'
 import { toAwsError } from './errors.js'
 
 /** Secrets Manager's staging labels. */
@@ -62,12 +62,24 @@ export interface SecretApi {
   /** Reads one version by id, or by staging label. */
   read(by: { versionId: string } | { stage: string }, phase: Phase): Promise<SecretVersion>
   /** Writes a new version whose id is `token`; a repeat with the same token and value is a no-op. */
-  put(value: string, token: string, stages: string[], phase: Phase): Promise<void>
+  put(
+    value: string,
+    token: string,
+    stages: string[],
+    phase: Phase,
+    signal?: AbortSignal
+  ): Promise<void>
   /** Moves `label` to `to` from `from`: refused (compare-and-swap) when the label is elsewhere. */
-  moveStage(label: string, to: string, from: string | undefined, phase: Phase): Promise<void>
-  removeStage(label: string, from: string, phase: Phase): Promise<void>
-  tag(tags: Readonly<Record<string, string>>, phase: Phase): Promise<void>
-  untag(keys: readonly string[], phase: Phase): Promise<void>
+  moveStage(
+    label: string,
+    to: string,
+    from: string | undefined,
+    phase: Phase,
+    signal?: AbortSignal
+  ): Promise<void>
+  removeStage(label: string, from: string, phase: Phase, signal?: AbortSignal): Promise<void>
+  tag(tags: Readonly<Record<string, string>>, phase: Phase, signal?: AbortSignal): Promise<void>
+  untag(keys: readonly string[], phase: Phase, signal?: AbortSignal): Promise<void>
   /** Starts the rotation Lambda with `token` as the new version's id; answers that id. */
   rotate(token: string, phase: Phase): Promise<string>
 }
@@ -168,50 +180,86 @@ export class AwsSecret implements SecretApi {
     label: string,
     to: string,
     from: string | undefined,
-    phase: Phase
+    phase: Phase,
+    signal?: AbortSignal
   ): Promise<void> {
-    await this.#call('UpdateSecretVersionStage', phase, `moving ${label} to version ${to}`, () =>
-      this.#client.send(
-        new UpdateSecretVersionStageCommand({
-          SecretId: this.secretId,
-          VersionStage: label,
-          MoveToVersionId: to,
-          ...(from !== undefined ? { RemoveFromVersionId: from } : {})
-        })
-      )
+    await this.#call(
+      'UpdateSecretVersionStage',
+      phase,
+      `moving ${label} to version ${to}`,
+      () =>
+        this.#client.send(
+          new UpdateSecretVersionStageCommand({
+            SecretId: this.secretId,
+            VersionStage: label,
+            MoveToVersionId: to,
+            ...(from !== undefined ? { RemoveFromVersionId: from } : {})
+          }),
+          aborting(signal)
+        ),
+      signal
     )
   }
 
   /** Removes `label` from version `from`. */
-  async removeStage(label: string, from: string, phase: Phase): Promise<void> {
-    await this.#call('UpdateSecretVersionStage', phase, `removing ${label}`, () =>
-      this.#client.send(
-        new UpdateSecretVersionStageCommand({
-          SecretId: this.secretId,
-          VersionStage: label,
-          RemoveFromVersionId: from
-        })
-      )
+  async removeStage(
+    label: string,
+    from: string,
+    phase: Phase,
+    signal?: AbortSignal
+  ): Promise<void> {
+    await this.#call(
+      'UpdateSecretVersionStage',
+      phase,
+      `removing ${label}`,
+      () =>
+        this.#client.send(
+          new UpdateSecretVersionStageCommand({
+            SecretId: this.secretId,
+            VersionStage: label,
+            RemoveFromVersionId: from
+          }),
+          aborting(signal)
+        ),
+      signal
     )
   }
 
-  async tag(tags: Readonly<Record<string, string>>, phase: Phase): Promise<void> {
+  async tag(
+    tags: Readonly<Record<string, string>>,
+    phase: Phase,
+    signal?: AbortSignal
+  ): Promise<void> {
     const entries = Object.entries(tags)
     if (entries.length === 0) return
-    await this.#call('TagResource', phase, 'writing the tags', () =>
-      this.#client.send(
-        new TagResourceCommand({
-          SecretId: this.secretId,
-          Tags: entries.map(([Key, Value]) => ({ Key, Value }))
-        })
-      )
+    await this.#call(
+      'TagResource',
+      phase,
+      'writing the tags',
+      () =>
+        this.#client.send(
+          new TagResourceCommand({
+            SecretId: this.secretId,
+            Tags: entries.map(([Key, Value]) => ({ Key, Value }))
+          }),
+          aborting(signal)
+        ),
+      signal
     )
   }
 
-  async untag(keys: readonly string[], phase: Phase): Promise<void> {
+  async untag(keys: readonly string[], phase: Phase, signal?: AbortSignal): Promise<void> {
     if (keys.length === 0) return
-    await this.#call('UntagResource', phase, 'removing tags', () =>
-      this.#client.send(new UntagResourceCommand({ SecretId: this.secretId, TagKeys: [...keys] }))
+    await this.#call(
+      'UntagResource',
+      phase,
+      'removing tags',
+      () =>
+        this.#client.send(
+          new UntagResourceCommand({ SecretId: this.secretId, TagKeys: [...keys] }),
+          aborting(signal)
+        ),
+      signal
     )
   }
 
@@ -233,11 +281,19 @@ export class AwsSecret implements SecretApi {
     operation: string,
     phase: Phase,
     doing: string,
-    send: () => Promise<T>
+    send: () => Promise<T>,
+    signal?: AbortSignal
   ): Promise<T> {
     try {
       return await send()
     } catch (error) {
+      if (signal?.aborted === true) {
+        // Abandoned on purpose: the reason says why, better than the SDK's "Request aborted".
+        throw new ActionError(
+          `${operation} (${doing} of secret ${this.secretId}) was abandoned: ${abortReason(signal)}.`,
+          { code: 'aws-unavailable', phase, cause: error }
+        )
+      }
       throw toAwsError(error, { operation, phase, doing: `${doing} of secret ${this.secretId}` })
     }
   }
@@ -267,4 +323,9 @@ export function maskDocument(value: string, mask: (value: string) => void): void
     }
   }
   visit(parsed)
+}
+
+/** The SDK's per-call options for an optional signal: an abort stops its retries too. */
+function aborting(signal: AbortSignal | undefined): { abortSignal?: AbortSignal } {
+  return signal ? { abortSignal: signal } : {}
 }

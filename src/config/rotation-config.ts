@@ -99,8 +99,13 @@ export interface ActionContext extends RunnerContext {
 }
 
 const ISSUERS: readonly IssuerKind[] = ['none', 'oauth2', 'aws-secrets-manager']
-/** What a run needs besides its health checks, rotation wait and persist: the other requests. */
-const LOCK_MARGIN_MS = 3 * 60_000
+/**
+ * What a run needs besides its health checks, rotation wait and persist: the mint (OAuth2: three
+ * attempts of 30 s), the pending mark's write, the minute every write under the lock leaves unused,
+ * and the other requests. The engine refuses to mint with less than mint, write, persist and
+ * margin left.
+ */
+const LOCK_MARGIN_MS = 5 * 60_000
 /** The shortest persist-timeout: one attempt may wait this long for GitHub's answer. */
 const PERSIST_TIMEOUT_FLOOR_MS = 10_000
 const MODES: readonly Mode[] = ['rotate', 'verify', 'retire', 'rollback']
@@ -259,7 +264,7 @@ export function parseActionConfig(raw: RawInputs, context: ActionContext): Actio
   if (store && lockTtlMs !== undefined && lockTtlMs < lockFloorMs) {
     add(
       'lock-expires-after',
-      `must be at least ${String(Math.ceil(lockFloorMs / 60_000))}m (twice health-check-timeout${rotationWaitMs > 0 ? ', plus rotation-timeout' : ''}, plus persist-timeout, plus 3m for the rest of the run): a lock that expires while its run still works lets a second writer in`
+      `must be at least ${String(Math.ceil(lockFloorMs / 60_000))}m (twice health-check-timeout${rotationWaitMs > 0 ? ', plus rotation-timeout' : ''}, plus persist-timeout, plus 5m for the mint and the rest of the run): a lock that expires while its run still works lets a second writer in`
     )
   }
   const rotateIfOlderThanMs = duration('rotate-if-older-than')

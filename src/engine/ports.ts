@@ -91,6 +91,12 @@ export interface Lease {
    * Rejects only when the lock cannot be read.
    */
   confirm(neededMs: number): Promise<LeaseCheck>
+  /**
+   * Aborts once no more than `marginMs` of this lease is surely left (at once if that is already
+   * so), with a reason that says so. A write under the lock carries it: once the write could land
+   * after another run took the lock over, its retries and its request in flight are abandoned.
+   */
+  deadline(marginMs: number): AbortSignal
   /** Gives the lock up, if it is still this run's and no successor can be holding it. */
   release(): Promise<void>
 }
@@ -103,6 +109,15 @@ export type LeaseCheck =
    * says what happened, in a sentence.
    */
   | { held: false; owned: boolean; reason: string }
+
+/** How a write of the store may be cut short. */
+export interface WriteOptions {
+  /**
+   * Aborts the write: no further attempt is sent and the request in flight is abandoned. Given
+   * while the run holds the lock ({@link Lease.deadline}).
+   */
+  signal?: AbortSignal
+}
 
 /**
  * Where the credential that must survive lives (the refresh token), and the run's write-ahead
@@ -125,11 +140,13 @@ export interface Store {
   /** The recorded state; undefined before the first rotation. */
   readState(): Promise<RotationState | undefined>
   /** Replaces the recorded state. Never holds a value, only fingerprints and times. */
-  writeState(state: RotationState): Promise<void>
+  writeState(state: RotationState, options?: WriteOptions): Promise<void>
   /** Checks the write path without changing anything: e.g. re-seals `current` to its own secret. */
   check(current: string): Promise<void>
   /** Writes `value` as the store's live credential. Idempotent: safe to repeat. */
   persist(value: string): Promise<void>
+  /** The longest {@link persist} takes, its retries included (`persist-timeout`). */
+  readonly persistTimeoutMs: number
   /**
    * The live credential, for a store that holds it where the run can read it (AWS Secrets
    * Manager): the run mints from it, and the `refresh-token` input is not used. Absent for the

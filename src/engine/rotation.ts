@@ -16,7 +16,8 @@ import type {
   Minted,
   Sleep,
   Store,
-  Targets
+  Targets,
+  WriteOptions
 } from './ports.js'
 import { planRetirements, type RevocationJob } from './retirements.js'
 import { RUNS_KEPT, emptyState, replaceCurrent, type RotationState } from './state.js'
@@ -461,12 +462,17 @@ class RotationRun {
   }
 
   /**
-   * Right before minting: this run must still hold the lock, with enough of its lease left for the
-   * mint request and the write of what it minted, on the lock's clock. Otherwise it refuses.
+   * Right before minting: this run must still hold the lock, on the lock's clock, with enough of
+   * its lease left for the mint, the pending mark's write and the persist, and the margin every
+   * write under the lock keeps. Otherwise it refuses.
    * @param before the minting mark before this run's, put back when this run keeps the lock
    */
   async #confirmLease(lease: Lease, before: RotationState['minting']): Promise<void> {
-    const needed = (this.#deps.issuer.mintTimeoutMs ?? DEFAULT_MINT_TIMEOUT_MS) + LEASE_MARGIN_MS
+    const needed =
+      (this.#deps.issuer.mintTimeoutMs ?? DEFAULT_MINT_TIMEOUT_MS) +
+      RECORD_WRITE_BUDGET_MS +
+      (this.#deps.store?.persistTimeoutMs ?? 0) +
+      LEASE_WRITE_MARGIN_MS
     let check: LeaseCheck
     try {
       check = await lease.confirm(needed)
@@ -546,6 +552,8 @@ class RotationRun {
         }
       })
       try {
+        // Not cut short at the lease's end like the record's writes: the pending mark already
+        // names this credential, so landing late can only complete what the record says.
         await store.persist(minted.next)
       } catch (error) {
         throw persistFailure(
@@ -860,11 +868,18 @@ class RotationRun {
         phase: step === undefined ? 'report' : phaseOf(step)
       })
     }
+    const write = this.#writeUnderLease()
     try {
-      await store.writeState(next)
+      await store.writeState(next, write)
     } catch (error) {
       // The store cannot know which step writes its record: the failure is this step's.
-      const failure = asActionError(error, 'report')
+      const failure = write.signal?.aborted
+        ? new ActionError(this.#leaseOverMessage(), {
+            code: 'locked',
+            phase: 'report',
+            cause: error
+          })
+        : asActionError(error, 'report')
       const step = this.#currentStep
       throw step === undefined || phaseOf(step) === failure.phase
         ? failure
@@ -894,11 +909,27 @@ class RotationRun {
       this.#fenced = true
       return
     }
+    const write = this.#writeUnderLease()
     try {
-      await store.writeState(next)
+      await store.writeState(next, write)
     } catch (error) {
+      if (write.signal?.aborted) {
+        this.#warn(this.#leaseOverMessage())
+        this.#fenced = true
+        return
+      }
       this.#warn(`Could not update the rotation record: ${describeError(error)}`)
     }
+  }
+
+  /**
+   * A write under the lock is abandoned (its retries and its request in flight) once less than
+   * the margin of the lease is left: if it landed later, it could overwrite the marks of a run
+   * that took the lock over.
+   */
+  #writeUnderLease(): WriteOptions {
+    const lease = this.#lease
+    return lease ? { signal: lease.deadline(LEASE_WRITE_MARGIN_MS) } : {}
   }
 
   /**
@@ -908,7 +939,11 @@ class RotationRun {
   #leaseOver(): string | undefined {
     const lease = this.#lease
     if (!lease || lease.leftMs() > LEASE_WRITE_MARGIN_MS) return undefined
-    return `This run's lease on the lock (${lease.holder}) has ended or is about to, so the rotation record was not updated: another run may hold the lock now, and this run's write could overwrite its marks. The record keeps what this run last wrote, and the next run goes on from it. The run took longer than lock-expires-after: raise it.`
+    return this.#leaseOverMessage()
+  }
+
+  #leaseOverMessage(): string {
+    return `This run's lease on the lock (${this.#lease?.holder ?? 'none'}) has ended or is about to, so the rotation record was not updated: another run may hold the lock now, and this run's write could overwrite its marks. The record keeps what this run last wrote, and the next run goes on from it. The run took longer than lock-expires-after: raise it.`
   }
 
   #requireStore(): Store {
@@ -991,13 +1026,13 @@ class RotationRun {
 /** How long a mint may take when the issuer does not say. */
 const DEFAULT_MINT_TIMEOUT_MS = 2 * 60_000
 
-/**
- * Lease left beyond the mint itself: the write of what was minted (the pending mark) must land
- * before another run can take the lock, and GitHub's clock is known to a second.
- */
-const LEASE_MARGIN_MS = 60_000
+/** How long the write of the pending mark may take, its retries included, before it is abandoned. */
+const RECORD_WRITE_BUDGET_MS = 60_000
 
-/** Lease left for a record write to land before another run may take the lock over. */
+/**
+ * Lease a write under the lock leaves unused: a request abandoned at this point may still be
+ * handled by the server a little later, and GitHub's clock is known only to a second.
+ */
 const LEASE_WRITE_MARGIN_MS = 60_000
 
 /** A published value this close to its expiry is rotated even when the interval is not over. */

@@ -55,6 +55,30 @@ export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000
  */
 export const ONE_ATTEMPT = Object.freeze({ retries: 0 })
 
+/** How one request is sent. */
+export interface SendOptions {
+  /** Sent once ({@link ONE_ATTEMPT}). */
+  once?: boolean
+  /**
+   * Abandons the request: no further attempt, no more waiting for a rate limit, and the request in
+   * flight aborted (its error is the signal's reason, which no retry repeats).
+   */
+  signal?: AbortSignal
+}
+
+/** Octokit's `request` options for {@link SendOptions}, to spread into a request's parameters. */
+export function sendOptions(send: SendOptions = {}): {
+  request?: { retries?: number; signal?: AbortSignal }
+} {
+  if (send.once !== true && send.signal === undefined) return {}
+  return {
+    request: {
+      ...(send.once === true ? ONE_ATTEMPT : {}),
+      ...(send.signal ? { signal: send.signal } : {})
+    }
+  }
+}
+
 /** True for a request sent with {@link ONE_ATTEMPT}. */
 export function isOneAttempt(request: Record<string, unknown>): boolean {
   const options = request.request
@@ -208,12 +232,14 @@ export function octokitLog(log: Logger): {
  * fetch with a deadline. A server that accepts the connection and never answers would otherwise
  * hold the run until the job's own timeout (6 hours). The timeout is reported as a network failure
  * (a TypeError, like a refused connection), which Octokit turns into a retryable error; an abort
- * would not be retried.
+ * by the caller's own signal ({@link SendOptions.signal}) is passed on as it is, and not retried.
  */
 export function fetchWithTimeout(send: typeof fetch, timeoutMs: number): typeof fetch {
   return async (input, init) => {
+    const timeout = AbortSignal.timeout(timeoutMs)
+    const signal = init?.signal ? AbortSignal.any([init.signal, timeout]) : timeout
     try {
-      return await send(input, { ...init, signal: AbortSignal.timeout(timeoutMs) })
+      return await send(input, { ...init, signal })
     } catch (error) {
       if (error instanceof DOMException && error.name === 'TimeoutError') {
         // Octokit reports a TypeError's cause when it has one; this message is the clearer one.

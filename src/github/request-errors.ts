@@ -21,6 +21,14 @@ export interface RequestContext {
  */
 export function toGitHubError(error: unknown, context: RequestContext): ActionError {
   if (error instanceof ActionError) return error
+  if (error instanceof Error && error.name === 'AbortError') {
+    // Given up on purpose (SendOptions.signal): the only signals sent are the lock's deadlines.
+    return new ActionError(`${capitalize(context.doing)} was given up: ${error.message}.`, {
+      code: 'locked',
+      phase: context.phase,
+      cause: error
+    })
+  }
   if (!(error instanceof RequestError)) {
     return new ActionError(`${capitalize(context.doing)} failed: ${describeError(error)}`, {
       code: 'internal',

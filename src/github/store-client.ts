@@ -86,8 +86,12 @@ function rateLimits(octokit: Octokit, options: OctokitOptions): Record<string, n
       } catch (error) {
         const seconds = rateLimitWait(error, Date.now())
         const what = describeRequest(requestOptions)
-        // A caller that sends once (ONE_ATTEMPT) has its own budget, or must not send again.
-        if (seconds === undefined || isOneAttempt(requestOptions)) throw error
+        const signal = requestOptions.request.signal
+        // A caller that sends once (ONE_ATTEMPT) has its own budget, or must not send again; one
+        // whose signal has aborted wants nothing more sent.
+        if (seconds === undefined || isOneAttempt(requestOptions) || signal?.aborted === true) {
+          throw error
+        }
         if (attempt >= settings.retries || waited + seconds > settings.maxWaitSeconds) {
           settings.log.warning(
             `GitHub rate limit on ${what}: not retrying (asked to wait ${seconds}s, attempt ${attempt + 1}).`
@@ -98,7 +102,11 @@ function rateLimits(octokit: Octokit, options: OctokitOptions): Record<string, n
           `GitHub rate limit on ${what}: waiting ${seconds}s as GitHub asks, then retrying.`
         )
         waited += seconds
-        await sleep(seconds * 1000)
+        // An abort ends the wait at once: the request is not sent again.
+        await sleep(seconds * 1000, undefined, signal ? { signal } : {}).catch((error: unknown) => {
+          // The caller's own reason says why, where Node's AbortError would not.
+          throw signal?.aborted === true && signal.reason instanceof Error ? signal.reason : error
+        })
       }
     }
   })

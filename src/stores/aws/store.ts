@@ -1,5 +1,5 @@
 import { fingerprint } from '../../engine/fingerprint.js'
-import type { Clock, Lease, Sleep, Store } from '../../engine/ports.js'
+import type { Clock, Lease, Sleep, Store, WriteOptions } from '../../engine/ports.js'
 import type { RotationState } from '../../engine/state.js'
 import { ActionError, describeError, type Phase } from '../../errors.js'
 import type { Logger } from '../../logger.js'
@@ -93,11 +93,13 @@ class AwsSecretsStore implements VersionedStore {
   readonly kind = 'aws-secrets-manager'
   readonly description: string
   readonly resetHint: string
+  readonly persistTimeoutMs: number
   readonly #options: AwsStoreOptions
   #snapshot: Snapshot | undefined
 
   constructor(options: AwsStoreOptions) {
     this.#options = options
+    this.persistTimeoutMs = options.persistTimeoutMs ?? DEFAULT_PERSIST_TIMEOUT_MS
     const id = options.secret.secretId
     this.description = `AWS Secrets Manager secret ${id}`
     this.resetHint = `remove the minting and pending marks from the secret (aws secretsmanager untag-resource --secret-id ${id} --tag-keys ${TAG_PREFIX}minting ${TAG_PREFIX}pending)`
@@ -136,7 +138,7 @@ class AwsSecretsStore implements VersionedStore {
    * that is the staged pending version is a promotion (compare-and-swap from the version read as
    * AWSCURRENT); the rest goes to tags. A `pending` is written by {@link persist}, not here.
    */
-  async writeState(next: RotationState): Promise<void> {
+  async writeState(next: RotationState, write: WriteOptions = {}): Promise<void> {
     const snapshot = await this.#load()
     const phase: Phase = 'promote'
     const currentFp = fingerprint(snapshot.current.document.credential)
@@ -148,7 +150,7 @@ class AwsSecretsStore implements VersionedStore {
           { code: 'internal', phase }
         )
       }
-      await this.#promote(pending, snapshot)
+      await this.#promote(pending, snapshot, write.signal)
     }
     // A mark already written keeps what it was minted from; a new one was minted from the live
     // credential (the engine promotes a resumed version before it mints).
@@ -166,8 +168,8 @@ class AwsSecretsStore implements VersionedStore {
       Object.entries(wanted).filter(([key, value]) => snapshot.tags[key] !== value)
     )
     const removed = Object.keys(snapshot.tags).filter(key => !(key in wanted))
-    await secret.tag(changed, phase)
-    await secret.untag(removed, phase)
+    await secret.tag(changed, phase, write.signal)
+    await secret.untag(removed, phase, write.signal)
     snapshot.tags = wanted
   }
 
@@ -195,7 +197,7 @@ class AwsSecretsStore implements VersionedStore {
     await persistWithRetries({
       write: () => secret.put(value, versionId, [PENDING], 'persist'),
       where: `${this.description} (as ${PENDING}, version ${versionId})`,
-      timeoutMs: this.#options.persistTimeoutMs ?? DEFAULT_PERSIST_TIMEOUT_MS,
+      timeoutMs: this.persistTimeoutMs,
       attemptMs: AWS_ATTEMPT_MS,
       ...(this.#options.persistAttempts !== undefined
         ? { attempts: this.#options.persistAttempts }
@@ -245,10 +247,16 @@ class AwsSecretsStore implements VersionedStore {
     return { value: previous.value, commit }
   }
 
-  async #promote(pending: KnownVersion, snapshot: Snapshot): Promise<void> {
+  async #promote(pending: KnownVersion, snapshot: Snapshot, signal?: AbortSignal): Promise<void> {
     const { secret } = this.#options
     try {
-      await secret.moveStage(CURRENT, pending.versionId, snapshot.current.versionId, 'promote')
+      await secret.moveStage(
+        CURRENT,
+        pending.versionId,
+        snapshot.current.versionId,
+        'promote',
+        signal
+      )
     } catch (error) {
       const failure = await this.#casFailure(error, undefined, (now: string | undefined) =>
         now === pending.versionId
@@ -264,11 +272,13 @@ class AwsSecretsStore implements VersionedStore {
     delete snapshot.pending
     // AWSPENDING would otherwise stay on this version: once a later version is stored by hand, it
     // would look like a staged rotation of an old, consumed token.
-    await secret.removeStage(PENDING, pending.versionId, 'promote').catch((error: unknown) => {
-      this.#options.log.warning(
-        `Could not remove ${PENDING} from version ${pending.versionId} of ${this.description} (it is current, so nothing is pending): ${describeError(error)}`
-      )
-    })
+    await secret
+      .removeStage(PENDING, pending.versionId, 'promote', signal)
+      .catch((error: unknown) => {
+        this.#options.log.warning(
+          `Could not remove ${PENDING} from version ${pending.versionId} of ${this.description} (it is current, so nothing is pending): ${describeError(error)}`
+        )
+      })
   }
 
   /**

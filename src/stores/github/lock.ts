@@ -121,7 +121,10 @@ async function takeOver(
   for (let generation = held.record.generation + 1; skipped.length <= MAX_SKIPS; generation += 1) {
     const claimName = claimOf(name, generation)
     const record: LockRecord = { ...mine, generation }
-    if (!(await variables.create(claimName, JSON.stringify(record)))) {
+    let claimEnds: Date
+    if (await variables.create(claimName, JSON.stringify(record))) {
+      claimEnds = endsAfter(options, mine.ttlMs)
+    } else {
       const claim = await readLock(variables, claimName)
       if (claim === undefined) return undefined
       if (claim.record.token !== mine.token) {
@@ -130,6 +133,7 @@ async function takeOver(
         continue
       }
       // Otherwise the claim is this run's own create, whose answer was lost.
+      claimEnds = claim.expiresAt
     }
     const again = await readLock(variables, name)
     const unchanged =
@@ -137,7 +141,16 @@ async function takeOver(
       again.record.token === held.record.token &&
       again.updatedAt.getTime() === held.updatedAt.getTime() &&
       again.expiresAt <= githubNow(options)
-    if (!unchanged || !(await variables.update(name, JSON.stringify(record)))) {
+    // Once the claim has expired another run may skip it and take the lock: this write must not
+    // land after that, or it would replace that run's lock.
+    const beforeClaimEnds = abortIn(
+      claimEnds.getTime() - latestGitHubNow(options).getTime() - LOCK_REQUEST_BUDGET_MS,
+      `the claim ${claimName} of ${variables.repository} would expire before the take-over could land`
+    )
+    if (
+      !unchanged ||
+      !(await variables.update(name, JSON.stringify(record), { signal: beforeClaimEnds }))
+    ) {
       // This generation never reached the lock, so no other run can depend on the claim.
       await variables.delete(claimName, { once: true }).catch(() => false)
       return undefined
@@ -193,6 +206,14 @@ class VariableLease implements Lease {
 
   leftMs(): number {
     return this.#endsAfter.getTime() - latestGitHubNow(this.#options).getTime()
+  }
+
+  deadline(marginMs: number): AbortSignal {
+    const { variables, name } = this.#options
+    return abortIn(
+      this.leftMs() - marginMs,
+      `this run's lease on the lock ${name} of ${variables.repository} has less than ${seconds(marginMs)} left, and a write that lands after it ends could overwrite the marks of a run that takes the lock over`
+    )
   }
 
   async confirm(neededMs: number): Promise<LeaseCheck> {
@@ -374,4 +395,19 @@ function iso(date: Date): string {
 
 function seconds(ms: number): string {
   return `${String(Math.max(0, Math.round(ms / 1000)))} s`
+}
+
+/**
+ * A signal that aborts in `ms` (at once when `ms` is not positive), with an error named `AbortError` whose
+ * message is `reason`: Octokit passes such an error on without retrying. Its timer does not keep
+ * the process alive.
+ */
+function abortIn(ms: number, reason: string): AbortSignal {
+  const controller = new AbortController()
+  const abort = (): void => {
+    controller.abort(Object.assign(new Error(reason), { name: 'AbortError' }))
+  }
+  if (ms <= 0) abort()
+  else setTimeout(abort, ms).unref()
+  return controller.signal
 }

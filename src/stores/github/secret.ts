@@ -1,5 +1,5 @@
 import { ActionError, type Phase } from '../../errors.js'
-import { ONE_ATTEMPT, type GitHubClient } from '../../github/client.js'
+import { sendOptions, type GitHubClient, type SendOptions } from '../../github/client.js'
 import { PublicKeys, type PublicKey } from '../../github/public-keys.js'
 import { repositoryName, type RepositoryRef } from '../../github/rules.js'
 import { sealForGitHub } from '../../github/sealed-box.js'
@@ -47,10 +47,10 @@ export class RepositorySecret {
    * Seals `value` with the repository's key and writes it. When GitHub refuses the key as stale
    * (422) and a fresh read returns another key, seals again once with that one.
    * @param phase the step the write belongs to, for the error
-   * @param options `once`: the PUT is sent once, without the client's retries (the caller retries
-   *   within its own time budget)
+   * @param send `once`: the PUT is sent once, without the client's retries (the caller retries
+   *   within its own time budget); `signal`: abandons it
    */
-  async write(value: string, phase: Phase, options: { once?: boolean } = {}): Promise<void> {
+  async write(value: string, phase: Phase, send: SendOptions = {}): Promise<void> {
     const context = {
       phase,
       doing: `writing ${this.name} to ${this.#repository}`,
@@ -59,7 +59,7 @@ export class RepositorySecret {
     }
     await writeWithFreshKey(
       await this.#key(phase),
-      key => this.#put(value, key, options.once === true),
+      key => this.#put(value, key, send),
       () => this.#key(phase, true),
       context
     )
@@ -85,12 +85,12 @@ export class RepositorySecret {
     }
   }
 
-  async #put(value: string, key: PublicKey, once: boolean): Promise<void> {
+  async #put(value: string, key: PublicKey, send: SendOptions): Promise<void> {
     await this.#client.request(`PUT ${secretsPath(this.#scope)}/{secret_name}`, {
       secret_name: this.name,
       encrypted_value: await sealForGitHub(value, key.key),
       key_id: key.key_id,
-      ...(once ? { request: ONE_ATTEMPT } : {})
+      ...sendOptions(send)
     })
   }
 }

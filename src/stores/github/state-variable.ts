@@ -1,5 +1,6 @@
 import { rotationStateSchema, type RotationState } from '../../engine/state.js'
 import { ActionError } from '../../errors.js'
+import type { SendOptions } from '../../github/client.js'
 import { toGitHubError, type RequestContext } from '../../github/request-errors.js'
 import {
   MAX_VARIABLE_BYTES,
@@ -50,7 +51,7 @@ export class StateVariable {
    * Replaces the record: PATCH, or create when it does not exist yet. A create that loses a race
    * with another writer's create (409) falls back to PATCH.
    */
-  async write(state: RotationState): Promise<void> {
+  async write(state: RotationState, send: SendOptions = {}): Promise<void> {
     // Parsing drops any field the schema does not know, so nothing but fingerprints and times is
     // written, and never a record the next run would refuse to read.
     const parsed = rotationStateSchema.safeParse(state)
@@ -69,9 +70,9 @@ export class StateVariable {
       )
     }
     try {
-      if (await this.#variables.update(this.#name, text)) return
-      if (await this.#variables.create(this.#name, text)) return
-      if (await this.#variables.update(this.#name, text)) return
+      if (await this.#variables.update(this.#name, text, send)) return
+      if (await this.#variables.create(this.#name, text, send)) return
+      if (await this.#variables.update(this.#name, text, send)) return
     } catch (error) {
       throw toGitHubError(error, this.#context('persist', 'writing'))
     }

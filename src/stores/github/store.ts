@@ -78,8 +78,9 @@ export function createGitHubStore(options: GitHubStoreOptions): Store {
       secret.prefetchKey()
       return state.read()
     },
-    writeState: next => state.write(next),
+    writeState: (next, write) => state.write(next, write),
     check: current => secret.write(current, 'preflight'),
+    persistTimeoutMs: timeoutMs,
     persist: value =>
       persistWithRetries({
         // One request per attempt: the loop retries within the budget, the client does not.

@@ -1,7 +1,7 @@
 import { RequestError } from '@octokit/request-error'
 import * as z from 'zod'
 import type { Clock } from '../../engine/ports.js'
-import { ONE_ATTEMPT, type GitHubClient } from '../../github/client.js'
+import { sendOptions, type GitHubClient, type SendOptions } from '../../github/client.js'
 import { hasStatus, parseAnswer } from '../../github/request-errors.js'
 import { repositoryName, type RepositoryRef } from '../../github/rules.js'
 
@@ -145,13 +145,14 @@ export class RepositoryVariables {
    * Creates the variable; false when one of that name exists already. GitHub answers such a
    * create with 409 instead of replacing the value, which makes it an atomic test-and-set.
    */
-  async create(name: string, value: string): Promise<boolean> {
+  async create(name: string, value: string, send: SendOptions = {}): Promise<boolean> {
     const sent = this.clock.localNow()
     try {
       const response = await this.#client.request('POST /repos/{owner}/{repo}/actions/variables', {
         ...this.#repository,
         name,
-        value
+        value,
+        ...sendOptions(send)
       })
       this.clock.observe(response.headers.date, sent)
       return true
@@ -163,12 +164,12 @@ export class RepositoryVariables {
   }
 
   /** Replaces the variable's value; false when it does not exist. */
-  async update(name: string, value: string): Promise<boolean> {
+  async update(name: string, value: string, send: SendOptions = {}): Promise<boolean> {
     const sent = this.clock.localNow()
     try {
       const response = await this.#client.request(
         'PATCH /repos/{owner}/{repo}/actions/variables/{name}',
-        { ...this.#repository, name, value }
+        { ...this.#repository, name, value, ...sendOptions(send) }
       )
       this.clock.observe(response.headers.date, sent)
       return true
@@ -181,15 +182,15 @@ export class RepositoryVariables {
 
   /**
    * Deletes the variable; false when it was gone already.
-   * @param options.once send it once, with no retry: a delete whose answer was lost may have
+   * @param send `once`: send it once, with no retry: a delete whose answer was lost may have
    *   landed, and sent again it could remove a variable that another run created meanwhile
    */
-  async delete(name: string, options: { once?: boolean } = {}): Promise<boolean> {
+  async delete(name: string, send: SendOptions = {}): Promise<boolean> {
     const sent = this.clock.localNow()
     try {
       const response = await this.#client.request(
         'DELETE /repos/{owner}/{repo}/actions/variables/{name}',
-        { ...this.#repository, name, ...(options.once === true ? { request: ONE_ATTEMPT } : {}) }
+        { ...this.#repository, name, ...sendOptions(send) }
       )
       this.clock.observe(response.headers.date, sent)
       return true
