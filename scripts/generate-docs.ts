@@ -1,8 +1,18 @@
-// `npm run docs`: rewrites the Inputs and Outputs tables of README.md from action.yml, so the two
-// cannot drift. `npm run docs -- --check` writes nothing and fails when README.md is out of date.
+// `npm run docs`: rewrites what is generated from a source of truth, so the two cannot drift: the
+// Inputs and Outputs tables of README.md from action.yml, the key table of
+// docs/configuration-file.md from the file's key table (src/config/file/keys.ts), and
+// config.schema.json from the file's zod schema. `npm run docs -- --check` writes nothing and fails
+// when any of them is out of date.
 import { readFileSync, realpathSync, writeFileSync } from 'node:fs'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { parse } from 'yaml'
+import {
+  CREDENTIAL_KEYS,
+  GITHUB_TARGET_KEYS,
+  RUN_WIDE_INPUTS,
+  type FileKey
+} from '../src/config/file/keys.js'
+import { configJsonSchema } from '../src/config/file/schema.js'
 
 /** One input as action.yml declares it. */
 interface ActionInput {
@@ -18,10 +28,12 @@ interface ActionMetadata {
 }
 
 /** The README regions this script owns, each between `<!-- NAME:start -->` and `<!-- NAME:end -->`. */
-type RegionName = 'inputs' | 'outputs'
+type RegionName = 'inputs' | 'outputs' | 'config-keys'
 
 const README = new URL('../README.md', import.meta.url)
 const ACTION_YML = new URL('../action.yml', import.meta.url)
+const CONFIG_DOC = new URL('../docs/configuration-file.md', import.meta.url)
+const CONFIG_SCHEMA = new URL('../config.schema.json', import.meta.url)
 
 /**
  * The README with its generated regions rewritten from action.yml; everything outside the markers
@@ -32,6 +44,50 @@ export function renderDocs(actionYmlText: string, readmeText: string): string {
   const action = readActionMetadata(actionYmlText)
   const withInputs = replaceRegion(readmeText, 'inputs', inputsTable(action))
   return replaceRegion(withInputs, 'outputs', outputsTable(action))
+}
+
+/** The configuration file's page with its key table rewritten from the key table of the code. */
+export function renderConfigDoc(docText: string): string {
+  return replaceRegion(docText, 'config-keys', configKeysTable(), 'src/config/file/keys.ts')
+}
+
+/** Every key of a credential, with its flat input and how it is written. */
+export function configKeysTable(): string {
+  const how = (key: FileKey): string =>
+    key.type === 'secret'
+      ? '`{ env: NAME }`'
+      : key.type === 'list'
+        ? 'list'
+        : key.type === 'flag'
+          ? 'true or false'
+          : key.type === 'count'
+            ? 'number'
+            : key.values
+              ? key.values.map(v => code(v)).join(', ')
+              : 'text'
+  const rows = [
+    ...CREDENTIAL_KEYS.map(key => [
+      code(key.group === '' ? key.key : `${key.group}.${key.key}`),
+      code(key.input),
+      how(key)
+    ]),
+    ...GITHUB_TARGET_KEYS.map(key => [
+      code(`publish[].github.${key.key}`),
+      code(key.input === 'secret-fields' ? 'secret-fields (NAME=field)' : key.input),
+      how(key)
+    ]),
+    [code('alerts.webhook.url'), '', '`{ env: NAME }`'],
+    [code('alerts.webhook.secret'), '', '`{ env: NAME }`']
+  ]
+  const runWide = RUN_WIDE_INPUTS.map(name => code(name)).join(', ')
+  return `${table(['Key in a credential', 'Flat input', 'Value'], rows)}
+
+Run-wide inputs, set next to \`config\` and not in the file: ${runWide}.`
+}
+
+/** config.schema.json: the file's JSON Schema, for editors. */
+export function renderConfigSchema(): string {
+  return `${JSON.stringify(configJsonSchema(), null, 2)}\n`
 }
 
 /** Inputs as a Markdown table, in action.yml's order. */
@@ -66,28 +122,33 @@ export function cell(text: string): string {
  * Replaces what lies between a region's two markers. The generated text is fenced with
  * prettier-ignore comments, so `prettier --write README.md` keeps it exactly as generated.
  */
-export function replaceRegion(text: string, region: RegionName, content: string): string {
+export function replaceRegion(
+  text: string,
+  region: RegionName,
+  content: string,
+  from: string = 'action.yml'
+): string {
   const start = `<!-- ${region}:start -->`
   const end = `<!-- ${region}:end -->`
-  const from = text.indexOf(start)
+  const at = text.indexOf(start)
   const to = text.indexOf(end)
-  if (from === -1 || to === -1 || to < from) {
+  if (at === -1 || to === -1 || to < at) {
     throw new Error(
       `README.md needs the markers ${start} and ${end}, in that order, around the ${region} table.`
     )
   }
-  if (text.indexOf(start, from + 1) !== -1 || text.indexOf(end, to + 1) !== -1) {
+  if (text.indexOf(start, at + 1) !== -1 || text.indexOf(end, to + 1) !== -1) {
     throw new Error(`README.md has the markers of the ${region} table more than once.`)
   }
   const body = [
     '<!-- prettier-ignore-start -->',
-    '<!-- Generated from action.yml by `npm run docs`: edit action.yml, not this table. -->',
+    `<!-- Generated from ${from} by \`npm run docs\`: edit ${from}, not this table. -->`,
     '',
     content,
     '',
     '<!-- prettier-ignore-end -->'
   ].join('\n')
-  return `${text.slice(0, from + start.length)}\n${body}\n${text.slice(to)}`
+  return `${text.slice(0, at + start.length)}\n${body}\n${text.slice(to)}`
 }
 
 /** Reads the inputs and outputs of action.yml, checking each has what a table row needs. */
@@ -160,7 +221,7 @@ function table(header: string[], rows: string[][]): string {
   return [line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n')
 }
 
-/** The command line: rewrite README.md, or with `--check` only compare. Returns the exit code. */
+/** The command line: rewrite the generated files, or with `--check` only compare. Exit code. */
 function main(args: string[]): number {
   const unknown = args.filter(arg => arg !== '--check')
   if (unknown.length > 0) {
@@ -170,22 +231,40 @@ function main(args: string[]): number {
     return 2
   }
   const check = args.includes('--check')
-  const readme = readFileSync(README, 'utf8')
-  const expected = renderDocs(readFileSync(ACTION_YML, 'utf8'), readme)
-  if (expected === readme) {
-    console.log('README.md matches action.yml.')
-    return 0
+  const actionYml = readFileSync(ACTION_YML, 'utf8')
+  const generated: [URL, (current: string) => string][] = [
+    [README, current => renderDocs(actionYml, current)],
+    [CONFIG_DOC, renderConfigDoc],
+    [CONFIG_SCHEMA, () => renderConfigSchema()]
+  ]
+  let stale = 0
+  for (const [file, render] of generated) {
+    const current = readOrEmpty(file)
+    const expected = render(current)
+    const name = fileURLToPath(file)
+    if (expected === current) continue
+    if (check) {
+      console.error(`${name} is out of date (${firstDifference(current, expected)}).`)
+      stale += 1
+      continue
+    }
+    writeFileSync(file, expected)
+    console.log(`Updated ${name}.`)
   }
-  if (check) {
-    console.error(
-      `README.md is out of date with action.yml (${firstDifference(readme, expected)}).\n` +
-        'Run `npm run docs` and commit README.md.'
-    )
+  if (stale > 0) {
+    console.error('Run `npm run docs` and commit the files it writes.')
     return 1
   }
-  writeFileSync(README, expected)
-  console.log(`Updated the inputs and outputs tables of ${fileURLToPath(README)}.`)
+  if (check) console.log('The generated documentation matches its sources.')
   return 0
+}
+
+function readOrEmpty(file: URL): string {
+  try {
+    return readFileSync(file, 'utf8')
+  } catch {
+    return ''
+  }
 }
 
 function firstDifference(actual: string, expected: string): string {

@@ -95,6 +95,42 @@ function formatProblem(problem: InputProblem): string {
   return `Input '${problem.input}': ${problem.message}`
 }
 
+/** One problem of the configuration file, and where it is. */
+export interface FileProblem {
+  /** The key path: `credentials.partner-api.issuer.client-secret`; '' for the whole file. */
+  path: string
+  /** 1-based line of the key (or of the nearest key above it that exists). */
+  line?: number | undefined
+  message: string
+}
+
+/** The configuration file is invalid: every problem found, each with its line and key path. */
+export class ConfigFileError extends ActionError {
+  override readonly name = 'ConfigFileError'
+  /** The file's path, or `the config input` for inline YAML. */
+  readonly source: string
+  readonly problems: readonly FileProblem[]
+
+  constructor(source: string, found: readonly FileProblem[]) {
+    // In the file's order, as an editor shows them.
+    const problems = [...found].sort((a, b) => (a.line ?? 0) - (b.line ?? 0))
+    super(
+      problems.length === 1
+        ? formatFileProblem(source, problems[0] as FileProblem)
+        : `${problems.length} problems in ${source}:\n${problems.map(p => `- ${formatFileProblem(source, p)}`).join('\n')}`,
+      { code: 'invalid-input', phase: 'config' }
+    )
+    this.source = source
+    this.problems = problems
+  }
+}
+
+/** `config.yml:12: credentials.api.issuer.client-secret: a secret must be { env: NAME }` */
+export function formatFileProblem(source: string, problem: FileProblem): string {
+  const line = problem.line !== undefined ? `:${String(problem.line)}` : ''
+  return `${source}${line}: ${problem.path === '' ? '' : `${problem.path}: `}${problem.message}`
+}
+
 /**
  * Turns anything thrown into a message. A message that quotes a peer (an OAuth2 error description,
  * GitHub's message) may carry what the peer echoed: every place a message leaves the run (log,

@@ -1,6 +1,10 @@
 /** Where an annotation points: the input or target concerned, shown by GitHub as its title. */
 export interface AnnotationProperties {
   title?: string
+  /** The file the annotation is about (a path in the repository), shown on that file by GitHub. */
+  file?: string
+  /** Its line in `file`, from 1. */
+  startLine?: number
 }
 
 /**

@@ -1,20 +1,35 @@
-import type { ActionConfig } from './config/rotation-config.js'
+import type { ActionConfig, ActionContext } from './config/rotation-config.js'
 import { realSleep, systemClock } from './action/system.js'
 import {
   SECRET_INPUTS,
   readInputs,
   type InputReader,
+  type RawInputs,
   type SecretInputName
 } from './config/inputs.js'
 import type { RunOutcome, RunStatus } from './engine/outcome.js'
 import type { Clock, Sleep } from './engine/ports.js'
-import { ActionError, ConfigError, describeError } from './errors.js'
+import {
+  ActionError,
+  ConfigError,
+  ConfigFileError,
+  describeError,
+  formatFileProblem
+} from './errors.js'
+import type { GitHubClient } from './github/client.js'
 import { scopeLabel } from './github/scopes.js'
-import { hourlyBudgetRefusal, orgSecretSuggestion, pacingWarning } from './github/plan-advice.js'
+import {
+  hourlyBudgetRefusal,
+  orgSecretSuggestion,
+  pacingWarning,
+  plannedWrites
+} from './github/plan-advice.js'
 import { targetsFromConfig, type SecretTarget } from './github/targets.js'
 import type { Logger } from './logger.js'
 import { createAuditFile } from './report/audit-log.js'
 import { resultJson, totals } from './report/result.js'
+import { resultOf, resultsJson, stoppedResult, type CredentialResult } from './report/results.js'
+import type { WebhookTarget } from './report/webhook.js'
 import { renderSummary } from './report/summary.js'
 import { count } from './report/wording.js'
 
@@ -37,6 +52,9 @@ async function loadParts() {
     runRotation: rotation.runRotation
   }
 }
+
+/** The modules loaded as the run begins. */
+export type RunParts = Awaited<ReturnType<typeof loadParts>>
 
 /** Everything a run touches outside itself; `run()` wires the real ones when given none. */
 export interface RunDeps {
@@ -76,33 +94,71 @@ export async function run(given?: RunDeps): Promise<void> {
   // Awaited below; a run stopped by its inputs before that must not die of an unhandled rejection.
   loading.catch(() => undefined)
   let config: ActionConfig
-  let parts: Awaited<typeof loading>
+  let parts: RunParts
+  let raw: RawInputs
   try {
-    const raw = readInputs(deps.readInput)
+    raw = readInputs(deps.readInput)
     // Mask before anything else can print: a secret is a secret from the moment it is read.
     for (const name of Object.keys(SECRET_INPUTS) as SecretInputName[]) maskSecret(deps, raw[name])
     parts = await loading
-    config = parts.parseActionConfig(raw, {
-      repository: deps.env.GITHUB_REPOSITORY,
-      apiUrl: deps.env.GITHUB_API_URL,
-      runId: deps.env.GITHUB_RUN_ID,
-      runAttempt: deps.env.GITHUB_RUN_ATTEMPT,
-      runnerTemp: deps.env.RUNNER_TEMP,
-      serverUrl: deps.env.GITHUB_SERVER_URL
-    })
+    if (raw.config !== '') {
+      const { runFleet } = await import('./action/fleet.js')
+      await runFleet(deps, raw, parts, {
+        context: runnerContext(deps),
+        runCredential,
+        reportStop
+      })
+      return
+    }
+    config = parts.parseActionConfig(raw, runnerContext(deps))
   } catch (error) {
     await reportStop(deps, error)
     return
   }
+  const result = await runCredential(deps, config, parts)
+  deps.setOutput('results', resultsJson([result]))
+}
+
+/** What the runner's environment tells about the run, for the configuration. */
+export function runnerContext(deps: RunDeps): ActionContext {
+  return {
+    repository: deps.env.GITHUB_REPOSITORY,
+    apiUrl: deps.env.GITHUB_API_URL,
+    runId: deps.env.GITHUB_RUN_ID,
+    runAttempt: deps.env.GITHUB_RUN_ATTEMPT,
+    runnerTemp: deps.env.RUNNER_TEMP,
+    serverUrl: deps.env.GITHUB_SERVER_URL
+  }
+}
+
+/** What one credential's run shares with the others of its run. */
+export interface CredentialOptions {
+  /** Its id in the configuration file; `default` for the flat inputs. */
+  id?: string
+  /** The targets' client of the whole run: one limiter paces every write of every credential. */
+  client?: GitHubClient
+  /** Where its alerts are POSTed besides the issue. */
+  webhook?: WebhookTarget
+}
+
+/**
+ * One credential, from its validated configuration to its report: plan, budget, the engine, then
+ * outputs, summary and alerts. Never throws: a failure is reported and comes back as the result.
+ */
+async function runCredential(
+  deps: RunDeps,
+  config: ActionConfig,
+  parts: RunParts,
+  options: CredentialOptions = {}
+): Promise<CredentialResult> {
+  const id = options.id ?? 'default'
   const advice = orgSecretSuggestion(config.publish)
   await logPlan(deps.log, config, advice)
   const overBudget = hourlyBudgetRefusal(config.publish, plannedWrites(config))
   if (overBudget) {
-    await reportStop(
-      deps,
-      new ActionError(overBudget, { code: 'invalid-input', phase: 'preflight' })
-    )
-    return
+    const error = new ActionError(overBudget, { code: 'invalid-input', phase: 'preflight' })
+    await reportStop(deps, error)
+    return stoppedResult(id, error)
   }
   const clock = deps.clock ?? systemClock
   const audit = createAuditFile(config.auditLogPath, clock, deps.log, deps.redact)
@@ -119,7 +175,8 @@ export async function run(given?: RunDeps): Promise<void> {
       audit,
       onRecoveryCiphertext: ciphertext => {
         deps.setOutput('recovery-ciphertext', ciphertext)
-      }
+      },
+      ...(options.client ? { client: options.client } : {})
     })
     // A marker for `npm run bench`, which times the start-up until here (the AWS SDK loads above).
     deps.log.debug('token-rotation-action: engine assembled')
@@ -127,14 +184,24 @@ export async function run(given?: RunDeps): Promise<void> {
   } catch (error) {
     // The engine settles every step itself; reaching here means it never started.
     await reportStop(deps, error)
-    return
+    return stoppedResult(id, error)
   }
   await report(deps, config, outcome, advice)
-  await alert(deps, config, outcome)
+  await alert(deps, config, outcome, id, options.webhook)
+  return resultOf(id, outcome)
 }
 
-/** Opens, comments on or closes the alert issue, for a rotation counted in its record. */
-async function alert(deps: RunDeps, config: ActionConfig, outcome: RunOutcome): Promise<void> {
+/**
+ * Opens, comments on or closes the alert issue, and POSTs to the webhook when one is given, for a
+ * rotation counted in its record.
+ */
+async function alert(
+  deps: RunDeps,
+  config: ActionConfig,
+  outcome: RunOutcome,
+  id: string,
+  webhook: WebhookTarget | undefined
+): Promise<void> {
   const failures = outcome.consecutiveFailures
   if (!config.store || config.alertAfter === 0 || failures === undefined) return
   const [{ createStoreClient }, { updateAlertIssue }] = await Promise.all([
@@ -147,23 +214,31 @@ async function alert(deps: RunDeps, config: ActionConfig, outcome: RunOutcome): 
     baseUrl: config.publish.apiUrl,
     log: deps.log
   })
+  const update = {
+    failed: outcome.error !== undefined,
+    failures,
+    ...(outcome.previousFailures !== undefined
+      ? { previousFailures: outcome.previousFailures }
+      : {}),
+    threshold: config.alertAfter,
+    ...(outcome.error ? { reason: outcome.error.message } : {}),
+    ...(config.runUrl ? { runUrl: config.runUrl } : {})
+  }
   await updateAlertIssue(
     client,
     config.store.repository,
-    {
-      subject: config.store.subject,
-      failed: outcome.error !== undefined,
-      failures,
-      ...(outcome.previousFailures !== undefined
-        ? { previousFailures: outcome.previousFailures }
-        : {}),
-      threshold: config.alertAfter,
-      ...(outcome.error ? { reason: outcome.error.message } : {}),
-      ...(config.runUrl ? { runUrl: config.runUrl } : {})
-    },
+    { subject: config.store.subject, ...update },
     deps.log,
     deps.redact
   )
+  if (webhook) {
+    const { sendWebhookAlert } = await import('./report/webhook.js')
+    await sendWebhookAlert(
+      webhook,
+      { credential: id, ...update },
+      { log: deps.log, sleep: deps.sleep ?? realSleep, redact: deps.redact }
+    )
+  }
 }
 
 async function logPlan(
@@ -235,13 +310,6 @@ async function logPlan(
 /** A run that publishes a value given as an input: nothing is minted, read or stored. */
 function isPlainPublish(config: ActionConfig): boolean {
   return config.issuer === 'none' && !config.store && !config.awsSecret && config.mode === 'rotate'
-}
-
-/** The secrets the run writes: each target once per secret name; none in modes that publish nothing. */
-function plannedWrites(config: ActionConfig): number {
-  if (config.mode === 'verify' || config.mode === 'retire') return 0
-  const names = (config.publish.secretName !== '' ? 1 : 0) + config.fieldMappings.length
-  return targetsFromConfig(config.publish).length * names
 }
 
 const HEADLINE: Record<RunStatus, string> = {
@@ -321,7 +389,17 @@ function outcomeLine(config: ActionConfig, outcome: RunOutcome): string {
 
 /** A run that stopped before writing: annotations naming each input, empty outputs, a summary. */
 async function reportStop(deps: RunDeps, error: unknown): Promise<void> {
-  if (error instanceof ConfigError) {
+  if (error instanceof ConfigFileError) {
+    // Annotations on the file's lines, where GitHub shows them; inline YAML has no file.
+    const inline = error.source === 'the config input'
+    for (const problem of error.problems) {
+      deps.log.error(formatFileProblem(error.source, problem), {
+        title: `Invalid configuration${problem.path === '' ? '' : `: ${problem.path}`}`,
+        ...(inline ? {} : { file: error.source }),
+        ...(!inline && problem.line !== undefined ? { startLine: problem.line } : {})
+      })
+    }
+  } else if (error instanceof ConfigError) {
     for (const problem of error.problems) {
       deps.log.error(`Input '${problem.input}': ${problem.message}`, {
         title: `Invalid input '${problem.input}'`
@@ -334,6 +412,7 @@ async function reportStop(deps: RunDeps, error: unknown): Promise<void> {
   deps.setOutput('rotated', 'false')
   deps.setOutput('published', '0')
   deps.setOutput('result', '[]')
+  deps.setOutput('results', '[]')
   await writeSummary(
     deps,
     renderSummary({ secretName: '', results: [], dryRun: false, error: describeError(error) })

@@ -28,6 +28,11 @@ export interface AssemblyDeps {
   sleep: Sleep
   audit: Audit
   onRecoveryCiphertext(ciphertext: string): void
+  /**
+   * The targets' client, when the run already has one: every credential of a run shares it, so
+   * one limiter paces all their writes (GitHub's budget is per token, not per credential).
+   */
+  client?: GitHubClient
 }
 
 /** How long replicas may take to be in sync when no health-check-timeout says. */
@@ -43,13 +48,15 @@ export async function assembleEngine(
 ): Promise<EngineDeps> {
   const { log, clock, sleep } = deps
   const publish = config.publish
-  const client = createGitHubClient({
-    token: publish.token,
-    baseUrl: publish.apiUrl,
-    maxConcurrency: publish.maxConcurrency,
-    writeIntervalMs: publish.writeIntervalMs,
-    log
-  })
+  const client =
+    deps.client ??
+    createGitHubClient({
+      token: publish.token,
+      baseUrl: publish.apiUrl,
+      maxConcurrency: publish.maxConcurrency,
+      writeIntervalMs: publish.writeIntervalMs,
+      log
+    })
   // One key cache for the targets and the store: the store's repository is usually a target too.
   const keys = new PublicKeys(client)
   const publisher = new SecretPublisher(client, log, keys)

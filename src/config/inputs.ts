@@ -50,7 +50,9 @@ export const INPUT_DEFAULTS = {
   'grace-period': '15m',
   'retiring-value': '',
   'audit-log': '',
-  'alert-after': '3'
+  'alert-after': '3',
+  config: '',
+  credentials: ''
 } as const satisfies Record<string, string>
 
 export type InputName = keyof typeof INPUT_DEFAULTS

@@ -1,4 +1,6 @@
 import type { PublishConfig } from '../config/publish-config.js'
+import type { ActionConfig } from '../config/rotation-config.js'
+import { targetsFromConfig } from './targets.js'
 
 /** From this many repositories of one owner on, the run suggests one organization secret instead. */
 export const ORG_SECRET_SUGGESTION_THRESHOLD = 10
@@ -81,4 +83,11 @@ export function pacingWarning(config: PublishConfig, writes: number): string | u
     )
   }
   return undefined
+}
+
+/** The secrets the run writes: each target once per secret name; none in modes that publish nothing. */
+export function plannedWrites(config: ActionConfig): number {
+  if (config.mode === 'verify' || config.mode === 'retire') return 0
+  const names = (config.publish.secretName !== '' ? 1 : 0) + config.fieldMappings.length
+  return targetsFromConfig(config.publish).length * names
 }

@@ -1,0 +1,215 @@
+import { readFile } from 'node:fs/promises'
+import { resolve } from 'node:path'
+import type { ActionConfig, ActionContext } from '../config/rotation-config.js'
+import { loadConfigFile } from '../config/file/load.js'
+import { keyPathOf, RUN_WIDE_INPUTS } from '../config/file/keys.js'
+import { INPUT_DEFAULTS, type InputName, type RawInputs } from '../config/inputs.js'
+import { parseList } from '../config/lists.js'
+import { ActionError, ConfigError, ConfigFileError, type FileProblem } from '../errors.js'
+import { createGitHubClient } from '../github/client.js'
+import { hourlyBudgetRefusal, plannedWrites } from '../github/plan-advice.js'
+import type { CredentialOptions, RunDeps, RunParts } from '../main.js'
+import { resultsJson, resultsTable, type CredentialResult } from '../report/results.js'
+import type { WebhookTarget } from '../report/webhook.js'
+
+/** What the fleet takes from the entry: the run of one credential, and the report of a stop. */
+export interface FleetCallbacks {
+  context: ActionContext
+  runCredential(
+    deps: RunDeps,
+    config: ActionConfig,
+    parts: RunParts,
+    options: CredentialOptions
+  ): Promise<CredentialResult>
+  reportStop(deps: RunDeps, error: unknown): Promise<void>
+}
+
+/** One credential ready to run: its validated configuration. */
+interface Prepared {
+  id: string
+  config: ActionConfig
+  webhook?: WebhookTarget
+}
+
+/**
+ * A run of the credentials of a configuration file (input `config`): the file is read and every
+ * credential validated before any request, then each runs in isolation (its own lock, record,
+ * health check and alerts), one after the other, sharing one GitHub client so that one limiter
+ * paces every write. One that fails never stops the others; the step fails if any failed. The job
+ * summary opens with one table of all credentials, then each credential's report.
+ * @throws ConfigError or ConfigFileError, before any request, naming every problem
+ */
+export async function runFleet(
+  deps: RunDeps,
+  raw: RawInputs,
+  parts: RunParts,
+  callbacks: FleetCallbacks
+): Promise<void> {
+  const prepared = await prepare(deps, raw, parts, callbacks.context)
+  const first = prepared[0]
+  const writes = prepared.reduce((sum, p) => sum + plannedWrites(p.config), 0)
+  const overBudget = first && hourlyBudgetRefusal(first.config.publish, writes)
+  if (overBudget) throw new ActionError(overBudget, { code: 'invalid-input', phase: 'preflight' })
+  // Every credential publishes with the run's one token and pacing: one client, one limiter.
+  const client =
+    first &&
+    createGitHubClient({
+      token: first.config.publish.token,
+      baseUrl: first.config.publish.apiUrl,
+      maxConcurrency: first.config.publish.maxConcurrency,
+      writeIntervalMs: first.config.publish.writeIntervalMs,
+      log: deps.log
+    })
+  const results: CredentialResult[] = []
+  const sections: string[] = []
+  let outputs = new Map<string, string>()
+  for (const [index, credential] of prepared.entries()) {
+    deps.log.info(
+      `Credential ${credential.id} (${String(index + 1)} of ${String(prepared.length)})`
+    )
+    const own = capture(deps)
+    const result = await callbacks.runCredential(own.deps, credential.config, parts, {
+      id: credential.id,
+      ...(client ? { client } : {}),
+      ...(credential.webhook ? { webhook: credential.webhook } : {})
+    })
+    results.push(result)
+    sections.push(...own.summary)
+    outputs = own.outputs
+  }
+  await deps
+    .writeSummary([resultsTable(results), ...sections].join('\n'))
+    .catch((error: unknown) => {
+      deps.log.warning(`Could not write the job summary: ${String(error)}`)
+    })
+  // With one credential the outputs of the flat inputs are set too, as a single run sets them.
+  if (prepared.length === 1) for (const [name, value] of outputs) deps.setOutput(name, value)
+  deps.setOutput('results', resultsJson(results))
+  const failed = results.filter(r => r.status === 'failed').map(r => r.credential)
+  if (failed.length > 0) {
+    deps.log.error(
+      `${String(failed.length)} of ${String(results.length)} credentials failed: ${failed.join(', ')}. The others ran to their end; see each one's report above.`,
+      { title: 'Token rotation failed' }
+    )
+    deps.markFailed()
+  }
+}
+
+/**
+ * Reads and checks the file and every credential it runs, turning a flat input's problem back
+ * into the file's key path and line: all problems at once, before any request.
+ */
+async function prepare(
+  deps: RunDeps,
+  raw: RawInputs,
+  parts: RunParts,
+  context: ActionContext
+): Promise<Prepared[]> {
+  const beside = flatInputsBesideConfig(deps)
+  if (beside.length > 0) throw new ConfigError(beside)
+  const { text, source } = await readSource(raw.config, deps.env.GITHUB_WORKSPACE)
+  const wanted = parseList(raw.credentials)
+  const file = loadConfigFile(text, source, deps.env, wanted)
+  for (const credential of file.credentials) {
+    for (const secret of credential.secrets) deps.mask(secret)
+  }
+  const unknown = wanted.filter(id => !file.credentials.some(c => c.id === id))
+  if (unknown.length > 0) {
+    throw new ConfigError([
+      {
+        input: 'credentials',
+        message: `${unknown.join(', ')} ${unknown.length === 1 ? 'is' : 'are'} not in ${source}, which has ${file.credentials.map(c => c.id).join(', ')}`
+      }
+    ])
+  }
+  const selected =
+    wanted.length === 0 ? file.credentials : file.credentials.filter(c => wanted.includes(c.id))
+  const runWide = Object.fromEntries(RUN_WIDE_INPUTS.map(name => [name, raw[name]]))
+  const problems: FileProblem[] = []
+  const prepared: Prepared[] = []
+  for (const credential of selected) {
+    const inputs: RawInputs = { ...INPUT_DEFAULTS, ...runWide, ...credential.inputs }
+    try {
+      prepared.push({
+        id: credential.id,
+        config: parts.parseActionConfig(inputs, context),
+        ...(credential.webhook ? { webhook: credential.webhook } : {})
+      })
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error
+      for (const problem of error.problems) {
+        const input = problem.input as InputName
+        problems.push(
+          RUN_WIDE_INPUTS.includes(input)
+            ? { path: '', message: `Input '${input}': ${problem.message}` }
+            : { ...credential.locate(input), message: problem.message }
+        )
+      }
+    }
+  }
+  if (problems.length > 0) throw new ConfigFileError(source, problems)
+  return prepared
+}
+
+/** The file's text: inline YAML when the input has more than one line, else a workspace path. */
+async function readSource(
+  input: string,
+  workspace: string | undefined
+): Promise<{ text: string; source: string }> {
+  if (input.includes('\n')) return { text: input, source: 'the config input' }
+  const path = resolve(workspace ?? process.cwd(), input)
+  try {
+    return { text: await readFile(path, 'utf8'), source: input }
+  } catch (error) {
+    throw new ConfigError([
+      {
+        input: 'config',
+        message: `cannot read ${input} (${path}): ${error instanceof Error && 'code' in error ? String(error.code) : String(error)}. A path is relative to the workspace: check out the repository first (actions/checkout), or give the YAML itself.`
+      }
+    ])
+  }
+}
+
+/** Inputs of one credential set next to `config`: the file says those, so they are refused. */
+function flatInputsBesideConfig(deps: RunDeps): { input: string; message: string }[] {
+  return (Object.keys(INPUT_DEFAULTS) as InputName[])
+    .filter(name => !RUN_WIDE_INPUTS.includes(name))
+    .filter(name => {
+      const given = deps.readInput(name).trim()
+      // The runner passes action.yml's defaults as if given: only another value was set.
+      return given !== '' && given !== INPUT_DEFAULTS[name]
+    })
+    .map(name => {
+      const key = keyPathOf(name)
+      return {
+        input: name,
+        message: `is set next to config, which describes each credential: ${key ? `set ${key} in the file` : 'remove it'}`
+      }
+    })
+}
+
+/** A credential's own view of the run: its outputs and summary kept for the fleet's report. */
+function capture(deps: RunDeps): {
+  deps: RunDeps
+  outputs: Map<string, string>
+  summary: string[]
+} {
+  const outputs = new Map<string, string>()
+  const summary: string[] = []
+  return {
+    outputs,
+    summary,
+    deps: {
+      ...deps,
+      setOutput: (name, value) => {
+        outputs.set(name, value)
+      },
+      writeSummary: markdown => {
+        summary.push(markdown)
+        return Promise.resolve()
+      },
+      // The fleet fails the step once every credential has run.
+      markFailed: () => undefined
+    }
+  }
+}

@@ -1,0 +1,389 @@
+import { isNode, LineCounter, parseDocument, type Document } from 'yaml'
+import { ConfigFileError, type FileProblem } from '../../errors.js'
+import type { InputName, RawInputs } from '../inputs.js'
+import { looksLikeCredential } from './credential-like.js'
+import {
+  CREDENTIAL_KEYS,
+  GITHUB_TARGET_KEYS,
+  keyPathOf,
+  PUBLIC_KEYS,
+  type FileKey
+} from './keys.js'
+import {
+  configFileSchema,
+  credentialSchema,
+  type SecretReference,
+  type WebhookReference
+} from './schema.js'
+import type * as z from 'zod'
+
+/** One credential of the file, as the flat inputs it stands for. */
+export interface FileCredential {
+  readonly id: string
+  /** The inputs the file sets for it (defaults merged in); the rest keep action.yml's defaults. */
+  readonly inputs: Partial<RawInputs>
+  /** Values read from the environment for `{ env: NAME }` keys: secrets the caller masks. */
+  readonly secrets: readonly string[]
+  /** Where its alerts are POSTed besides the issue (`alerts.webhook`); both are secrets. */
+  readonly webhook?: { url: string; secret?: string }
+  /** Where an input of this credential was set, for a message about it. */
+  locate(input: InputName): Omit<FileProblem, 'message'>
+}
+
+/** A valid configuration file. */
+export interface ConfigFile {
+  readonly source: string
+  /** In the file's order. */
+  readonly credentials: readonly FileCredential[]
+}
+
+type Path = readonly (string | number)[]
+type Credential = z.infer<typeof credentialSchema>
+
+/**
+ * Reads a configuration file: YAML, checked against its schema, every secret taken from the
+ * environment (`{ env: NAME }`) and each credential turned into the flat inputs it stands for.
+ * Every problem of the file is reported at once, before any network call.
+ * @param source the file's path for messages, or `the config input`
+ * @param env where `{ env: NAME }` values are read: the step's environment
+ * @param selected the ids that run (all when empty): only their secrets must be in `env`
+ * @throws ConfigFileError listing every problem, each with its line and key path
+ */
+export function loadConfigFile(
+  text: string,
+  source: string,
+  env: Readonly<Record<string, string | undefined>>,
+  selected: readonly string[] = []
+): ConfigFile {
+  // Only the credentials that run need their secrets in this step's environment.
+  const runs = (id: string): boolean => selected.length === 0 || selected.includes(id)
+  const lines = new LineCounter()
+  const document = parseDocument(text, {
+    lineCounter: lines,
+    uniqueKeys: true,
+    prettyErrors: false
+  })
+  if (document.errors.length > 0) {
+    throw new ConfigFileError(
+      source,
+      document.errors.map(error => ({
+        path: '',
+        line: lines.linePos(error.pos[0]).line,
+        // The first line only: the rest quotes the file, which may hold what does not belong there.
+        message: `not valid YAML: ${error.message.split('\n')[0] ?? ''}`
+      }))
+    )
+  }
+  const lineOf = (path: Path): number | undefined => findLine(document, lines, path)
+  const data: unknown = document.toJS()
+  const problems: FileProblem[] = [...pastedCredentials(data, [], lineOf)]
+  const parsed = configFileSchema.safeParse(data)
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      const path = issue.path.filter(p => typeof p !== 'symbol')
+      if (issue.code === 'unrecognized_keys') {
+        for (const key of issue.keys) {
+          problems.push({
+            path: pathText([...path, key]),
+            line: lineOf([...path, key]),
+            message: 'is not a key here; see config.schema.json'
+          })
+        }
+      } else {
+        problems.push({
+          path: pathText(path),
+          line: lineOf(path),
+          message:
+            issue.code === 'invalid_key'
+              ? 'is not a credential id: lower-case letters, digits and single hyphens'
+              : issue.message
+        })
+      }
+    }
+    // The credentials that are valid on their own still report what their mapping finds (an
+    // unset environment variable): every problem at once.
+    const file = typeof data === 'object' && data !== null ? (data as Record<string, unknown>) : {}
+    const defaults = credentialSchema.safeParse(file.defaults ?? {})
+    const listed = file.credentials
+    if (defaults.success && typeof listed === 'object' && listed !== null) {
+      for (const [id, credential] of Object.entries(listed)) {
+        const valid = credentialSchema.safeParse(credential)
+        if (valid.success && runs(id))
+          toInputs(id, valid.data, defaults.data, env, lineOf, problems)
+      }
+    }
+  }
+  if (problems.length > 0 || !parsed.success) throw new ConfigFileError(source, problems)
+
+  const defaults = parsed.data.defaults ?? {}
+  const credentials = Object.entries(parsed.data.credentials).map(([id, credential]) =>
+    toInputs(id, credential, defaults, runs(id) ? env : {}, lineOf, runs(id) ? problems : [])
+  )
+  if (credentials.length === 0) {
+    problems.push({
+      path: 'credentials',
+      line: lineOf(['credentials']),
+      message: 'lists no credential'
+    })
+  }
+  if (problems.length > 0) throw new ConfigFileError(source, problems)
+  return { source, credentials }
+}
+
+/** The flat inputs of one credential, its defaults merged under it. */
+function toInputs(
+  id: string,
+  credential: Credential,
+  defaults: Credential,
+  env: Readonly<Record<string, string | undefined>>,
+  lineOf: (path: Path) => number | undefined,
+  problems: FileProblem[]
+): FileCredential {
+  const inputs: Partial<RawInputs> = {}
+  const secrets: string[] = []
+  const setAt = new Map<InputName, Path>()
+  const own: Path = ['credentials', id]
+  const set = (key: FileKey, value: unknown, at: Path): void => {
+    const text = inputText(key, value, at, env, secrets, problems, lineOf)
+    if (text === undefined) return
+    inputs[key.input] = text
+    setAt.set(key.input, at)
+  }
+  for (const key of CREDENTIAL_KEYS) {
+    const path = key.group === '' ? [key.key] : [key.group, key.key]
+    const mine = valueAt(credential, path)
+    const value = mine ?? valueAt(defaults, path)
+    if (value !== undefined)
+      set(key, value, [...(mine !== undefined ? own : ['defaults']), ...path])
+  }
+  const webhook = webhookOf(id, credential, defaults, env, secrets, problems, lineOf)
+  const publish = credential.publish ?? defaults.publish
+  const publishAt: Path = credential.publish ? [...own, 'publish'] : ['defaults', 'publish']
+  if (publish) mergeTargets(publish, publishAt, set, problems, lineOf)
+  return {
+    id,
+    inputs,
+    secrets,
+    ...(webhook ? { webhook } : {}),
+    locate: input => {
+      const at = setAt.get(input)
+      if (at) return { path: pathText(at), line: lineOf(at) }
+      // Not set: name the key that would set it, at the credential.
+      const key = keyPathOf(input)
+      return { path: pathText(key ? [...own, key] : own), line: lineOf(own) }
+    }
+  }
+}
+
+/** The credential's webhook (its own, else the defaults'), read from the environment. */
+function webhookOf(
+  id: string,
+  credential: Credential,
+  defaults: Credential,
+  env: Readonly<Record<string, string | undefined>>,
+  secrets: string[],
+  problems: FileProblem[],
+  lineOf: (path: Path) => number | undefined
+): { url: string; secret?: string } | undefined {
+  // The schema checked it; its type is lost where the alerts group meets the keys table.
+  const own = credential.alerts?.webhook as WebhookReference | undefined
+  const webhook = own ?? (defaults.alerts?.webhook as WebhookReference | undefined)
+  if (!webhook) return undefined
+  const at: Path = [...(own ? ['credentials', id] : ['defaults']), 'alerts', 'webhook']
+  const read = (key: 'url' | 'secret', reference: SecretReference): string | undefined =>
+    inputText(SECRET_KEY, reference, [...at, key], env, secrets, problems, lineOf)
+  const url = read('url', webhook.url)
+  const secret = webhook.secret && read('secret', webhook.secret)
+  if (url === undefined) return undefined
+  return secret === undefined ? { url } : { url, secret }
+}
+
+/** How a webhook's secrets are read: like any secret-valued key. */
+const SECRET_KEY: FileKey = {
+  group: 'alerts',
+  key: 'webhook',
+  input: 'alert-after',
+  type: 'secret'
+}
+
+/**
+ * Merges the `publish` entries into the flat target inputs, which write every secret of a
+ * credential to the same targets: an entry's `field` becomes a `secret-fields` mapping, and the
+ * targets of all entries are their union, which must not change what any entry asked for.
+ */
+function mergeTargets(
+  publish: NonNullable<Credential['publish']>,
+  at: Path,
+  set: (key: FileKey, value: unknown, at: Path) => void,
+  problems: FileProblem[],
+  lineOf: (path: Path) => number | undefined
+): void {
+  const key = (input: InputName): FileKey =>
+    GITHUB_TARGET_KEYS.find(k => k.input === input) as FileKey
+  const lists = new Map<InputName, { values: string[]; at: Path }>()
+  const single = new Map<InputName, { value: string; at: Path }>()
+  const fields: string[] = []
+  let environments: { value: string; at: Path } | undefined
+  publish.forEach((entry, index) => {
+    const target: Record<string, unknown> = entry.github
+    const here: Path = [...at, index, 'github']
+    const conflict = (name: string, message: string): void => {
+      problems.push(withLine({ path: pathText([...here, name]), message }, lineOf([...here, name])))
+    }
+    const secret = target.secret
+    if (typeof secret !== 'string') {
+      conflict('secret', 'is required: the name of the secret to write')
+    } else if (typeof target.field === 'string') {
+      fields.push(`${secret}=${target.field}`)
+    } else {
+      const before = single.get('secret-name')
+      if (before && before.value !== secret) {
+        conflict(
+          'secret',
+          `is not ${before.value} (${pathText(before.at)}): a credential's whole value is written under one name; publish its fields with field:`
+        )
+      } else single.set('secret-name', { value: secret, at: [...here, 'secret'] })
+    }
+    if (target.repositories !== undefined) {
+      // Environments apply to every listed repository: entries with repositories must agree.
+      const envs = listOf(target.environments).join(', ')
+      if (environments && environments.value !== envs) {
+        conflict(
+          'environments',
+          `differ from ${pathText(environments.at)}: every entry with repositories must name the same environments (or none), since they are written to all of them`
+        )
+      } else environments ??= { value: envs, at: [...here, 'environments'] }
+    }
+    for (const input of ['repositories', 'environment', 'selected-repositories'] as const) {
+      const name = key(input).key
+      const values = listOf(target[name])
+      if (values.length === 0) continue
+      const entry = lists.get(input) ?? { values: [], at: [...here, name] }
+      entry.values.push(...values.filter(v => !entry.values.includes(v)))
+      lists.set(input, entry)
+    }
+    for (const input of ['org', 'visibility', 'secret-type'] as const) {
+      const name = key(input).key
+      const value = target[name]
+      if (typeof value !== 'string') continue
+      const before = single.get(input)
+      if (before && before.value !== value) {
+        conflict(
+          name,
+          `is not ${before.value} (${pathText(before.at)}): the entries of a credential must agree`
+        )
+      } else single.set(input, { value, at: [...here, name] })
+    }
+  })
+  for (const [input, { value, at: where }] of single) set(key(input), value, where)
+  for (const [input, { values, at: where }] of lists) set(key(input), values, where)
+  if (fields.length > 0) set(key('secret-fields'), fields.join(', '), at)
+}
+
+/** A key's value as its flat input's text; undefined (with a problem) when it cannot be one. */
+function inputText(
+  key: FileKey,
+  value: unknown,
+  at: Path,
+  env: Readonly<Record<string, string | undefined>>,
+  secrets: string[],
+  problems: FileProblem[],
+  lineOf: (path: Path) => number | undefined
+): string | undefined {
+  switch (key.type) {
+    case 'secret': {
+      const name = (value as SecretReference).env
+      const secret = env[name]
+      if (secret === undefined || secret === '') {
+        problems.push(
+          withLine(
+            {
+              path: pathText(at),
+              message: `the environment variable ${name} is not set: map the secret into the step's env (${name}: \${{ secrets.${name} }})`
+            },
+            lineOf(at)
+          )
+        )
+        return undefined
+      }
+      secrets.push(secret)
+      return secret
+    }
+    case 'list':
+      return listOf(value).join(', ')
+    case 'flag':
+    case 'count':
+      return String(value)
+    case 'text':
+      return String(value)
+  }
+}
+
+function listOf(value: unknown): string[] {
+  if (value === undefined) return []
+  return (Array.isArray(value) ? value : [value]).map(String)
+}
+
+function valueAt(credential: Credential, path: readonly string[]): unknown {
+  let node: unknown = credential
+  for (const part of path) {
+    if (typeof node !== 'object' || node === null) return undefined
+    node = (node as Record<string, unknown>)[part]
+  }
+  return node
+}
+
+/**
+ * Values that look like a credential pasted where it does not belong (a known token prefix, or a
+ * long random string), anywhere in the file except the keys whose values are public.
+ */
+function pastedCredentials(
+  node: unknown,
+  path: Path,
+  lineOf: (path: Path) => number | undefined
+): FileProblem[] {
+  if (typeof node === 'string') {
+    const why = looksLikeCredential(node)
+    return why
+      ? [
+          withLine(
+            {
+              path: pathText(path),
+              message: `looks like a credential (${why}): never write one in the file; put it in a secret and refer to it with { env: NAME }`
+            },
+            lineOf(path)
+          )
+        ]
+      : []
+  }
+  if (Array.isArray(node))
+    return node.flatMap((item, i) => pastedCredentials(item, [...path, i], lineOf))
+  if (typeof node === 'object' && node !== null) {
+    return Object.entries(node).flatMap(([key, value]) =>
+      PUBLIC_KEYS.has(key) ? [] : pastedCredentials(value, [...path, key], lineOf)
+    )
+  }
+  return []
+}
+
+/** The line of the node at `path`, or of the nearest node above it that exists. */
+function findLine(document: Document, lines: LineCounter, path: Path): number | undefined {
+  for (let depth = path.length; depth > 0; depth -= 1) {
+    const node: unknown = document.getIn(path.slice(0, depth), true)
+    if (isNode(node) && node.range) return lines.linePos(node.range[0]).line
+  }
+  return undefined
+}
+
+/** `credentials.api.publish[0].github.secret` */
+function pathText(path: Path): string {
+  return path
+    .map((part, i) =>
+      typeof part === 'number' ? `[${String(part)}]` : i === 0 ? part : `.${part}`
+    )
+    .join('')
+}
+
+function withLine(problem: FileProblem, line: number | undefined): FileProblem {
+  return line === undefined ? problem : { ...problem, line }
+}
