@@ -67,6 +67,16 @@ describe('dist/cli.js', () => {
           name: 'API_TOKEN',
           status: 'created'
         }
+      ],
+      results: [
+        {
+          credential: 'default',
+          status: 'published',
+          rotated: false,
+          version: expect.stringMatching(/^[0-9a-f]{16}$/),
+          published: 1,
+          failed: 0
+        }
       ]
     })
     expect(run.stderr).toContain('octo/app (prod): API_TOKEN created')

@@ -185,6 +185,33 @@ describe('a configuration file of several credentials', () => {
     expect(second.outputs.status).toBe('not-due')
   })
 
+  it('plans 2 shards: every due credential in one matrix job, the write interval doubled, nothing written', async () => {
+    await seedRefreshTokenSecret(peers, 'PARTNER_REFRESH_TOKEN')
+    await seedRefreshTokenSecret(peers, 'BROKEN_REFRESH_TOKEN')
+    await writeFile(join(workspace, 'rotation.yml'), fleetFile())
+    // partner-api rotates now, so it is not due for 24 hours; the others run every time.
+    expect(results(await run('rotation.yml', { credentials: 'partner-api' }))[0]?.status).toBe(
+      'rotated'
+    )
+    const tokenRequests = peers.oauth.tokenRequests
+    const writes = peers.github.requests.filter(r => r.method !== 'GET').length
+
+    const action = await run('rotation.yml', { mode: 'plan', shards: '2' })
+
+    expect([action.exitCode, action.errors]).toEqual([0, []])
+    expect(action.outputs.due).toBe('plain,broken')
+    expect(JSON.parse(action.outputs.matrix ?? '')).toEqual({
+      include: [
+        { credentials: 'plain', 'write-interval': '20ms' },
+        { credentials: 'broken', 'write-interval': '20ms' }
+      ]
+    })
+    expect(action.summary).toMatch(/partner-api` \| not due until/)
+    // A plan reads records only: nothing minted, nothing written.
+    expect(peers.oauth.tokenRequests).toBe(tokenRequests)
+    expect(peers.github.requests.filter(r => r.method !== 'GET')).toHaveLength(writes)
+  })
+
   it('refuses a literal secret in the file before any request, naming the line and key path', async () => {
     const file = fleetFile().replace(
       'client-secret: { env: PARTNER_CLIENT_SECRET }',

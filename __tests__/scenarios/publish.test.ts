@@ -147,6 +147,7 @@ describe('publishing through dist/index.js', () => {
     expect(result.outputs).toEqual({
       published: '0',
       result: '[]',
+      results: '[]',
       rotated: 'false',
       status: 'failed'
     })

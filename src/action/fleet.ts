@@ -5,12 +5,20 @@ import { loadConfigFile } from '../config/file/load.js'
 import { keyPathOf, RUN_WIDE_INPUTS } from '../config/file/keys.js'
 import { INPUT_DEFAULTS, type InputName, type RawInputs } from '../config/inputs.js'
 import { parseList } from '../config/lists.js'
-import { ActionError, ConfigError, ConfigFileError, type FileProblem } from '../errors.js'
+import { nextDueAt } from '../engine/due.js'
+import {
+  ActionError,
+  ConfigError,
+  ConfigFileError,
+  describeError,
+  type FileProblem
+} from '../errors.js'
 import { createGitHubClient } from '../github/client.js'
 import { hourlyBudgetRefusal, plannedWrites } from '../github/plan-advice.js'
 import type { CredentialOptions, RunDeps, RunParts } from '../main.js'
 import { resultsJson, resultsTable, type CredentialResult } from '../report/results.js'
 import type { WebhookTarget } from '../report/webhook.js'
+import { realSleep, systemClock } from './system.js'
 
 /** What the fleet takes from the entry: the run of one credential, and the report of a stop. */
 export interface FleetCallbacks {
@@ -46,6 +54,10 @@ export async function runFleet(
   callbacks: FleetCallbacks
 ): Promise<void> {
   const prepared = await prepare(deps, raw, parts, callbacks.context)
+  if (raw.mode === 'plan') {
+    await plan(deps, raw, parts, prepared)
+    return
+  }
   const first = prepared[0]
   const writes = prepared.reduce((sum, p) => sum + plannedWrites(p.config), 0)
   const overBudget = first && hourlyBudgetRefusal(first.config.publish, writes)
@@ -125,6 +137,8 @@ async function prepare(
   const selected =
     wanted.length === 0 ? file.credentials : file.credentials.filter(c => wanted.includes(c.id))
   const runWide = Object.fromEntries(RUN_WIDE_INPUTS.map(name => [name, raw[name]]))
+  // A plan reads each credential as the rotation it plans.
+  if (raw.mode === 'plan') runWide.mode = 'rotate'
   const problems: FileProblem[] = []
   const prepared: Prepared[] = []
   for (const credential of selected) {
@@ -149,6 +163,112 @@ async function prepare(
   }
   if (problems.length > 0) throw new ConfigFileError(source, problems)
   return prepared
+}
+
+/**
+ * `mode: plan`: runs nothing. Reads each credential's record to tell which are due, splits those
+ * over `shards` matrix jobs, and multiplies each job's write-interval by the number of jobs: jobs
+ * on different runners share no limiter, so dividing GitHub's write budget among them is the
+ * coordination that needs no server.
+ */
+async function plan(
+  deps: RunDeps,
+  raw: RawInputs,
+  parts: RunParts,
+  prepared: readonly Prepared[]
+): Promise<void> {
+  const shards = Number(raw.shards)
+  if (!Number.isInteger(shards) || shards < 1 || shards > 256) {
+    throw new ConfigError([{ input: 'shards', message: 'must be a whole number from 1 to 256' }])
+  }
+  const clock = deps.clock ?? systemClock
+  const rows: PlanRow[] = []
+  for (const credential of prepared) rows.push(await dueRow(deps, parts, credential, clock.now()))
+  const due = rows.filter(row => row.due).map(row => row.id)
+  const groups = Array.from({ length: Math.min(shards, due.length) }, (_, shard) =>
+    due.filter((_, index) => index % shards === shard)
+  )
+  const intervalMs = (prepared[0]?.config.publish.writeIntervalMs ?? 0) * Math.max(1, groups.length)
+  const matrix = {
+    include: groups.map(ids => ({
+      credentials: ids.join(','),
+      'write-interval': `${String(intervalMs)}ms`
+    }))
+  }
+  deps.setOutput('due', due.join(','))
+  deps.setOutput('matrix', JSON.stringify(matrix))
+  deps.setOutput('results', '[]')
+  deps.log.info(
+    `Plan: ${String(due.length)} of ${String(rows.length)} credentials due, in ${String(groups.length)} matrix job${groups.length === 1 ? '' : 's'}, each writing at most once every ${String(intervalMs)} ms.`
+  )
+  for (const row of rows) deps.log.info(`  - ${row.id}: ${row.note}`)
+  await deps.writeSummary(planTable(rows, groups)).catch((error: unknown) => {
+    deps.log.warning(`Could not write the job summary: ${String(error)}`)
+  })
+}
+
+/** One credential in the plan. */
+interface PlanRow {
+  id: string
+  due: boolean
+  note: string
+}
+
+/**
+ * Whether a credential is due, by the engine's own rule, from its record: one read of the store
+ * for a credential with `schedule.every`; every other credential is due at each run.
+ */
+async function dueRow(
+  deps: RunDeps,
+  parts: RunParts,
+  credential: Prepared,
+  now: Date
+): Promise<PlanRow> {
+  const { id, config } = credential
+  const every = config.rotateIfOlderThanMs
+  if (every === undefined) return { id, due: true, note: 'due (no schedule.every: runs each time)' }
+  try {
+    const engine = await parts.assembleEngine(config, {
+      log: deps.log,
+      mask: secret => {
+        deps.mask(secret)
+      },
+      clock: deps.clock ?? systemClock,
+      sleep: deps.sleep ?? realSleep,
+      audit: { record: () => undefined },
+      onRecoveryCiphertext: () => undefined
+    })
+    const state = await engine.store?.readState()
+    const next = nextDueAt(state, every, now.getTime())
+    return next
+      ? { id, due: false, note: `not due until ${next.toISOString()}` }
+      : {
+          id,
+          due: true,
+          note: state?.rotatedAt ? `due (last rotated ${state.rotatedAt})` : 'due (never rotated)'
+        }
+  } catch (error) {
+    // Its own job will say what is wrong, in full: the plan runs it rather than hide it.
+    deps.log.warning(
+      `Could not read the record of ${id}, so it is planned as due: ${describeError(error)}`
+    )
+    return { id, due: true, note: 'due (its record could not be read)' }
+  }
+}
+
+function planTable(rows: readonly PlanRow[], groups: readonly string[][]): string {
+  const shardOf = (id: string): string => {
+    const shard = groups.findIndex(ids => ids.includes(id))
+    return shard === -1 ? '' : String(shard + 1)
+  }
+  return [
+    `### 📝 Token rotation plan: ${String(groups.flat().length)} of ${String(rows.length)} credentials due`,
+    '',
+    '| Credential | Due | Matrix job |',
+    '| --- | --- | --- |',
+    ...rows.map(row => `| \`${row.id}\` | ${row.note} | ${shardOf(row.id)} |`),
+    ''
+  ].join('\n')
 }
 
 /** The file's text: inline YAML when the input has more than one line, else a workspace path. */

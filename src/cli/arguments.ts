@@ -12,8 +12,11 @@ import { ActionError } from '../errors.js'
 /** The one place the `recover` command reads its private key: never a flag. */
 export const RECOVERY_PRIVATE_KEY_ENV = 'TOKEN_ROTATION_RECOVERY_PRIVATE_KEY'
 
-/** Runs the engine, as the action does. `publish` is the name earlier versions used. */
-export type RunCommand = 'rotate' | 'publish'
+/**
+ * Runs the engine, as the action does. `publish` is the name earlier versions used; `plan` is
+ * `--mode plan`: with `--config`, which credentials are due, split over `--shards` jobs.
+ */
+export type RunCommand = 'rotate' | 'publish' | 'plan'
 
 /** A run of the engine, as the command line asks for it. */
 export interface RunInvocation {
@@ -43,7 +46,7 @@ export type CliInvocation =
   | { command: 'help' }
   | { command: 'version' }
 
-const COMMANDS = ['rotate', 'publish', 'recover', 'recovery-keygen', 'help'] as const
+const COMMANDS = ['rotate', 'publish', 'plan', 'recover', 'recovery-keygen', 'help'] as const
 type Command = (typeof COMMANDS)[number]
 
 const RUN_FLAGS = ['value-stdin', 'summary']
@@ -187,6 +190,7 @@ export function parseCommandLine(
   }
   // An unset CI variable often arrives as an empty string: empty counts as absent throughout.
   const readInput: InputReader = name => {
+    if (name === 'mode' && command === 'plan') return 'plan'
     if (name === 'github-token') return env.GITHUB_TOKEN || env.GH_TOKEN || ''
     if (isSecretInput(name)) return env[SECRET_INPUTS[name]] || ''
     // The runner's form keeps the hyphen (INPUT_SECRET-NAME); shells and GitLab allow only
@@ -207,7 +211,7 @@ export function parseCommandLine(
 function checkFlagsApply(command: Command, given: readonly string[]): void {
   const allowed =
     command === 'recover' ? RECOVER_FLAGS : command === 'recovery-keygen' ? [] : RUN_FLAGS
-  const runOnly = command === 'rotate' || command === 'publish'
+  const runOnly = command === 'rotate' || command === 'publish' || command === 'plan'
   const inputs: readonly string[] = inputFlags()
   for (const name of given) {
     if (allowed.includes(name) || (runOnly && inputs.includes(name))) continue

@@ -79,6 +79,7 @@ export function usage(metadata: CliMetadata): string {
     'Commands:',
     column('rotate', 'rotate and publish, exactly as the action does'),
     column('publish', 'the same run, under the name earlier versions used'),
+    column('plan', 'with --config: the credentials due, split over --shards jobs (runs nothing)'),
     column('recover', 'open a recovery ciphertext and print the value'),
     column('recovery-keygen', 'print a new key pair for recovery-public-key'),
     column('help', 'this text (also -h, --help)'),
@@ -87,7 +88,7 @@ export function usage(metadata: CliMetadata): string {
     ...secrets,
     column(RECOVERY_PRIVATE_KEY_ENV, 'recover: the private key from recovery-keygen'),
     '',
-    'Flags of rotate and publish (each can also be set as INPUT_<NAME>, with - or _ in the name;',
+    'Flags of rotate, publish and plan (each can also be set as INPUT_<NAME>, with - or _ in the name;',
     'the action.yml inputs of the same name, described in full in the README):',
     ...flags,
     flag('--no-dry-run', 'Override INPUT_DRY-RUN'),
@@ -103,7 +104,7 @@ export function usage(metadata: CliMetadata): string {
     '',
     'GITHUB_REPOSITORY is the default repository; GITHUB_API_URL the API',
     '(default https://api.github.com).',
-    'rotate and publish print the outputs as JSON on standard output and the log on standard error;',
+    'rotate, publish and plan print the outputs as JSON on standard output and the log on stderr;',
     'recover prints the value alone (with no trailing newline when piped). Exit status 1 when an',
     'input, a target or the recovery failed, 2 for a bad command line.'
   ].join('\n')

@@ -52,7 +52,8 @@ export const INPUT_DEFAULTS = {
   'audit-log': '',
   'alert-after': '3',
   config: '',
-  credentials: ''
+  credentials: '',
+  shards: '1'
 } as const satisfies Record<string, string>
 
 export type InputName = keyof typeof INPUT_DEFAULTS

@@ -123,7 +123,14 @@ export function parseActionConfig(raw: RawInputs, context: ActionContext): Actio
     add('issuer', `'${raw.issuer}' is not an issuer; use none, oauth2 or aws-secrets-manager`)
   }
   const mode = MODES.find(kind => kind === raw.mode)
-  if (!mode) add('mode', `'${raw.mode}' is not a mode; use rotate, verify, retire or rollback`)
+  if (!mode) {
+    add(
+      'mode',
+      raw.mode === 'plan'
+        ? 'plan needs config: it plans the credentials of a configuration file over a matrix'
+        : `'${raw.mode}' is not a mode; use rotate, verify, retire, rollback, or plan with config`
+    )
+  }
   const kind = storeKind(raw, raw.issuer, add)
   const inAws = kind === 'aws-secrets-manager'
   const fieldMappings = parseFieldMappings(raw, add)

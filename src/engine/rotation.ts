@@ -2,6 +2,7 @@ import { ActionError, describeError } from '../errors.js'
 import type { Logger } from '../logger.js'
 import type { TargetResult } from '../report/result.js'
 import { count } from '../report/wording.js'
+import { nextDueAt } from './due.js'
 import { assess, type Assessment } from './assess.js'
 import { asActionError } from './errors.js'
 import { fingerprint } from './fingerprint.js'
@@ -368,18 +369,14 @@ class RotationRun {
 
   /** Time left before a rotation is due, or undefined when it is due (or cannot be skipped). */
   #dueIn(assessment: Assessment): string | undefined {
-    const every = this.#plan.rotateIfOlderThanMs
-    const last = this.#state?.rotatedAt
-    if (every === undefined || last === undefined || assessment.kind !== 'normal') return undefined
-    const now = this.#deps.clock.now().getTime()
-    // A published value that has expired (or soon will) is due whatever the interval says: a
-    // green "not due" over a dead secret would be the worst report of all.
-    const expires = this.#state?.published?.expiresAt
-    if (expires !== undefined && Date.parse(expires) - EXPIRY_MARGIN_MS <= now) return undefined
-    // After a failed run (a target not written, a failed check) the next run tries again.
-    if ((this.#state?.consecutiveFailures ?? 0) > 0) return undefined
-    const dueAt = Date.parse(last) + every
-    return dueAt > now ? `next due at ${new Date(dueAt).toISOString()}` : undefined
+    // A rotation to resume or refuse cannot be skipped.
+    if (assessment.kind !== 'normal') return undefined
+    const dueAt = nextDueAt(
+      this.#state,
+      this.#plan.rotateIfOlderThanMs,
+      this.#deps.clock.now().getTime()
+    )
+    return dueAt && `next due at ${dueAt.toISOString()}`
   }
 
   async #mint(assessment: Assessment): Promise<Minted> {
@@ -1034,9 +1031,6 @@ const RECORD_WRITE_BUDGET_MS = 60_000
  * handled by the server a little later, and GitHub's clock is known only to a second.
  */
 const LEASE_WRITE_MARGIN_MS = 60_000
-
-/** A published value this close to its expiry is rotated even when the interval is not over. */
-const EXPIRY_MARGIN_MS = 15 * 60 * 1000
 
 function stepTitle(name: StepName): string {
   return name.charAt(0).toUpperCase() + name.slice(1)

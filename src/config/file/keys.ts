@@ -126,7 +126,8 @@ export const RUN_WIDE_INPUTS: readonly InputName[] = [
   'dry-run',
   'audit-log',
   'config',
-  'credentials'
+  'credentials',
+  'shards'
 ]
 
 /** Keys whose values are public although they look random: never taken for a pasted secret. */
