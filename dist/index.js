@@ -1,6 +1,6 @@
 import { coreDeps } from './chunks/core-deps-DWtbmUXJ.js';
 import { d as describeError } from './chunks/errors-CCnUE5kW.js';
-import { r as run } from './chunks/main-i5nib8ZL.js';
+import { r as run } from './chunks/main-CfJAmF5U.js';
 import 'os';
 import 'crypto';
 import 'fs';
@@ -10,7 +10,7 @@ import './chunks/redaction-B6IawTZe.js';
 import './chunks/results-BMG3azwJ.js';
 import 'node:timers/promises';
 import './chunks/targets-Disot1bN.js';
-import './chunks/inputs-DlR38ohn.js';
+import './chunks/inputs-CyzXTeZq.js';
 import './chunks/scopes-CFmrc5k8.js';
 import 'node:fs';
 import 'node:path';

@@ -121,7 +121,7 @@ async function prepare(
   if (beside.length > 0) throw new ConfigError(beside)
   const { text, source } = await readSource(raw.config, deps.env.GITHUB_WORKSPACE)
   const wanted = parseList(raw.credentials)
-  const file = loadConfigFile(text, source, deps.env, wanted)
+  const file = loadConfigFile(text, source, secretEnvironment(deps.env, raw.secrets), wanted)
   for (const credential of file.credentials) {
     for (const secret of credential.secrets) deps.mask(secret)
   }
@@ -269,6 +269,36 @@ function planTable(rows: readonly PlanRow[], groups: readonly string[][]): strin
     ...rows.map(row => `| \`${row.id}\` | ${row.note} | ${shardOf(row.id)} |`),
     ''
   ].join('\n')
+}
+
+/**
+ * Where `{ env: NAME }` is read: the step's environment, else the `secrets` input (a reusable
+ * workflow's `toJSON(secrets)`, which it cannot map name by name).
+ */
+function secretEnvironment(
+  env: Readonly<Record<string, string | undefined>>,
+  secrets: string
+): Readonly<Record<string, string | undefined>> {
+  if (secrets.trim() === '') return env
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(secrets)
+  } catch {
+    parsed = undefined
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    // Never quote it: it is all secrets.
+    throw new ConfigError([
+      { input: 'secrets', message: 'is not a JSON object; pass toJSON(secrets)' }
+    ])
+  }
+  const fromInput = Object.fromEntries(
+    Object.entries(parsed).filter(
+      (entry): entry is [string, string] => typeof entry[1] === 'string'
+    )
+  )
+  const set = Object.entries(env).filter(([, value]) => value !== undefined && value !== '')
+  return { ...fromInput, ...Object.fromEntries(set) }
 }
 
 /** The file's text: inline YAML when the input has more than one line, else a workspace path. */

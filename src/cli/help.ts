@@ -79,7 +79,7 @@ export function usage(metadata: CliMetadata): string {
     'Commands:',
     column('rotate', 'rotate and publish, exactly as the action does'),
     column('publish', 'the same run, under the name earlier versions used'),
-    column('plan', 'with --config: the credentials due, split over --shards jobs (runs nothing)'),
+    column('plan', 'with --config: list due credentials over --shards jobs'),
     column('recover', 'open a recovery ciphertext and print the value'),
     column('recovery-keygen', 'print a new key pair for recovery-public-key'),
     column('help', 'this text (also -h, --help)'),

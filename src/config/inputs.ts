@@ -53,7 +53,8 @@ export const INPUT_DEFAULTS = {
   'alert-after': '3',
   config: '',
   credentials: '',
-  shards: '1'
+  shards: '1',
+  secrets: ''
 } as const satisfies Record<string, string>
 
 export type InputName = keyof typeof INPUT_DEFAULTS
@@ -76,7 +77,8 @@ export const SECRET_INPUTS = {
   'client-private-key': 'TOKEN_ROTATION_CLIENT_PRIVATE_KEY',
   'client-key': 'TOKEN_ROTATION_CLIENT_KEY',
   'previous-value': 'TOKEN_ROTATION_PREVIOUS_VALUE',
-  'retiring-value': 'TOKEN_ROTATION_RETIRING_VALUE'
+  'retiring-value': 'TOKEN_ROTATION_RETIRING_VALUE',
+  secrets: 'TOKEN_ROTATION_SECRETS'
 } as const satisfies Partial<Record<InputName, string>>
 
 export type SecretInputName = keyof typeof SECRET_INPUTS

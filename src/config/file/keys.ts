@@ -127,7 +127,8 @@ export const RUN_WIDE_INPUTS: readonly InputName[] = [
   'audit-log',
   'config',
   'credentials',
-  'shards'
+  'shards',
+  'secrets'
 ]
 
 /** Keys whose values are public although they look random: never taken for a pasted secret. */
