@@ -1,12 +1,15 @@
-/** Prefixes that vendors put on their tokens so that scanners find them. */
+/**
+ * Prefixes that vendors put on their tokens so that scanners find them: found anywhere in a value
+ * (`Authorization: Bearer ghp_...`, `?token=glpat-...`), where no letter, digit or _ precedes them.
+ */
 const TOKEN_PREFIXES: readonly [RegExp, string][] = [
-  [/^gh[pousr]_[A-Za-z0-9]{20,}/, 'a GitHub token'],
-  [/^github_pat_[A-Za-z0-9_]{20,}/, 'a GitHub token'],
-  [/^glpat-[A-Za-z0-9_-]{16,}/, 'a GitLab token'],
-  [/^(?:AKIA|ASIA)[A-Z0-9]{16}$/, 'an AWS access key id'],
-  [/^hv[sb]\.[A-Za-z0-9_-]{20,}/, 'a Vault token'],
-  [/^xox[abpr]-[A-Za-z0-9-]{10,}/, 'a Slack token'],
-  [/^eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\./, 'a JSON Web Token']
+  [/(?<![A-Za-z0-9_])gh[pousr]_[A-Za-z0-9]{20,}/, 'a GitHub token'],
+  [/(?<![A-Za-z0-9_])github_pat_[A-Za-z0-9_]{20,}/, 'a GitHub token'],
+  [/(?<![A-Za-z0-9_])glpat-[A-Za-z0-9_-]{16,}/, 'a GitLab token'],
+  [/(?<![A-Za-z0-9_])(?:AKIA|ASIA)[A-Z0-9]{16}(?![A-Za-z0-9])/, 'an AWS access key id'],
+  [/(?<![A-Za-z0-9_.])hv[sb]\.[A-Za-z0-9_-]{20,}/, 'a Vault token'],
+  [/(?<![A-Za-z0-9_])xox[abpr]-[A-Za-z0-9-]{10,}/, 'a Slack token'],
+  [/(?<![A-Za-z0-9_])eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\./, 'a JSON Web Token']
 ]
 
 /** Shortest string taken for a random secret: shorter ones are too often names or ids. */
@@ -15,9 +18,9 @@ const RANDOM_MIN_LENGTH = 32
 const RANDOM_MIN_ENTROPY = 4.2
 
 /**
- * Why `value` looks like a credential, or undefined: a known token prefix, or a long string of
- * one word in a token alphabet whose characters are spread like random ones. UUIDs, URLs, names
- * and hex digests shorter than 64 characters pass.
+ * Why `value` looks like a credential, or undefined: a known token prefix anywhere in it, or a
+ * long string of one word in a token alphabet whose characters are spread like random ones. UUIDs,
+ * URLs, names and hex digests shorter than 64 characters pass.
  */
 export function looksLikeCredential(value: string): string | undefined {
   const text = value.trim()

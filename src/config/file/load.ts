@@ -1,4 +1,4 @@
-import { isNode, LineCounter, parseDocument, type Document } from 'yaml'
+import { isMap, isNode, isScalar, isSeq, LineCounter, parseDocument, type Document } from 'yaml'
 import { ConfigFileError, type FileProblem } from '../../errors.js'
 import type { InputName, RawInputs } from '../inputs.js'
 import { looksLikeCredential } from './credential-like.js'
@@ -76,13 +76,20 @@ export function loadConfigFile(
   }
   const lineOf = (path: Path): number | undefined => findLine(document, lines, path)
   const data: unknown = document.toJS()
+  if (data === null || data === undefined) {
+    throw new ConfigFileError(source, [
+      { path: '', message: 'is empty: it needs version: 1 and credentials; see config.schema.json' }
+    ])
+  }
   const problems: FileProblem[] = [...pastedCredentials(data, [], lineOf)]
   const parsed = configFileSchema.safeParse(data)
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
       const path = issue.path.filter(p => typeof p !== 'symbol')
+      // A key that looks like a credential is never repeated: pastedCredentials named its place.
+      if (!path.every(quotable)) continue
       if (issue.code === 'unrecognized_keys') {
-        for (const key of issue.keys) {
+        for (const key of issue.keys.filter(quotable)) {
           problems.push({
             path: pathText([...path, key]),
             line: lineOf([...path, key]),
@@ -102,18 +109,19 @@ export function loadConfigFile(
     }
     // The credentials that are valid on their own still report what their mapping finds (an
     // unset environment variable): every problem at once.
-    const file = typeof data === 'object' && data !== null ? (data as Record<string, unknown>) : {}
+    const file = typeof data === 'object' ? (data as Record<string, unknown>) : {}
     const defaults = credentialSchema.safeParse(file.defaults ?? {})
     const listed = file.credentials
     if (defaults.success && typeof listed === 'object' && listed !== null) {
       for (const [id, credential] of Object.entries(listed)) {
+        if (!quotable(id)) continue
         const valid = credentialSchema.safeParse(credential)
         if (valid.success && runs(id))
           toInputs(id, valid.data, defaults.data, env, lineOf, problems)
       }
     }
   }
-  if (problems.length > 0 || !parsed.success) throw new ConfigFileError(source, problems)
+  if (problems.length > 0 || !parsed.success) throw new ConfigFileError(source, once(problems))
 
   const defaults = parsed.data.defaults ?? {}
   const credentials = Object.entries(parsed.data.credentials).map(([id, credential]) =>
@@ -126,7 +134,7 @@ export function loadConfigFile(
       message: 'lists no credential'
     })
   }
-  if (problems.length > 0) throw new ConfigFileError(source, problems)
+  if (problems.length > 0) throw new ConfigFileError(source, once(problems))
   return { source, credentials }
 }
 
@@ -359,17 +367,48 @@ function pastedCredentials(
   if (Array.isArray(node))
     return node.flatMap((item, i) => pastedCredentials(item, [...path, i], lineOf))
   if (typeof node === 'object' && node !== null) {
-    return Object.entries(node).flatMap(([key, value]) =>
-      PUBLIC_KEYS.has(key) ? [] : pastedCredentials(value, [...path, key], lineOf)
-    )
+    return Object.entries(node).flatMap(([key, value]): FileProblem[] => {
+      const why = looksLikeCredential(key)
+      // Named by where it is, never by itself (a token pasted as `value: { ghp_... }` is a key).
+      if (why) {
+        return [
+          withLine(
+            {
+              path: pathText(path),
+              message: `has a key that looks like a credential (${why}): never write one in the file; put it in a secret and refer to it with { env: NAME }`
+            },
+            lineOf(path)
+          )
+        ]
+      }
+      return PUBLIC_KEYS.has(key) ? [] : pastedCredentials(value, [...path, key], lineOf)
+    })
   }
   return []
 }
 
-/** The line of the node at `path`, or of the nearest node above it that exists. */
+/** Whether a key of the file may be repeated in a message: not when it looks like a credential. */
+function quotable(key: string | number): boolean {
+  return typeof key === 'number' || looksLikeCredential(key) === undefined
+}
+
+/**
+ * The line of the key at `path` (of the item, in a list), or of the nearest one above it that
+ * exists. The key's own line, not its value's: a block mapping's value starts on the next line.
+ */
 function findLine(document: Document, lines: LineCounter, path: Path): number | undefined {
   for (let depth = path.length; depth > 0; depth -= 1) {
-    const node: unknown = document.getIn(path.slice(0, depth), true)
+    const parent: unknown =
+      depth === 1 ? document.contents : document.getIn(path.slice(0, depth - 1), true)
+    const last = path[depth - 1]
+    let node: unknown
+    if (isMap(parent)) {
+      node = parent.items.find(pair =>
+        isScalar(pair.key) ? String(pair.key.value) === String(last) : false
+      )?.key
+    } else if (isSeq(parent) && typeof last === 'number') {
+      node = parent.items[last]
+    }
     if (isNode(node) && node.range) return lines.linePos(node.range[0]).line
   }
   return undefined
@@ -382,6 +421,17 @@ function pathText(path: Path): string {
       typeof part === 'number' ? `[${String(part)}]` : i === 0 ? part : `.${part}`
     )
     .join('')
+}
+
+/** Each problem once: a key of `defaults` is read, and found wrong, for every credential. */
+function once(problems: readonly FileProblem[]): FileProblem[] {
+  const seen = new Set<string>()
+  return problems.filter(problem => {
+    const key = `${problem.path}\n${problem.message}`
+    if (seen.has(key)) return false
+    seen.add(key)
+    return true
+  })
 }
 
 function withLine(problem: FileProblem, line: number | undefined): FileProblem {

@@ -1,0 +1,136 @@
+// The command line with a configuration file: `token-rotation rotate --config FILE`, run through
+// dist/cli.js against the local GitHub server, from a directory that is not a workspace.
+import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { startGitHubServer, type GitHubServer } from '../../test-servers/github/index.js'
+import { runNode, type ProcessResult } from '../support/child-process.js'
+
+const CLI = fileURLToPath(new URL('../../dist/cli.js', import.meta.url))
+const API_VALUE = 'cli-config-api-5e1d07'
+const WEB_VALUE = 'cli-config-web-9a3c42'
+
+let server: GitHubServer
+let cwd: string
+beforeEach(async () => {
+  server = await startGitHubServer()
+  server.addRepository('octo/app')
+  cwd = await mkdtemp(join(tmpdir(), 'cli-config-'))
+  await mkdir(join(cwd, 'conf'))
+})
+afterEach(async () => {
+  await server.close()
+  await rm(cwd, { recursive: true, force: true })
+})
+
+/** Two credentials that publish the value in their environment variable. */
+const FILE = `version: 1
+credentials:
+  api:
+    issuer: { kind: none, value: { env: API_VALUE } }
+    publish:
+      - github: { secret: API_TOKEN, repositories: [octo/app] }
+  web:
+    issuer: { kind: none, value: { env: WEB_VALUE } }
+    publish:
+      - github: { secret: WEB_TOKEN, repositories: [octo/app] }
+`
+
+/** dist/cli.js in `cwd`, with no GITHUB_WORKSPACE: a relative path is read from there. */
+function cli(args: string[], env: Record<string, string> = {}): Promise<ProcessResult> {
+  return runNode([CLI, ...args], {
+    cwd,
+    env: {
+      PATH: process.env.PATH ?? '',
+      GITHUB_API_URL: server.url,
+      GITHUB_TOKEN: 'test-token',
+      'INPUT_WRITE-INTERVAL': '10ms',
+      API_VALUE,
+      WEB_VALUE,
+      ...env
+    }
+  })
+}
+
+interface Result {
+  credential: string
+  status: string
+  published: number
+}
+
+/** The `results` output of the JSON on stdout (an output is a string; parsed if not yet). */
+function results(run: ProcessResult): Result[] {
+  const { results: value } = JSON.parse(run.stdout) as { results?: unknown }
+  return (typeof value === 'string' ? JSON.parse(value) : value) as Result[]
+}
+
+function secret(name: string): string | undefined {
+  return server.getSecret(`repos/octo/app/actions/secrets/${name}`)?.value
+}
+
+describe('token-rotation rotate --config', () => {
+  it('publishes every credential of a file read from the current directory', async () => {
+    await writeFile(join(cwd, 'conf', 'rotation.yml'), FILE)
+
+    const run = await cli(['rotate', '--config', 'conf/rotation.yml'])
+
+    expect(run.code).toBe(0)
+    expect(results(run)).toMatchObject([
+      { credential: 'api', status: 'published', published: 1 },
+      { credential: 'web', status: 'published', published: 1 }
+    ])
+    expect(secret('API_TOKEN')).toBe(API_VALUE)
+    expect(secret('WEB_TOKEN')).toBe(WEB_VALUE)
+    expect(run.stderr).toContain('Credential api (1 of 2)')
+    expect(run.stderr).toContain('Credential web (2 of 2)')
+    for (const value of [API_VALUE, WEB_VALUE]) {
+      expect(run.stdout + run.stderr).not.toContain(value)
+    }
+  })
+
+  it('runs only the credentials named with --credentials, needing only their secrets', async () => {
+    await writeFile(join(cwd, 'rotation.yml'), FILE)
+
+    const run = await cli(['rotate', '--config', 'rotation.yml', '--credentials', 'web'], {
+      API_VALUE: ''
+    })
+
+    expect(run.code).toBe(0)
+    expect(results(run)).toMatchObject([{ credential: 'web', status: 'published' }])
+    expect(secret('WEB_TOKEN')).toBe(WEB_VALUE)
+    expect(secret('API_TOKEN')).toBeUndefined()
+    expect(run.stdout + run.stderr).not.toContain(WEB_VALUE)
+  })
+
+  it('refuses a literal secret before any request, one line per problem with file:line: key path', async () => {
+    const literal = 'literal-api-value-77f0'
+    const file = FILE.replace('{ env: API_VALUE }', literal).replace(
+      'repositories: [octo/app] }\n  web',
+      'repositories: [octo/app] }\n    schedul: { every: 1h }\n  web'
+    )
+    await writeFile(join(cwd, 'conf', 'rotation.yml'), file)
+
+    const run = await cli(['rotate', '--config', 'conf/rotation.yml'])
+
+    expect(run.code).toBe(1)
+    expect(server.requests).toHaveLength(0)
+    const errors = run.stderr.split('\n').filter(line => line.startsWith('error: '))
+    expect(errors).toEqual([
+      'error: conf/rotation.yml:4: credentials.api.issuer.value: a secret must be { env: NAME }: secrets are never written in the file',
+      'error: conf/rotation.yml:7: credentials.api.schedul: is not a key here; see config.schema.json'
+    ])
+    expect(results(run)).toEqual([])
+    expect(run.stdout + run.stderr).not.toContain(literal)
+    expect(run.stdout + run.stderr).not.toContain(WEB_VALUE)
+  })
+
+  it('names the path it read from the current directory when the file is missing', async () => {
+    const run = await cli(['rotate', '--config', 'missing.yml'])
+
+    expect(run.code).toBe(1)
+    expect(server.requests).toHaveLength(0)
+    expect(run.stderr).toContain(`cannot read missing.yml (${join(cwd, 'missing.yml')}): ENOENT`)
+  })
+})
