@@ -30,6 +30,94 @@ export default tseslint.config(
       ]
     }
   },
+  {
+    // The engine talks to its parts through its ports only: it never learns which provider, input
+    // or report is behind them.
+    files: ['src/engine/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: [
+                '**/providers/**',
+                '**/config/**',
+                '**/report/**',
+                '**/action/**',
+                '**/cli/**',
+                '**/health/**',
+                '**/recovery/**',
+                '**/main.js',
+                '@actions/*',
+                '@octokit/*',
+                '@aws-sdk/*'
+              ],
+              message: 'The engine reaches its parts through src/engine/ports.ts only.'
+            }
+          ]
+        }
+      ]
+    }
+  },
+  {
+    // A provider is a part: it never reaches back into the run that wires it. Heavy SDKs stay in
+    // their provider's folder, loaded only when a credential names that provider.
+    files: ['src/**/*.ts'],
+    ignores: ['src/engine/**', 'src/providers/aws/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['@aws-sdk/*', '@smithy/*'],
+              allowTypeImports: true,
+              message: 'The AWS SDK is loaded lazily, inside src/providers/aws/ only.'
+            }
+          ]
+        }
+      ]
+    }
+  },
+  {
+    files: ['src/providers/**/*.ts'],
+    ignores: ['src/providers/aws/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/action/**', '**/cli/**', '**/main.js', '**/config/file/**'],
+              message: 'A provider is wired by the run; it never imports the run.'
+            },
+            {
+              group: ['@aws-sdk/*', '@smithy/*'],
+              allowTypeImports: true,
+              message: 'The AWS SDK is loaded lazily, inside src/providers/aws/ only.'
+            }
+          ]
+        }
+      ]
+    }
+  },
+  {
+    files: ['src/providers/aws/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/action/**', '**/cli/**', '**/main.js', '**/config/file/**'],
+              message: 'A provider is wired by the run; it never imports the run.'
+            }
+          ]
+        }
+      ]
+    }
+  },
   { files: ['**/*.js'], ...tseslint.configs.disableTypeChecked },
   prettier
 )

@@ -16,22 +16,22 @@ import {
   describeError,
   formatFileProblem
 } from './errors.js'
-import type { GitHubClient } from './github/client.js'
-import { scopeLabel } from './github/scopes.js'
+import type { GitHubClient } from './providers/github/client.js'
+import { scopeLabel } from './providers/github/scopes.js'
 import {
   hourlyBudgetRefusal,
   orgSecretSuggestion,
   pacingWarning,
   plannedWrites
-} from './github/plan-advice.js'
-import { targetsFromConfig, type SecretTarget } from './github/targets.js'
+} from './providers/github/plan-advice.js'
+import { targetsFromConfig, type SecretTarget } from './providers/github/targets.js'
 import type { Logger } from './logger.js'
 import { createAuditFile } from './report/audit-log.js'
 import { resultJson, totals } from './report/result.js'
 import { resultOf, resultsJson, stoppedResult, type CredentialResult } from './report/results.js'
 import type { WebhookTarget } from './report/webhook.js'
 import { renderSummary } from './report/summary.js'
-import { count } from './report/wording.js'
+import { count } from './wording.js'
 
 /**
  * The modules a run needs once it has started: validation (zod), the engine and its parts
@@ -205,8 +205,8 @@ async function alert(
   const failures = outcome.consecutiveFailures
   if (!config.store || config.alertAfter === 0 || failures === undefined) return
   const [{ createStoreClient }, { updateAlertIssue }] = await Promise.all([
-    import('./github/store-client.js'),
-    import('./report/alert-issue.js')
+    import('./providers/github/store-client.js'),
+    import('./providers/github/alert-issue.js')
   ])
   // A few sequential requests, none paced: the store's client, without the targets' throttling.
   const client = createStoreClient({

@@ -7,7 +7,7 @@
  */
 
 /** What a redacted value is replaced with: the runner's own mask. */
-import { formEncodeCredential } from './issuers/form-credential.js'
+import { formEncodeCredential } from './http/form-credential.js'
 
 export const REDACTED = '***'
 

@@ -1,6 +1,6 @@
 import { describe, expect, test } from '@jest/globals'
 import { ActionError } from '../../src/errors.js'
-import { versionToken } from '../../src/stores/aws/version-token.js'
+import { versionToken } from '../../src/providers/aws/version-token.js'
 import {
   HOUR,
   LOCK_TTL_MS,
@@ -777,7 +777,7 @@ describe('(8) no secret value in logs, steps, audit, warnings, errors or tags', 
   })
 })
 
-describe('the in-memory secret answers as AwsSecret does (the errors of src/aws/errors.ts)', () => {
+describe('the in-memory secret answers as AwsSecret does (the errors of src/providers/aws/errors.ts)', () => {
   async function failure(call: Promise<unknown>): Promise<ActionError> {
     const error = await call.then(
       () => undefined,

@@ -4,7 +4,7 @@ import { readInputs } from '../../src/config/inputs.js'
 import { OAUTH2_INPUTS as OAUTH2, type Inputs } from '../support/action-inputs.js'
 import { parseActionConfig } from '../../src/config/rotation-config.js'
 import { ConfigError } from '../../src/errors.js'
-import { expiryFrom } from '../../src/issuers/oauth2-token-response.js'
+import { expiryFrom } from '../../src/providers/oauth2/token-response.js'
 
 const context = { repository: 'octo/app', apiUrl: 'https://api.github.com', runId: '7' }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals'
-import { formEncodeCredential } from '../../src/issuers/form-credential.js'
+import { formEncodeCredential } from '../../src/http/form-credential.js'
 import { REDACTED, Redactor, redactSecrets } from '../../src/redaction.js'
 
 const SECRET = 'sEcr3t-value_with.dots~and/slash+plus=eq "q" \\b|p é'

@@ -274,11 +274,15 @@ describe('sendWebhookAlert', () => {
 
   it('times out on a webhook that never answers, each attempt', async () => {
     server.inject({ kind: 'hang' }, Infinity)
-    const outcome = await sendWebhookAlert({ url: webhookUrl() }, failing, deps({ timeoutMs: 200 }))
+    const outcome = await sendWebhookAlert(
+      { url: webhookUrl() },
+      failing,
+      deps({ timeoutMs: 1000 })
+    )
     expect(outcome).toBe('failed')
     expect(server.requests).toHaveLength(3)
     expect(warnings()).toEqual([
-      'The webhook did not answer: timed out after 200 ms (3 attempts); the alert was not delivered.'
+      'The webhook did not answer: timed out after 1 s (3 attempts); the alert was not delivered.'
     ])
     expectNoUrlLogged()
   })

@@ -32,7 +32,7 @@ function expectNoLeaks(result: ActionRun, token = 'test-token'): void {
 
 function run(inputs: Record<string, string>, env: Record<string, string> = {}) {
   return runAction({
-    // A short write spacing: the pacing itself has its own tests in __tests__/github/.
+    // A short write spacing: the pacing itself has its own tests in __tests__/providers/github/.
     inputs: {
       'github-token': 'test-token',
       'secret-name': 'API_TOKEN',

@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto'
 import { SecretsManagerServiceException } from '@aws-sdk/client-secrets-manager'
 import { expect } from '@jest/globals'
-import { toAwsError } from '../../src/aws/errors.js'
+import { toAwsError } from '../../src/providers/aws/errors.js'
 import {
   CURRENT,
   PENDING,
@@ -9,16 +9,20 @@ import {
   type SecretApi,
   type SecretDescription,
   type SecretVersion
-} from '../../src/aws/secret.js'
+} from '../../src/providers/aws/secret.js'
 import { fingerprint } from '../../src/engine/fingerprint.js'
 import type { Clock, Issuer, Lease, Minted } from '../../src/engine/ports.js'
 import type { EngineDeps } from '../../src/engine/rotation.js'
 import { emptyState } from '../../src/engine/state.js'
 import { ActionError, type Phase } from '../../src/errors.js'
-import { createAwsRotationIssuer } from '../../src/issuers/aws-secrets-manager.js'
-import { readRecordTags, recordTags, type TaggedRecord } from '../../src/stores/aws/record-tags.js'
-import type { VersionOwner } from '../../src/config/aws-config.js'
-import { createAwsSecretsStore, type VersionedStore } from '../../src/stores/aws/store.js'
+import { createAwsRotationIssuer } from '../../src/providers/aws/issuer.js'
+import {
+  readRecordTags,
+  recordTags,
+  type TaggedRecord
+} from '../../src/providers/aws/record-tags.js'
+import type { VersionOwner } from '../../src/providers/aws/config.js'
+import { createAwsSecretsStore, type VersionedStore } from '../../src/providers/aws/store.js'
 import { memoryLease, type MemoryAudit, type PortCall, type Runner } from './engine-ports.js'
 import {
   HOUR,
@@ -31,8 +35,8 @@ import {
 import type { MemoryLogger } from './memory-logger.js'
 
 /**
- * The engine over the REAL AWS Secrets Manager store (src/stores/aws/store.ts) and, for
- * `issuer: aws-secrets-manager`, the real rotation issuer (src/issuers/aws-secrets-manager.ts),
+ * The engine over the REAL AWS Secrets Manager store (src/providers/aws/store.ts) and, for
+ * `issuer: aws-secrets-manager`, the real rotation issuer (src/providers/aws/issuer.ts),
  * both on {@link MemorySecret}: an in-memory secret behind the same port as the SDK
  * ({@link SecretApi}), with Secrets Manager's semantics (versions, staging labels, idempotent
  * PutSecretValue, compare-and-swap UpdateSecretVersionStage, tags, RotateSecret and its Lambda).
@@ -86,7 +90,7 @@ function portCall(operation: Operation, phase: Phase): PortCall {
 }
 
 /**
- * AWS's answer `name` (HTTP `status`), as the SDK throws it and src/aws/errors.ts turns it into
+ * AWS's answer `name` (HTTP `status`), as the SDK throws it and src/providers/aws/errors.ts turns it into
  * an ActionError: the same code, and a message that names the operation and the AWS error.
  */
 function awsError(
@@ -132,7 +136,7 @@ export class MemoryRotationLambda {
  *
  * Every API call goes through the world's {@link Runner} (see {@link portCall}), so a run can be
  * killed at it; a call the SDK would not make (tags of nothing) is no call. Failures are the
- * ActionErrors src/aws/errors.ts makes of AWS's answers, and never hold a value. The methods
+ * ActionErrors src/providers/aws/errors.ts makes of AWS's answers, and never hold a value. The methods
  * named `...ByHand` and the getters are a person at the console and the tests looking: no runner.
  * @see https://docs.aws.amazon.com/secretsmanager/latest/userguide/whats-in-a-secret.html
  */

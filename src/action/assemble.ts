@@ -4,21 +4,21 @@ import type { Audit } from '../engine/outcome.js'
 import type { Clock, HealthCheck, Issuer, Lease, Sleep, Store, Targets } from '../engine/ports.js'
 import type { RotationPlan } from '../engine/plan.js'
 import { ActionError } from '../errors.js'
-import { createGitHubClient, type GitHubClient } from '../github/client.js'
-import { fieldHealthCheck, fieldTargets } from '../github/field-targets.js'
-import { PublicKeys } from '../github/public-keys.js'
-import { SecretPublisher } from '../github/publisher.js'
-import { createStoreClient } from '../github/store-client.js'
-import { targetsFromConfig } from '../github/targets.js'
+import { createGitHubClient, type GitHubClient } from '../providers/github/client.js'
+import { fieldHealthCheck, fieldTargets } from '../providers/github/field-targets.js'
+import { PublicKeys } from '../providers/github/public-keys.js'
+import { SecretPublisher } from '../providers/github/publisher.js'
+import { createStoreClient } from '../providers/github/store-client.js'
+import { targetsFromConfig } from '../providers/github/targets.js'
 import { createHttpHealthCheck } from '../health/http-health-check.js'
-import { createStaticIssuer } from '../issuers/none.js'
-import { createOAuth2Issuer } from '../issuers/oauth2.js'
+import { createStaticIssuer } from '../providers/static/issuer.js'
+import { createOAuth2Issuer } from '../providers/oauth2/issuer.js'
 import type { Logger } from '../logger.js'
 import { sealForRecovery } from '../recovery/recovery-box.js'
 import { loadSodium } from '../recovery/sodium.js'
-import { acquireVariableLock } from '../stores/github/lock.js'
-import { createGitHubStore } from '../stores/github/store.js'
-import { RepositoryVariables } from '../stores/github/variables.js'
+import { acquireVariableLock } from '../providers/github/lock.js'
+import { createGitHubStore } from '../providers/github/store.js'
+import { RepositoryVariables } from '../providers/github/variables.js'
 
 /** What the parts need from the run. */
 export interface AssemblyDeps {
@@ -82,7 +82,7 @@ export async function assembleEngine(
   // A refresh token's field is the store's business: the access token is published and checked whole.
   const field = config.issuer === 'oauth2' ? undefined : config.awsSecret?.field
   if (config.awsSecret) {
-    const { assembleAws } = await import('../aws/wiring.js')
+    const { assembleAws } = await import('../providers/aws/wiring.js')
     const aws = assembleAws(
       config.awsSecret,
       config.issuer,

@@ -13,8 +13,8 @@ import {
   describeError,
   type FileProblem
 } from '../errors.js'
-import { createGitHubClient } from '../github/client.js'
-import { hourlyBudgetRefusal, plannedWrites } from '../github/plan-advice.js'
+import { createGitHubClient } from '../providers/github/client.js'
+import { hourlyBudgetRefusal, plannedWrites } from '../providers/github/plan-advice.js'
 import type { CredentialOptions, RunDeps, RunParts } from '../main.js'
 import { resultsJson, resultsTable, type CredentialResult } from '../report/results.js'
 import type { WebhookTarget } from '../report/webhook.js'

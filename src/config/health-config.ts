@@ -1,6 +1,6 @@
 import { isLoopbackHost } from './loopback.js'
 import type { InputProblem } from '../errors.js'
-import { DURATION_HINT, parseDuration } from './duration.js'
+import { DURATION_HINT, parseDuration } from '../duration.js'
 import { INPUT_DEFAULTS, type RawInputs } from './inputs.js'
 import { parseList } from './lists.js'
 

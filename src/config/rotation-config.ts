@@ -2,14 +2,22 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { ConfigError, type InputProblem } from '../errors.js'
 import type { Mode } from '../engine/plan.js'
-import { parseRepository, secretNameProblem, type RepositoryRef } from '../github/rules.js'
+import {
+  parseRepository,
+  secretNameProblem,
+  type RepositoryRef
+} from '../providers/github/rules.js'
 import { controlCharacterProblems } from './control-characters.js'
-import { DURATION_HINT, parseDuration } from './duration.js'
-import { DEFAULT_PERSIST_TIMEOUT_MS } from '../stores/persist-retries.js'
+import { DURATION_HINT, parseDuration } from '../duration.js'
+import { DEFAULT_PERSIST_TIMEOUT_MS } from '../engine/persist-retries.js'
 import { parseHealthCheckConfig, type HealthCheckConfig } from './health-config.js'
 import { INPUT_DEFAULTS, type InputName, type RawInputs } from './inputs.js'
-import { parseOAuth2Config, type OAuth2IssuerConfig } from './oauth2-config.js'
-import { parsePublishConfig, type PublishConfig, type RunnerContext } from './publish-config.js'
+import { parseOAuth2Config, type OAuth2IssuerConfig } from '../providers/oauth2/config.js'
+import {
+  parsePublishConfig,
+  type PublishConfig,
+  type RunnerContext
+} from '../providers/github/config.js'
 import { parseRecoveryPublicKey } from '../recovery/recovery-key.js'
 import {
   awsLockBase,
@@ -21,7 +29,7 @@ import {
   type FieldMapping,
   type StoreKind,
   type VersionOwner
-} from './aws-config.js'
+} from '../providers/aws/config.js'
 
 export type IssuerKind = 'none' | 'oauth2' | 'aws-secrets-manager'
 

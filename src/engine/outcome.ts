@@ -1,5 +1,5 @@
 import type { ActionError } from '../errors.js'
-import type { TargetResult } from '../report/result.js'
+import type { TargetResult } from './ports.js'
 
 /** The steps of a rotation, as the report names them (DESIGN.md, "The rotation, step by step"). */
 export type StepName =

@@ -1,4 +1,3 @@
-import type { TargetResult } from '../report/result.js'
 import type { RotationState } from './state.js'
 
 /** The time source: the engine never reads the system clock itself, so tests can move time. */
@@ -159,6 +158,29 @@ export interface Store {
    * Absent for a store without versions.
    */
   revert?(): Promise<{ value: string; commit(): Promise<void> }>
+}
+
+/** What happened to one target. */
+export type TargetStatus = 'created' | 'updated' | 'failed' | 'planned'
+
+/**
+ * One target's outcome: an entry of the `result` output and a row of the job summary. Neutral
+ * across providers: each fills `scope` and `type` with its own words (GitHub: `repository`,
+ * `actions`).
+ */
+export interface TargetResult {
+  /** Where the target lives: `repository`, `environment`, `organization`, ... */
+  scope: string
+  /** What kind of secret or variable it is: `actions`, `dependabot`, ... */
+  type: string
+  /** `owner/repo`, `owner/repo (environment)` or the organization. */
+  target: string
+  name: string
+  status: TargetStatus
+  /** Why it failed; safe to print, never holds a value. */
+  error?: string
+  /** For a plan: what a real run would do. */
+  detail?: string
 }
 
 /** Where the published value goes: every GitHub secret target of the configuration. */

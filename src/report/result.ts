@@ -1,22 +1,6 @@
-import type { SecretType } from '../config/publish-config.js'
-import type { ScopeKind } from '../github/scopes.js'
+import type { TargetResult, TargetStatus } from '../engine/ports.js'
 
-/** What happened to one target. */
-export type TargetStatus = 'created' | 'updated' | 'failed' | 'planned'
-
-/** One target's outcome: an entry of the `result` output and a row of the job summary. */
-export interface TargetResult {
-  scope: ScopeKind
-  type: SecretType
-  /** `owner/repo`, `owner/repo (environment)` or the organization. */
-  target: string
-  name: string
-  status: TargetStatus
-  /** Why it failed; safe to print, never holds a value. */
-  error?: string
-  /** For a plan: what a real run would do. */
-  detail?: string
-}
+export type { TargetResult, TargetStatus }
 
 /** Counts by outcome. */
 export interface ResultTotals {

@@ -1,5 +1,5 @@
 import type { StepOutcome, StepRecord } from '../engine/outcome.js'
-import { count } from './wording.js'
+import { count } from '../wording.js'
 import { totals, type TargetResult, type TargetStatus } from './result.js'
 
 const STEP_OUTCOME: Record<StepOutcome, string> = {

@@ -1,5 +1,5 @@
 import type { InputName } from '../inputs.js'
-import { CLIENT_AUTH_METHODS } from '../oauth2-config.js'
+import { CLIENT_AUTH_METHODS } from '../../providers/oauth2/config.js'
 
 /**
  * How a key of the configuration file is written, and so how it becomes its flat input's text:

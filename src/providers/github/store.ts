@@ -1,0 +1,96 @@
+import type { Clock, Sleep, Store } from '../../engine/ports.js'
+import { ActionError } from '../../errors.js'
+import { DEFAULT_REQUEST_TIMEOUT_MS, type GitHubClient } from './client.js'
+import type { PublicKeys } from './public-keys.js'
+import { repositoryName, type RepositoryRef } from './rules.js'
+import type { Logger } from '../../logger.js'
+import { acquireVariableLock } from './lock.js'
+import { DEFAULT_PERSIST_TIMEOUT_MS, persistWithRetries } from '../../engine/persist-retries.js'
+import { RepositorySecret } from './secret.js'
+import { StateVariable } from './state-variable.js'
+import { RepositoryVariables } from './variables.js'
+
+/** Where the GitHub store keeps things, and what it runs on. */
+export interface GitHubStoreOptions {
+  client: GitHubClient
+  /** The repository holding the secret and both variables; usually the workflow's own. */
+  repository: RepositoryRef
+  /** The repository Actions secret that holds the refresh token. */
+  secretName: string
+  /** The repository Actions variable that holds the write-ahead record. */
+  stateVariable: string
+  /** The repository Actions variable that is the one-writer lock. */
+  lockVariable: string
+  log: Logger
+  clock: Clock
+  sleep: Sleep
+  /** How long {@link Store.persist} may take in all, retries included (`persist-timeout`, default 2m). */
+  persistTimeoutMs?: number
+  /** The client's request timeout: the longest one persist attempt takes (default 10 s). */
+  requestTimeoutMs?: number
+  /**
+   * The run's public-key cache, shared with the targets: a target in the store's repository
+   * then costs no second read of its key (default: the store's own cache).
+   */
+  keys?: PublicKeys
+}
+
+/**
+ * The store for GitHub: the refresh token in a repository Actions secret, the write-ahead record
+ * and the lock in two repository Actions variables of the same repository.
+ *
+ * Requests per call, when nothing fails: `lock` 1 (POST; up to 5 more when it takes over an
+ * expired lock), the lease's check before minting 1 (GET), `release` 2 (GET, DELETE), `readState`
+ * 1, `writeState` 1 (2 for the first record), `check` 1 (PUT), `persist` 1. The repository's public
+ * key is read once, alongside `readState` (a rotation's next step is `check`), from the cache shared
+ * with the targets when one is given.
+ * @see https://docs.github.com/en/rest/actions/variables
+ * @see https://docs.github.com/en/rest/actions/secrets
+ */
+export function createGitHubStore(options: GitHubStoreOptions): Store {
+  const { client, repository, secretName, log, sleep } = options
+  const timeoutMs = options.persistTimeoutMs ?? DEFAULT_PERSIST_TIMEOUT_MS
+  if (!(timeoutMs > 0)) {
+    throw new ActionError(`persistTimeoutMs must be more than 0, got ${timeoutMs}`, {
+      code: 'internal',
+      phase: 'config'
+    })
+  }
+  if (options.lockVariable.toUpperCase() === options.stateVariable.toUpperCase()) {
+    // The lock's create would fail on the record forever, and its release would delete it.
+    throw new ActionError(
+      `The lock and the rotation record cannot share the variable ${options.stateVariable}.`,
+      { code: 'internal', phase: 'config' }
+    )
+  }
+  const name = repositoryName(repository)
+  const variables = new RepositoryVariables(client, repository, options.clock)
+  const secret = new RepositorySecret(client, repository, secretName, options.keys)
+  const state = new StateVariable(variables, options.stateVariable)
+  const lock = { variables, name: options.lockVariable, log }
+  return {
+    kind: 'github',
+    description: `secret ${secretName} of ${name}`,
+    resetHint: `delete the rotation record, the variable ${options.stateVariable} (gh variable delete ${options.stateVariable} --repo ${name})`,
+    lock: (owner, ttlMs) => acquireVariableLock(lock, owner, ttlMs),
+    readState: () => {
+      // The key goes out with the record's read instead of after it: one round trip fewer.
+      secret.prefetchKey()
+      return state.read()
+    },
+    writeState: (next, write) => state.write(next, write),
+    check: current => secret.write(current, 'preflight'),
+    persistTimeoutMs: timeoutMs,
+    persist: value =>
+      persistWithRetries({
+        // One request per attempt: the loop retries within the budget, the client does not.
+        write: () => secret.write(value, 'persist', { once: true }),
+        where: `secret ${secretName} of ${name}`,
+        timeoutMs,
+        attemptMs: options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
+        clock: options.clock,
+        sleep,
+        log
+      })
+  }
+}
