@@ -58,7 +58,7 @@ const rows: Row[] = [
   {
     name: 'lock: another live run holds it',
     arrange: async world => {
-      await world.s.lock('run 0 attempt 1', LOCK_TTL_MS)
+      await world.s.acquire('run 0 attempt 1', LOCK_TTL_MS)
     },
     error: { code: 'locked', phase: 'preflight', says: ['run 0 attempt 1'] },
     steps: [['preflight', 'failed']],

@@ -183,7 +183,7 @@ describe('one writer', () => {
 
   test('a lock left by a dead run refuses until it expires', async () => {
     const world = new World()
-    await world.s.lock('run 0 attempt 1', LOCK_TTL_MS)
+    await world.s.acquire('run 0 attempt 1', LOCK_TTL_MS)
 
     const refused = await world.run()
     world.clock.advance(LOCK_TTL_MS + 1)

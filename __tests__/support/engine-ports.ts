@@ -7,6 +7,7 @@ import type {
   Issuer,
   Lease,
   LeaseCheck,
+  Lock,
   Minted,
   Sleep,
   Store,
@@ -420,7 +421,7 @@ export class StoreFault extends Error {
  * variable (checked against the schema on every write), and a lock that a second run cannot take
  * while the first holds it and its time-to-live has not run out.
  */
-export class MemoryStore implements Store {
+export class MemoryStore implements Store, Lock {
   readonly kind = 'memory'
   readonly description = 'secret OAUTH_REFRESH_TOKEN of acme/app'
   readonly resetHint = 'delete the variable OAUTH_REFRESH_TOKEN_STATE'
@@ -502,7 +503,7 @@ export class MemoryStore implements Store {
     this.#checkFails = fail
   }
 
-  lock(owner: string, ttlMs: number): Promise<Lease> {
+  acquire(owner: string, ttlMs: number): Promise<Lease> {
     return this.#runner.call('lock', () => {
       if (this.#lockFails) throw new StoreFault('lock')
       const now = this.#clock.now().getTime()

@@ -136,7 +136,7 @@ export class World {
   deps(log: MemoryLogger, audit: MemoryAudit, ciphertexts: string[]): EngineDeps {
     return {
       issuer: this.issuer,
-      ...(this.store ? { store: this.store } : {}),
+      ...(this.store ? { store: this.store, lock: this.store } : {}),
       targets: this.targets,
       ...(this.health ? { healthCheck: this.health } : {}),
       ...(this.recovery ? { sealForRecovery: this.recovery.seal } : {}),

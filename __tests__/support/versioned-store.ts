@@ -652,8 +652,6 @@ export class VersionedWorld extends World {
     const store = createAwsSecretsStore({
       secret,
       owner,
-      lock: (runId, ttlMs) =>
-        lock.take(runId, ttlMs, `AWS Secrets Manager secret ${secret.secretId}`),
       log,
       clock,
       sleep,
@@ -664,7 +662,13 @@ export class VersionedWorld extends World {
       this.minter === 'rotation-lambda'
         ? createAwsRotationIssuer({ secret, timeoutMs: ROTATION_TIMEOUT_MS, clock, sleep, log })
         : this.minter
-    return { ...super.deps(log, audit, ciphertexts), issuer, store }
+    const where = `AWS Secrets Manager secret ${secret.secretId}`
+    return {
+      ...super.deps(log, audit, ciphertexts),
+      issuer,
+      store,
+      lock: { description: where, acquire: (runId, ttlMs) => lock.take(runId, ttlMs, where) }
+    }
   }
 
   override async run(options: RunOptions = {}): Promise<RunResult> {

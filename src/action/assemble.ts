@@ -1,7 +1,7 @@
 import type { ActionConfig, GitHubStoreConfig } from '../config/rotation-config.js'
 import type { EngineDeps } from '../engine/rotation.js'
 import type { Audit } from '../engine/outcome.js'
-import type { Clock, HealthCheck, Issuer, Lease, Sleep, Store, Targets } from '../engine/ports.js'
+import type { Clock, HealthCheck, Issuer, Lock, Sleep, Store, Targets } from '../engine/ports.js'
 import type { RotationPlan } from '../engine/plan.js'
 import { ActionError } from '../errors.js'
 import { createGitHubClient, type GitHubClient } from '../providers/github/client.js'
@@ -16,7 +16,7 @@ import { createOAuth2Issuer } from '../providers/oauth2/issuer.js'
 import type { Logger } from '../logger.js'
 import { sealForRecovery } from '../recovery/recovery-box.js'
 import { loadSodium } from '../recovery/sodium.js'
-import { acquireVariableLock } from '../providers/github/lock.js'
+import { createVariableLock } from '../providers/github/lock.js'
 import { createGitHubStore } from '../providers/github/store.js'
 import { RepositoryVariables } from '../providers/github/variables.js'
 
@@ -91,7 +91,6 @@ export async function assembleEngine(
         mask: secret => {
           deps.mask(secret)
         },
-        ...(storeConfig ? { lock: variableLock(storeClient, storeConfig, log, clock) } : {}),
         // A value read from AWS may be a JSON document: the check gets one field, never all.
         ...(http
           ? { healthCheck: config.issuer === 'oauth2' ? http : fieldHealthCheck(http, field) }
@@ -113,7 +112,6 @@ export async function assembleEngine(
       repository: storeConfig.repository,
       secretName: storeConfig.secretName,
       stateVariable: storeConfig.stateVariable,
-      lockVariable: storeConfig.lockVariable,
       persistTimeoutMs: config.persistTimeoutMs,
       log,
       clock,
@@ -126,7 +124,10 @@ export async function assembleEngine(
   const retiringSecret = config.retiringSecret
   return {
     issuer: issuer ?? createStaticIssuer(publish.value),
-    ...(store ? { store } : {}),
+    // Every store's lock is a repository variable today, next to the record (DESIGN.md: one writer).
+    ...(store && storeConfig
+      ? { store, lock: variableLock(storeClient, storeConfig, log, clock) }
+      : {}),
     targets: targetsFor(config, publisher, field),
     ...(healthCheck ? { healthCheck } : {}),
     ...(recoveryKey
@@ -193,10 +194,9 @@ function variableLock(
   store: Pick<GitHubStoreConfig, 'repository' | 'lockVariable'>,
   log: Logger,
   clock: Clock
-): (owner: string, ttlMs: number) => Promise<Lease> {
+): Lock {
   const variables = new RepositoryVariables(client, store.repository, clock)
-  return (owner, ttlMs) =>
-    acquireVariableLock({ variables, name: store.lockVariable, log }, owner, ttlMs)
+  return createVariableLock({ variables, name: store.lockVariable, log })
 }
 
 /**

@@ -100,6 +100,21 @@ export interface Lease {
   release(): Promise<void>
 }
 
+/**
+ * The one-writer lock of a credential: at most one run holds it, so at most one run mints from
+ * the credential (DESIGN.md, "one writer"). It lives where the run can make a compare-and-swap
+ * (a GitHub repository variable today), which need not be where the credential is stored.
+ */
+export interface Lock {
+  /** Where the lock lives, for messages: `variable OAUTH_REFRESH_TOKEN_STATE_LOCK of o/r`. */
+  readonly description: string
+  /**
+   * Takes the lock, failing with code `locked` when another live run holds it.
+   * @param owner names this run in the lock, for the message another run gets
+   */
+  acquire(owner: string, ttlMs: number): Promise<Lease>
+}
+
 /** What {@link Lease.confirm} found. */
 export type LeaseCheck =
   | { held: true; endsAt: Date; leftMs: number }
@@ -131,11 +146,6 @@ export interface Store {
    * for messages: `delete the variable X (gh variable delete X --repo o/r)`.
    */
   readonly resetHint: string
-  /**
-   * Takes the one-writer lock, failing with code `locked` when another live run holds it.
-   * @param owner names this run in the lock, for the message another run gets
-   */
-  lock(owner: string, ttlMs: number): Promise<Lease>
   /** The recorded state; undefined before the first rotation. */
   readState(): Promise<RotationState | undefined>
   /** Replaces the recorded state. Never holds a value, only fingerprints and times. */

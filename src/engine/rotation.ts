@@ -14,6 +14,7 @@ import type {
   Issuer,
   Lease,
   LeaseCheck,
+  Lock,
   Minted,
   Sleep,
   Store,
@@ -30,6 +31,8 @@ export interface EngineDeps {
   issuer: Issuer
   /** Where the refresh token and the record live; absent for an issuer that needs none. */
   store?: Store
+  /** The one-writer lock of `store`: present whenever `store` is. */
+  lock?: Lock
   targets: Targets
   healthCheck?: HealthCheck
   /** Seals a new credential to the recovery key, when one is configured. */
@@ -791,11 +794,18 @@ class RotationRun {
   // --- the lock and the record ---------------------------------------------------------------
 
   async #locked(body: () => Promise<void>): Promise<void> {
-    const store = this.#deps.store
+    const { store, lock } = this.#deps
     let lease: Lease | undefined
     if (store) {
       try {
-        lease = await store.lock(this.#plan.runId, this.#plan.lockTtlMs)
+        if (!lock) {
+          // A store without its lock would let two runs mint from one credential.
+          throw new ActionError(`The store (${store.description}) has no lock to run under.`, {
+            code: 'internal',
+            phase: 'preflight'
+          })
+        }
+        lease = await lock.acquire(this.#plan.runId, this.#plan.lockTtlMs)
         this.#lease = lease
       } catch (error) {
         this.#record('preflight', 'failed', describeError(error), this.#deps.clock.now())

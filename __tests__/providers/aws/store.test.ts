@@ -11,7 +11,6 @@ import {
 } from '@aws-sdk/client-secrets-manager'
 import { AwsSecret } from '../../../src/providers/aws/secret.js'
 import { fingerprint } from '../../../src/engine/fingerprint.js'
-import type { Lease } from '../../../src/engine/ports.js'
 import { emptyState, type RotationState } from '../../../src/engine/state.js'
 import { ActionError } from '../../../src/errors.js'
 import { readRecordTags, recordTags } from '../../../src/providers/aws/record-tags.js'
@@ -22,7 +21,6 @@ import {
   startSecretsManagerServer,
   type SecretsManagerServer
 } from '../../../test-servers/aws/index.js'
-import { memoryLease } from '../../support/engine-ports.js'
 import { MemoryLogger } from '../../support/memory-logger.js'
 
 const SECRET_ID = 'prod/oauth'
@@ -31,7 +29,6 @@ const RT1 = 'rt-current-3f9a1c0b7e5d'
 const RT2 = 'rt-next-8d2e4b6a1f0c'
 const RT3 = 'rt-third-5c7a9e1b3d2f'
 const HAND = 'rt-by-hand-0a1b2c3d4e5f'
-const MINUTE = 60_000
 
 /** The secret as an operator created it: the refresh token beside other fields. */
 const DOCUMENT = {
@@ -48,33 +45,6 @@ let log: MemoryLogger
 let masked: Set<string>
 /** What the store asked to wait, instead of waiting. */
 let waits: number[]
-let lock: MemoryLock
-
-/** The one-writer lock, in memory: it lives in GitHub, not in the secret. */
-class MemoryLock {
-  holder: string | undefined
-
-  take(owner: string): Promise<Lease> {
-    if (this.holder !== undefined) {
-      return Promise.reject(
-        new ActionError(`locked by ${this.holder}`, { code: 'locked', phase: 'preflight' })
-      )
-    }
-    this.holder = owner
-    const held = { owner, expiresAt: Date.now() + 600_000, id: 1 }
-    return Promise.resolve(
-      memoryLease({
-        held,
-        clock: { now: () => new Date() },
-        read: () => (this.holder === owner ? held : undefined),
-        release: () => {
-          this.holder = undefined
-          return Promise.resolve()
-        }
-      })
-    )
-  }
-}
 
 beforeEach(async () => {
   server = await startSecretsManagerServer()
@@ -86,7 +56,6 @@ beforeEach(async () => {
   log = new MemoryLogger()
   masked = new Set()
   waits = []
-  lock = new MemoryLock()
 })
 afterEach(async () => {
   for (const client of clients) client.destroy()
@@ -128,7 +97,6 @@ function awsStore(options: StoreOptions = {}): VersionedStore {
     secret,
     ...(field === null ? {} : { field }),
     owner: options.owner ?? 'action',
-    lock: owner => lock.take(owner),
     log,
     // Time moves only when the store waits.
     clock: { now: () => new Date(Date.UTC(2026, 2, 2) + waits.reduce((sum, ms) => sum + ms, 0)) },
@@ -349,15 +317,6 @@ describe('readState and read', () => {
         message: expect.stringContaining('cancel-rotate-secret --secret-id prod/both')
       })
     )
-  })
-
-  it('passes the lock through to the one-writer lock it was given', async () => {
-    const store = awsStore()
-    const lease = await store.lock('run 12 attempt 1', 10 * MINUTE)
-    expect(lock.holder).toBe('run 12 attempt 1')
-    expect((await failure(awsStore().lock('run 13 attempt 1', 10 * MINUTE))).code).toBe('locked')
-    await lease.release()
-    expect(lock.holder).toBeUndefined()
   })
 })
 

@@ -3,12 +3,14 @@
 // overwritten under its holder, and runners whose clocks are off by up to an hour. Each case
 // checks what the server holds and what each run's lease says right before it would mint.
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
-import type { Lease, LeaseCheck, Store } from '../../../src/engine/ports.js'
+import type { Lease, LeaseCheck, Lock, Store } from '../../../src/engine/ports.js'
 import { ActionError } from '../../../src/errors.js'
 import { createGitHubClient } from '../../../src/providers/github/client.js'
 import { createStoreClient } from '../../../src/providers/github/store-client.js'
 import { emptyState } from '../../../src/engine/state.js'
-import { createGitHubStore } from '../../../src/providers/github/store.js'
+import { createVariableLock } from '../../../src/providers/github/lock.js'
+import { createGitHubStore, type GitHubStoreOptions } from '../../../src/providers/github/store.js'
+import { RepositoryVariables } from '../../../src/providers/github/variables.js'
 import { startGitHubServer, type GitHubServer } from '../../../test-servers/github/index.js'
 import { MemoryLogger } from '../../support/memory-logger.js'
 
@@ -36,7 +38,7 @@ afterEach(async () => {
  * One run's store, on a runner whose clock is `skewMs` off the real one.
  * @param requestTimeoutMs its client's request timeout
  */
-function store(skewMs = 0, requestTimeoutMs = 2_000, retryBaseMs = 5): Store {
+function store(skewMs = 0, requestTimeoutMs = 2_000, retryBaseMs = 5): LockedStore {
   const client = createGitHubClient({
     token: 'test-token',
     baseUrl: server.url,
@@ -46,16 +48,24 @@ function store(skewMs = 0, requestTimeoutMs = 2_000, retryBaseMs = 5): Store {
     requestTimeoutMs,
     log
   })
-  return createGitHubStore({
+  return lockedStore({
     client,
     repository: { owner: 'octo', repo: 'app' },
     secretName: 'OAUTH_REFRESH_TOKEN',
     stateVariable: 'OAUTH_REFRESH_TOKEN_STATE',
-    lockVariable: LOCK,
     log,
     clock: { now: () => new Date(Date.now() + skewMs) },
     sleep: () => Promise.resolve()
   })
+}
+
+/** The GitHub store with its lock, a variable of the same repository, as the action wires them. */
+type LockedStore = Store & { lock: Lock['acquire'] }
+
+function lockedStore(options: GitHubStoreOptions): LockedStore {
+  const variables = new RepositoryVariables(options.client, options.repository, options.clock)
+  const lock = createVariableLock({ variables, name: LOCK, log: options.log })
+  return { ...createGitHubStore(options), lock: (owner, ttlMs) => lock.acquire(owner, ttlMs) }
 }
 
 interface LockValue {
@@ -326,12 +336,11 @@ describe('a write under the lease', () => {
   it('a record write that GitHub rate-limits past the lease is given up at the deadline, never sent again', async () => {
     // The client the action gives the store, which waits out rate limits of up to 5 minutes.
     const client = createStoreClient({ token: 'test-token', baseUrl: server.url, log })
-    const runStore = createGitHubStore({
+    const runStore = lockedStore({
       client,
       repository: { owner: 'octo', repo: 'app' },
       secretName: 'OAUTH_REFRESH_TOKEN',
       stateVariable: 'OAUTH_REFRESH_TOKEN_STATE',
-      lockVariable: LOCK,
       log,
       clock: { now: () => new Date() },
       sleep: () => Promise.resolve()

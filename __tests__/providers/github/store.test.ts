@@ -1,9 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
-import type { Store } from '../../../src/engine/ports.js'
+import type { Lock, Store } from '../../../src/engine/ports.js'
 import { emptyState, type RotationState } from '../../../src/engine/state.js'
 import { ActionError } from '../../../src/errors.js'
 import { createGitHubClient } from '../../../src/providers/github/client.js'
+import { createVariableLock } from '../../../src/providers/github/lock.js'
 import { createGitHubStore } from '../../../src/providers/github/store.js'
+import { RepositoryVariables } from '../../../src/providers/github/variables.js'
 import { startGitHubServer, type GitHubServer } from '../../../test-servers/github/index.js'
 import { MemoryLogger } from '../../support/memory-logger.js'
 
@@ -46,7 +48,7 @@ function store(
     persistTimeoutMs?: number
     requestTimeoutMs?: number
   } = {}
-): Store {
+): Store & { lock: Lock['acquire'] } {
   const client = createGitHubClient({
     token: options.token ?? 'test-token',
     baseUrl: server.url,
@@ -58,12 +60,15 @@ function store(
       : { requestTimeoutMs: options.requestTimeoutMs }),
     log
   })
-  return createGitHubStore({
+  const repository = { owner: 'octo', repo: options.repo ?? 'app' }
+  // The lock is its own port; the action puts it in the store's repository, as here.
+  const variables = new RepositoryVariables(client, repository, { now: () => now })
+  const lock = createVariableLock({ variables, name: LOCK, log })
+  const created = createGitHubStore({
     client,
-    repository: { owner: 'octo', repo: options.repo ?? 'app' },
+    repository,
     secretName: SECRET,
     stateVariable: STATE,
-    lockVariable: LOCK,
     log,
     clock: { now: () => now },
     // Time moves when the store waits, and only then.
@@ -79,6 +84,7 @@ function store(
       ? {}
       : { requestTimeoutMs: options.requestTimeoutMs })
   })
+  return { ...created, lock: (owner, ttlMs) => lock.acquire(owner, ttlMs) }
 }
 
 /** The error a call fails with; fails the test when the call succeeds. */
@@ -156,13 +162,9 @@ describe('GitHub store', () => {
       sleep: () => Promise.resolve()
     }
     expect(() =>
-      createGitHubStore({ ...options, stateVariable: STATE, lockVariable: STATE.toLowerCase() })
-    ).toThrow(/cannot share the variable/)
-    expect(() =>
       createGitHubStore({
         ...options,
         stateVariable: STATE,
-        lockVariable: LOCK,
         persistTimeoutMs: 0
       })
     ).toThrow(/persistTimeoutMs/)

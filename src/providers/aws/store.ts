@@ -1,5 +1,5 @@
 import { fingerprint } from '../../engine/fingerprint.js'
-import type { Clock, Lease, Sleep, Store, WriteOptions } from '../../engine/ports.js'
+import type { Clock, Sleep, Store, WriteOptions } from '../../engine/ports.js'
 import type { RotationState } from '../../engine/state.js'
 import { ActionError, describeError, type Phase } from '../../errors.js'
 import type { Logger } from '../../logger.js'
@@ -27,8 +27,6 @@ export interface AwsStoreOptions {
    */
   field?: string
   owner: VersionOwner
-  /** The one-writer lock, which lives outside the secret (a GitHub repository variable). */
-  lock: (owner: string, ttlMs: number) => Promise<Lease>
   log: Logger
   clock: Clock
   sleep: Sleep
@@ -103,10 +101,6 @@ class AwsSecretsStore implements VersionedStore {
     const id = options.secret.secretId
     this.description = `AWS Secrets Manager secret ${id}`
     this.resetHint = `remove the minting and pending marks from the secret (aws secretsmanager untag-resource --secret-id ${id} --tag-keys ${TAG_PREFIX}minting ${TAG_PREFIX}pending)`
-  }
-
-  lock(owner: string, ttlMs: number): Promise<Lease> {
-    return this.#options.lock(owner, ttlMs)
   }
 
   /** The live credential: the staged version's when the run resumes from it, else AWSCURRENT's. */

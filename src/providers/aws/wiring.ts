@@ -1,5 +1,5 @@
 import type { AwsSecretConfig, VersionOwner } from './config.js'
-import type { Clock, HealthCheck, Issuer, Lease, Sleep, Store } from '../../engine/ports.js'
+import type { Clock, HealthCheck, Issuer, Sleep, Store } from '../../engine/ports.js'
 import { createAwsValueIssuer } from './secret-value.js'
 import { createAwsRotationIssuer } from './issuer.js'
 import type { Logger } from '../../logger.js'
@@ -14,8 +14,6 @@ import { AwsSecret } from './secret.js'
 /** What the AWS parts need from the run. */
 export interface AwsWiringDeps {
   mask(secret: string): void
-  /** The one-writer lock, a GitHub repository variable: present when the run has a store. */
-  lock?: (owner: string, ttlMs: number) => Promise<Lease>
   /** The HTTP probe, when one is configured. */
   healthCheck?: HealthCheck
   /** How long replicas may take to be in sync. */
@@ -55,7 +53,6 @@ export function assembleAws(
   const secret = new AwsSecret(client, config.secretId, value => {
     deps.mask(value)
   })
-  const lock = deps.lock
   return {
     ...(issuer === 'aws-secrets-manager'
       ? {
@@ -73,7 +70,7 @@ export function assembleAws(
       : issuer === 'none'
         ? { issuer: createAwsValueIssuer(secret) }
         : {}),
-    ...(versions && lock
+    ...(versions
       ? {
           store: createAwsSecretsStore({
             secret,
@@ -81,7 +78,6 @@ export function assembleAws(
             // AWS rotates is published whole, or field by field, by the targets.
             ...(versions === 'action' && config.field !== undefined ? { field: config.field } : {}),
             owner: versions,
-            lock,
             ...(deps.persistTimeoutMs !== undefined
               ? { persistTimeoutMs: deps.persistTimeoutMs }
               : {}),

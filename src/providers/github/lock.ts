@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import * as z from 'zod'
-import type { Lease, LeaseCheck } from '../../engine/ports.js'
+import type { Lease, LeaseCheck, Lock } from '../../engine/ports.js'
 import { ActionError, describeError } from '../../errors.js'
 import { toGitHubError } from './request-errors.js'
 import type { Logger } from '../../logger.js'
@@ -51,6 +51,17 @@ export interface VariableLockOptions {
   /** The lock variable's name. */
   name: string
   log: Logger
+}
+
+/**
+ * The {@link Lock} port over a repository variable (see {@link acquireVariableLock}).
+ * @param options the repository's variables and the lock variable's name
+ */
+export function createVariableLock(options: VariableLockOptions): Lock {
+  return {
+    description: `variable ${options.name} of ${options.variables.repository}`,
+    acquire: (owner, ttlMs) => acquireVariableLock(options, owner, ttlMs)
+  }
 }
 
 /**

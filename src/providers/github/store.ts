@@ -4,7 +4,6 @@ import { DEFAULT_REQUEST_TIMEOUT_MS, type GitHubClient } from './client.js'
 import type { PublicKeys } from './public-keys.js'
 import { repositoryName, type RepositoryRef } from './rules.js'
 import type { Logger } from '../../logger.js'
-import { acquireVariableLock } from './lock.js'
 import { DEFAULT_PERSIST_TIMEOUT_MS, persistWithRetries } from '../../engine/persist-retries.js'
 import { RepositorySecret } from './secret.js'
 import { StateVariable } from './state-variable.js'
@@ -19,8 +18,6 @@ export interface GitHubStoreOptions {
   secretName: string
   /** The repository Actions variable that holds the write-ahead record. */
   stateVariable: string
-  /** The repository Actions variable that is the one-writer lock. */
-  lockVariable: string
   log: Logger
   clock: Clock
   sleep: Sleep
@@ -37,10 +34,10 @@ export interface GitHubStoreOptions {
 
 /**
  * The store for GitHub: the refresh token in a repository Actions secret, the write-ahead record
- * and the lock in two repository Actions variables of the same repository.
+ * in a repository Actions variable of the same repository (its lock is another variable there:
+ * {@link createVariableLock}).
  *
- * Requests per call, when nothing fails: `lock` 1 (POST; up to 5 more when it takes over an
- * expired lock), the lease's check before minting 1 (GET), `release` 2 (GET, DELETE), `readState`
+ * Requests per call, when nothing fails: `readState`
  * 1, `writeState` 1 (2 for the first record), `check` 1 (PUT), `persist` 1. The repository's public
  * key is read once, alongside `readState` (a rotation's next step is `check`), from the cache shared
  * with the targets when one is given.
@@ -56,23 +53,14 @@ export function createGitHubStore(options: GitHubStoreOptions): Store {
       phase: 'config'
     })
   }
-  if (options.lockVariable.toUpperCase() === options.stateVariable.toUpperCase()) {
-    // The lock's create would fail on the record forever, and its release would delete it.
-    throw new ActionError(
-      `The lock and the rotation record cannot share the variable ${options.stateVariable}.`,
-      { code: 'internal', phase: 'config' }
-    )
-  }
   const name = repositoryName(repository)
   const variables = new RepositoryVariables(client, repository, options.clock)
   const secret = new RepositorySecret(client, repository, secretName, options.keys)
   const state = new StateVariable(variables, options.stateVariable)
-  const lock = { variables, name: options.lockVariable, log }
   return {
     kind: 'github',
     description: `secret ${secretName} of ${name}`,
     resetHint: `delete the rotation record, the variable ${options.stateVariable} (gh variable delete ${options.stateVariable} --repo ${name})`,
-    lock: (owner, ttlMs) => acquireVariableLock(lock, owner, ttlMs),
     readState: () => {
       // The key goes out with the record's read instead of after it: one round trip fewer.
       secret.prefetchKey()
