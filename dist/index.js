@@ -1,6 +1,6 @@
 import { coreDeps } from './chunks/core-deps-DWtbmUXJ.js';
 import { d as describeError } from './chunks/errors-CCnUE5kW.js';
-import { r as run } from './chunks/main-D9HDnEen.js';
+import { r as run } from './chunks/main-c08vAA1_.js';
 import 'os';
 import 'crypto';
 import 'fs';
@@ -14,7 +14,7 @@ import './chunks/inputs-CyzXTeZq.js';
 import './chunks/scopes-CFmrc5k8.js';
 import 'node:fs';
 import 'node:path';
-import './chunks/wording-o2Ay2s0n.js';
+import './chunks/wording-CXsTWj4t.js';
 
 // The action's entry: the only module with side effects. It wires the real collaborators into
 // run() (which, called with no arguments as @github/local-action calls it, wires the same ones);

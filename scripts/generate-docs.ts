@@ -1,6 +1,7 @@
 // `npm run docs`: rewrites what is generated from a source of truth, so the two cannot drift: the
 // Inputs and Outputs tables of README.md from action.yml, the key table of
-// docs/configuration-file.md from the file's key table (src/config/file/keys.ts), and
+// docs/configuration-file.md from the file's key table (src/config/file/keys.ts, made from the
+// provider registry, src/providers/index.ts), and
 // config.schema.json from the file's zod schema. `npm run docs -- --check` writes nothing and fails
 // when any of them is out of date.
 import { readFileSync, realpathSync, writeFileSync } from 'node:fs'
@@ -9,6 +10,7 @@ import { parse } from 'yaml'
 import {
   CREDENTIAL_KEYS,
   GITHUB_TARGET_KEYS,
+  providerOf,
   RUN_WIDE_INPUTS,
   type FileKey
 } from '../src/config/file/keys.js'
@@ -69,18 +71,20 @@ export function configKeysTable(): string {
     ...CREDENTIAL_KEYS.map(key => [
       code(key.group === '' ? key.key : `${key.group}.${key.key}`),
       code(key.input),
-      how(key)
+      how(key),
+      providerOf(key)
     ]),
     ...GITHUB_TARGET_KEYS.map(key => [
       code(`publish[].github.${key.key}`),
       code(key.input === 'secret-fields' ? 'secret-fields (NAME=field)' : key.input),
-      how(key)
+      how(key),
+      'github'
     ]),
-    [code('alerts.webhook.url'), '', '`{ env: NAME }`'],
-    [code('alerts.webhook.secret'), '', '`{ env: NAME }`']
+    [code('alerts.webhook.url'), '', '`{ env: NAME }`', ''],
+    [code('alerts.webhook.secret'), '', '`{ env: NAME }`', '']
   ]
   const runWide = RUN_WIDE_INPUTS.map(name => code(name)).join(', ')
-  return `${table(['Key in a credential', 'Flat input', 'Value'], rows)}
+  return `${table(['Key in a credential', 'Flat input', 'Value', 'Provider'], rows)}
 
 Run-wide inputs, set next to \`config\` and not in the file: ${runWide}.`
 }

@@ -20,6 +20,14 @@ import {
 } from '../providers/github/config.js'
 import { parseRecoveryPublicKey } from '../recovery/recovery-key.js'
 import {
+  issuerCapabilities,
+  issuerKinds,
+  PROVIDERS,
+  storeCapabilities,
+  storeKinds
+} from '../providers/index.js'
+import { orList } from '../wording.js'
+import {
   awsLockBase,
   DEFAULT_REFRESH_TOKEN_FIELD,
   parseAwsSecretConfig,
@@ -106,7 +114,10 @@ export interface ActionContext extends RunnerContext {
   serverUrl?: string | undefined
 }
 
-const ISSUERS: readonly IssuerKind[] = ['none', 'oauth2', 'aws-secrets-manager']
+/** An issuer kind some provider of the registry has. */
+function isIssuerKind(kind: string): kind is IssuerKind {
+  return issuerKinds().includes(kind)
+}
 /**
  * What a run needs besides its health checks, rotation wait and persist: the mint (OAuth2: three
  * attempts of 30 s), the pending mark's write, the minute every write under the lock leaves unused,
@@ -126,9 +137,9 @@ export function parseActionConfig(raw: RawInputs, context: ActionContext): Actio
   const problems: InputProblem[] = controlCharacterProblems(raw)
   const add = (input: InputName, message: string) => problems.push({ input, message })
 
-  const issuer = ISSUERS.find(kind => kind === raw.issuer)
+  const issuer = isIssuerKind(raw.issuer) ? raw.issuer : undefined
   if (!issuer) {
-    add('issuer', `'${raw.issuer}' is not an issuer; use none, oauth2 or aws-secrets-manager`)
+    add('issuer', `'${raw.issuer}' is not an issuer; use ${orList(issuerKinds())}`)
   }
   const mode = MODES.find(kind => kind === raw.mode)
   if (!mode) {
@@ -166,20 +177,22 @@ export function parseActionConfig(raw: RawInputs, context: ActionContext): Actio
     const parsed = parseOAuth2Config(raw)
     problems.push(...parsed.problems)
     oauth2 = parsed.config
-  } else {
-    for (const name of OAUTH2_ONLY) {
-      if (raw[name] !== '') add(name, 'applies to issuer: oauth2 only; set issuer, or remove it')
-    }
   }
 
   const awsSecret = inAws
     ? parseAwsSecretConfig(raw, issuer === 'oauth2' ? DEFAULT_REFRESH_TOKEN_FIELD : undefined, add)
     : undefined
   const store = storeFor(raw, context, { issuer, mode, kind, awsSecret, publish }, add)
-  if (!inAws) {
-    for (const name of AWS_ONLY) {
+  // Inputs of a provider's role that this credential does not give that provider.
+  for (const provider of PROVIDERS) {
+    const only = provider.only
+    const plays =
+      (provider.issuers && issuer !== undefined && Object.hasOwn(provider.issuers, issuer)) ||
+      (provider.stores && kind !== undefined && Object.hasOwn(provider.stores, kind))
+    if (!only || plays) continue
+    for (const name of only.inputs) {
       if (raw[name] !== '' && raw[name] !== INPUT_DEFAULTS[name]) {
-        add(name, 'applies to store: aws-secrets-manager only; set store-secret-id, or remove it')
+        add(name, `applies to ${only.role} only; ${only.hint}`)
       }
     }
   }
@@ -195,12 +208,14 @@ export function parseActionConfig(raw: RawInputs, context: ActionContext): Actio
       'must be aws-secrets-manager with issuer: aws-secrets-manager (AWS keeps the versions)'
     )
   }
-  if (mode === 'rollback' && (!inAws || issuer === 'oauth2')) {
+  const issues = issuerCapabilities(issuer)
+  const keeps = storeCapabilities(kind)
+  if (mode === 'rollback' && (!keeps?.keepsVersions || issues?.consumesInput)) {
     add(
       'mode',
-      issuer === 'oauth2'
-        ? 'rollback does not apply to issuer: oauth2: AWSPREVIOUS holds a refresh token that was already exchanged, and using it again revokes the grant'
-        : 'rollback needs store: aws-secrets-manager (it moves AWSCURRENT back to AWSPREVIOUS)'
+      issues?.consumesInput
+        ? `rollback does not apply to issuer: ${issuer ?? ''}: the previous version was already exchanged, and presenting it again revokes the grant`
+        : `rollback needs store: ${orList(storeKinds().filter(k => storeCapabilities(k)?.keepsVersions))}, a store that keeps versions: it makes the previous version current again`
     )
   }
   // Without OAuth2 the value comes from AWS whole (a JSON document, or one string): the value it
@@ -235,13 +250,24 @@ export function parseActionConfig(raw: RawInputs, context: ActionContext): Actio
       'applies to store: aws-secrets-manager; remove it, or remove store: github'
     )
   }
-  if (mode === 'retire' && issuer !== 'oauth2') {
-    add('mode', 'retire applies to issuer: oauth2 (it revokes replaced access tokens)')
+  if (mode === 'retire' && !issues?.revokes) {
+    const revoking = issuerKinds().filter(k => issuerCapabilities(k)?.revokes)
+    add(
+      'mode',
+      `retire applies to an issuer that revokes (${orList(revoking)}): it revokes replaced values`
+    )
   }
-  if (issuer === 'oauth2' && inAws && raw['refresh-token'] !== '') {
-    add('refresh-token', 'is read from store-secret-id (its AWSCURRENT version); remove it')
+  // A credential the issuer consumes comes from the store when the run can read it there, else
+  // from the input the workflow fills from its secret.
+  if (issues?.consumesInput && keeps?.readsLive && raw['refresh-token'] !== '') {
+    add('refresh-token', `is read from store: ${kind ?? ''} (its live version); remove it`)
   }
-  if (issuer === 'oauth2' && !inAws && mode === 'rotate' && raw['refresh-token'] === '') {
+  if (
+    issues?.consumesInput &&
+    !keeps?.readsLive &&
+    mode === 'rotate' &&
+    raw['refresh-token'] === ''
+  ) {
     add(
       'refresh-token',
       'is required to rotate: pass the secret that holds it, e.g. refresh-token: ${{ secrets.OAUTH_REFRESH_TOKEN }}'
@@ -358,27 +384,6 @@ export function parseActionConfig(raw: RawInputs, context: ActionContext): Actio
     warnings: health.warnings
   }
 }
-
-const OAUTH2_ONLY: readonly InputName[] = [
-  'token-url',
-  'client-id',
-  'client-secret',
-  'client-private-key',
-  'revocation-url',
-  'client-certificate',
-  'client-key',
-  'ca-certificate',
-  'refresh-token',
-  'refresh-token-secret',
-  'retiring-value'
-]
-
-const AWS_ONLY: readonly InputName[] = [
-  'aws-region',
-  'store-field',
-  'secret-fields',
-  'rotation-timeout'
-]
 
 /** What {@link storeFor} decides from. */
 interface StoreChoice {

@@ -189,7 +189,7 @@ describe('aws-region', () => {
 describe('the OAuth2 inputs that the AWS store replaces', () => {
   it('refuses refresh-token: the refresh token is read from AWSCURRENT', () => {
     expect(problems({ ...OAUTH2_IN_AWS, 'refresh-token': 'rt-current' })).toEqual([
-      ['refresh-token', expect.stringContaining('is read from store-secret-id')]
+      ['refresh-token', expect.stringContaining('is read from store: aws-secrets-manager')]
     ])
   })
 

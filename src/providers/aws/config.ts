@@ -1,4 +1,5 @@
 import { secretNameProblem } from '../github/rules.js'
+import { orList } from '../../wording.js'
 import { DURATION_HINT, parseDuration } from '../../duration.js'
 import type { InputName, RawInputs } from '../../config/inputs.js'
 import { parseList } from '../../config/lists.js'
@@ -55,7 +56,7 @@ export function storeKind(
       : 'github'
   }
   const kind = STORES.find(k => k === raw.store)
-  if (!kind) add('store', `'${raw.store}' is not a store; use github or aws-secrets-manager`)
+  if (!kind) add('store', `'${raw.store}' is not a store; use ${orList(STORES)}`)
   return kind
 }
 

@@ -1,0 +1,40 @@
+import type { Provider } from '../provider.js'
+
+/**
+ * GitHub: repository, environment, organization and Dependabot secrets as targets; a repository
+ * secret as a store, with its record and its lock in repository variables.
+ */
+export const githubProvider: Provider = {
+  name: 'github',
+  stores: { github: { keepsVersions: false, readsLive: false } },
+  target: {
+    key: 'github',
+    keys: [
+      { group: '', key: 'secret', input: 'secret-name', type: 'text' },
+      { group: '', key: 'field', input: 'secret-fields', type: 'text' },
+      { group: '', key: 'repositories', input: 'repositories', type: 'list' },
+      { group: '', key: 'environments', input: 'environment', type: 'list' },
+      { group: '', key: 'org', input: 'org', type: 'text' },
+      {
+        group: '',
+        key: 'visibility',
+        input: 'visibility',
+        type: 'text',
+        values: ['all', 'private', 'selected']
+      },
+      { group: '', key: 'selected-repositories', input: 'selected-repositories', type: 'list' },
+      {
+        group: '',
+        key: 'type',
+        input: 'secret-type',
+        type: 'text',
+        values: ['actions', 'dependabot']
+      }
+    ]
+  },
+  keys: [
+    { group: 'store', key: 'secret', input: 'refresh-token-secret', type: 'text' },
+    { group: 'store', key: 'state-variable', input: 'state-variable', type: 'text' }
+  ],
+  docs: 'docs/providers/github.md'
+}

@@ -1,0 +1,46 @@
+import type { Provider } from '../provider.js'
+import { CLIENT_AUTH_METHODS } from './config.js'
+
+/** OAuth2: a refresh-token grant (RFC 6749 §6) mints; RFC 7009 revokes. */
+export const oauth2Provider: Provider = {
+  name: 'oauth2',
+  issuers: { oauth2: { consumesInput: true, revokes: 'value' } },
+  keys: [
+    { group: 'issuer', key: 'token-url', input: 'token-url', type: 'text' },
+    { group: 'issuer', key: 'client-id', input: 'client-id', type: 'text' },
+    { group: 'issuer', key: 'client-secret', input: 'client-secret', type: 'secret' },
+    {
+      group: 'issuer',
+      key: 'client-auth',
+      input: 'client-auth',
+      type: 'text',
+      values: CLIENT_AUTH_METHODS
+    },
+    { group: 'issuer', key: 'client-private-key', input: 'client-private-key', type: 'secret' },
+    { group: 'issuer', key: 'scope', input: 'scope', type: 'text' },
+    { group: 'issuer', key: 'revocation-url', input: 'revocation-url', type: 'text' },
+    { group: 'issuer', key: 'client-certificate', input: 'client-certificate', type: 'text' },
+    { group: 'issuer', key: 'client-key', input: 'client-key', type: 'secret' },
+    { group: 'issuer', key: 'ca-certificate', input: 'ca-certificate', type: 'text' },
+    { group: 'issuer', key: 'refresh-token', input: 'refresh-token', type: 'secret' },
+    { group: 'retire', key: 'retiring-value', input: 'retiring-value', type: 'secret' }
+  ],
+  only: {
+    role: 'issuer: oauth2',
+    inputs: [
+      'token-url',
+      'client-id',
+      'client-secret',
+      'client-private-key',
+      'revocation-url',
+      'client-certificate',
+      'client-key',
+      'ca-certificate',
+      'refresh-token',
+      'refresh-token-secret',
+      'retiring-value'
+    ],
+    hint: 'set issuer, or remove it'
+  },
+  docs: 'docs/providers/oauth2.md'
+}

@@ -1,0 +1,89 @@
+import type { InputName } from '../config/inputs.js'
+
+/**
+ * How a key of the configuration file is written, and so how it becomes its flat input's text:
+ * - `text`: a string, taken as it is;
+ * - `secret`: only `{ env: NAME }`, read from the step's environment (a secret is never written
+ *   in the file);
+ * - `list`: a list of strings (or one string), joined with commas;
+ * - `flag`: true or false;
+ * - `count`: a whole number.
+ */
+export type KeyType = 'text' | 'secret' | 'list' | 'flag' | 'count'
+
+/** The groups of a credential whose keys are objects; `publish` is a list, described apart. */
+export const CREDENTIAL_GROUPS = [
+  'issuer',
+  'store',
+  'health-check',
+  'schedule',
+  'retire',
+  'alerts'
+] as const
+
+export type CredentialGroup = (typeof CREDENTIAL_GROUPS)[number]
+
+/** One key of a credential in the configuration file, and the flat input it stands for. */
+export interface FileKey {
+  /** Its group in a credential (`issuer`), or '' for a key of the credential itself. */
+  readonly group: CredentialGroup | ''
+  readonly key: string
+  readonly input: InputName
+  readonly type: KeyType
+  /** Allowed values, when the key takes one of a few words. */
+  readonly values?: readonly string[]
+}
+
+/**
+ * What an issuer can do, as data the configuration's rules read instead of its name (DESIGN.md:
+ * "a provider declares capabilities that the rules read").
+ */
+export interface IssuerCapabilities {
+  /**
+   * It exchanges the credential it is given for a new one, and the old one dies (a rotating
+   * refresh token): an old version must never be presented again, so nothing rolls back to it.
+   */
+  readonly consumesInput: boolean
+  /** How a replaced published value is revoked: by the value itself (RFC 7009), or not at all. */
+  readonly revokes?: 'value' | 'handle'
+  /** It reads a value that exists elsewhere (a sync) instead of minting one. */
+  readonly reads?: boolean
+}
+
+/** What a store can do, as data the rules read. */
+export interface StoreCapabilities {
+  /** It keeps the replaced version, so mode `rollback` can make it current again. */
+  readonly keepsVersions: boolean
+  /**
+   * The run can read the live credential from it (AWS Secrets Manager), so no input carries it;
+   * a GitHub secret only the workflow can read.
+   */
+  readonly readsLive: boolean
+}
+
+/**
+ * One outside system and every role it plays: the unit of extension. A new provider is a folder
+ * under src/providers/ with its descriptor, and one line in the registry (src/providers/index.ts).
+ */
+export interface Provider {
+  readonly name: string
+  /** Issuer kinds (`issuer.kind`) it provides, each with its capabilities. */
+  readonly issuers?: Readonly<Record<string, IssuerCapabilities>>
+  /** Store kinds (`store.kind`) it provides. */
+  readonly stores?: Readonly<Record<string, StoreCapabilities>>
+  /** The key of a `publish` entry it writes (`github`), with that entry's keys. */
+  readonly target?: { readonly key: string; readonly keys: readonly FileKey[] }
+  /** Keys of a credential it owns in the configuration file, with the flat inputs they map to. */
+  readonly keys: readonly FileKey[]
+  /**
+   * Flat inputs that mean something only when this provider plays the role it names: set
+   * without it, they are refused, naming what to set instead.
+   */
+  readonly only?: {
+    readonly role: string
+    readonly inputs: readonly InputName[]
+    readonly hint: string
+  }
+  /** Its page in docs/, for the generated tables. */
+  readonly docs: string
+}
