@@ -76,6 +76,8 @@ export function configKeysTable(): string {
       code(key.input === 'secret-fields' ? 'secret-fields (NAME=field)' : key.input),
       how(key)
     ]),
+    [code('schedule.windows[].cron'), '', 'cron, five fields, UTC'],
+    [code('schedule.windows[].duration'), '', 'duration'],
     [code('alerts.webhook.url'), '', '`{ env: NAME }`'],
     [code('alerts.webhook.secret'), '', '`{ env: NAME }`']
   ]

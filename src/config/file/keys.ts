@@ -88,6 +88,7 @@ export const CREDENTIAL_KEYS: readonly FileKey[] = [
   { group: 'health-check', key: 'expect', input: 'health-check-expect', type: 'text' },
   { group: 'health-check', key: 'timeout', input: 'health-check-timeout', type: 'text' },
   { group: 'schedule', key: 'every', input: 'rotate-if-older-than', type: 'text' },
+  { group: 'schedule', key: 'before-expiry', input: 'rotate-before-expiry', type: 'text' },
   { group: 'retire', key: 'grace-period', input: 'grace-period', type: 'text' },
   { group: 'retire', key: 'revoke-previous', input: 'revoke-previous', type: 'flag' },
   { group: 'retire', key: 'retiring-value', input: 'retiring-value', type: 'secret' },
