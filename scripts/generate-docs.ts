@@ -80,6 +80,8 @@ export function configKeysTable(): string {
       how(key),
       'github'
     ]),
+    [code('schedule.windows[].cron'), '', 'cron, five fields, UTC', ''],
+    [code('schedule.windows[].duration'), '', 'duration', ''],
     [code('alerts.webhook.url'), '', '`{ env: NAME }`', ''],
     [code('alerts.webhook.secret'), '', '`{ env: NAME }`', '']
   ]

@@ -316,6 +316,7 @@ const HEADLINE: Record<RunStatus, string> = {
   rotated: 'Rotated',
   published: 'Published',
   'not-due': 'Rotation not due',
+  'not-in-window': 'Rotation outside its allowed windows',
   verified: 'Verified',
   retired: 'Retired',
   'rolled-back': 'Rolled back',
@@ -352,7 +353,8 @@ async function report(
       ...(outcome.error
         ? { failure: { step: outcome.error.phase, message: outcome.error.message } }
         : {}),
-      ...(advice ? { notes: [advice] } : {})
+      ...(advice ? { notes: [advice] } : {}),
+      history: resultOf('', outcome)
     })
   )
   if (outcome.error) {

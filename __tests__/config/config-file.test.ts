@@ -392,6 +392,106 @@ credentials:
   })
 })
 
+describe('loadConfigFile: schedule', () => {
+  const file = `version: 1
+defaults:
+  schedule:
+    every: 24h
+    windows:
+      - { cron: "0 2 * * 1-5", duration: 3h }
+credentials:
+  nightly:
+    issuer: { kind: none, value: { env: VALUE } }
+    publish:
+      - github: { secret: A_SECRET, repositories: [acme/api] }
+    schedule:
+      before-expiry: 1h
+      windows:
+        - cron: "0 22 * * *"
+          duration: 4h
+        - { cron: " 30 10  * * 0,6 ", duration: 90m }
+  weekdays:
+    issuer: { kind: none, value: { env: OTHER_VALUE } }
+    publish:
+      - github: { secret: B_SECRET, repositories: [acme/api] }
+`
+
+  it('maps every and before-expiry to their flat inputs, and reads the windows apart', () => {
+    const [nightly, weekdays] = load(file).credentials
+    expect(nightly?.inputs).toMatchObject({
+      'rotate-if-older-than': '24h',
+      'rotate-before-expiry': '1h'
+    })
+    expect(nightly?.locate('rotate-before-expiry')).toEqual({
+      path: 'credentials.nightly.schedule.before-expiry',
+      line: lineOf(file, 'before-expiry:')
+    })
+    // A credential's own windows replace the default ones, as its own publish list does.
+    expect(nightly?.windows).toEqual([
+      { cron: '0 22 * * *', duration: '4h', durationMs: 4 * 3_600_000 },
+      { cron: '30 10  * * 0,6', duration: '90m', durationMs: 90 * 60_000 }
+    ])
+    expect(weekdays?.windows).toEqual([
+      { cron: '0 2 * * 1-5', duration: '3h', durationMs: 3 * 3_600_000 }
+    ])
+    expect(weekdays?.inputs).not.toHaveProperty('rotate-before-expiry')
+    expect(load(plain()).credentials[0]?.windows).toBeUndefined()
+  })
+
+  it('refuses a window whose cron does not parse, naming the file, its line and key path', () => {
+    const bad = file.replace('cron: "0 22 * * *"', 'cron: "0 25 * * *"')
+    const error = refusal(bad)
+    const line = lineOf(bad, '0 25 * * *')
+    expect(error.problems).toEqual([
+      {
+        path: 'credentials.nightly.schedule.windows[0].cron',
+        line,
+        message: expect.stringMatching(/^is not a cron expression \(.*0-23.*\); use five fields/)
+      }
+    ])
+    expect(error.message).toMatch(
+      new RegExp(
+        `^rotation\\.yml:${String(line)}: credentials\\.nightly\\.schedule\\.windows\\[0\\]\\.cron: is not a cron expression`
+      )
+    )
+  })
+
+  it('refuses a cron of six fields, a duration that is none, an empty list and a stray key', () => {
+    const bad = file
+      .replace('cron: "0 2 * * 1-5", duration: 3h', 'cron: "0 0 2 * * 1-5", duration: 0s')
+      .replace('duration: 90m', 'duration: 90m, timezone: Europe/Paris')
+      .replace('credentials:\n', 'credentials:\n  empty:\n    schedule: { windows: [] }\n')
+    expect(problems(bad)).toEqual([
+      {
+        path: 'defaults.schedule.windows[0].cron',
+        line: lineOf(bad, '0 0 2 * * 1-5'),
+        message: expect.stringMatching(/^is not a cron expression of five fields in UTC/)
+      },
+      {
+        path: 'defaults.schedule.windows[0].duration',
+        line: lineOf(bad, '0 0 2 * * 1-5'),
+        message: expect.stringMatching(/^'0s' is not a duration longer than zero/)
+      },
+      {
+        path: 'credentials.empty.schedule.windows',
+        line: lineOf(bad, 'windows: []'),
+        message: 'lists no window: remove windows to rotate at any time'
+      },
+      {
+        path: 'credentials.nightly.schedule.windows[1].timezone',
+        line: lineOf(bad, 'timezone'),
+        message: 'is not a key here; see config.schema.json'
+      }
+    ])
+  })
+
+  it('is in the JSON Schema that editors complete the file with', () => {
+    const schema = JSON.stringify(configJsonSchema())
+    expect(schema).toContain('"before-expiry"')
+    expect(schema).toContain('"windows"')
+  })
+})
+
 describe('loadConfigFile: the environment', () => {
   const two = `version: 1
 credentials:

@@ -157,3 +157,30 @@ describe('parseActionConfig', () => {
     expect(parse({ ...base, 'grace-period': '0' }).retiringSecret).toBeUndefined()
   })
 })
+
+describe('rotate-before-expiry', () => {
+  it('is read as a duration beside rotate-if-older-than', () => {
+    const config = parse({
+      ...OAUTH2,
+      'rotate-if-older-than': '24h',
+      'rotate-before-expiry': '1h'
+    })
+    expect(config.rotateIfOlderThanMs).toBe(24 * 3_600_000)
+    expect(config.rotateBeforeExpiryMs).toBe(3_600_000)
+    // Unset, it stays unset: the engine's default margin applies only with an interval.
+    expect(parse(OAUTH2).rotateBeforeExpiryMs).toBeUndefined()
+  })
+
+  it('needs a rotation record, like rotate-if-older-than, and a duration', () => {
+    const plainPublish = { 'github-token': 'ghp_test', 'secret-name': 'API_TOKEN', value: 'v' }
+    expect(problems({ ...plainPublish, 'rotate-before-expiry': '1h' })).toEqual([
+      [
+        'rotate-before-expiry',
+        'needs a rotation record; it applies to issuer: oauth2 or aws-secrets-manager'
+      ]
+    ])
+    expect(problems({ ...OAUTH2, 'rotate-before-expiry': 'soon' })).toEqual([
+      ['rotate-before-expiry', expect.stringMatching(/^'soon' is not a duration/)]
+    ])
+  })
+})

@@ -185,6 +185,84 @@ describe('a configuration file of several credentials', () => {
     expect(second.outputs.status).toBe('not-due')
   })
 
+  it('rotates a due credential only inside an allowed window: outside it, nothing is minted or published', async () => {
+    const seeded = await seedRefreshTokenSecret(peers, 'PARTNER_REFRESH_TOKEN')
+    // A one-hour window that opens twelve hours from now: whatever the time, this run is outside.
+    const opens = (new Date().getUTCHours() + 12) % 24
+    const schedule = (windows: string): string =>
+      fleetFile().replace(
+        'schedule: { every: 24h }',
+        `schedule: { every: 24h, windows: [${windows}] }`
+      )
+    await writeFile(
+      join(workspace, 'rotation.yml'),
+      schedule(`{ cron: "0 ${String(opens)} * * *", duration: 1h }`)
+    )
+    const secretWrites = () =>
+      peers.github.requests.filter(r => r.method !== 'GET' && r.path.includes('/secrets/')).length
+    const writesBefore = secretWrites()
+    const tokenRequests = peers.oauth.tokenRequests
+
+    const outside = await run('rotation.yml', { credentials: 'partner-api' })
+    const planned = await run('rotation.yml', { credentials: 'partner-api', mode: 'plan' })
+
+    expect([outside.exitCode, outside.errors]).toEqual([0, []])
+    expect(results(outside)).toEqual([
+      {
+        credential: 'partner-api',
+        status: 'skipped',
+        rotated: false,
+        version: '',
+        published: 0,
+        failed: 0,
+        reason: 'not-in-window',
+        next_due: expect.stringMatching(
+          new RegExp(`^\\d{4}-\\d\\d-\\d\\dT${String(opens).padStart(2, '0')}:00:00\\.000Z$`)
+        ),
+        success_rate: 1,
+        consecutive_failures: 0
+      }
+    ])
+    expect(outside.outputs.status).toBe('not-in-window')
+    expect(outside.summary).toContain('⏭️ skipped (not in an allowed window)')
+    expect(outside.summary).toMatch(
+      /not in an allowed window; next window opens at \d{4}-.* \(windows: 0 \d+ \* \* \* for 1h\)/
+    )
+    // Nothing minted, nothing published: the servers saw no refresh and no secret written.
+    expect(peers.oauth.tokenRequests).toBe(tokenRequests)
+    expect(secretWrites()).toBe(writesBefore)
+    expect(secretValue('PARTNER_TOKEN')).toBeUndefined()
+    expect(await peers.oauth.isGrantAlive(seeded)).toBe(true)
+    // The plan applies the same rule: the credential is not given a matrix job.
+    expect([planned.exitCode, planned.outputs.due]).toEqual([0, ''])
+    expect(planned.summary).toMatch(
+      /partner-api` \| due, not in an allowed window; next window opens at/
+    )
+
+    // A window open at every minute, for an hour: inside it, the due credential rotates.
+    await writeFile(
+      join(workspace, 'rotation.yml'),
+      schedule('{ cron: "* * * * *", duration: 1h }')
+    )
+    const inside = await run('rotation.yml', { credentials: 'partner-api' })
+
+    expect([inside.exitCode, inside.errors]).toEqual([0, []])
+    expect(results(inside)).toMatchObject([
+      {
+        credential: 'partner-api',
+        status: 'rotated',
+        rotated: true,
+        published: 1,
+        success_rate: 1,
+        consecutive_failures: 0
+      }
+    ])
+    expect(peers.oauth.tokenRequests).toBe(tokenRequests + 1)
+    expect(await peers.oauth.isAccessTokenActive(secretValue('PARTNER_TOKEN') ?? '')).toBe(true)
+    expect(inside.summary).toMatch(/Next due \| Recent runs \|/)
+    expect(inside.summary).toMatch(/\| 100% of 2 ok \|/)
+  })
+
   it('plans 2 shards: every due credential in one matrix job, the write interval doubled, nothing written', async () => {
     await seedRefreshTokenSecret(peers, 'PARTNER_REFRESH_TOKEN')
     await seedRefreshTokenSecret(peers, 'BROKEN_REFRESH_TOKEN')

@@ -221,6 +221,10 @@ export function planFrom(config: ActionConfig): RotationPlan {
     ...(config.rotateIfOlderThanMs !== undefined
       ? { rotateIfOlderThanMs: config.rotateIfOlderThanMs }
       : {}),
+    ...(config.rotateBeforeExpiryMs !== undefined
+      ? { rotateBeforeExpiryMs: config.rotateBeforeExpiryMs }
+      : {}),
+    ...(config.windows ? { windows: config.windows } : {}),
     revokePrevious: config.revokePrevious,
     gracePeriodMs: config.gracePeriodMs,
     lockTtlMs: config.store?.lockTtlMs ?? 0

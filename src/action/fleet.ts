@@ -5,7 +5,7 @@ import { loadConfigFile } from '../config/file/load.js'
 import { keyPathOf, RUN_WIDE_INPUTS } from '../config/file/keys.js'
 import { INPUT_DEFAULTS, type InputName, type RawInputs } from '../config/inputs.js'
 import { parseList } from '../config/lists.js'
-import { nextDueAt } from '../engine/due.js'
+import { hasSchedule, scheduleOf, whenDue } from '../engine/due.js'
 import {
   ActionError,
   ConfigError,
@@ -19,6 +19,7 @@ import type { CredentialOptions, RunDeps, RunParts } from '../main.js'
 import { resultsJson, resultsTable, type CredentialResult } from '../report/results.js'
 import type { WebhookTarget } from '../report/webhook.js'
 import { realSleep, systemClock } from './system.js'
+import { allowedWindows } from '../schedule/windows.js'
 
 /** What the fleet takes from the entry: the run of one credential, and the report of a stop. */
 export interface FleetCallbacks {
@@ -144,9 +145,13 @@ async function prepare(
   for (const credential of selected) {
     const inputs: RawInputs = { ...INPUT_DEFAULTS, ...runWide, ...credential.inputs }
     try {
+      const config = parts.parseActionConfig(inputs, context)
       prepared.push({
         id: credential.id,
-        config: parts.parseActionConfig(inputs, context),
+        // The windows have no flat input: the file gives them to the configuration directly.
+        config: credential.windows
+          ? { ...config, windows: allowedWindows(credential.windows) }
+          : config,
         ...(credential.webhook ? { webhook: credential.webhook } : {})
       })
     } catch (error) {
@@ -215,8 +220,8 @@ interface PlanRow {
 }
 
 /**
- * Whether a credential is due, by the engine's own rule, from its record: one read of the store
- * for a credential with `schedule.every`; every other credential is due at each run.
+ * Whether a credential is due, by the engine's own rule ({@link whenDue}) from its record: one
+ * read of the store for a credential with a schedule; every other credential is due at each run.
  */
 async function dueRow(
   deps: RunDeps,
@@ -225,8 +230,8 @@ async function dueRow(
   now: Date
 ): Promise<PlanRow> {
   const { id, config } = credential
-  const every = config.rotateIfOlderThanMs
-  if (every === undefined) return { id, due: true, note: 'due (no schedule.every: runs each time)' }
+  const schedule = scheduleOf(parts.planFrom(config))
+  if (!hasSchedule(schedule)) return { id, due: true, note: 'due (no schedule: runs each time)' }
   try {
     const engine = await parts.assembleEngine(config, {
       log: deps.log,
@@ -239,14 +244,36 @@ async function dueRow(
       onRecoveryCiphertext: () => undefined
     })
     const state = await engine.store?.readState()
-    const next = nextDueAt(state, every, now.getTime())
-    return next
-      ? { id, due: false, note: `not due until ${next.toISOString()}` }
-      : {
-          id,
-          due: true,
-          note: state?.rotatedAt ? `due (last rotated ${state.rotatedAt})` : 'due (never rotated)'
-        }
+    const decision = whenDue(state, schedule, now)
+    if (decision.due) {
+      return {
+        id,
+        due: true,
+        note: state?.rotatedAt ? `due (last rotated ${state.rotatedAt})` : 'due (never rotated)'
+      }
+    }
+    const at = decision.rotatesAt?.toISOString()
+    if (decision.why === 'not-in-window') {
+      return {
+        id,
+        due: false,
+        note: at
+          ? `due, not in an allowed window; next window opens at ${at}`
+          : 'due, but no allowed window opens again'
+      }
+    }
+    const next = decision.next
+    const by = next.by === 'expiry' ? ', before its expiry' : ''
+    return {
+      id,
+      due: false,
+      note:
+        at === undefined
+          ? `not due until ${next.at.toISOString()}${by}, and no allowed window opens after it`
+          : at === next.at.toISOString()
+            ? `not due until ${at}${by}`
+            : `not due until ${next.at.toISOString()}${by}; rotated in the window opening at ${at}`
+    }
   } catch (error) {
     // Its own job will say what is wrong, in full: the plan runs it rather than hide it.
     deps.log.warning(

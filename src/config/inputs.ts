@@ -46,6 +46,7 @@ export const INPUT_DEFAULTS = {
   'health-check-expect': '2xx',
   'health-check-timeout': '2m',
   'rotate-if-older-than': '',
+  'rotate-before-expiry': '',
   'revoke-previous': 'false',
   'grace-period': '15m',
   'retiring-value': '',

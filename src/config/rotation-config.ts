@@ -19,6 +19,7 @@ import {
   type RunnerContext
 } from '../providers/github/config.js'
 import { parseRecoveryPublicKey } from '../recovery/recovery-key.js'
+import type { RotationWindows } from '../engine/due.js'
 import {
   issuerCapabilities,
   issuerKinds,
@@ -90,6 +91,13 @@ export interface ActionConfig {
   /** The repository secret where a replaced value waits for its deferred revocation. */
   retiringSecret?: string
   rotateIfOlderThanMs?: number
+  /** `rotate-before-expiry`: rotate once the published value expires within this. */
+  rotateBeforeExpiryMs?: number
+  /**
+   * When a due rotation may run (`schedule.windows`): set from the configuration file only, built
+   * there so that a run of flat inputs never loads the cron parser.
+   */
+  windows?: RotationWindows
   revokePrevious: boolean
   gracePeriodMs: number
   /** How long writing the new refresh token to its store may take, retries included. */
@@ -309,13 +317,13 @@ export function parseActionConfig(raw: RawInputs, context: ActionContext): Actio
     )
   }
   const rotateIfOlderThanMs = duration('rotate-if-older-than')
+  const rotateBeforeExpiryMs = duration('rotate-before-expiry')
   const gracePeriodMs = duration('grace-period') ?? 0
   const revokePrevious = booleanInput(raw, 'revoke-previous', add)
-  if (rotateIfOlderThanMs !== undefined && (!store || issuer === 'none')) {
-    add(
-      'rotate-if-older-than',
-      'needs a rotation record; it applies to issuer: oauth2 or aws-secrets-manager'
-    )
+  for (const input of ['rotate-if-older-than', 'rotate-before-expiry'] as const) {
+    if (raw[input] !== '' && (!store || issuer === 'none')) {
+      add(input, 'needs a rotation record; it applies to issuer: oauth2 or aws-secrets-manager')
+    }
   }
 
   const previousValue = raw['previous-value'] === '' ? undefined : raw['previous-value']
@@ -372,6 +380,7 @@ export function parseActionConfig(raw: RawInputs, context: ActionContext): Actio
       ? { retiringSecret: `${publish.secretName}_RETIRING` }
       : {}),
     ...(rotateIfOlderThanMs !== undefined ? { rotateIfOlderThanMs } : {}),
+    ...(rotateBeforeExpiryMs !== undefined ? { rotateBeforeExpiryMs } : {}),
     revokePrevious,
     gracePeriodMs,
     persistTimeoutMs: persistTimeoutMs ?? DEFAULT_PERSIST_TIMEOUT_MS,

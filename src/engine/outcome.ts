@@ -22,6 +22,7 @@ export type RunStatus =
   | 'rotated'
   | 'published'
   | 'not-due'
+  | 'not-in-window'
   | 'verified'
   | 'retired'
   | 'rolled-back'
@@ -54,6 +55,20 @@ export interface RunOutcome {
    * succeeded). Absent for a first run, or a record that was deleted to start afresh.
    */
   previousFailures?: number
+  /**
+   * When the credential is next rotated under its schedule (the interval, the expiry less
+   * before-expiry, then the first allow window from there); absent without a schedule, or when it
+   * is due at the next run.
+   */
+  nextDueAt?: Date
+  /** The runs the record keeps, this one included, and how many of them failed. */
+  recentRuns?: RecentRuns
+}
+
+/** The runs a record keeps, counted: what the success rate is computed over. */
+export interface RecentRuns {
+  kept: number
+  failed: number
 }
 
 /** One line of the JSON-lines audit file: lifecycle events only, never a value. */

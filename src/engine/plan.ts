@@ -1,3 +1,5 @@
+import type { RotationWindows } from './due.js'
+
 /** What the run is asked to do. */
 export type Mode = 'rotate' | 'verify' | 'retire' | 'rollback'
 
@@ -15,6 +17,10 @@ export interface RotationPlan {
   retiringValue?: string
   /** Skip a rotation whose last one is more recent than this. */
   rotateIfOlderThanMs?: number
+  /** Rotate when the published value expires within this (default 15m with an interval). */
+  rotateBeforeExpiryMs?: number
+  /** A rotation that is due runs only inside one of these windows. */
+  windows?: RotationWindows
   /** Revoke the replaced value once `gracePeriodMs` is over. */
   revokePrevious: boolean
   gracePeriodMs: number

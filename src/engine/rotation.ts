@@ -2,11 +2,20 @@ import { ActionError, describeError } from '../errors.js'
 import type { Logger } from '../logger.js'
 import type { TargetResult } from './ports.js'
 import { count } from '../wording.js'
-import { nextDueAt } from './due.js'
+import { DEFAULT_BEFORE_EXPIRY_MS, hasSchedule, scheduleOf, whenDue } from './due.js'
+import { formatDuration } from '../duration.js'
 import { assess, type Assessment } from './assess.js'
 import { asActionError } from './errors.js'
 import { fingerprint } from './fingerprint.js'
-import type { Audit, RunOutcome, RunStatus, StepName, StepOutcome, StepRecord } from './outcome.js'
+import type {
+  Audit,
+  RecentRuns,
+  RunOutcome,
+  RunStatus,
+  StepName,
+  StepOutcome,
+  StepRecord
+} from './outcome.js'
 import type { RotationPlan } from './plan.js'
 import type {
   Clock,
@@ -22,7 +31,7 @@ import type {
   WriteOptions
 } from './ports.js'
 import { planRetirements, type RevocationJob } from './retirements.js'
-import { RUNS_KEPT, emptyState, replaceCurrent, type RotationState } from './state.js'
+import { RUNS_KEPT, emptyState, replaceCurrent, runFailed, type RotationState } from './state.js'
 import { blockedError, busyError, interruptedError, staleError } from './refusals.js'
 import { describeAssessment, persistFailure, resetHint, uncertainHint } from './messages.js'
 
@@ -53,6 +62,14 @@ export interface EngineDeps {
  */
 export function runRotation(deps: EngineDeps, plan: RotationPlan): Promise<RunOutcome> {
   return new RotationRun(deps, plan).execute()
+}
+
+/** Why a rotation is held back this run: the status it ends with, and the mint row's detail. */
+interface HeldBack {
+  status: 'not-due' | 'not-in-window'
+  detail: string
+  /** What the user should know beyond the skip: an expiry the next window comes too late for. */
+  warning?: string
 }
 
 /** Where the value minted this run has got to; decides what a failure still has to undo. */
@@ -146,8 +163,21 @@ class RotationRun {
         : {}),
       ...(this.#recorded && this.#runsBefore?.runs.length
         ? { previousFailures: this.#runsBefore.consecutiveFailures }
-        : {})
+        : {}),
+      ...this.#nextDue(),
+      ...(this.#recorded && this.#state ? { recentRuns: recentRuns(this.#state) } : {})
     }
+  }
+
+  /**
+   * When the credential is next rotated, by the rule that decided this run: for the report, which
+   * says when a credential comes round again, the expiry margin and the windows included.
+   */
+  #nextDue(): { nextDueAt?: Date } {
+    const schedule = scheduleOf(this.#plan)
+    if (this.#plan.mode !== 'rotate' || !hasSchedule(schedule)) return {}
+    const decision = whenDue(this.#state, schedule, this.#deps.clock.now())
+    return !decision.due && decision.rotatesAt ? { nextDueAt: decision.rotatesAt } : {}
   }
 
   // --- the modes --------------------------------------------------------------------------
@@ -167,9 +197,9 @@ class RotationRun {
     const deps = this.#deps
     const { assessment, due } = await this.#step('preflight', async () => {
       const found = await this.#readAndAssess()
-      const notDue = this.#dueIn(found)
+      const notDue = this.#heldBack(found)
       // Every target is checked before anything is consumed or written, with or without a
-      // store. A run with nothing due writes nothing, not even the re-seal.
+      // store. A run with nothing due (or outside its windows) writes nothing, not even the re-seal.
       if (notDue === undefined) {
         await this.#checkTargets()
         await deps.store?.check(this.#input)
@@ -183,8 +213,10 @@ class RotationRun {
       await this.#promoteResumed(assessment.run)
     }
     if (due !== undefined) {
-      this.#skip('mint', `not due: the last rotation is younger than rotate-if-older-than (${due})`)
-      this.#status = 'not-due'
+      this.#skip('mint', due.detail)
+      this.#status = due.status
+      if (due.warning !== undefined) this.#warn(due.warning)
+      // Retirements were scheduled by a rotation that ran: their grace period is over either way.
       await this.#retire(this.#plan.previousValue)
       return
     }
@@ -201,6 +233,7 @@ class RotationRun {
     }
     if (!given) await this.#promote(minted)
     this.#status = deps.store ? 'rotated' : 'published'
+    this.#warnShortLived(minted)
     await this.#retire(minted.value)
   }
 
@@ -298,12 +331,12 @@ class RotationRun {
       await this.#checkTargets()
       return { value: found, detail: describeAssessment(found, deps.store, deps.issuer) }
     })
-    const due = plan.mode === 'rotate' ? this.#dueIn(assessment) : undefined
+    const due = plan.mode === 'rotate' ? this.#heldBack(assessment) : undefined
     const next =
       plan.mode === 'retire'
         ? `would retire ${count(this.#dueRetirements().length, 'due value')}`
         : due !== undefined
-          ? `would skip the rotation: not due (${due})`
+          ? `would skip the rotation: ${due.detail}`
           : `would mint with ${deps.issuer.kind}, persist, publish${deps.healthCheck ? ', verify' : ''} and promote`
     this.#record('mint', 'planned', next, this.#deps.clock.now())
     this.#status = 'planned'
@@ -370,16 +403,69 @@ class RotationRun {
     })
   }
 
-  /** Time left before a rotation is due, or undefined when it is due (or cannot be skipped). */
-  #dueIn(assessment: Assessment): string | undefined {
-    // A rotation to resume or refuse cannot be skipped.
-    if (assessment.kind !== 'normal') return undefined
-    const dueAt = nextDueAt(
-      this.#state,
-      this.#plan.rotateIfOlderThanMs,
-      this.#deps.clock.now().getTime()
+  /**
+   * A value that expires within before-expiry of its mint is due again at the very next run: say
+   * so once, rather than let every run rotate in silence.
+   */
+  #warnShortLived(minted: Minted): void {
+    const schedule = scheduleOf(this.#plan)
+    const expires = minted.expiresAt
+    if (expires === undefined) return
+    if (schedule.everyMs === undefined && schedule.beforeExpiryMs === undefined) return
+    const margin = schedule.beforeExpiryMs ?? DEFAULT_BEFORE_EXPIRY_MS
+    if (expires.getTime() - margin > this.#deps.clock.now().getTime()) return
+    this.#warn(
+      `The new value expires at ${expires.toISOString()}, within rotate-before-expiry (${formatDuration(margin)}) of its mint: every run rotates it again. Set rotate-before-expiry below the value's lifetime.`
     )
-    return dueAt && `next due at ${dueAt.toISOString()}`
+  }
+
+  /**
+   * Why the rotation does not run now (not due, or outside every allow window), or undefined when
+   * it runs. The rule is {@link whenDue}, the one `mode: plan` applies too.
+   */
+  #heldBack(assessment: Assessment): HeldBack | undefined {
+    // A rotation to resume or refuse cannot be skipped, nor held for a window: finishing it is
+    // what makes the targets' value certain again.
+    if (assessment.kind !== 'normal' && assessment.kind !== 'first') return undefined
+    const schedule = scheduleOf(this.#plan)
+    const decision = whenDue(this.#state, schedule, this.#deps.clock.now())
+    if (decision.due) return undefined
+    const windows = schedule.windows ? ` (windows: ${schedule.windows.description})` : ''
+    const expires = this.#state?.published?.expiresAt
+    if (decision.why === 'not-due') {
+      const { next, rotatesAt } = decision
+      const rule =
+        next.by === 'interval'
+          ? 'the last rotation plus rotate-if-older-than'
+          : `rotate-before-expiry before the published value expires at ${expires ?? '?'}`
+      const window =
+        schedule.windows === undefined || rotatesAt?.getTime() === next.at.getTime()
+          ? ''
+          : rotatesAt
+            ? `; then rotated in the allowed window that opens at ${rotatesAt.toISOString()}${windows}`
+            : `; no allowed window opens after it${windows}`
+      return {
+        status: 'not-due',
+        detail: `not due: next due at ${next.at.toISOString()} (${rule})${window}`
+      }
+    }
+    const opens = decision.rotatesAt
+    const detail = opens
+      ? `not in an allowed window; next window opens at ${opens.toISOString()}${windows}`
+      : `not in an allowed window, and none opens again${windows}`
+    // A window that opens only after the published value expired leaves a dead value on the
+    // targets in between: a green skip must not hide that.
+    const late =
+      expires !== undefined && (opens === undefined || Date.parse(expires) < opens.getTime())
+    return {
+      status: 'not-in-window',
+      detail,
+      ...(late
+        ? {
+            warning: `The published value expires at ${expires}, before the next allowed window opens${opens ? ` (${opens.toISOString()})` : ''}: the targets hold an expired value until a rotation runs. Widen schedule.windows.`
+          }
+        : {})
+    }
   }
 
   async #mint(assessment: Assessment): Promise<Minted> {
@@ -1048,4 +1134,9 @@ function stepTitle(name: StepName): string {
 
 function phaseOf(name: StepName): ActionError['phase'] {
   return name === 'rollback' ? 'verify' : name
+}
+
+/** The runs the record keeps (this one included), counted for the success rate. */
+function recentRuns(state: RotationState): RecentRuns {
+  return { kept: state.runs.length, failed: state.runs.filter(run => runFailed(run)).length }
 }

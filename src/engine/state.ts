@@ -20,10 +20,15 @@ const retirement = z.object({
   expiresAt: time.optional()
 })
 
+/**
+ * One run of the record. A store that keeps only the newest run in full (AWS tags, 256 characters
+ * each) keeps the others as their outcome alone: `ok` or `failed`.
+ */
 const runRecord = z.object({
-  id: z.string(),
-  at: time,
-  mode: z.string(),
+  id: z.string().optional(),
+  at: time.optional(),
+  mode: z.string().optional(),
+  /** The run's status (`rotated`, `not-due`, ...) or `failed: <code>`. */
   outcome: z.string()
 })
 
@@ -97,4 +102,9 @@ export function replaceCurrent(state: RotationState, next: string, since: string
 /** The state before the first rotation. */
 export function emptyState(): RotationState {
   return { schema: 1, consecutiveFailures: 0, retirements: [], runs: [] }
+}
+
+/** Whether a run of the record failed: `failed: <code>` in full, `failed` kept compact. */
+export function runFailed(run: Pick<RunRecord, 'outcome'>): boolean {
+  return run.outcome === 'failed' || run.outcome.startsWith('failed:')
 }

@@ -1,6 +1,7 @@
 import type { StepOutcome, StepRecord } from '../engine/outcome.js'
 import { count } from '../wording.js'
 import { totals, type TargetResult, type TargetStatus } from './result.js'
+import { runsCell, type CredentialResult } from './results.js'
 
 const STEP_OUTCOME: Record<StepOutcome, string> = {
   ok: '✅ ok',
@@ -42,6 +43,8 @@ export interface SummaryInput {
   warnings?: readonly string[]
   /** Advice worth a reader's attention, such as a cheaper plan. */
   notes?: readonly string[]
+  /** When the credential is next due, and how its recent runs went. */
+  history?: Pick<CredentialResult, 'nextDue' | 'successRate' | 'runsKept' | 'consecutiveFailures'>
 }
 
 /**
@@ -94,9 +97,21 @@ export function renderSummary(input: SummaryInput): string {
     }
     lines.push('')
   }
+  const history = input.history && historyLine(input.history)
+  if (history) lines.push(history, '')
   for (const warning of input.warnings ?? []) lines.push(`> [!WARNING]`, `> ${cell(warning)}`, '')
   for (const note of input.notes ?? []) lines.push(`> [!TIP]`, `> ${cell(note)}`, '')
   return lines.join('\n')
+}
+
+/** `**Next due:** … · **Recent runs:** 90% of 10 ok`, or undefined when there is neither. */
+function historyLine(history: NonNullable<SummaryInput['history']>): string | undefined {
+  const runs = runsCell(history)
+  const parts = [
+    ...(history.nextDue ? [`**Next due:** ${history.nextDue}`] : []),
+    ...(runs !== '' ? [`**Recent runs:** ${runs}`] : [])
+  ]
+  return parts.length > 0 ? `${parts.join(' · ')}.` : undefined
 }
 
 function seconds(ms: number): string {

@@ -11,7 +11,7 @@ import {
 } from '@aws-sdk/client-secrets-manager'
 import { AwsSecret } from '../../../src/providers/aws/secret.js'
 import { fingerprint } from '../../../src/engine/fingerprint.js'
-import { emptyState, type RotationState } from '../../../src/engine/state.js'
+import { emptyState, runFailed, type RotationState } from '../../../src/engine/state.js'
 import { ActionError } from '../../../src/errors.js'
 import { readRecordTags, recordTags } from '../../../src/providers/aws/record-tags.js'
 import type { VersionOwner } from '../../../src/providers/aws/config.js'
@@ -484,11 +484,49 @@ describe('writeState', () => {
     expect(tags).toEqual({
       team: 'payments',
       'token-rotation:rotated-at': '2026-03-02T10:06:00.000Z',
-      'token-rotation:last-run': '2026-03-02T10:06:00.000Z rotate rotated run 12 attempt 1'
+      'token-rotation:last-run': '2026-03-02T10:06:00.000Z rotate rotated run 12 attempt 1',
+      'token-rotation:outcomes': '+'
     })
     const reread = await stateOf(awsStore())
     expect(reread.minting).toBeUndefined()
     expect(reread.runs).toEqual(done.runs)
+  })
+
+  it('keeps every kept run as its outcome in one tag, so the success rate survives the tags', async () => {
+    const store = awsStore()
+    const state = await stateOf(store)
+    const run = (day: number, outcome: string) => ({
+      id: `run ${String(day)} attempt 1`,
+      at: `2026-03-0${String(day)}T10:00:00.000Z`,
+      mode: 'rotate',
+      outcome
+    })
+    await store.writeState({
+      ...state,
+      consecutiveFailures: 1,
+      runs: [
+        run(4, 'failed: locked'),
+        run(3, 'not-due'),
+        run(2, 'rotated'),
+        run(1, 'failed: internal')
+      ]
+    })
+
+    const tags = server.getSecret(SECRET_ID)?.tags ?? {}
+    expect(tags['token-rotation:outcomes']).toBe('-++-')
+    const reread = await stateOf(awsStore())
+    // The newest in full (last-run), the others as their outcome alone.
+    expect(reread.runs).toEqual([
+      run(4, 'failed:locked'),
+      { outcome: 'ok' },
+      { outcome: 'ok' },
+      { outcome: 'failed' }
+    ])
+    expect(reread.runs.filter(r => runFailed(r))).toHaveLength(2)
+
+    // Written back as read (the engine prepends its run to these), nothing is lost.
+    await store.writeState({ ...reread, runs: [run(5, 'rotated'), ...reread.runs] })
+    expect(server.getSecret(SECRET_ID)?.tags['token-rotation:outcomes']).toBe('+-++-')
   })
 })
 

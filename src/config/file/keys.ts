@@ -23,6 +23,7 @@ export const CREDENTIAL_KEYS: readonly FileKey[] = inGroupOrder([
   { group: 'health-check', key: 'expect', input: 'health-check-expect', type: 'text' },
   { group: 'health-check', key: 'timeout', input: 'health-check-timeout', type: 'text' },
   { group: 'schedule', key: 'every', input: 'rotate-if-older-than', type: 'text' },
+  { group: 'schedule', key: 'before-expiry', input: 'rotate-before-expiry', type: 'text' },
   { group: 'retire', key: 'grace-period', input: 'grace-period', type: 'text' },
   { group: 'retire', key: 'revoke-previous', input: 'revoke-previous', type: 'flag' },
   { group: 'alerts', key: 'after', input: 'alert-after', type: 'count' },

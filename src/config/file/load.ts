@@ -13,8 +13,11 @@ import {
   configFileSchema,
   credentialSchema,
   type SecretReference,
-  type WebhookReference
+  type WebhookReference,
+  type WindowEntry
 } from './schema.js'
+import { parseDuration } from '../../duration.js'
+import type { WindowSpec } from '../../schedule/windows.js'
 import type * as z from 'zod'
 
 /** One credential of the file, as the flat inputs it stands for. */
@@ -26,6 +29,11 @@ export interface FileCredential {
   readonly secrets: readonly string[]
   /** Where its alerts are POSTed besides the issue (`alerts.webhook`); both are secrets. */
   readonly webhook?: { url: string; secret?: string }
+  /**
+   * When a due rotation may run (`schedule.windows`), validated. No flat input stands for it: a
+   * single credential's workflow has its own `on.schedule`.
+   */
+  readonly windows?: readonly WindowSpec[]
   /** Where an input of this credential was set, for a message about it. */
   locate(input: InputName): Omit<FileProblem, 'message'>
 }
@@ -165,6 +173,7 @@ function toInputs(
       set(key, value, [...(mine !== undefined ? own : ['defaults']), ...path])
   }
   const webhook = webhookOf(id, credential, defaults, env, secrets, problems, lineOf)
+  const windows = windowsOf(credential) ?? windowsOf(defaults)
   const publish = credential.publish ?? defaults.publish
   const publishAt: Path = credential.publish ? [...own, 'publish'] : ['defaults', 'publish']
   if (publish) mergeTargets(publish, publishAt, set, problems, lineOf)
@@ -173,6 +182,7 @@ function toInputs(
     inputs,
     secrets,
     ...(webhook ? { webhook } : {}),
+    ...(windows ? { windows } : {}),
     locate: input => {
       const at = setAt.get(input)
       if (at) return { path: pathText(at), line: lineOf(at) }
@@ -204,6 +214,17 @@ function webhookOf(
   const secret = webhook.secret && read('secret', webhook.secret)
   if (url === undefined) return undefined
   return secret === undefined ? { url } : { url, secret }
+}
+
+/** A credential's allow windows, which the schema checked. */
+function windowsOf(credential: Credential): WindowSpec[] | undefined {
+  // The schema checked them; their type is lost where the schedule group meets the keys table.
+  const windows = credential.schedule?.windows as WindowEntry[] | undefined
+  return windows?.map(({ cron, duration }) => ({
+    cron: cron.trim(),
+    duration,
+    durationMs: parseDuration(duration) ?? 0
+  }))
 }
 
 /** How a webhook's secrets are read: like any secret-valued key. */

@@ -1,4 +1,6 @@
 import * as z from 'zod'
+import { DURATION_HINT, parseDuration } from '../../duration.js'
+import { cronProblem } from '../../schedule/windows.js'
 import {
   CREDENTIAL_GROUPS,
   CREDENTIAL_KEYS,
@@ -59,17 +61,45 @@ const webhookSchema = z.strictObject({
 
 export type WebhookReference = z.infer<typeof webhookSchema>
 
+/**
+ * One allow window of `schedule.windows`: it opens at each time of `cron` (UTC) and stays open for
+ * `duration`. Checked here, so that a bad one is reported at its own line and key path.
+ */
+const windowSchema = z.strictObject({
+  cron: z.string().superRefine((cron, context) => {
+    const problem = cronProblem(cron)
+    if (problem) context.addIssue({ code: 'custom', message: problem })
+  }),
+  duration: z.string().superRefine((text, context) => {
+    const ms = parseDuration(text)
+    if (ms === undefined || ms === 0) {
+      context.addIssue({
+        code: 'custom',
+        message: `'${text}' is not a duration longer than zero; use ${DURATION_HINT}`
+      })
+    }
+  })
+})
+
+export type WindowEntry = z.infer<typeof windowSchema>
+
+/** When a due rotation may run; absent, at any time. */
+const windowsSchema = z
+  .array(windowSchema)
+  .min(1, { error: 'lists no window: remove windows to rotate at any time' })
+
 /** One entry of `publish`: where the credential's value (or one of its fields) is written. */
 const publishEntry = z.strictObject({ github: keysSchema(GITHUB_TARGET_KEYS) })
 
 /** One credential: how it is issued, where it is kept, where it is published, how it is checked. */
 export const credentialSchema = z.strictObject({
   ...Object.fromEntries(
-    CREDENTIAL_GROUPS.filter(group => group !== 'alerts').map(group => [
+    CREDENTIAL_GROUPS.filter(group => group !== 'alerts' && group !== 'schedule').map(group => [
       group,
       groupSchema(group).optional()
     ])
   ),
+  schedule: groupSchema('schedule').extend({ windows: windowsSchema.optional() }).optional(),
   alerts: groupSchema('alerts').extend({ webhook: webhookSchema.optional() }).optional(),
   ...Object.fromEntries(
     CREDENTIAL_KEYS.filter(key => key.group === '').map(key => [

@@ -1,4 +1,4 @@
-import type { RotationState } from '../../engine/state.js'
+import { RUNS_KEPT, runFailed, type RotationState } from '../../engine/state.js'
 
 /**
  * The parts of the rotation record that are not versions, kept as tags of the secret itself:
@@ -18,7 +18,8 @@ const KEYS = {
   rotatedAt: `${TAG_PREFIX}rotated-at`,
   failures: `${TAG_PREFIX}failures`,
   retirements: `${TAG_PREFIX}retirements`,
-  lastRun: `${TAG_PREFIX}last-run`
+  lastRun: `${TAG_PREFIX}last-run`,
+  outcomes: `${TAG_PREFIX}outcomes`
 } as const
 
 const MAX_TAG_VALUE = 256
@@ -28,6 +29,12 @@ const UNTIL = 'until='
 const CONSUMED_KEPT = 15
 const FINGERPRINT = /^[0-9a-f]{16}$/
 const TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/
+/**
+ * The kept runs, newest first, one character each in the `outcomes` tag: a tag cannot hold ten
+ * runs in full, and their success rate needs only whether each failed.
+ */
+const RUN_OK = '+'
+const RUN_FAILED = '-'
 
 /** The record's tag-held parts. */
 export type TaggedRecord = Pick<
@@ -86,9 +93,12 @@ export function recordTags(record: TaggedRecord, from?: string): Record<string, 
     tags[KEYS.retirements] = text
   }
   const last = runs[0]
-  if (last) {
+  if (last?.at !== undefined) {
     const outcome = last.outcome.replace(/ /g, '')
-    tags[KEYS.lastRun] = fit(`${last.at} ${last.mode} ${outcome} ${last.id}`)
+    tags[KEYS.lastRun] = fit(`${last.at} ${last.mode ?? ''} ${outcome} ${last.id ?? ''}`)
+  }
+  if (runs.length > 0) {
+    tags[KEYS.outcomes] = runs.map(run => (runFailed(run) ? RUN_FAILED : RUN_OK)).join('')
   }
   return tags
 }
@@ -159,6 +169,12 @@ export function readRecordTags(tags: Readonly<Record<string, string>>): TaggedRe
     const [at = '', mode = '', outcome = '', ...id] = last
     // An outcome such as "failed: locked" was written with its colon and no space.
     if (TIME.test(at)) record.runs.push({ at, mode, outcome, id: id.join(' ') })
+  }
+  // The runs before the newest, as their outcome alone; the first character is the newest run,
+  // which last-run holds in full (or, without it, a compact run like the others).
+  const outcomes = (tags[KEYS.outcomes] ?? '').match(/[+-]/g) ?? []
+  for (const mark of outcomes.slice(record.runs.length, RUNS_KEPT)) {
+    record.runs.push({ outcome: mark === RUN_FAILED ? 'failed' : 'ok' })
   }
   return record
 }

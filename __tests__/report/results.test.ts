@@ -1,0 +1,125 @@
+// The `results` output and the fleet's opening table: one entry per credential, its schedule and
+// how its recent runs went, with the documented field names kept as they were.
+import { describe, expect, it } from '@jest/globals'
+import type { RunOutcome } from '../../src/engine/outcome.js'
+import { resultOf, resultsJson, resultsTable, stoppedResult } from '../../src/report/results.js'
+import { renderSummary } from '../../src/report/summary.js'
+
+function outcome(changes: Partial<RunOutcome>): RunOutcome {
+  return {
+    status: 'rotated',
+    rotated: true,
+    steps: [],
+    targets: [],
+    restored: [],
+    warnings: [],
+    ...changes
+  }
+}
+
+const rotated = resultOf(
+  'partner-api',
+  outcome({
+    version: '0123456789abcdef',
+    targets: [
+      { scope: 'repository', type: 'actions', target: 'acme/api', name: 'T', status: 'updated' }
+    ],
+    nextDueAt: new Date('2026-03-02T02:40:00.000Z'),
+    recentRuns: { kept: 10, failed: 1 },
+    consecutiveFailures: 0
+  })
+)
+const skipped = resultOf(
+  'nightly',
+  outcome({
+    status: 'not-in-window',
+    rotated: false,
+    nextDueAt: new Date('2026-03-09T02:00:00.000Z'),
+    recentRuns: { kept: 3, failed: 2 },
+    consecutiveFailures: 2
+  })
+)
+
+describe('resultsJson', () => {
+  it('adds the success rate over the kept runs, the failures in a row and the next due time', () => {
+    expect(JSON.parse(resultsJson([rotated, skipped]))).toEqual([
+      {
+        credential: 'partner-api',
+        status: 'rotated',
+        rotated: true,
+        version: '0123456789abcdef',
+        published: 1,
+        failed: 0,
+        next_due: '2026-03-02T02:40:00.000Z',
+        success_rate: 0.9,
+        consecutive_failures: 0
+      },
+      {
+        credential: 'nightly',
+        status: 'skipped',
+        rotated: false,
+        version: '',
+        published: 0,
+        failed: 0,
+        reason: 'not-in-window',
+        next_due: '2026-03-09T02:00:00.000Z',
+        success_rate: 0.33,
+        consecutive_failures: 2
+      }
+    ])
+  })
+
+  it('omits what the run does not know: no runs kept, no record, no schedule', () => {
+    const plain = resultOf('plain', outcome({ status: 'published', rotated: false }))
+    expect(
+      JSON.parse(resultsJson([plain, stoppedResult('broken', new Error('bad input'))]))
+    ).toEqual([
+      {
+        credential: 'plain',
+        status: 'published',
+        rotated: false,
+        version: '',
+        published: 0,
+        failed: 0
+      },
+      {
+        credential: 'broken',
+        status: 'failed',
+        rotated: false,
+        version: '',
+        published: 0,
+        failed: 0,
+        error: 'bad input'
+      }
+    ])
+    const none = resultOf('empty', outcome({ recentRuns: { kept: 0, failed: 0 } }))
+    expect((JSON.parse(resultsJson([none])) as unknown[])[0]).not.toHaveProperty('success_rate')
+  })
+})
+
+describe('resultsTable', () => {
+  it('has a next-due and a recent-runs column, and says why a credential was skipped', () => {
+    const table = resultsTable([rotated, skipped])
+    expect(table).toContain(
+      '| Credential | Status | Version | Targets written | Targets failed | Expires | Next due | Recent runs |'
+    )
+    expect(table).toContain(
+      '| `partner-api` | ✅ rotated | `0123456789abcdef` | 1 | 0 |  | 2026-03-02T02:40:00.000Z | 90% of 10 ok |'
+    )
+    expect(table).toContain(
+      '| `nightly` | ⏭️ skipped (not in an allowed window) |  | 0 | 0 |  | 2026-03-09T02:00:00.000Z | 33% of 3 ok, 2 failed in a row |'
+    )
+  })
+})
+
+describe('renderSummary of one credential', () => {
+  it('ends with when it is next due and how its recent runs went', () => {
+    const md = renderSummary({ secretName: 'T', results: [], dryRun: false, history: skipped })
+    expect(md).toContain(
+      '**Next due:** 2026-03-09T02:00:00.000Z · **Recent runs:** 33% of 3 ok, 2 failed in a row.'
+    )
+    expect(
+      renderSummary({ secretName: 'T', results: [], dryRun: false, history: {} })
+    ).not.toContain('Next due')
+  })
+})
