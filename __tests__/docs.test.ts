@@ -1,8 +1,11 @@
 import { describe, expect, it } from '@jest/globals'
-import { readFileSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync } from 'node:fs'
+import { dirname, join, normalize, sep } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { renderDocs } from '../scripts/generate-docs.js'
 
 const read = (path: string) => readFileSync(new URL(path, import.meta.url), 'utf8')
+const ROOT = fileURLToPath(new URL('..', import.meta.url))
 
 const ACTION_YML = `
 name: Example
@@ -76,5 +79,98 @@ describe('renderDocs', () => {
   it('refuses an input without a description', () => {
     const bare = 'inputs:\n  first:\n    required: true\n'
     expect(() => renderDocs(bare, README)).toThrow('inputs.first needs a description')
+  })
+})
+
+/** The Markdown pages a reader follows links through: the README, the changelog and docs/. */
+function pages(): string[] {
+  const walk = (dir: string): string[] =>
+    readdirSync(join(ROOT, dir), { withFileTypes: true }).flatMap(entry => {
+      const path = join(dir, entry.name)
+      if (entry.isDirectory()) return walk(path)
+      return entry.name.endsWith('.md') ? [path] : []
+    })
+  return ['README.md', 'CHANGELOG.md', ...walk('docs')]
+}
+
+/** The text a reader sees: fenced blocks and code spans hold no links. */
+function prose(markdown: string): string {
+  return markdown
+    .replace(/^( *)(`{3,}|~{3,})[^\n]*\n[\s\S]*?^\1\2[^\n]*$/gm, '')
+    .replace(/(`+)[\s\S]*?\1/g, '')
+}
+
+/** Every inline link and image target of a page, except those that leave the repository. */
+function relativeLinks(markdown: string): string[] {
+  const links: string[] = []
+  const inline = /!?\[[^\]]*\]\(\s*<?([^)\s>]+)>?(?:\s+"[^"]*")?\s*\)/g
+  for (const match of prose(markdown).matchAll(inline)) {
+    const target = match[1] ?? ''
+    if (/^[a-z][a-z0-9+.-]*:/i.test(target)) continue
+    links.push(target)
+  }
+  return links
+}
+
+/**
+ * The anchors GitHub gives a page's headings: lower case, punctuation and code marks dropped,
+ * spaces turned into hyphens, and `-1`, `-2` added to repeated ones.
+ */
+function anchors(markdown: string): Set<string> {
+  const seen = new Map<string, number>()
+  const result = new Set<string>()
+  const withoutFences = markdown.replace(/^( *)(`{3,}|~{3,})[^\n]*\n[\s\S]*?^\1\2[^\n]*$/gm, '')
+  for (const match of withoutFences.matchAll(/^#{1,6}[ \t]+(.+?)[ \t#]*$/gm)) {
+    const text = (match[1] ?? '').replace(/\[([^\]]*)\]\([^)]*\)/g, '$1')
+    const slug = text
+      .toLowerCase()
+      .replace(/[^\p{L}\p{M}\p{N}\p{Pc} -]/gu, '')
+      .replace(/ /g, '-')
+    const count = seen.get(slug) ?? 0
+    seen.set(slug, count + 1)
+    result.add(count === 0 ? slug : `${slug}-${String(count)}`)
+  }
+  return result
+}
+
+/** What is wrong with a link of `page`, or undefined when it leads somewhere. */
+function brokenLink(page: string, link: string): string | undefined {
+  const [rawPath = '', anchor] = link.split('#', 2)
+  const path = decodeURIComponent(rawPath)
+  const target = path === '' ? page : normalize(join(dirname(page), path))
+  if (target.startsWith(`..${sep}`) || target === '..') return `${link} leaves the repository`
+  if (!existsSync(join(ROOT, target))) return `${link}: ${target} does not exist`
+  if (anchor === undefined || !target.endsWith('.md')) return undefined
+  const known = anchors(readFileSync(join(ROOT, target), 'utf8'))
+  return known.has(anchor) ? undefined : `${link}: ${target} has no heading #${anchor}`
+}
+
+describe('links between the pages', () => {
+  it.each(pages())('every relative link of %s leads to a file and a heading that exist', page => {
+    const broken = relativeLinks(readFileSync(join(ROOT, page), 'utf8'))
+      .map(link => brokenLink(page, link))
+      .filter(problem => problem !== undefined)
+    expect(broken).toEqual([])
+  })
+
+  it('finds links, and gives anchors as GitHub does', () => {
+    const page = [
+      '# Roll back (`mode: rollback`)',
+      '## Inputs',
+      '## Inputs',
+      '```md',
+      '# Not a heading',
+      '[not a link](nowhere.md)',
+      '```',
+      'See [one](docs/a.md#x), `[code](b.md)`, ![image](c.png) and [web](https://example.com).'
+    ].join('\n')
+    expect([...anchors(page)]).toEqual(['roll-back-mode-rollback', 'inputs', 'inputs-1'])
+    expect(relativeLinks(page)).toEqual(['docs/a.md#x', 'c.png'])
+    expect(brokenLink('README.md', 'docs/missing.md')).toBe(
+      'docs/missing.md: docs/missing.md does not exist'
+    )
+    expect(brokenLink('docs/README.md', '../README.md#no-such-heading')).toBe(
+      '../README.md#no-such-heading: README.md has no heading #no-such-heading'
+    )
   })
 })
