@@ -2,7 +2,7 @@ import { describe, expect, it } from '@jest/globals'
 import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { dirname, join, normalize, sep } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { renderDocs } from '../scripts/generate-docs.js'
+import { renderConfigDoc, renderConfigSchema, renderInputsDoc } from '../scripts/generate-docs.js'
 
 const read = (path: string) => readFileSync(new URL(path, import.meta.url), 'utf8')
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
@@ -24,7 +24,7 @@ outputs:
     description: Whether | it worked.
 `
 
-const README = [
+const PAGE = [
   '# Example',
   '',
   'Prose before.',
@@ -42,15 +42,30 @@ const README = [
   ''
 ].join('\n')
 
-describe('README.md', () => {
-  it('is exactly what `npm run docs` makes of action.yml', () => {
+describe('the generated documentation', () => {
+  it('docs/inputs.md is exactly what `npm run docs` makes of action.yml', () => {
+    const page = read('../docs/inputs.md')
+    expect(renderInputsDoc(read('../action.yml'), page)).toBe(page)
+  })
+
+  it('docs/configuration-file.md is exactly what `npm run docs` makes of the key table', () => {
+    const page = read('../docs/configuration-file.md')
+    expect(renderConfigDoc(page)).toBe(page)
+  })
+
+  it('config.schema.json is exactly what `npm run docs` makes of the schema', () => {
+    expect(renderConfigSchema()).toBe(read('../config.schema.json'))
+  })
+
+  it('the README links to the tables instead of holding them', () => {
     const readme = read('../README.md')
-    expect(renderDocs(read('../action.yml'), readme)).toBe(readme)
+    expect(readme).not.toMatch(/<!-- (inputs|outputs|config-keys):start -->/)
+    expect(readme).toContain('](docs/inputs.md)')
   })
 })
 
-describe('renderDocs', () => {
-  const rendered = renderDocs(ACTION_YML, README)
+describe('renderInputsDoc', () => {
+  const rendered = renderInputsDoc(ACTION_YML, PAGE)
 
   it('replaces what lies between the markers and keeps everything else', () => {
     expect(rendered).not.toContain('an old inputs table')
@@ -60,7 +75,7 @@ describe('renderDocs', () => {
     }
     const outside = (text: string) =>
       text.replace(/<!-- (inputs|outputs):start -->[\s\S]*?<!-- \1:end -->/g, '')
-    expect(outside(rendered)).toBe(outside(README))
+    expect(outside(rendered)).toBe(outside(PAGE))
   })
 
   it('escapes pipes and folds line breaks, so each row stays one table row', () => {
@@ -68,17 +83,19 @@ describe('renderDocs', () => {
     expect(rendered).toContain('| `done` | Whether \\| it worked. |\n')
   })
 
-  it('gives the same README when run twice', () => {
-    expect(renderDocs(ACTION_YML, rendered)).toBe(rendered)
+  it('gives the same page when run twice', () => {
+    expect(renderInputsDoc(ACTION_YML, rendered)).toBe(rendered)
   })
 
-  it('refuses a README without the markers, naming them', () => {
-    expect(() => renderDocs(ACTION_YML, '# No markers\n')).toThrow('<!-- inputs:start -->')
+  it('refuses a page without the markers, naming the page and the markers', () => {
+    expect(() => renderInputsDoc(ACTION_YML, '# No markers\n')).toThrow(
+      'docs/inputs.md needs the markers <!-- inputs:start -->'
+    )
   })
 
   it('refuses an input without a description', () => {
     const bare = 'inputs:\n  first:\n    required: true\n'
-    expect(() => renderDocs(bare, README)).toThrow('inputs.first needs a description')
+    expect(() => renderInputsDoc(bare, PAGE)).toThrow('inputs.first needs a description')
   })
 })
 
