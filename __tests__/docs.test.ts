@@ -3,6 +3,10 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { dirname, join, normalize, sep } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { renderConfigDoc, renderConfigSchema, renderInputsDoc } from '../scripts/generate-docs.js'
+import { loadConfigFile } from '../src/config/file/load.js'
+import { INPUT_DEFAULTS } from '../src/config/inputs.js'
+import { parseActionConfig } from '../src/config/rotation-config.js'
+import { ConfigError, ConfigFileError } from '../src/errors.js'
 
 const read = (path: string) => readFileSync(new URL(path, import.meta.url), 'utf8')
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
@@ -189,5 +193,74 @@ describe('links between the pages', () => {
     expect(brokenLink('docs/README.md', '../README.md#no-such-heading')).toBe(
       '../README.md#no-such-heading: README.md has no heading #no-such-heading'
     )
+  })
+})
+
+/** The configuration files a page shows: fenced yaml blocks with `version: 1` and `credentials:`. */
+function configFiles(page: string, markdown: string): { name: string; text: string }[] {
+  const files: { name: string; text: string }[] = []
+  const fence = /^( *)```ya?ml\n([\s\S]*?)^\1```/gm
+  for (const match of markdown.matchAll(fence)) {
+    const text = match[2] ?? ''
+    if (!/^version: 1$/m.test(text) || !/^credentials:/m.test(text)) continue
+    const line = markdown.slice(0, match.index).split('\n').length + 1
+    files.push({ name: `${page}:${String(line)}`, text })
+  }
+  return files
+}
+
+/**
+ * What the action says of a configuration file before its first request: the file itself, then
+ * each credential as the flat inputs it stands for. Every `{ env: NAME }` is given a value.
+ */
+function configProblems(name: string, text: string): string[] {
+  const env = new Proxy<Record<string, string>>({}, { get: (_, key) => `value-of-${String(key)}` })
+  try {
+    const file = loadConfigFile(text, name, env)
+    return file.credentials.flatMap(credential => {
+      try {
+        parseActionConfig(
+          { ...INPUT_DEFAULTS, 'github-token': 'writer-token', ...credential.inputs },
+          { repository: 'acme/ops', apiUrl: 'https://api.github.com' }
+        )
+        return []
+      } catch (error) {
+        if (!(error instanceof ConfigError)) throw error
+        return error.problems.map(p => `${name}: ${credential.id}: ${p.input}: ${p.message}`)
+      }
+    })
+  } catch (error) {
+    if (!(error instanceof ConfigFileError)) throw error
+    return [error.message]
+  }
+}
+
+describe('configuration files shown in the docs', () => {
+  const shown = pages().flatMap(page => configFiles(page, readFileSync(join(ROOT, page), 'utf8')))
+
+  it('finds the README’s and the configuration file page’s', () => {
+    const names = shown.map(file => file.name.split(':')[0])
+    expect(names).toEqual(expect.arrayContaining(['README.md', 'docs/configuration-file.md']))
+  })
+
+  it.each(shown.map(file => [file.name, file.text] as const))(
+    'the file at %s is one the action accepts',
+    (name, text) => {
+      expect(configProblems(name, text)).toEqual([])
+    }
+  )
+
+  it('can fail: a key the file does not have, a credential its flat inputs refuse', () => {
+    const file = (issuer: string) =>
+      [
+        'version: 1',
+        'credentials:',
+        '  api:',
+        `    issuer: ${issuer}`,
+        '    publish:',
+        '      - github: { secret: API_TOKEN }'
+      ].join('\n')
+    expect(configProblems('bad.yml', file('{ kind: none, valeu: { env: X } }'))).not.toEqual([])
+    expect(configProblems('bad.yml', file('{ kind: oauth2 }'))).not.toEqual([])
   })
 })

@@ -1,7 +1,7 @@
 // GitHub's own parsers over every action and workflow this repository ships or shows: the action
 // metadata as the runner loads it (expressions in it are evaluated, so `${{ secrets.X }}` in a
 // description stops every workflow at "Set up job"), the workflows in .github/workflows and
-// examples/, and the workflows in README.md and docs/. Reading action.yml as plain YAML (as
+// examples/, and the workflows in README.md and docs/ (with its subfolders). Reading action.yml as plain YAML (as
 // __tests__/config/action-yml.test.ts does) cannot see any of this.
 import { beforeEach, describe, expect, it } from '@jest/globals'
 import { validate, type ValidationConfig } from '@actions/languageservice'
@@ -321,11 +321,23 @@ describe('workflows', () => {
   const files = workflowFiles()
   const shown = markdownFiles().flatMap(path => markdownWorkflows(path, read(path)))
 
-  it('finds this repository’s workflows, the examples and the README’s workflows', () => {
+  it('finds this repository’s workflows, the examples and the workflows the README and docs/ show', () => {
     expect(files).toEqual(expect.arrayContaining(['.github/workflows/ci.yml', REUSABLE, FLEET]))
     expect(Object.keys(realRepository().reusable).sort()).toEqual([FLEET, REUSABLE])
     expect(files.some(path => path.startsWith('examples/'))).toBe(true)
-    expect(shown.filter(source => source.name.startsWith('README.md:')).length).toBeGreaterThan(5)
+    // The README's three workflows, and the pages that show workflows, in docs/ and its subfolders.
+    expect(shown.filter(source => source.name.startsWith('README.md:')).length).toBe(3)
+    const pages = new Set(shown.map(source => source.name.split(':')[0]))
+    expect([...pages]).toEqual(
+      expect.arrayContaining([
+        'docs/configuration-file.md',
+        'docs/org-scale.md',
+        'docs/providers/aws.md',
+        'docs/providers/github.md',
+        'docs/providers/oauth2.md',
+        'docs/providers/static.md'
+      ])
+    )
   })
 
   it.each(files)('%s has no error', async path => {
