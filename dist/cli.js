@@ -8,7 +8,7 @@ import { s as safeLogger } from './chunks/logger-CEvuwfVS.js';
 import { R as Redactor } from './chunks/redaction-B6IawTZe.js';
 import { o as openRecovery } from './chunks/recovery-box-DJvnXANq.js';
 import { g as generateRecoveryKeyPair } from './chunks/recovery-key-CNr4Ulo4.js';
-import { r as run } from './chunks/main-CQ7SYZU8.js';
+import { r as run } from './chunks/main-GQWMDUcl.js';
 import './chunks/results-BXBagRMo.js';
 import 'node:timers/promises';
 import './chunks/targets-Disot1bN.js';
@@ -339,7 +339,7 @@ function usage(metadata) {
         column(RECOVERY_PRIVATE_KEY_ENV, 'recover: the private key from recovery-keygen'),
         '',
         'Flags of rotate, publish and plan (each can also be set as INPUT_<NAME>, with - or _ in the name;',
-        'the action.yml inputs of the same name, described in full in the README):',
+        'the action.yml inputs of the same name, described in full in docs/inputs.md):',
         ...flags,
         flag('--no-dry-run', 'Override INPUT_DRY-RUN'),
         flag('--value-stdin', 'Read the value from standard input (one trailing newline is dropped)'),

@@ -1,5 +1,5 @@
 // `npm run docs`: rewrites what is generated from a source of truth, so the two cannot drift: the
-// Inputs and Outputs tables of README.md from action.yml, the key table of
+// Inputs and Outputs tables of docs/inputs.md from action.yml, the key table of
 // docs/configuration-file.md from the file's key table (src/config/file/keys.ts, made from the
 // provider registry, src/providers/index.ts), and
 // config.schema.json from the file's zod schema. `npm run docs -- --check` writes nothing and fails
@@ -23,28 +23,37 @@ interface ActionInput {
   default?: string
 }
 
-/** The parts of action.yml the README documents. */
+/** The parts of action.yml that docs/inputs.md documents. */
 interface ActionMetadata {
   inputs: [name: string, input: ActionInput][]
   outputs: [name: string, description: string][]
 }
 
-/** The README regions this script owns, each between `<!-- NAME:start -->` and `<!-- NAME:end -->`. */
-type RegionName = 'inputs' | 'outputs' | 'config-keys'
+/**
+ * The regions this script owns, each between `<!-- NAME:start -->` and `<!-- NAME:end -->`, and the
+ * page that holds each (named in errors).
+ */
+const REGION_PAGES = {
+  inputs: 'docs/inputs.md',
+  outputs: 'docs/inputs.md',
+  'config-keys': 'docs/configuration-file.md'
+} as const
 
-const README = new URL('../README.md', import.meta.url)
+type RegionName = keyof typeof REGION_PAGES
+
+const INPUTS_DOC = new URL('../docs/inputs.md', import.meta.url)
 const ACTION_YML = new URL('../action.yml', import.meta.url)
 const CONFIG_DOC = new URL('../docs/configuration-file.md', import.meta.url)
 const CONFIG_SCHEMA = new URL('../config.schema.json', import.meta.url)
 
 /**
- * The README with its generated regions rewritten from action.yml; everything outside the markers
- * is kept byte for byte. Pure: the same texts always give the same result.
+ * docs/inputs.md with its generated regions rewritten from action.yml; everything outside the
+ * markers is kept byte for byte. Pure: the same texts always give the same result.
  * @throws Error when action.yml lacks what the tables need, or a region's markers are missing
  */
-export function renderDocs(actionYmlText: string, readmeText: string): string {
+export function renderInputsDoc(actionYmlText: string, docText: string): string {
   const action = readActionMetadata(actionYmlText)
-  const withInputs = replaceRegion(readmeText, 'inputs', inputsTable(action))
+  const withInputs = replaceRegion(docText, 'inputs', inputsTable(action))
   return replaceRegion(withInputs, 'outputs', outputsTable(action))
 }
 
@@ -126,7 +135,7 @@ export function cell(text: string): string {
 
 /**
  * Replaces what lies between a region's two markers. The generated text is fenced with
- * prettier-ignore comments, so `prettier --write README.md` keeps it exactly as generated.
+ * prettier-ignore comments, so `prettier --write` keeps it exactly as generated.
  */
 export function replaceRegion(
   text: string,
@@ -138,13 +147,14 @@ export function replaceRegion(
   const end = `<!-- ${region}:end -->`
   const at = text.indexOf(start)
   const to = text.indexOf(end)
+  const page = REGION_PAGES[region]
   if (at === -1 || to === -1 || to < at) {
     throw new Error(
-      `README.md needs the markers ${start} and ${end}, in that order, around the ${region} table.`
+      `${page} needs the markers ${start} and ${end}, in that order, around the ${region} table.`
     )
   }
   if (text.indexOf(start, at + 1) !== -1 || text.indexOf(end, to + 1) !== -1) {
-    throw new Error(`README.md has the markers of the ${region} table more than once.`)
+    throw new Error(`${page} has the markers of the ${region} table more than once.`)
   }
   const body = [
     '<!-- prettier-ignore-start -->',
@@ -199,7 +209,7 @@ function entryOf(key: string, name: string, raw: unknown): Record<string, unknow
 function descriptionOf(key: string, name: string, entry: Record<string, unknown>): string {
   const description = entry.description
   if (typeof description !== 'string' || description.trim() === '') {
-    throw new Error(`action.yml: ${key}.${name} needs a description for the README.`)
+    throw new Error(`action.yml: ${key}.${name} needs a description for docs/inputs.md.`)
   }
   return description
 }
@@ -239,7 +249,7 @@ function main(args: string[]): number {
   const check = args.includes('--check')
   const actionYml = readFileSync(ACTION_YML, 'utf8')
   const generated: [URL, (current: string) => string][] = [
-    [README, current => renderDocs(actionYml, current)],
+    [INPUTS_DOC, current => renderInputsDoc(actionYml, current)],
     [CONFIG_DOC, renderConfigDoc],
     [CONFIG_SCHEMA, () => renderConfigSchema()]
   ]

@@ -1,7 +1,7 @@
 // GitHub's own parsers over every action and workflow this repository ships or shows: the action
 // metadata as the runner loads it (expressions in it are evaluated, so `${{ secrets.X }}` in a
 // description stops every workflow at "Set up job"), the workflows in .github/workflows and
-// examples/, and the workflows in README.md and docs/. Reading action.yml as plain YAML (as
+// examples/, and the workflows in README.md and docs/ (with its subfolders). Reading action.yml as plain YAML (as
 // __tests__/config/action-yml.test.ts does) cannot see any of this.
 import { beforeEach, describe, expect, it } from '@jest/globals'
 import { validate, type ValidationConfig } from '@actions/languageservice'
@@ -26,8 +26,10 @@ import { fileURLToPath } from 'node:url'
 import { TextDocument } from 'vscode-languageserver-textdocument'
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url))
-/** The workflow users call (`uses: OWNER/REPO/.github/workflows/rotate-reusable.yml@ref`). */
+/** A workflow users call (`uses: OWNER/REPO/.github/workflows/rotate-reusable.yml@ref`). */
 const REUSABLE = '.github/workflows/rotate-reusable.yml'
+/** The one that rotates every credential of a configuration file over a matrix. */
+const FLEET = '.github/workflows/rotate-fleet.yml'
 const SKIPPED_DIRS = new Set(['node_modules', '.git', 'dist', 'coverage', '.sandbox'])
 
 /** One problem a parser found, where a person would look for it. */
@@ -141,12 +143,23 @@ function actionMetadata(text: string, name = 'action.yml'): ActionMetadata {
 interface Repository {
   /** action.yml path (relative) to its text. */
   actions: Record<string, string>
-  reusable: string
+  /** The reusable workflows (those with `on: workflow_call`), by path, to their text. */
+  reusable: Record<string, string>
+}
+
+/** This repository's workflows that others call with `uses: OWNER/REPO/<path>@ref`. */
+function reusableWorkflows(): Record<string, string> {
+  const paths = walk(join(ROOT, '.github/workflows'), path => /\.ya?ml$/.test(path))
+  return Object.fromEntries(
+    paths
+      .map(path => [path, read(path)] as const)
+      .filter(([, text]) => /^ {2}workflow_call:/m.test(text))
+  )
 }
 
 const realRepository = (): Repository => ({
   actions: Object.fromEntries(actionFiles().map(path => [path, read(path)])),
-  reusable: read(REUSABLE)
+  reusable: reusableWorkflows()
 })
 
 /** The action a step's `uses:` names, when it is this repository's: its action.yml path. */
@@ -174,9 +187,11 @@ function validationConfig(repo: Repository): ValidationConfig {
     fileProvider: {
       getFileContent: (ref: FileReference) => {
         // Any owner and ref: the docs call it as acme/workflows/...@main or OWNER/...@v1.
-        if (ref.path === REUSABLE)
-          return Promise.resolve({ name: REUSABLE, content: repo.reusable })
-        return Promise.reject(new Error(`${ref.path} is not a workflow of this repository`))
+        const content = repo.reusable[ref.path]
+        if (content !== undefined) return Promise.resolve({ name: ref.path, content })
+        return Promise.reject(
+          new Error(`${ref.path} is not a reusable workflow of this repository`)
+        )
       }
     }
   }
@@ -306,10 +321,23 @@ describe('workflows', () => {
   const files = workflowFiles()
   const shown = markdownFiles().flatMap(path => markdownWorkflows(path, read(path)))
 
-  it('finds this repository’s workflows, the examples and the README’s workflows', () => {
-    expect(files).toEqual(expect.arrayContaining(['.github/workflows/ci.yml', REUSABLE]))
+  it('finds this repository’s workflows, the examples and the workflows the README and docs/ show', () => {
+    expect(files).toEqual(expect.arrayContaining(['.github/workflows/ci.yml', REUSABLE, FLEET]))
+    expect(Object.keys(realRepository().reusable).sort()).toEqual([FLEET, REUSABLE])
     expect(files.some(path => path.startsWith('examples/'))).toBe(true)
-    expect(shown.filter(source => source.name.startsWith('README.md:')).length).toBeGreaterThan(5)
+    // The README's three workflows, and the pages that show workflows, in docs/ and its subfolders.
+    expect(shown.filter(source => source.name.startsWith('README.md:')).length).toBe(3)
+    const pages = new Set(shown.map(source => source.name.split(':')[0]))
+    expect([...pages]).toEqual(
+      expect.arrayContaining([
+        'docs/configuration-file.md',
+        'docs/org-scale.md',
+        'docs/providers/aws.md',
+        'docs/providers/github.md',
+        'docs/providers/oauth2.md',
+        'docs/providers/static.md'
+      ])
+    )
   })
 
   it.each(files)('%s has no error', async path => {
@@ -377,6 +405,30 @@ describe('the checks can fail', () => {
     expect(await workflowProblems({ name: 'bad.yml', text, offset: 1 })).toContain(
       'bad.yml:9: Invalid input, client-secret is not defined in the referenced workflow.'
     )
+  })
+
+  it('reports an input the fleet workflow does not declare, and a workflow it does not have', async () => {
+    const caller = (path: string, input: string) =>
+      [
+        'on: workflow_dispatch',
+        'jobs:',
+        '  rotate:',
+        `    uses: acme/workflows/${path}@main`,
+        '    with:',
+        '      config: .github/token-rotation.yml',
+        `      ${input}: 3`,
+        '    secrets: inherit'
+      ].join('\n')
+    expect(
+      await workflowProblems({ name: 'ok.yml', text: caller(FLEET, 'shards'), offset: 1 })
+    ).toEqual([])
+    expect(
+      await workflowProblems({ name: 'bad.yml', text: caller(FLEET, 'shard-count'), offset: 1 })
+    ).toContain('bad.yml:7: Invalid input, shard-count is not defined in the referenced workflow.')
+    const missing = '.github/workflows/rotate-everything.yml'
+    expect(
+      await workflowProblems({ name: 'missing.yml', text: caller(missing, 'shards'), offset: 1 })
+    ).toContain('missing.yml:4: Unable to find reusable workflow')
   })
 
   it('reports an input given to this action that a broken action.yml lacks', async () => {

@@ -89,7 +89,7 @@ export function usage(metadata: CliMetadata): string {
     column(RECOVERY_PRIVATE_KEY_ENV, 'recover: the private key from recovery-keygen'),
     '',
     'Flags of rotate, publish and plan (each can also be set as INPUT_<NAME>, with - or _ in the name;',
-    'the action.yml inputs of the same name, described in full in the README):',
+    'the action.yml inputs of the same name, described in full in docs/inputs.md):',
     ...flags,
     flag('--no-dry-run', 'Override INPUT_DRY-RUN'),
     flag('--value-stdin', 'Read the value from standard input (one trailing newline is dropped)'),

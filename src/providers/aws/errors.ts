@@ -87,7 +87,7 @@ function classify(
       : ''
     return [
       'aws-forbidden',
-      `The AWS principal needs secretsmanager:${context.operation} on the secret (see "IAM policies" in the README).${kms}`
+      `The AWS principal needs secretsmanager:${context.operation} on the secret (see "IAM policies" in docs/providers/aws.md).${kms}`
     ]
   }
   if (name === 'ResourceNotFoundException') {
