@@ -8,7 +8,7 @@ import { s as safeLogger } from './chunks/logger-CEvuwfVS.js';
 import { R as Redactor } from './chunks/redaction-B6IawTZe.js';
 import { o as openRecovery } from './chunks/recovery-box-DJvnXANq.js';
 import { g as generateRecoveryKeyPair } from './chunks/recovery-key-CNr4Ulo4.js';
-import { r as run } from './chunks/main-BVy4QaEs.js';
+import { r as run } from './chunks/main-BB9uRMan.js';
 import './chunks/results-BMG3azwJ.js';
 import 'node:timers/promises';
 import './chunks/targets-Disot1bN.js';
@@ -219,6 +219,9 @@ function consoleDeps(options) {
     return {
         readInput: options.readInput,
         env: options.env,
+        ...(options.workingDirectory !== undefined
+            ? { workingDirectory: options.workingDirectory }
+            : {}),
         outputs,
         failed: () => failed,
         log: safeLogger({
@@ -502,6 +505,9 @@ async function runEngine(invocation) {
         env: process.env,
         write,
         inputSource,
+        // A path on a command line is the current directory's, in a GitHub job (GITHUB_WORKSPACE set,
+        // perhaps a step's working-directory) as anywhere else.
+        workingDirectory: process.cwd(),
         ...(invocation.summaryFile ? { summaryFile: invocation.summaryFile } : {})
     });
     try {

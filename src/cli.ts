@@ -73,6 +73,9 @@ async function runEngine(invocation: RunInvocation): Promise<number> {
     env: process.env,
     write,
     inputSource,
+    // A path on a command line is the current directory's, in a GitHub job (GITHUB_WORKSPACE set,
+    // perhaps a step's working-directory) as anywhere else.
+    workingDirectory: process.cwd(),
     ...(invocation.summaryFile ? { summaryFile: invocation.summaryFile } : {})
   })
   try {

@@ -234,6 +234,16 @@ describe('a configuration file of several credentials', () => {
     )
   })
 
+  it('says to check out the repository when the file is not in the workspace', async () => {
+    const action = await run('rotation.yml')
+
+    expect(action.exitCode).toBe(1)
+    expect(peers.github.requests).toHaveLength(0)
+    expect(action.errors.join('\n')).toContain(
+      `cannot read rotation.yml (${join(workspace, 'rotation.yml')}): ENOENT. A path is relative to the workspace: check out the repository first (actions/checkout), or give the YAML itself.`
+    )
+  })
+
   it('refuses a credential input next to config, naming it and the key that says it', async () => {
     await writeFile(join(workspace, 'rotation.yml'), fleetFile())
 

@@ -119,7 +119,7 @@ async function prepare(
 ): Promise<Prepared[]> {
   const beside = flatInputsBesideConfig(deps)
   if (beside.length > 0) throw new ConfigError(beside)
-  const { text, source } = await readSource(raw.config, deps.env.GITHUB_WORKSPACE)
+  const { text, source } = await readSource(raw.config, deps)
   const wanted = parseList(raw.credentials)
   const file = loadConfigFile(text, source, secretEnvironment(deps.env, raw.secrets), wanted)
   for (const credential of file.credentials) {
@@ -301,20 +301,28 @@ function secretEnvironment(
   return { ...fromInput, ...Object.fromEntries(set) }
 }
 
-/** The file's text: inline YAML when the input has more than one line, else a workspace path. */
+/**
+ * The file's text: inline YAML when the input has more than one line, else a path, relative to
+ * the workspace for the action and to the current directory for the CLI.
+ */
 async function readSource(
   input: string,
-  workspace: string | undefined
+  deps: Pick<RunDeps, 'env' | 'workingDirectory'>
 ): Promise<{ text: string; source: string }> {
   if (input.includes('\n')) return { text: input, source: 'the config input' }
-  const path = resolve(workspace ?? process.cwd(), input)
+  const command = deps.workingDirectory !== undefined
+  const path = resolve(deps.workingDirectory ?? deps.env.GITHUB_WORKSPACE ?? process.cwd(), input)
   try {
     return { text: await readFile(path, 'utf8'), source: input }
   } catch (error) {
+    // Each entry's own remedy: a command line has no checkout step to forget.
+    const remedy = command
+      ? 'A relative path is read from the current directory: run the command where the path starts, or give an absolute path.'
+      : 'A path is relative to the workspace: check out the repository first (actions/checkout), or give the YAML itself.'
     throw new ConfigError([
       {
         input: 'config',
-        message: `cannot read ${input} (${path}): ${error instanceof Error && 'code' in error ? String(error.code) : String(error)}. A path is relative to the workspace: check out the repository first (actions/checkout), or give the YAML itself.`
+        message: `cannot read ${input} (${path}): ${error instanceof Error && 'code' in error ? String(error.code) : String(error)}. ${remedy}`
       }
     ])
   }
