@@ -139,7 +139,7 @@ async function prepare(
   const runWide = Object.fromEntries(RUN_WIDE_INPUTS.map(name => [name, raw[name]]))
   // A plan reads each credential as the rotation it plans.
   if (raw.mode === 'plan') runWide.mode = 'rotate'
-  const problems: FileProblem[] = []
+  const problems: CredentialProblem[] = []
   const prepared: Prepared[] = []
   for (const credential of selected) {
     const inputs: RawInputs = { ...INPUT_DEFAULTS, ...runWide, ...credential.inputs }
@@ -153,16 +153,52 @@ async function prepare(
       if (!(error instanceof ConfigError)) throw error
       for (const problem of error.problems) {
         const input = problem.input as InputName
-        problems.push(
-          RUN_WIDE_INPUTS.includes(input)
+        problems.push({
+          id: credential.id,
+          problem: RUN_WIDE_INPUTS.includes(input)
             ? { path: '', message: `Input '${input}': ${problem.message}` }
             : { ...credential.locate(input), message: problem.message }
-        )
+        })
       }
     }
   }
-  if (problems.length > 0) throw new ConfigFileError(source, problems)
+  if (problems.length > 0) {
+    throw new ConfigFileError(
+      source,
+      eachOnce(
+        problems,
+        selected.map(c => c.id)
+      )
+    )
+  }
   return prepared
+}
+
+/** A problem found while checking one credential. */
+interface CredentialProblem {
+  id: string
+  problem: FileProblem
+}
+
+/**
+ * Each problem once. A key of `defaults` and a run-wide input are read, and found wrong, for every
+ * credential: one line at that key, which names the credentials it is wrong for unless it is
+ * wrong for all of them (a default may suit some credentials and not others).
+ */
+function eachOnce(found: readonly CredentialProblem[], ids: readonly string[]): FileProblem[] {
+  const byText = new Map<string, { problem: FileProblem; ids: string[] }>()
+  for (const { id, problem } of found) {
+    const text = `${problem.path}\n${problem.message}`
+    const seen = byText.get(text)
+    if (seen) seen.ids.push(id)
+    else byText.set(text, { problem, ids: [id] })
+  }
+  return [...byText.values()].map(({ problem, ids: wrongFor }) => {
+    const sharedKey = problem.path === '' || problem.path.startsWith('defaults.')
+    if (!sharedKey || wrongFor.length === ids.length) return problem
+    const which = `${wrongFor.length === 1 ? 'credential' : 'credentials'} ${wrongFor.join(', ')}`
+    return { ...problem, message: `${problem.message} (for ${which})` }
+  })
 }
 
 /**
