@@ -86,6 +86,7 @@ async function runEngine(invocation: RunInvocation): Promise<number> {
     deps.log.error(`token-rotation stopped unexpectedly: ${describeError(error)}`)
     deps.markFailed()
   }
-  out(outputsJson(deps.outputs))
+  // A configuration file's run reports per credential, whatever it ran or how it stopped.
+  out(outputsJson(deps.outputs, { configFile: invocation.readInput('config').trim() !== '' }))
   return deps.failed() ? 1 : 0
 }

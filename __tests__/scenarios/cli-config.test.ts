@@ -94,6 +94,53 @@ describe('token-rotation rotate --config', () => {
     }
   })
 
+  it("prints each credential's result and totals that add up, in place of one credential's outputs", async () => {
+    // web also publishes to a repository that does not exist: its preflight refuses the target and
+    // so writes neither; api's target is written.
+    const file = FILE.replace(
+      'WEB_TOKEN, repositories: [octo/app]',
+      'WEB_TOKEN, repositories: [octo/app, octo/gone]'
+    )
+    await writeFile(join(cwd, 'rotation.yml'), file)
+
+    const run = await cli(['rotate', '--config', 'rotation.yml'])
+
+    expect(run.code).toBe(1)
+    const document = JSON.parse(run.stdout) as Record<string, unknown>
+    expect(document).toEqual({
+      results: [
+        expect.objectContaining({
+          credential: 'api',
+          status: 'published',
+          published: 1,
+          failed: 0
+        }),
+        expect.objectContaining({ credential: 'web', status: 'failed', published: 0, failed: 1 })
+      ],
+      credentials: { total: 2, published: 1, failed: 1 },
+      targets: { written: 1, failed: 1 }
+    })
+    // What the totals count is what GitHub holds.
+    expect([secret('API_TOKEN'), secret('WEB_TOKEN')]).toEqual([API_VALUE, undefined])
+  })
+
+  it('prints the same shape for a file that runs one credential', async () => {
+    await writeFile(join(cwd, 'rotation.yml'), FILE)
+
+    const run = await cli(['rotate', '--config', 'rotation.yml', '--credentials', 'api'])
+
+    expect(run.code).toBe(0)
+    const document = JSON.parse(run.stdout) as Record<string, unknown>
+    expect(document).toMatchObject({
+      results: [{ credential: 'api', status: 'published', published: 1, failed: 0 }],
+      credentials: { total: 1, published: 1 },
+      targets: { written: 1, failed: 0 }
+    })
+    for (const output of ['status', 'rotated', 'published', 'result']) {
+      expect(document).not.toHaveProperty(output)
+    }
+  })
+
   it('runs only the credentials named with --credentials, needing only their secrets', async () => {
     await writeFile(join(cwd, 'rotation.yml'), FILE)
 
