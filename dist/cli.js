@@ -8,7 +8,7 @@ import { s as safeLogger } from './chunks/logger-CEvuwfVS.js';
 import { R as Redactor } from './chunks/redaction-B6IawTZe.js';
 import { o as openRecovery } from './chunks/recovery-box-DJvnXANq.js';
 import { g as generateRecoveryKeyPair } from './chunks/recovery-key-CNr4Ulo4.js';
-import { r as run } from './chunks/main-GQWMDUcl.js';
+import { r as run } from './chunks/main-B-pJV4WH.js';
 import './chunks/results-BXBagRMo.js';
 import 'node:timers/promises';
 import './chunks/targets-Disot1bN.js';
@@ -219,6 +219,9 @@ function consoleDeps(options) {
     return {
         readInput: options.readInput,
         env: options.env,
+        ...(options.workingDirectory !== undefined
+            ? { workingDirectory: options.workingDirectory }
+            : {}),
         outputs,
         failed: () => failed,
         log: safeLogger({
@@ -363,12 +366,28 @@ function usage(metadata) {
 /** Outputs that hold JSON: a script gets them as values, not as strings to parse again. */
 const JSON_OUTPUTS = ['results', 'matrix'];
 /**
+ * The outputs of one credential's run, which a run of a configuration file sets only when the
+ * file runs one credential: its `results` and totals say the same for any number of them.
+ */
+const CREDENTIAL_OUTPUTS = ['status', 'rotated', 'version', 'expires-at', 'published', 'result'];
+/**
  * The run's outputs as one JSON document for standard output, typed as a script wants them:
  * `published` a number, `rotated` a boolean, `result` the per-target array, `results` the
  * per-credential array, `matrix` an object, every other output a string, left out when empty. No
  * output holds a secret (the recovery ciphertext is sealed).
+ *
+ * A run of a configuration file (`configFile`) prints, in place of one credential's outputs, each
+ * credential's entry in `results` and the totals of those entries: `credentials`, how many ended
+ * with each status (they add up to `total`), and `targets`, the targets written and failed of
+ * all of them. Its shape is the same for one credential as for many.
  */
-function outputsJson(outputs) {
+function outputsJson(outputs, options = {}) {
+    const document = options.configFile
+        ? fileDocument(outputs)
+        : credentialDocument(outputs);
+    return `${JSON.stringify(document, null, 2)}\n`;
+}
+function credentialDocument(outputs) {
     const { published = '0', result = '[]', rotated, ...others } = outputs;
     const document = {
         published: Number(published),
@@ -376,12 +395,31 @@ function outputsJson(outputs) {
     };
     if (rotated !== undefined)
         document.rotated = rotated === 'true';
-    for (const [name, value] of Object.entries(others)) {
+    return { ...document, ...rest(others) };
+}
+function fileDocument(outputs) {
+    const results = JSON.parse(outputs.results ?? '[]');
+    const credentials = { total: results.length };
+    for (const { status } of results)
+        credentials[status] = (credentials[status] ?? 0) + 1;
+    const sum = (key) => results.reduce((n, r) => n + r[key], 0);
+    const others = Object.fromEntries(Object.entries(outputs).filter(([name]) => !CREDENTIAL_OUTPUTS.includes(name)));
+    return {
+        ...rest(others),
+        results,
+        credentials,
+        targets: { written: sum('published'), failed: sum('failed') }
+    };
+}
+/** Every output as it is (JSON ones parsed), empty ones left out. */
+function rest(outputs) {
+    const document = {};
+    for (const [name, value] of Object.entries(outputs)) {
         if (value === '')
             continue;
         document[name] = JSON_OUTPUTS.includes(name) ? JSON.parse(value) : value;
     }
-    return `${JSON.stringify(document, null, 2)}\n`;
+    return document;
 }
 
 /**
@@ -502,6 +540,9 @@ async function runEngine(invocation) {
         env: process.env,
         write,
         inputSource,
+        // A path on a command line is the current directory's, in a GitHub job (GITHUB_WORKSPACE set,
+        // perhaps a step's working-directory) as anywhere else.
+        workingDirectory: process.cwd(),
         ...(invocation.summaryFile ? { summaryFile: invocation.summaryFile } : {})
     });
     try {
@@ -513,6 +554,7 @@ async function runEngine(invocation) {
         deps.log.error(`token-rotation stopped unexpectedly: ${describeError(error)}`);
         deps.markFailed();
     }
-    out(outputsJson(deps.outputs));
+    // A configuration file's run reports per credential, whatever it ran or how it stopped.
+    out(outputsJson(deps.outputs, { configFile: invocation.readInput('config').trim() !== '' }));
     return deps.failed() ? 1 : 0;
 }

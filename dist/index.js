@@ -1,6 +1,6 @@
 import { coreDeps } from './chunks/core-deps-DWtbmUXJ.js';
 import { d as describeError } from './chunks/errors-CCnUE5kW.js';
-import { r as run } from './chunks/main-GQWMDUcl.js';
+import { r as run } from './chunks/main-B-pJV4WH.js';
 import 'os';
 import 'crypto';
 import 'fs';

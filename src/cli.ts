@@ -73,6 +73,9 @@ async function runEngine(invocation: RunInvocation): Promise<number> {
     env: process.env,
     write,
     inputSource,
+    // A path on a command line is the current directory's, in a GitHub job (GITHUB_WORKSPACE set,
+    // perhaps a step's working-directory) as anywhere else.
+    workingDirectory: process.cwd(),
     ...(invocation.summaryFile ? { summaryFile: invocation.summaryFile } : {})
   })
   try {
@@ -83,6 +86,7 @@ async function runEngine(invocation: RunInvocation): Promise<number> {
     deps.log.error(`token-rotation stopped unexpectedly: ${describeError(error)}`)
     deps.markFailed()
   }
-  out(outputsJson(deps.outputs))
+  // A configuration file's run reports per credential, whatever it ran or how it stopped.
+  out(outputsJson(deps.outputs, { configFile: invocation.readInput('config').trim() !== '' }))
   return deps.failed() ? 1 : 0
 }

@@ -77,6 +77,12 @@ export interface RunDeps {
   clock?: Clock
   /** Defaults to a real wait. */
   sleep?: Sleep
+  /**
+   * Where a relative `config` path is read from, when not from the workspace: the CLI's current
+   * directory, as any command reads a path. Absent (the action): GITHUB_WORKSPACE, where
+   * actions/checkout puts the repository.
+   */
+  workingDirectory?: string
 }
 
 /**

@@ -359,6 +359,63 @@ describe('loadConfigFile: problems of the file', () => {
     expect(problem?.line).toBeGreaterThanOrEqual(lineOf(file, '[none'))
   })
 
+  it('says a key is required, or empty, in the words of the file', () => {
+    const file = plain(
+      '    store:\n    alerts: { webhook: { secret: { env: VALUE } } }\n',
+      '\n      client-secret: {}'
+    ).replace('- github: { secret: A_SECRET, repositories: [acme/api] }', '- {}')
+    expect(problems(file)).toEqual([
+      {
+        path: 'credentials.a.issuer.client-secret.env',
+        line: lineOf(file, 'client-secret'),
+        message: 'is required'
+      },
+      {
+        path: 'credentials.a.publish[0].github',
+        line: lineOf(file, '- {}'),
+        message: 'is required'
+      },
+      {
+        path: 'credentials.a.store',
+        line: lineOf(file, 'store:'),
+        message: 'is empty: it must be a mapping of keys'
+      },
+      {
+        path: 'credentials.a.alerts.webhook.url',
+        line: lineOf(file, 'webhook:'),
+        message: 'is required'
+      }
+    ])
+    expect(problems('version: 1\n')).toEqual([{ path: 'credentials', message: 'is required' }])
+  })
+
+  it('says what a value of the wrong kind must be, without quoting it', () => {
+    const file = `version: 1
+credentials:
+  a:
+    issuer: { kind: saml, client-id: 81234567 }
+    publish:
+      - github: { secret: A_SECRET, repositories: [acme/api, 4711], type: codespaces }
+    retire: { revoke-previous: 'yes' }
+    alerts: { after: -1 }
+  b: [issuer]
+`
+    expect(problems(file).map(p => `${p.path}: ${p.message}`)).toEqual([
+      'credentials.a.issuer.kind: must be one of oauth2, aws-secrets-manager or none',
+      'credentials.a.issuer.client-id: must be text, not a number: put it in quotes',
+      'credentials.a.publish[0].github.repositories: item [1] must be text, not a number: put it in quotes',
+      'credentials.a.publish[0].github.type: must be one of actions or dependabot',
+      'credentials.a.retire.revoke-previous: must be true or false, not text',
+      'credentials.a.alerts.after: must be 0 or more',
+      'credentials.b: must be a mapping of keys, not a list'
+    ])
+    const error = refusal(file)
+    for (const value of ['saml', '81234567', '4711', 'codespaces']) {
+      expect(error.message).not.toContain(value)
+    }
+    expect(error.message).not.toMatch(/Invalid input|expected|received/)
+  })
+
   it('reports every problem at once, sorted by line', () => {
     const file = `version: 3
 credentials:

@@ -38,10 +38,14 @@ credentials:
       - github: { secret: WEB_TOKEN, repositories: [octo/app] }
 `
 
-/** dist/cli.js in `cwd`, with no GITHUB_WORKSPACE: a relative path is read from there. */
-function cli(args: string[], env: Record<string, string> = {}): Promise<ProcessResult> {
+/** dist/cli.js in `cwd` (or `dir`), with no GITHUB_WORKSPACE unless `env` sets one. */
+function cli(
+  args: string[],
+  env: Record<string, string> = {},
+  dir: string = cwd
+): Promise<ProcessResult> {
   return runNode([CLI, ...args], {
-    cwd,
+    cwd: dir,
     env: {
       PATH: process.env.PATH ?? '',
       GITHUB_API_URL: server.url,
@@ -90,6 +94,53 @@ describe('token-rotation rotate --config', () => {
     }
   })
 
+  it("prints each credential's result and totals that add up, in place of one credential's outputs", async () => {
+    // web also publishes to a repository that does not exist: its preflight refuses the target and
+    // so writes neither; api's target is written.
+    const file = FILE.replace(
+      'WEB_TOKEN, repositories: [octo/app]',
+      'WEB_TOKEN, repositories: [octo/app, octo/gone]'
+    )
+    await writeFile(join(cwd, 'rotation.yml'), file)
+
+    const run = await cli(['rotate', '--config', 'rotation.yml'])
+
+    expect(run.code).toBe(1)
+    const document = JSON.parse(run.stdout) as Record<string, unknown>
+    expect(document).toEqual({
+      results: [
+        expect.objectContaining({
+          credential: 'api',
+          status: 'published',
+          published: 1,
+          failed: 0
+        }),
+        expect.objectContaining({ credential: 'web', status: 'failed', published: 0, failed: 1 })
+      ],
+      credentials: { total: 2, published: 1, failed: 1 },
+      targets: { written: 1, failed: 1 }
+    })
+    // What the totals count is what GitHub holds.
+    expect([secret('API_TOKEN'), secret('WEB_TOKEN')]).toEqual([API_VALUE, undefined])
+  })
+
+  it('prints the same shape for a file that runs one credential', async () => {
+    await writeFile(join(cwd, 'rotation.yml'), FILE)
+
+    const run = await cli(['rotate', '--config', 'rotation.yml', '--credentials', 'api'])
+
+    expect(run.code).toBe(0)
+    const document = JSON.parse(run.stdout) as Record<string, unknown>
+    expect(document).toMatchObject({
+      results: [{ credential: 'api', status: 'published', published: 1, failed: 0 }],
+      credentials: { total: 1, published: 1 },
+      targets: { written: 1, failed: 0 }
+    })
+    for (const output of ['status', 'rotated', 'published', 'result']) {
+      expect(document).not.toHaveProperty(output)
+    }
+  })
+
   it('runs only the credentials named with --credentials, needing only their secrets', async () => {
     await writeFile(join(cwd, 'rotation.yml'), FILE)
 
@@ -132,5 +183,27 @@ describe('token-rotation rotate --config', () => {
     expect(run.code).toBe(1)
     expect(server.requests).toHaveLength(0)
     expect(run.stderr).toContain(`cannot read missing.yml (${join(cwd, 'missing.yml')}): ENOENT`)
+    // The remedy of a command line, not of a workflow: no checkout step to add here.
+    expect(run.stderr).toContain(
+      'A relative path is read from the current directory: run the command where the path starts, or give an absolute path.'
+    )
+    expect(run.stderr).not.toMatch(/actions\/checkout|workspace/)
+  })
+
+  it('reads a relative path from the current directory in a GitHub job too, not from GITHUB_WORKSPACE', async () => {
+    // A step with working-directory: conf runs the command in a folder of the workspace.
+    const workspace = await mkdtemp(join(tmpdir(), 'cli-config-workspace-'))
+    await writeFile(join(cwd, 'conf', 'rotation.yml'), FILE)
+    await writeFile(join(workspace, 'rotation.yml'), 'version: 1\ncredentials: {}\n')
+
+    const run = await cli(
+      ['rotate', '--config', 'rotation.yml'],
+      { GITHUB_WORKSPACE: workspace },
+      join(cwd, 'conf')
+    ).finally(() => rm(workspace, { recursive: true, force: true }))
+
+    expect(run.code).toBe(0)
+    expect(results(run).map(r => r.credential)).toEqual(['api', 'web'])
+    expect(secret('API_TOKEN')).toBe(API_VALUE)
   })
 })

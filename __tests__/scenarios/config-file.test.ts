@@ -6,6 +6,7 @@ import { createHmac } from 'node:crypto'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { DURATION_HINT } from '../../src/duration.js'
 import { leaks, runAction, type ActionRun } from '../../test-servers/action-runner.js'
 import { startWebhookServer, type WebhookServer } from '../../test-servers/webhook/server.js'
 import {
@@ -310,6 +311,39 @@ describe('a configuration file of several credentials', () => {
     expect(action.stdout).toContain(
       `::error title=Invalid configuration%3A credentials.partner-api.issuer.client-secret,file=rotation.yml,line=${String(line)}::`
     )
+  })
+
+  it('says to check out the repository when the file is not in the workspace', async () => {
+    const action = await run('rotation.yml')
+
+    expect(action.exitCode).toBe(1)
+    expect(peers.github.requests).toHaveLength(0)
+    expect(action.errors.join('\n')).toContain(
+      `cannot read rotation.yml (${join(workspace, 'rotation.yml')}): ENOENT. A path is relative to the workspace: check out the repository first (actions/checkout), or give the YAML itself.`
+    )
+  })
+
+  it('reports a wrong default once, at its key under defaults, naming the credentials it is wrong for', async () => {
+    const file = fleetFile().replace(
+      'retire: { grace-period: 15m }',
+      `retire: { grace-period: forever }\n  issuer: { revocation-url: ${peers.oauth.revocationUrl} }`
+    )
+    await seedRefreshTokenSecret(peers, 'PARTNER_REFRESH_TOKEN')
+    await seedRefreshTokenSecret(peers, 'BROKEN_REFRESH_TOKEN')
+    await writeFile(join(workspace, 'rotation.yml'), file)
+
+    const action = await run('rotation.yml', { 'write-interval': 'soon' })
+
+    expect(action.exitCode).toBe(1)
+    expect(peers.github.requests).toHaveLength(0)
+    const line = (needle: string) => file.split('\n').findIndex(l => l.includes(needle)) + 1
+    // Read for each of the three credentials; each said once. The revocation URL suits the two
+    // OAuth2 credentials and not the plain one, which it names.
+    expect(action.errors.map(e => e.replace(/^::error [^:]*::/, ''))).toEqual([
+      expect.stringMatching(/^rotation\.yml: Input 'write-interval': /),
+      `rotation.yml:${String(line('grace-period'))}: defaults.retire.grace-period: 'forever' is not a duration; use ${DURATION_HINT}`,
+      `rotation.yml:${String(line('revocation-url'))}: defaults.issuer.revocation-url: applies to issuer: oauth2 only; set issuer, or remove it (for credential plain)`
+    ])
   })
 
   it('refuses a credential input next to config, naming it and the key that says it', async () => {

@@ -120,7 +120,7 @@ async function prepare(
 ): Promise<Prepared[]> {
   const beside = flatInputsBesideConfig(deps)
   if (beside.length > 0) throw new ConfigError(beside)
-  const { text, source } = await readSource(raw.config, deps.env.GITHUB_WORKSPACE)
+  const { text, source } = await readSource(raw.config, deps)
   const wanted = parseList(raw.credentials)
   const file = loadConfigFile(text, source, secretEnvironment(deps.env, raw.secrets), wanted)
   for (const credential of file.credentials) {
@@ -140,7 +140,7 @@ async function prepare(
   const runWide = Object.fromEntries(RUN_WIDE_INPUTS.map(name => [name, raw[name]]))
   // A plan reads each credential as the rotation it plans.
   if (raw.mode === 'plan') runWide.mode = 'rotate'
-  const problems: FileProblem[] = []
+  const problems: CredentialProblem[] = []
   const prepared: Prepared[] = []
   for (const credential of selected) {
     const inputs: RawInputs = { ...INPUT_DEFAULTS, ...runWide, ...credential.inputs }
@@ -158,16 +158,52 @@ async function prepare(
       if (!(error instanceof ConfigError)) throw error
       for (const problem of error.problems) {
         const input = problem.input as InputName
-        problems.push(
-          RUN_WIDE_INPUTS.includes(input)
+        problems.push({
+          id: credential.id,
+          problem: RUN_WIDE_INPUTS.includes(input)
             ? { path: '', message: `Input '${input}': ${problem.message}` }
             : { ...credential.locate(input), message: problem.message }
-        )
+        })
       }
     }
   }
-  if (problems.length > 0) throw new ConfigFileError(source, problems)
+  if (problems.length > 0) {
+    throw new ConfigFileError(
+      source,
+      eachOnce(
+        problems,
+        selected.map(c => c.id)
+      )
+    )
+  }
   return prepared
+}
+
+/** A problem found while checking one credential. */
+interface CredentialProblem {
+  id: string
+  problem: FileProblem
+}
+
+/**
+ * Each problem once. A key of `defaults` and a run-wide input are read, and found wrong, for every
+ * credential: one line at that key, which names the credentials it is wrong for unless it is
+ * wrong for all of them (a default may suit some credentials and not others).
+ */
+function eachOnce(found: readonly CredentialProblem[], ids: readonly string[]): FileProblem[] {
+  const byText = new Map<string, { problem: FileProblem; ids: string[] }>()
+  for (const { id, problem } of found) {
+    const text = `${problem.path}\n${problem.message}`
+    const seen = byText.get(text)
+    if (seen) seen.ids.push(id)
+    else byText.set(text, { problem, ids: [id] })
+  }
+  return [...byText.values()].map(({ problem, ids: wrongFor }) => {
+    const sharedKey = problem.path === '' || problem.path.startsWith('defaults.')
+    if (!sharedKey || wrongFor.length === ids.length) return problem
+    const which = `${wrongFor.length === 1 ? 'credential' : 'credentials'} ${wrongFor.join(', ')}`
+    return { ...problem, message: `${problem.message} (for ${which})` }
+  })
 }
 
 /**
@@ -328,20 +364,28 @@ function secretEnvironment(
   return { ...fromInput, ...Object.fromEntries(set) }
 }
 
-/** The file's text: inline YAML when the input has more than one line, else a workspace path. */
+/**
+ * The file's text: inline YAML when the input has more than one line, else a path, relative to
+ * the workspace for the action and to the current directory for the CLI.
+ */
 async function readSource(
   input: string,
-  workspace: string | undefined
+  deps: Pick<RunDeps, 'env' | 'workingDirectory'>
 ): Promise<{ text: string; source: string }> {
   if (input.includes('\n')) return { text: input, source: 'the config input' }
-  const path = resolve(workspace ?? process.cwd(), input)
+  const command = deps.workingDirectory !== undefined
+  const path = resolve(deps.workingDirectory ?? deps.env.GITHUB_WORKSPACE ?? process.cwd(), input)
   try {
     return { text: await readFile(path, 'utf8'), source: input }
   } catch (error) {
+    // Each entry's own remedy: a command line has no checkout step to forget.
+    const remedy = command
+      ? 'A relative path is read from the current directory: run the command where the path starts, or give an absolute path.'
+      : 'A path is relative to the workspace: check out the repository first (actions/checkout), or give the YAML itself.'
     throw new ConfigError([
       {
         input: 'config',
-        message: `cannot read ${input} (${path}): ${error instanceof Error && 'code' in error ? String(error.code) : String(error)}. A path is relative to the workspace: check out the repository first (actions/checkout), or give the YAML itself.`
+        message: `cannot read ${input} (${path}): ${error instanceof Error && 'code' in error ? String(error.code) : String(error)}. ${remedy}`
       }
     ])
   }

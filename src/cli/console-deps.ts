@@ -23,6 +23,8 @@ export function consoleDeps(options: {
   write: (line: string) => void
   /** Where the command reads an input: added to each error about an input. */
   inputSource?: (name: InputName) => string
+  /** Where a relative `config` path is read from: the command's current directory. */
+  workingDirectory?: string
 }): RunDeps & { outputs: Record<string, string>; failed: () => boolean } {
   const outputs: Record<string, string> = {}
   let failed = false
@@ -38,6 +40,9 @@ export function consoleDeps(options: {
   return {
     readInput: options.readInput,
     env: options.env,
+    ...(options.workingDirectory !== undefined
+      ? { workingDirectory: options.workingDirectory }
+      : {}),
     outputs,
     failed: () => failed,
     log: safeLogger(

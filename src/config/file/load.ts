@@ -2,6 +2,7 @@ import { isMap, isNode, isScalar, isSeq, LineCounter, parseDocument, type Docume
 import { ConfigFileError, type FileProblem } from '../../errors.js'
 import type { InputName, RawInputs } from '../inputs.js'
 import { looksLikeCredential } from './credential-like.js'
+import { fileIssueMessage } from './issue-messages.js'
 import {
   CREDENTIAL_KEYS,
   GITHUB_TARGET_KEYS,
@@ -90,7 +91,7 @@ export function loadConfigFile(
     ])
   }
   const problems: FileProblem[] = [...pastedCredentials(data, [], lineOf)]
-  const parsed = configFileSchema.safeParse(data)
+  const parsed = configFileSchema.safeParse(data, { error: fileIssueMessage })
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
       const path = issue.path.filter(p => typeof p !== 'symbol')

@@ -22,7 +22,13 @@ export const secretReference = z.strictObject(
       .string()
       .regex(ENV_NAME, 'an environment variable name: letters, digits and _, not first a digit')
   },
-  { error: 'a secret must be { env: NAME }: secrets are never written in the file' }
+  {
+    // A missing one is worded as every missing key is: "is required".
+    error: issue =>
+      issue.input === undefined
+        ? undefined
+        : 'a secret must be { env: NAME }: secrets are never written in the file'
+  }
 )
 
 export type SecretReference = z.infer<typeof secretReference>
