@@ -1,13 +1,13 @@
 import { coreDeps } from './chunks/core-deps-DWtbmUXJ.js';
 import { d as describeError } from './chunks/errors-CCnUE5kW.js';
-import { r as run } from './chunks/main-B-pJV4WH.js';
+import { r as run } from './chunks/main-DaMys-U0.js';
 import 'os';
 import 'crypto';
 import 'fs';
 import 'path';
 import './chunks/logger-CEvuwfVS.js';
 import './chunks/redaction-B6IawTZe.js';
-import './chunks/results-BXBagRMo.js';
+import './chunks/results-Djm697Hk.js';
 import 'node:timers/promises';
 import './chunks/targets-Disot1bN.js';
 import './chunks/inputs-Bh3i-bWy.js';

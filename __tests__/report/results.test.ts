@@ -41,6 +41,18 @@ const skipped = resultOf(
 )
 
 describe('resultsJson', () => {
+  it("keeps each credential's recovery ciphertext, which a run of many cannot keep in one output", () => {
+    const sealed = resultOf('partner-api', outcome({ recoveryCiphertext: 'c2VhbGVkLWJveA==' }))
+    const other = resultOf('billing-api', outcome({ recoveryCiphertext: 'b3RoZXItYm94' }))
+    const plain = resultOf('plain', outcome({ status: 'published', rotated: false }))
+    const entries = JSON.parse(resultsJson([sealed, other, plain])) as Record<string, unknown>[]
+    expect(entries.map(entry => entry['recovery_ciphertext'])).toEqual([
+      'c2VhbGVkLWJveA==',
+      'b3RoZXItYm94',
+      undefined
+    ])
+  })
+
   it('adds the success rate over the kept runs, the failures in a row and the next due time', () => {
     expect(JSON.parse(resultsJson([rotated, skipped]))).toEqual([
       {

@@ -7,6 +7,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { DURATION_HINT } from '../../src/duration.js'
+import { openRecovery } from '../../src/recovery/recovery-box.js'
+import { generateRecoveryKeyPair } from '../../src/recovery/recovery-key.js'
 import { leaks, runAction, type ActionRun } from '../../test-servers/action-runner.js'
 import { startWebhookServer, type WebhookServer } from '../../test-servers/webhook/server.js'
 import {
@@ -105,6 +107,7 @@ interface Result {
   published: number
   failed: number
   error?: string
+  recovery_ciphertext?: string
 }
 
 function results(action: ActionRun): Result[] {
@@ -146,6 +149,45 @@ describe('a configuration file of several credentials', () => {
       secretValue('PARTNER_TOKEN') ?? ''
     ]
     expect(secrets.flatMap(secret => leaks(action, secret))).toEqual([])
+  })
+
+  it('gives each rotated credential its own recovery ciphertext in results, each opening to its new refresh token', async () => {
+    const keys = await generateRecoveryKeyPair()
+    await seedRefreshTokenSecret(peers, 'PARTNER_REFRESH_TOKEN')
+    await seedRefreshTokenSecret(peers, 'BROKEN_REFRESH_TOKEN')
+    const { oauth } = peers
+    const credential = (id: string, secret: string) => `  ${id}:
+    issuer:
+      kind: oauth2
+      token-url: ${oauth.tokenUrl}
+      client-id: ${oauth.clients.basic.clientId}
+      client-secret: { env: PARTNER_CLIENT_SECRET }
+      refresh-token: { env: ${secret} }
+    store: { kind: github, secret: ${secret}, lock-expires-after: 10m }
+    publish:
+      - github: { secret: ${id.toUpperCase().replace('-', '_')}_TOKEN, repositories: [${REPO}] }
+`
+    await writeFile(
+      join(workspace, 'rotation.yml'),
+      `version: 1
+defaults:
+  recovery-public-key: ${keys.publicKey}
+credentials:
+${credential('partner-api', 'PARTNER_REFRESH_TOKEN')}${credential('billing-api', 'BROKEN_REFRESH_TOKEN')}`
+    )
+
+    const action = await run('rotation.yml')
+
+    expect(action.exitCode).toBe(0)
+    const [partner, billing] = results(action)
+    // A run of many has one recovery-ciphertext output; results keeps every credential's own.
+    expect(await openRecovery(partner?.recovery_ciphertext ?? '', keys.privateKey)).toBe(
+      secretValue('PARTNER_REFRESH_TOKEN')
+    )
+    expect(await openRecovery(billing?.recovery_ciphertext ?? '', keys.privateKey)).toBe(
+      secretValue('BROKEN_REFRESH_TOKEN')
+    )
+    expect(partner?.recovery_ciphertext).not.toBe(billing?.recovery_ciphertext)
   })
 
   it('POSTs a signed alert to the webhook once the failing credential reaches alerts.after', async () => {

@@ -32,6 +32,12 @@ export interface CredentialResult {
   runsKept?: number
   /** Failed runs in a row, this one included, when the run was counted in the record. */
   consecutiveFailures?: number
+  /**
+   * The new credential sealed to the recovery key, when the run minted one under a key. Each
+   * credential keeps its own here: a run of many sets the single `recovery-ciphertext` output
+   * once per credential, and a ciphertext only in the log is one a user may never find.
+   */
+  recoveryCiphertext?: string
 }
 
 /** A credential's result from its run's outcome. */
@@ -55,7 +61,8 @@ export function resultOf(credential: string, outcome: RunOutcome): CredentialRes
       : {}),
     ...(outcome.consecutiveFailures !== undefined
       ? { consecutiveFailures: outcome.consecutiveFailures }
-      : {})
+      : {}),
+    ...(outcome.recoveryCiphertext ? { recoveryCiphertext: outcome.recoveryCiphertext } : {})
   }
 }
 
@@ -93,7 +100,8 @@ export function resultsJson(results: readonly CredentialResult[]): string {
       ...(r.successRate !== undefined ? { success_rate: r.successRate } : {}),
       ...(r.consecutiveFailures !== undefined
         ? { consecutive_failures: r.consecutiveFailures }
-        : {})
+        : {}),
+      ...(r.recoveryCiphertext !== undefined ? { recovery_ciphertext: r.recoveryCiphertext } : {})
     }))
   )
 }
