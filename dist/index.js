@@ -1,6 +1,6 @@
 import { coreDeps } from './chunks/core-deps-DWtbmUXJ.js';
 import { d as describeError } from './chunks/errors-CCnUE5kW.js';
-import { r as run } from './chunks/main-DaMys-U0.js';
+import { r as run } from './chunks/main-BRns7kRw.js';
 import 'os';
 import 'crypto';
 import 'fs';

@@ -177,6 +177,28 @@ describe('token-rotation rotate --config', () => {
     expect(run.stdout + run.stderr).not.toContain(WEB_VALUE)
   })
 
+  it("refuses a plan whose due credentials together write more than the token's hourly budget, however many shards", async () => {
+    // Three credentials of 200 repositories: each shard alone would fit, the matrix would not.
+    const repositories = (prefix: string) =>
+      Array.from({ length: 200 }, (_, i) => `octo/${prefix}-${String(i)}`).join(', ')
+    const entry = (id: string) => `  ${id}:
+    issuer: { kind: none, value: { env: API_VALUE } }
+    publish:
+      - github: { secret: ${id.toUpperCase()}_TOKEN, repositories: [${repositories(id)}] }
+`
+    await writeFile(
+      join(cwd, 'wide.yml'),
+      `version: 1\ncredentials:\n${entry('one')}${entry('two')}${entry('three')}`
+    )
+
+    const run = await cli(['plan', '--config', 'wide.yml', '--shards', '3'])
+
+    expect(run.code).toBe(1)
+    expect(run.stderr).toMatch(/writes 600 secrets, more than GitHub allows in an hour/)
+    expect(run.stderr).toMatch(/share the one token's budget/)
+    expect(server.requests.filter(r => r.method !== 'GET')).toEqual([])
+  })
+
   it('names the path it read from the current directory when the file is missing', async () => {
     const run = await cli(['rotate', '--config', 'missing.yml'])
 

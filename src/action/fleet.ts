@@ -226,6 +226,18 @@ async function plan(
   const rows: PlanRow[] = []
   for (const credential of prepared) rows.push(await dueRow(deps, parts, credential, clock.now()))
   const due = rows.filter(row => row.due).map(row => row.id)
+  // The jobs of the matrix write with the one token: each job within the budget is not enough,
+  // their sum must be too, or GitHub refuses the later jobs' writes halfway through.
+  const dueWrites = prepared
+    .filter(credential => due.includes(credential.id))
+    .reduce((sum, credential) => sum + plannedWrites(credential.config), 0)
+  const overBudget = prepared[0] && hourlyBudgetRefusal(prepared[0].config.publish, dueWrites)
+  if (overBudget) {
+    throw new ActionError(
+      `${overBudget} The matrix's jobs share the one token's budget, whatever the number of shards.`,
+      { code: 'invalid-input', phase: 'preflight' }
+    )
+  }
   const groups = Array.from({ length: Math.min(shards, due.length) }, (_, shard) =>
     due.filter((_, index) => index % shards === shard)
   )
