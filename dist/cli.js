@@ -8,7 +8,7 @@ import { s as safeLogger } from './chunks/logger-CEvuwfVS.js';
 import { R as Redactor } from './chunks/redaction-B6IawTZe.js';
 import { o as openRecovery } from './chunks/recovery-box-DJvnXANq.js';
 import { g as generateRecoveryKeyPair } from './chunks/recovery-key-CNr4Ulo4.js';
-import { r as run } from './chunks/main-BRns7kRw.js';
+import { r as run } from './chunks/main-MY-9rk7S.js';
 import './chunks/results-Djm697Hk.js';
 import 'node:timers/promises';
 import './chunks/targets-Disot1bN.js';

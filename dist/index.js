@@ -1,6 +1,6 @@
 import { coreDeps } from './chunks/core-deps-DWtbmUXJ.js';
 import { d as describeError } from './chunks/errors-CCnUE5kW.js';
-import { r as run } from './chunks/main-BRns7kRw.js';
+import { r as run } from './chunks/main-MY-9rk7S.js';
 import 'os';
 import 'crypto';
 import 'fs';

@@ -2,7 +2,7 @@
 import { describe, expect, it } from '@jest/globals'
 import { parse } from 'yaml'
 import { looksLikeCredential } from '../../src/config/file/credential-like.js'
-import { loadConfigFile, type ConfigFile } from '../../src/config/file/load.js'
+import { inFileWords, loadConfigFile, type ConfigFile } from '../../src/config/file/load.js'
 import { configJsonSchema } from '../../src/config/file/schema.js'
 import { ConfigFileError, type FileProblem } from '../../src/errors.js'
 
@@ -788,6 +788,19 @@ describe('pasted credentials', () => {
       'client-id': '9b2f0c1e-6a3d-4e5f-8a7b-1c2d3e4f5a6b',
       'refresh-token-secret': 'PARTNER_API_REFRESH_TOKEN_FOR_PRODUCTION_2024'
     })
+  })
+})
+
+describe('inFileWords', () => {
+  it("gives a flat input's advice in the file's words: { env: NAME }, not a workflow expression", () => {
+    expect(
+      inFileWords(
+        'is required to rotate: pass the secret that holds it, e.g. refresh-token: ${{ secrets.OAUTH_REFRESH_TOKEN }}'
+      )
+    ).toBe(
+      'is required to rotate: pass the secret that holds it, e.g. refresh-token: { env: OAUTH_REFRESH_TOKEN }'
+    )
+    expect(inFileWords('must be a duration')).toBe('must be a duration')
   })
 })
 

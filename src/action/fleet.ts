@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import type { ActionConfig, ActionContext } from '../config/rotation-config.js'
-import { loadConfigFile } from '../config/file/load.js'
+import { inFileWords, loadConfigFile } from '../config/file/load.js'
 import { keyPathOf, RUN_WIDE_INPUTS } from '../config/file/keys.js'
 import { INPUT_DEFAULTS, type InputName, type RawInputs } from '../config/inputs.js'
 import { parseList } from '../config/lists.js'
@@ -162,7 +162,7 @@ async function prepare(
           id: credential.id,
           problem: RUN_WIDE_INPUTS.includes(input)
             ? { path: '', message: `Input '${input}': ${problem.message}` }
-            : { ...credential.locate(input), message: problem.message }
+            : { ...credential.locate(input), message: inFileWords(problem.message) }
         })
       }
     }

@@ -459,3 +459,12 @@ function once(problems: readonly FileProblem[]): FileProblem[] {
 function withLine(problem: FileProblem, line: number | undefined): FileProblem {
   return line === undefined ? problem : { ...problem, line }
 }
+
+/**
+ * A message about a flat input, in the words of the file: a workflow expression that fills an
+ * input from a secret (`${{ secrets.NAME }}`) becomes the file's `{ env: NAME }`. The key names
+ * themselves are the same in both.
+ */
+export function inFileWords(message: string): string {
+  return message.replace(/\$\{\{\s*secrets\.([A-Za-z_][A-Za-z0-9_]*)\s*\}\}/g, '{ env: $1 }')
+}
