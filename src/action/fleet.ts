@@ -13,7 +13,7 @@ import {
   describeError,
   type FileProblem
 } from '../errors.js'
-import { createGitHubClient } from '../providers/github/client.js'
+import { createGitHubClient, type GitHubClient } from '../providers/github/client.js'
 import { hourlyBudgetRefusal, plannedWrites } from '../providers/github/plan-advice.js'
 import type { CredentialOptions, RunDeps, RunParts } from '../main.js'
 import { resultsJson, resultsTable, type CredentialResult } from '../report/results.js'
@@ -59,20 +59,8 @@ export async function runFleet(
     await plan(deps, raw, parts, prepared)
     return
   }
-  const first = prepared[0]
-  const writes = prepared.reduce((sum, p) => sum + plannedWrites(p.config), 0)
-  const overBudget = first && hourlyBudgetRefusal(first.config.publish, writes)
-  if (overBudget) throw new ActionError(overBudget, { code: 'invalid-input', phase: 'preflight' })
-  // Every credential publishes with the run's one token and pacing: one client, one limiter.
-  const client =
-    first &&
-    createGitHubClient({
-      token: first.config.publish.token,
-      baseUrl: first.config.publish.apiUrl,
-      maxConcurrency: first.config.publish.maxConcurrency,
-      writeIntervalMs: first.config.publish.writeIntervalMs,
-      log: deps.log
-    })
+  refuseOverBudget(prepared)
+  const client = sharedClient(deps, prepared)
   const results: CredentialResult[] = []
   const sections: string[] = []
   let outputs = new Map<string, string>()
@@ -224,20 +212,17 @@ async function plan(
   }
   const clock = deps.clock ?? systemClock
   const rows: PlanRow[] = []
-  for (const credential of prepared) rows.push(await dueRow(deps, parts, credential, clock.now()))
+  const client = sharedClient(deps, prepared)
+  for (const credential of prepared) {
+    rows.push(await dueRow(deps, parts, credential, clock.now(), client))
+  }
   const due = rows.filter(row => row.due).map(row => row.id)
   // The jobs of the matrix write with the one token: each job within the budget is not enough,
   // their sum must be too, or GitHub refuses the later jobs' writes halfway through.
-  const dueWrites = prepared
-    .filter(credential => due.includes(credential.id))
-    .reduce((sum, credential) => sum + plannedWrites(credential.config), 0)
-  const overBudget = prepared[0] && hourlyBudgetRefusal(prepared[0].config.publish, dueWrites)
-  if (overBudget) {
-    throw new ActionError(
-      `${overBudget} The matrix's jobs share the one token's budget, whatever the number of shards.`,
-      { code: 'invalid-input', phase: 'preflight' }
-    )
-  }
+  refuseOverBudget(
+    prepared.filter(credential => due.includes(credential.id)),
+    " The matrix's jobs share the one token's budget, whatever the number of shards."
+  )
   const groups = Array.from({ length: Math.min(shards, due.length) }, (_, shard) =>
     due.filter((_, index) => index % shards === shard)
   )
@@ -260,6 +245,37 @@ async function plan(
   })
 }
 
+/**
+ * Refuses, before any write, credentials that together write more secrets than the token's hourly
+ * budget: GitHub would refuse the rest halfway through.
+ */
+function refuseOverBudget(credentials: readonly Prepared[], why = ''): void {
+  const writes = credentials.reduce((sum, c) => sum + plannedWrites(c.config), 0)
+  const first = credentials[0]
+  const refusal = first && hourlyBudgetRefusal(first.config.publish, writes)
+  if (refusal) {
+    throw new ActionError(`${refusal}${why}`, { code: 'invalid-input', phase: 'preflight' })
+  }
+}
+
+/**
+ * The run's one GitHub client: every credential publishes (and a plan reads) with the run's one
+ * token and pacing, so one limiter paces them all; undefined for a file with no credential.
+ */
+function sharedClient(deps: RunDeps, prepared: readonly Prepared[]): GitHubClient | undefined {
+  const publish = prepared[0]?.config.publish
+  return (
+    publish &&
+    createGitHubClient({
+      token: publish.token,
+      baseUrl: publish.apiUrl,
+      maxConcurrency: publish.maxConcurrency,
+      writeIntervalMs: publish.writeIntervalMs,
+      log: deps.log
+    })
+  )
+}
+
 /** One credential in the plan. */
 interface PlanRow {
   id: string
@@ -275,13 +291,15 @@ async function dueRow(
   deps: RunDeps,
   parts: RunParts,
   credential: Prepared,
-  now: Date
+  now: Date,
+  client: GitHubClient | undefined
 ): Promise<PlanRow> {
   const { id, config } = credential
   const schedule = scheduleOf(parts.planFrom(config))
   if (!hasSchedule(schedule)) return { id, due: true, note: 'due (no schedule: runs each time)' }
   try {
     const engine = await parts.assembleEngine(config, {
+      ...(client ? { client } : {}),
       log: deps.log,
       mask: secret => {
         deps.mask(secret)

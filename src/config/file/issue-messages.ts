@@ -1,4 +1,5 @@
 import type * as z from 'zod'
+import { orList } from '../../wording.js'
 
 /** What a key must be, in the file's words: YAML's mappings, lists and scalars. */
 const EXPECTED: Readonly<Record<string, string>> = {
@@ -25,7 +26,7 @@ export const fileIssueMessage: z.core.$ZodErrorMap = issue => {
     case 'invalid_value':
       return issue.values.length === 1
         ? `must be ${String(issue.values[0])}`
-        : `must be one of ${words(issue.values.map(String))}`
+        : `must be one of ${orList(issue.values.map(String))}`
     case 'too_small':
       if (issue.origin === 'number' || issue.origin === 'int') {
         return issue.inclusive === false
@@ -75,7 +76,7 @@ function unionMessage(branches: readonly (readonly z.core.$ZodIssue[])[], input:
   )
   if (options.length === 0) return 'is none of the forms this key takes; see config.schema.json'
   if (input === undefined) return 'is required'
-  return `must be ${words(options.map(o => EXPECTED[o] ?? o))}, not ${kindOf(input)}`
+  return `must be ${orList(options.map(o => EXPECTED[o] ?? o))}, not ${kindOf(input)}`
 }
 
 /** What a value is, without quoting it: only true and false are safe to repeat. */
@@ -94,11 +95,4 @@ function kindOf(input: unknown): string {
     default:
       return typeof input
   }
-}
-
-/** `a, b or c` */
-function words(items: readonly string[]): string {
-  return items.length <= 1
-    ? (items[0] ?? '')
-    : `${items.slice(0, -1).join(', ')} or ${items[items.length - 1] ?? ''}`
 }

@@ -3,6 +3,7 @@ import { X509Certificate, createPrivateKey, type KeyObject } from 'node:crypto'
 import * as z from 'zod'
 import type { InputProblem } from '../../errors.js'
 import type { InputName, RawInputs } from '../../config/inputs.js'
+import { orList } from '../../wording.js'
 
 /** How the client authenticates at the token and revocation endpoints. */
 export const CLIENT_AUTH_METHODS = [
@@ -190,7 +191,7 @@ const fields = {
 type ParsedInputs = z.output<z.ZodObject<typeof fields>>
 
 function listOfMethods(): string {
-  return `${CLIENT_AUTH_METHODS.slice(0, -1).join(', ')} or ${CLIENT_AUTH_METHODS.at(-1) ?? ''}`
+  return orList(CLIENT_AUTH_METHODS)
 }
 
 /** The JWS algorithm for a client assertion key, or why the key cannot sign one. */
