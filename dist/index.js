@@ -1,0 +1,31 @@
+import { coreDeps } from './chunks/core-deps-DWtbmUXJ.js';
+import { d as describeError } from './chunks/errors-CCnUE5kW.js';
+import { r as run } from './chunks/main-BxsPsv7I.js';
+import 'os';
+import 'crypto';
+import 'fs';
+import 'path';
+import './chunks/logger-CEvuwfVS.js';
+import './chunks/redaction-B6IawTZe.js';
+import './chunks/results-Djm697Hk.js';
+import 'node:timers/promises';
+import './chunks/targets-Disot1bN.js';
+import './chunks/inputs-Bh3i-bWy.js';
+import './chunks/scopes-CFmrc5k8.js';
+import 'node:fs';
+import 'node:path';
+import './chunks/wording-CXsTWj4t.js';
+
+// The action's entry: the only module with side effects. It wires the real collaborators into
+// run() (which, called with no arguments as @github/local-action calls it, wires the same ones);
+// everything else is a pure import.
+const deps = coreDeps(process.env);
+try {
+    await run(deps);
+}
+catch (error) {
+    // run() reports its own failures; this is the last guard, so nothing can exit green or bare.
+    // Through the run's logger: an unforeseen error may quote a secret, or a line break.
+    deps.log.error(`token-rotation-action stopped unexpectedly: ${describeError(error)}`);
+    deps.markFailed();
+}
