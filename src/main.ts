@@ -16,7 +16,7 @@ import {
   describeError,
   formatFileProblem
 } from './errors.js'
-import type { GitHubClient } from './providers/github/client.js'
+import type { ClientCache } from './providers/provider.js'
 import { scopeLabel } from './providers/github/scopes.js'
 import {
   hourlyBudgetRefusal,
@@ -141,8 +141,8 @@ export function runnerContext(deps: RunDeps): ActionContext {
 export interface CredentialOptions {
   /** Its id in the configuration file; `default` for the flat inputs. */
   id?: string
-  /** The targets' client of the whole run: one limiter paces every write of every credential. */
-  client?: GitHubClient
+  /** The clients of the whole run: one limiter paces every write of every credential. */
+  clients?: ClientCache
   /** Where its alerts are POSTed besides the issue. */
   webhook?: WebhookTarget
 }
@@ -182,7 +182,7 @@ async function runCredential(
       onRecoveryCiphertext: ciphertext => {
         deps.setOutput('recovery-ciphertext', ciphertext)
       },
-      ...(options.client ? { client: options.client } : {})
+      ...(options.clients ? { clients: options.clients } : {})
     })
     // A marker for `npm run bench`, which times the start-up until here (the AWS SDK loads above).
     deps.log.debug('token-rotation-action: engine assembled')

@@ -13,7 +13,8 @@ import {
   describeError,
   type FileProblem
 } from '../errors.js'
-import { createGitHubClient, type GitHubClient } from '../providers/github/client.js'
+import type { ClientCache } from '../providers/provider.js'
+import { createClientCache } from './clients.js'
 import { hourlyBudgetRefusal, plannedWrites } from '../providers/github/plan-advice.js'
 import type { CredentialOptions, RunDeps, RunParts } from '../main.js'
 import { resultsJson, resultsTable, type CredentialResult } from '../report/results.js'
@@ -60,7 +61,7 @@ export async function runFleet(
     return
   }
   refuseOverBudget(prepared)
-  const client = sharedClient(deps, prepared)
+  const clients = createClientCache()
   const results: CredentialResult[] = []
   const sections: string[] = []
   let outputs = new Map<string, string>()
@@ -71,7 +72,7 @@ export async function runFleet(
     const own = capture(deps)
     const result = await callbacks.runCredential(own.deps, credential.config, parts, {
       id: credential.id,
-      ...(client ? { client } : {}),
+      clients,
       ...(credential.webhook ? { webhook: credential.webhook } : {})
     })
     results.push(result)
@@ -212,9 +213,9 @@ async function plan(
   }
   const clock = deps.clock ?? systemClock
   const rows: PlanRow[] = []
-  const client = sharedClient(deps, prepared)
+  const clients = createClientCache()
   for (const credential of prepared) {
-    rows.push(await dueRow(deps, parts, credential, clock.now(), client))
+    rows.push(await dueRow(deps, parts, credential, clock.now(), clients))
   }
   const due = rows.filter(row => row.due).map(row => row.id)
   // The jobs of the matrix write with the one token: each job within the budget is not enough,
@@ -258,24 +259,6 @@ function refuseOverBudget(credentials: readonly Prepared[], why = ''): void {
   }
 }
 
-/**
- * The run's one GitHub client: every credential publishes (and a plan reads) with the run's one
- * token and pacing, so one limiter paces them all; undefined for a file with no credential.
- */
-function sharedClient(deps: RunDeps, prepared: readonly Prepared[]): GitHubClient | undefined {
-  const publish = prepared[0]?.config.publish
-  return (
-    publish &&
-    createGitHubClient({
-      token: publish.token,
-      baseUrl: publish.apiUrl,
-      maxConcurrency: publish.maxConcurrency,
-      writeIntervalMs: publish.writeIntervalMs,
-      log: deps.log
-    })
-  )
-}
-
 /** One credential in the plan. */
 interface PlanRow {
   id: string
@@ -292,14 +275,14 @@ async function dueRow(
   parts: RunParts,
   credential: Prepared,
   now: Date,
-  client: GitHubClient | undefined
+  clients: ClientCache
 ): Promise<PlanRow> {
   const { id, config } = credential
   const schedule = scheduleOf(parts.planFrom(config))
   if (!hasSchedule(schedule)) return { id, due: true, note: 'due (no schedule: runs each time)' }
   try {
     const engine = await parts.assembleEngine(config, {
-      ...(client ? { client } : {}),
+      clients,
       log: deps.log,
       mask: secret => {
         deps.mask(secret)

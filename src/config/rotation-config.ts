@@ -81,6 +81,17 @@ export interface ActionConfig {
   store?: StoreConfig
   /** The Secrets Manager secret, for every run that reads or writes one. */
   awsSecret?: AwsSecretConfig
+  /**
+   * Where the published value comes from: what the issuer mints (or is given), or, for an issuer
+   * that mints nothing, what the store holds (a sync).
+   */
+  valueFrom: 'issuer' | 'store'
+  /**
+   * Set when the value is a document read from a store (AWS's JSON secrets): the targets get
+   * `field` of it, or the whole value when it is not a JSON object, and the health check is
+   * never sent the whole document.
+   */
+  document?: { field?: string }
   /** More secrets written from the value's JSON fields. */
   fieldMappings: FieldMapping[]
   healthCheck?: HealthCheckConfig
@@ -366,6 +377,8 @@ export function parseActionConfig(raw: RawInputs, context: ActionContext): Actio
     ...(oauth2 ? { oauth2 } : {}),
     ...(store ? { store: { ...store, lockTtlMs: lockTtlMs ?? 0 } } : {}),
     ...(awsSecret ? { awsSecret } : {}),
+    valueFrom: readFromAws && issuer === 'none' ? 'store' : 'issuer',
+    ...(readFromAws ? { document: awsSecret?.field ? { field: awsSecret.field } : {} } : {}),
     fieldMappings,
     ...(healthCheck ? { healthCheck } : {}),
     refreshToken: raw['refresh-token'],

@@ -1,4 +1,7 @@
 import type { InputName } from '../config/inputs.js'
+import type { ActionConfig } from '../config/rotation-config.js'
+import type { Clock, HealthCheck, Issuer, Lock, Sleep, Store, Targets } from '../engine/ports.js'
+import type { Logger } from '../logger.js'
 
 /**
  * How a key of the configuration file is written, and so how it becomes its flat input's text:
@@ -86,4 +89,52 @@ export interface Provider {
   }
   /** Its page in docs/, for the generated tables. */
   readonly docs: string
+  /**
+   * Builds the engine's parts this provider plays in a credential (none when it plays no role
+   * there), loading its SDK or client only now: a run pays for the providers it uses.
+   */
+  assemble(config: ActionConfig, deps: PartDeps): Promise<Parts>
+}
+
+/**
+ * The run's clients, one per API and credential: a provider asks here rather than building its
+ * own, so the credentials of one run share one client, and one limiter paces all their writes
+ * (GitHub's budget is per token, not per credential).
+ */
+export interface ClientCache {
+  /** The client under `key`, made by `make` the first time it is asked for. */
+  get<T>(key: string, make: () => T): T
+}
+
+/** What a provider's parts need from the run. */
+export interface PartDeps {
+  log: Logger
+  /** Masks a secret from now on, in every encoding it can take. */
+  mask(secret: string): void
+  clock: Clock
+  sleep: Sleep
+  clients: ClientCache
+  /** The health check the credential configures (an HTTP probe), before any provider wraps it. */
+  healthCheck?: HealthCheck
+}
+
+/**
+ * The parts one provider builds for one credential. A role is filled by one provider: the
+ * configuration's rules saw to that before any part was built.
+ */
+export interface Parts {
+  issuer?: Issuer
+  /**
+   * Reads the published value from this provider's store, for a credential whose issuer mints
+   * nothing (`issuer: none` with a store that holds the value: a sync).
+   */
+  reader?: Issuer
+  store?: Store
+  /** The one-writer lock of the credential's store, wherever that store lives. */
+  lock?: Lock
+  targets?: Targets
+  /** Replaces the configured health check (AWS waits for its replicas before checking). */
+  healthCheck?: HealthCheck
+  /** Keeps a replaced value until its deferred revocation, for an issuer that revokes by value. */
+  keepRetiring?(value: string): Promise<void>
 }

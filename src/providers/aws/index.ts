@@ -18,5 +18,10 @@ export const awsProvider: Provider = {
     inputs: ['aws-region', 'store-field', 'secret-fields', 'rotation-timeout'],
     hint: 'set store-secret-id, or remove it'
   },
-  docs: 'docs/providers/aws.md'
+  docs: 'docs/providers/aws.md',
+  assemble: async (config, deps) => {
+    if (!config.awsSecret) return {}
+    const { assembleAws } = await import('./wiring.js')
+    return assembleAws(config, deps)
+  }
 }

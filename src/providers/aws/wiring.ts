@@ -1,8 +1,7 @@
-import type { AwsSecretConfig, VersionOwner } from './config.js'
-import type { Clock, HealthCheck, Issuer, Sleep, Store } from '../../engine/ports.js'
+import type { ActionConfig } from '../../config/rotation-config.js'
+import type { PartDeps, Parts } from '../provider.js'
 import { createAwsValueIssuer } from './secret-value.js'
 import { createAwsRotationIssuer } from './issuer.js'
-import type { Logger } from '../../logger.js'
 import { createAwsSecretsStore } from './store.js'
 import { createSecretsManagerClient } from './client.js'
 import { waitForReplicas } from './replicas.js'
@@ -11,76 +10,50 @@ import { AwsSecret } from './secret.js'
 // The one module that loads the AWS SDK. The action imports it only when a run reads or writes a
 // Secrets Manager secret, so a run without AWS never pays the SDK's start-up time.
 
-/** What the AWS parts need from the run. */
-export interface AwsWiringDeps {
-  mask(secret: string): void
-  /** The HTTP probe, when one is configured. */
-  healthCheck?: HealthCheck
-  /** How long replicas may take to be in sync. */
-  replicaTimeoutMs: number
-  /** How long writing the new refresh token may take, retries included (`persist-timeout`). */
-  persistTimeoutMs?: number
-  /** JSON fields the targets and the check read: the AWS issuer checks them before rotating. */
-  fields: readonly string[]
-  clock: Clock
-  sleep: Sleep
-  log: Logger
-}
-
-/** The engine's parts that AWS provides for one configuration. */
-export interface AwsParts {
-  /** The AWS issuer, or the sync's reader; absent when another issuer mints (OAuth2). */
-  issuer?: Issuer
-  store?: Store
-  /** The health check, waiting for replicas first. */
-  healthCheck: HealthCheck
-}
+/** How long replicas may take to be in sync when no health-check-timeout says. */
+const REPLICA_TIMEOUT_MS = 2 * 60_000
 
 /**
- * Builds the AWS parts.
- * @param issuer the configured issuer: `oauth2` (AWS is the store), `aws-secrets-manager` (AWS
- *   rotates) or `none` (a sync)
- * @param versions who moves the staging labels, when the run has a store
+ * The AWS parts of a credential that names a Secrets Manager secret: the AWS issuer (its rotation
+ * Lambda rotates), or the reader of a sync (the value read from the store); the store, when the run keeps a
+ * record (a rotation, or a rollback); and the health check, which waits for replicas first.
  */
-export function assembleAws(
-  config: AwsSecretConfig,
-  issuer: string,
-  versions: VersionOwner | undefined,
-  deps: AwsWiringDeps
-): AwsParts {
+export function assembleAws(config: ActionConfig, deps: PartDeps): Parts {
+  const aws = config.awsSecret
+  if (!aws) return {}
   const { clock, sleep, log } = deps
-  const client = createSecretsManagerClient(config.region)
-  const secret = new AwsSecret(client, config.secretId, value => {
+  const client = deps.clients.get(`aws secrets manager ${aws.region ?? ''}`, () =>
+    createSecretsManagerClient(aws.region)
+  )
+  const secret = new AwsSecret(client, aws.secretId, value => {
     deps.mask(value)
   })
+  const versions = config.store?.kind === 'aws-secrets-manager' ? config.store.versions : undefined
   return {
-    ...(issuer === 'aws-secrets-manager'
+    ...(config.issuer === 'aws-secrets-manager'
       ? {
           issuer: createAwsRotationIssuer({
             secret,
-            timeoutMs: config.rotationTimeoutMs,
-            fields: deps.fields,
+            timeoutMs: aws.rotationTimeoutMs,
+            fields: config.fieldMappings.map(m => m.field),
             healthChecked: deps.healthCheck !== undefined,
-            ...(config.field !== undefined ? { field: config.field } : {}),
+            ...(aws.field !== undefined ? { field: aws.field } : {}),
             clock,
             sleep,
             log
           })
         }
-      : issuer === 'none'
-        ? { issuer: createAwsValueIssuer(secret) }
-        : {}),
+      : {}),
+    ...(config.valueFrom === 'store' ? { reader: createAwsValueIssuer(secret) } : {}),
     ...(versions
       ? {
           store: createAwsSecretsStore({
             secret,
             // The credential is a field only when this action writes it (a refresh token); a value
             // AWS rotates is published whole, or field by field, by the targets.
-            ...(versions === 'action' && config.field !== undefined ? { field: config.field } : {}),
+            ...(versions === 'action' && aws.field !== undefined ? { field: aws.field } : {}),
             owner: versions,
-            ...(deps.persistTimeoutMs !== undefined
-              ? { persistTimeoutMs: deps.persistTimeoutMs }
-              : {}),
+            persistTimeoutMs: config.persistTimeoutMs,
             log,
             clock,
             sleep
@@ -88,7 +61,7 @@ export function assembleAws(
         }
       : {}),
     healthCheck: waitForReplicas(secret, deps.healthCheck, {
-      timeoutMs: deps.replicaTimeoutMs,
+      timeoutMs: config.healthCheck?.timeoutMs ?? REPLICA_TIMEOUT_MS,
       clock,
       sleep,
       log

@@ -36,5 +36,6 @@ export const githubProvider: Provider = {
     { group: 'store', key: 'secret', input: 'refresh-token-secret', type: 'text' },
     { group: 'store', key: 'state-variable', input: 'state-variable', type: 'text' }
   ],
-  docs: 'docs/providers/github.md'
+  docs: 'docs/providers/github.md',
+  assemble: async (config, deps) => (await import('./parts.js')).assembleGitHub(config, deps)
 }

@@ -42,5 +42,6 @@ export const oauth2Provider: Provider = {
     ],
     hint: 'set issuer, or remove it'
   },
-  docs: 'docs/providers/oauth2.md'
+  docs: 'docs/providers/oauth2.md',
+  assemble: async (config, deps) => (await import('./parts.js')).assembleOAuth2(config, deps)
 }

@@ -1,0 +1,20 @@
+import type { ActionConfig } from '../../config/rotation-config.js'
+import type { PartDeps, Parts } from '../provider.js'
+import { createOAuth2Issuer } from './issuer.js'
+
+/** The OAuth2 issuer of a credential that mints with a refresh-token grant. */
+export function assembleOAuth2(config: ActionConfig, deps: PartDeps): Parts {
+  if (!config.oauth2) return {}
+  // undici carries the token requests: it loads while the first GitHub requests are in flight.
+  import('undici').catch(() => undefined)
+  const { log, sleep } = deps
+  return {
+    issuer: createOAuth2Issuer(config.oauth2, {
+      mask: secret => {
+        deps.mask(secret)
+      },
+      log,
+      sleep
+    })
+  }
+}
