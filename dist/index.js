@@ -1,12 +1,12 @@
 import { coreDeps } from './chunks/core-deps-byIP5u94.js';
-import { d as describeError } from './chunks/errors-CCnUE5kW.js';
-import { r as run } from './chunks/main-CStXw4DC.js';
+import { d as describeError } from './chunks/errors-DDD4RsHd.js';
+import { r as run } from './chunks/main-duadah9z.js';
 import 'os';
 import 'crypto';
 import 'fs';
 import 'path';
 import './chunks/redaction-CMInhGxk.js';
-import './chunks/results-7WMcepGW.js';
+import './chunks/results-Df_w5SwB.js';
 import 'node:timers/promises';
 import './chunks/inputs-Bh3i-bWy.js';
 import 'node:fs';

@@ -47,6 +47,8 @@ async function loadParts() {
   ])
   return {
     parseActionConfig: config.parseActionConfig,
+    describeParts: config.describeParts,
+    isPlainPublish: config.isPlainPublish,
     assembleEngine: assemble.assembleEngine,
     planFrom: assemble.planFrom,
     runRotation: rotation.runRotation
@@ -159,7 +161,7 @@ async function runCredential(
 ): Promise<CredentialResult> {
   const id = options.id ?? 'default'
   const advice = orgSecretSuggestion(config.publish)
-  await logPlan(deps.log, config, advice)
+  await logPlan(deps.log, config, parts, advice)
   const overBudget = hourlyBudgetRefusal(config.publish, plannedWrites(config))
   if (overBudget) {
     const error = new ActionError(overBudget, { code: 'invalid-input', phase: 'preflight' })
@@ -250,35 +252,19 @@ async function alert(
 async function logPlan(
   log: Logger,
   config: ActionConfig,
+  parts: RunParts,
   advice: string | undefined
 ): Promise<void> {
   const publish = config.publish
   const targets = targetsFromConfig(publish)
   await log.group(publish.dryRun ? 'Plan (dry run: nothing is written)' : 'Plan', () => {
     const names = secretNames(config).replace(/`/g, '')
-    if (isPlainPublish(config)) {
+    if (parts.isPlainPublish(config)) {
       log.info(`Publish: ${names} to ${count(plannedWrites(config), 'target')}, the value given.`)
     } else {
       log.info(`Mode ${config.mode}, issuer ${config.issuer}.`)
     }
-    const store = config.store
-    const repository = store ? `${store.repository.owner}/${store.repository.repo}` : ''
-    if (store?.kind === 'github') {
-      log.info(
-        `Refresh token in secret ${store.secretName} of ${repository}; record in variable ${store.stateVariable}.`
-      )
-    }
-    const aws = config.awsSecret
-    if (aws) {
-      const where = `AWS Secrets Manager secret ${aws.secretId}${aws.region ? ` in ${aws.region}` : ''}`
-      const field = aws.field ? `, field ${aws.field}` : ''
-      log.info(
-        config.issuer === 'oauth2'
-          ? `Refresh token in ${where}${field}; versions staged as AWSPENDING and promoted to AWSCURRENT.`
-          : `Value read from ${where}${field}${config.issuer === 'aws-secrets-manager' ? ', rotated by its rotation Lambda' : ''}.`
-      )
-    }
-    if (store) log.info(`One-writer lock: variable ${store.lockVariable} of ${repository}.`)
+    for (const line of parts.describeParts(config)) log.info(line)
     if (config.mode !== 'verify') {
       if (publish.secretName !== '') {
         log.info(
@@ -311,11 +297,6 @@ async function logPlan(
     if (pacing) log.warning(pacing, { title: 'GitHub rate limits ahead' })
     return Promise.resolve()
   })
-}
-
-/** A run that publishes a value given as an input: nothing is minted, read or stored. */
-function isPlainPublish(config: ActionConfig): boolean {
-  return config.issuer === 'none' && !config.store && !config.awsSecret && config.mode === 'rotate'
 }
 
 const HEADLINE: Record<RunStatus, string> = {

@@ -38,10 +38,12 @@ describe('parseActionConfig', () => {
       kind: 'github',
       subject: 'OAUTH_REFRESH_TOKEN',
       repository: { owner: 'octo', repo: 'app' },
-      secretName: 'OAUTH_REFRESH_TOKEN',
-      stateVariable: 'OAUTH_REFRESH_TOKEN_STATE',
       lockVariable: 'OAUTH_REFRESH_TOKEN_STATE_LOCK',
       lockTtlMs: 30 * 60_000
+    })
+    expect(config.slices.github?.store).toEqual({
+      secretName: 'OAUTH_REFRESH_TOKEN',
+      stateVariable: 'OAUTH_REFRESH_TOKEN_STATE'
     })
     expect(config.publish.value).toBe('')
     expect(config.runId).toBe('run 77 attempt 2')

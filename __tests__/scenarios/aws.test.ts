@@ -565,6 +565,24 @@ describe('sync: issuer none publishes AWSCURRENT', () => {
     expectNoLeaks(result)
   })
 
+  it('verify mode needs no github-token when GitHub plays no part: nothing is sent to GitHub', async () => {
+    aws.seedSecret(DB_SECRET, { secretString: 'plain-value-5' })
+    secrets.add('plain-value-5')
+    gate.accept = authorization => authorization === 'Bearer plain-value-5'
+    gate.reject = () => false
+    const before = github.requests.length
+    const result = await run({
+      'github-token': '',
+      'store-secret-id': DB_SECRET,
+      mode: 'verify',
+      'health-check-url': gate.url
+    })
+    expect([result.exitCode, result.errors]).toEqual([0, []])
+    expect(result.outputs.status).toBe('verified')
+    expect(github.requests.length).toBe(before)
+    expectNoLeaks(result)
+  })
+
   it('fails the check when a replica failed, naming the region', async () => {
     aws.seedSecret(DB_SECRET, {
       secretString: 'plain-value-1',

@@ -2,22 +2,13 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { ConfigError, type InputProblem } from '../errors.js'
 import type { Mode } from '../engine/plan.js'
-import {
-  parseRepository,
-  secretNameProblem,
-  type RepositoryRef
-} from '../providers/github/rules.js'
+import type { RepositoryRef } from '../providers/github/rules.js'
 import { controlCharacterProblems } from './control-characters.js'
 import { DURATION_HINT, parseDuration } from '../duration.js'
 import { DEFAULT_PERSIST_TIMEOUT_MS } from '../engine/persist-retries.js'
 import { parseHealthCheckConfig, type HealthCheckConfig } from './health-config.js'
 import { INPUT_DEFAULTS, type InputName, type RawInputs } from './inputs.js'
-import { parseOAuth2Config, type OAuth2IssuerConfig } from '../providers/oauth2/config.js'
-import {
-  parsePublishConfig,
-  type PublishConfig,
-  type RunnerContext
-} from '../providers/github/config.js'
+import type { PublishConfig, RunnerContext } from '../providers/github/config.js'
 import { parseRecoveryPublicKey } from '../recovery/recovery-key.js'
 import type { RotationWindows } from '../engine/due.js'
 import {
@@ -27,23 +18,24 @@ import {
   storeCapabilities,
   storeKinds
 } from '../providers/index.js'
+import type { Draft } from '../providers/provider.js'
 import { orList } from '../wording.js'
-import {
-  awsLockBase,
-  DEFAULT_REFRESH_TOKEN_FIELD,
-  parseAwsSecretConfig,
-  parseFieldMappings,
-  storeKind,
-  type AwsSecretConfig,
-  type FieldMapping,
-  type StoreKind,
-  type VersionOwner
-} from '../providers/aws/config.js'
+import type { FieldMapping } from '../providers/aws/config.js'
 
-export type IssuerKind = 'none' | 'oauth2' | 'aws-secrets-manager'
+/**
+ * Each provider's own settings of a credential, under the provider's name. A provider adds its
+ * key from its own folder (TypeScript's declaration merging), so that this file names none.
+ */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- filled by declaration merging
+export interface ProviderSlices {}
 
-/** What every store has: the one-writer lock, a repository variable. */
-interface StoreCommon {
+/**
+ * Where the credential that must survive lives, and its one-writer lock (a repository variable
+ * today, wherever the store is). What else the store needs is its provider's slice.
+ */
+export interface StoreConfig {
+  /** The store's kind (`store` input). */
+  kind: string
   /** The repository holding the lock (and the alert issue): the workflow's own. */
   repository: RepositoryRef
   /** The repository variable that is the one-writer lock. */
@@ -53,34 +45,15 @@ interface StoreCommon {
   subject: string
 }
 
-/** The GitHub store: the refresh token in a repository secret, the record in a variable. */
-export interface GitHubStoreConfig extends StoreCommon {
-  kind: 'github'
-  /** The repository secret holding the refresh token. */
-  secretName: string
-  /** The repository variable holding the write-ahead record. */
-  stateVariable: string
-}
-
-/** The AWS Secrets Manager store: the secret is `ActionConfig.awsSecret`. */
-export interface AwsStoreConfig extends StoreCommon {
-  kind: 'aws-secrets-manager'
-  /** Who moves the staging labels: this action, or AWS's rotation Lambda. */
-  versions: VersionOwner
-}
-
-/** Where the credential that must survive lives, and the run's record. */
-export type StoreConfig = GitHubStoreConfig | AwsStoreConfig
-
 /** Everything a run needs, validated once before any network call. Holds secrets: never log it. */
 export interface ActionConfig {
-  issuer: IssuerKind
+  /** The issuer's kind. */
+  issuer: string
   mode: Mode
   publish: PublishConfig
-  oauth2?: OAuth2IssuerConfig
   store?: StoreConfig
-  /** The Secrets Manager secret, for every run that reads or writes one. */
-  awsSecret?: AwsSecretConfig
+  /** Each provider's settings, under its name. */
+  slices: ProviderSlices
   /**
    * Where the published value comes from: what the issuer mints (or is given), or, for an issuer
    * that mints nothing, what the store holds (a sync).
@@ -133,10 +106,6 @@ export interface ActionContext extends RunnerContext {
   serverUrl?: string | undefined
 }
 
-/** An issuer kind some provider of the registry has. */
-function isIssuerKind(kind: string): kind is IssuerKind {
-  return issuerKinds().includes(kind)
-}
 /**
  * What a run needs besides its health checks, rotation wait and persist: the mint (OAuth2: three
  * attempts of 30 s), the pending mark's write, the minute every write under the lock leaves unused,
@@ -156,7 +125,7 @@ export function parseActionConfig(raw: RawInputs, context: ActionContext): Actio
   const problems: InputProblem[] = controlCharacterProblems(raw)
   const add = (input: InputName, message: string) => problems.push({ input, message })
 
-  const issuer = isIssuerKind(raw.issuer) ? raw.issuer : undefined
+  const issuer = issuerKinds().includes(raw.issuer) ? raw.issuer : undefined
   if (!issuer) {
     add('issuer', `'${raw.issuer}' is not an issuer; use ${orList(issuerKinds())}`)
   }
@@ -169,39 +138,37 @@ export function parseActionConfig(raw: RawInputs, context: ActionContext): Actio
         : `'${raw.mode}' is not a mode; use rotate, verify, retire, rollback, or plan with config`
     )
   }
-  const kind = storeKind(raw, raw.issuer, add)
-  const inAws = kind === 'aws-secrets-manager'
-  const fieldMappings = parseFieldMappings(raw, add)
-
-  let publish: PublishConfig | undefined
-  try {
-    publish = parsePublishConfig(raw, context, {
-      ...(issuer === 'oauth2' ? { mintedBy: 'oauth2' } : {}),
-      ...((inAws && issuer !== 'oauth2') || issuer === 'aws-secrets-manager'
-        ? { valueFrom: 'store-secret-id' }
-        : {}),
-      nameOptional: fieldMappings.length > 0,
-      valueOptional: mode !== 'rotate'
-    })
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error
-    problems.push(...error.problems)
-  }
-
+  const kind = storeKindOf(raw, add)
   const health = parseHealthCheckConfig(raw)
-  problems.push(...health.problems)
-
-  let oauth2: OAuth2IssuerConfig | undefined
-  if (issuer === 'oauth2') {
-    const parsed = parseOAuth2Config(raw)
-    problems.push(...parsed.problems)
-    oauth2 = parsed.config
+  const issues = issuerCapabilities(issuer)
+  const draft: Draft = {
+    raw,
+    context,
+    issuer,
+    store: kind,
+    issues,
+    mode,
+    add,
+    report: found => problems.push(...found),
+    slices: {},
+    valueFrom: 'issuer',
+    fieldMappings: [],
+    issuerWaitMs: 0,
+    revocable: issues?.revokes !== undefined
   }
-
-  const awsSecret = inAws
-    ? parseAwsSecretConfig(raw, issuer === 'oauth2' ? DEFAULT_REFRESH_TOKEN_FIELD : undefined, add)
-    : undefined
-  const store = storeFor(raw, context, { issuer, mode, kind, awsSecret, publish }, add)
+  // Targets last: what they publish depends on where the others found the value.
+  for (const provider of [...PROVIDERS].sort((a, b) => Number(!!a.target) - Number(!!b.target))) {
+    provider.configure?.(draft)
+  }
+  const { publish, fieldMappings } = draft
+  const store = draft.storeConfig
+  problems.push(...health.problems)
+  if (!store && raw['state-variable'] !== '') {
+    add(
+      'state-variable',
+      `applies to a rotation with a store (issuer ${orList(recordedIssuers())}); remove it`
+    )
+  }
   // Inputs of a provider's role that this credential does not give that provider.
   for (const provider of PROVIDERS) {
     const only = provider.only
@@ -215,19 +182,6 @@ export function parseActionConfig(raw: RawInputs, context: ActionContext): Actio
       }
     }
   }
-  if (fieldMappings.length > 0 && (!inAws || issuer === 'oauth2')) {
-    add(
-      'secret-fields',
-      'applies to a JSON secret read from AWS Secrets Manager (issuer none or aws-secrets-manager with store-secret-id)'
-    )
-  }
-  if (issuer === 'aws-secrets-manager' && kind === 'github') {
-    add(
-      'store',
-      'must be aws-secrets-manager with issuer: aws-secrets-manager (AWS keeps the versions)'
-    )
-  }
-  const issues = issuerCapabilities(issuer)
   const keeps = storeCapabilities(kind)
   if (mode === 'rollback' && (!keeps?.keepsVersions || issues?.consumesInput)) {
     add(
@@ -237,43 +191,10 @@ export function parseActionConfig(raw: RawInputs, context: ActionContext): Actio
         : `rollback needs store: ${orList(storeKinds().filter(k => storeCapabilities(k)?.keepsVersions))}, a store that keeps versions: it makes the previous version current again`
     )
   }
-  // Without OAuth2 the value comes from AWS whole (a JSON document, or one string): the value it
-  // replaced is AWSPREVIOUS, and the one to verify AWSCURRENT; an input could only disagree.
-  const readFromAws = inAws && issuer !== 'oauth2'
-  if (readFromAws && raw['previous-value'] !== '') {
-    add(
-      'previous-value',
-      'is read from store-secret-id (AWSPREVIOUS after a rotation, AWSCURRENT for mode verify); remove it'
-    )
-  }
-  if (readFromAws && health.config && fieldMappings.length > 0 && raw['store-field'] === '') {
-    add(
-      'store-field',
-      'is required with health-check-url and secret-fields: the check sends one field of the JSON secret, never the whole document'
-    )
-  }
-  if (readFromAws && raw['recovery-public-key'] !== '') {
-    add(
-      'recovery-public-key',
-      'applies to issuer: oauth2 (it seals a new refresh token); AWS keeps the versions of this secret'
-    )
-  }
-  if (
-    kind === 'github' &&
-    issuer !== 'aws-secrets-manager' &&
-    raw.store === 'github' &&
-    raw['store-secret-id'] !== ''
-  ) {
-    add(
-      'store-secret-id',
-      'applies to store: aws-secrets-manager; remove it, or remove store: github'
-    )
-  }
   if (mode === 'retire' && !issues?.revokes) {
-    const revoking = issuerKinds().filter(k => issuerCapabilities(k)?.revokes)
     add(
       'mode',
-      `retire applies to an issuer that revokes (${orList(revoking)}): it revokes replaced values`
+      `retire applies to an issuer that revokes (${orList(revokingIssuers())}): it revokes replaced values`
     )
   }
   // A credential the issuer consumes comes from the store when the run can read it there, else
@@ -318,7 +239,7 @@ export function parseActionConfig(raw: RawInputs, context: ActionContext): Actio
   // health check plus the persist retries (persist-timeout) and the rest of the run.
   // Twice: a failed check probes previous-value too, a revocation checks the value again.
   // With AWS rotating, the wait for its rotation Lambda is part of the run too.
-  const rotationWaitMs = issuer === 'aws-secrets-manager' ? (awsSecret?.rotationTimeoutMs ?? 0) : 0
+  const rotationWaitMs = draft.issuerWaitMs
   const lockFloorMs =
     2 * (health.config?.timeoutMs ?? 0) + rotationWaitMs + (persistTimeoutMs ?? 0) + LOCK_MARGIN_MS
   if (store && lockTtlMs !== undefined && lockTtlMs < lockFloorMs) {
@@ -332,8 +253,8 @@ export function parseActionConfig(raw: RawInputs, context: ActionContext): Actio
   const gracePeriodMs = duration('grace-period') ?? 0
   const revokePrevious = booleanInput(raw, 'revoke-previous', add)
   for (const input of ['rotate-if-older-than', 'rotate-before-expiry'] as const) {
-    if (raw[input] !== '' && (!store || issuer === 'none')) {
-      add(input, 'needs a rotation record; it applies to issuer: oauth2 or aws-secrets-manager')
+    if (raw[input] !== '' && (!store || issues?.given)) {
+      add(input, `needs a rotation record; it applies to issuer: ${orList(recordedIssuers())}`)
     }
   }
 
@@ -341,13 +262,18 @@ export function parseActionConfig(raw: RawInputs, context: ActionContext): Actio
   const healthCheck = health.config
   if (mode === 'verify') {
     if (!healthCheck) add('health-check-url', 'is required by mode: verify (it is the check)')
-    if (previousValue === undefined && raw.value === '' && !readFromAws) {
+    if (previousValue === undefined && raw.value === '' && draft.valueInput === undefined) {
       add('previous-value', 'is required by mode: verify: pass the value the targets hold now')
     }
   }
   if (revokePrevious) {
-    if (issuer !== 'oauth2' || raw['revocation-url'] === '') {
-      add('revoke-previous', 'needs issuer: oauth2 and revocation-url (where to revoke)')
+    if (!issues?.revokes) {
+      add('revoke-previous', `needs an issuer that revokes (${orList(revokingIssuers())})`)
+    } else if (!draft.revocable) {
+      add(
+        'revoke-previous',
+        `needs where to revoke: issuer ${issuer ?? ''} has no revocation endpoint here (revocation-url)`
+      )
     }
     if (!healthCheck) {
       add(
@@ -374,11 +300,10 @@ export function parseActionConfig(raw: RawInputs, context: ActionContext): Actio
     issuer,
     mode,
     publish,
-    ...(oauth2 ? { oauth2 } : {}),
     ...(store ? { store: { ...store, lockTtlMs: lockTtlMs ?? 0 } } : {}),
-    ...(awsSecret ? { awsSecret } : {}),
-    valueFrom: readFromAws && issuer === 'none' ? 'store' : 'issuer',
-    ...(readFromAws ? { document: awsSecret?.field ? { field: awsSecret.field } : {} } : {}),
+    slices: draft.slices,
+    valueFrom: draft.valueFrom,
+    ...(draft.document ? { document: draft.document } : {}),
     fieldMappings,
     ...(healthCheck ? { healthCheck } : {}),
     refreshToken: raw['refresh-token'],
@@ -407,119 +332,35 @@ export function parseActionConfig(raw: RawInputs, context: ActionContext): Actio
   }
 }
 
-/** What {@link storeFor} decides from. */
-interface StoreChoice {
-  issuer: IssuerKind | undefined
-  mode: Mode | undefined
-  kind: StoreKind | undefined
-  awsSecret: AwsSecretConfig | undefined
-  publish: PublishConfig | undefined
-}
-
-type StoreWithoutTtl = Omit<GitHubStoreConfig, 'lockTtlMs'> | Omit<AwsStoreConfig, 'lockTtlMs'>
-
 /**
- * The store a run needs: the GitHub store for OAuth2 by default, AWS Secrets Manager when chosen;
- * none for a plain publication or a sync from AWS (which only reads), except to roll back.
+ * The store the inputs pick: `store`, or, when it is empty, the one a provider claims for these
+ * inputs (AWS Secrets Manager when `store-secret-id` is set), else the first store.
  */
-function storeFor(
+function storeKindOf(
   raw: RawInputs,
-  context: ActionContext,
-  choice: StoreChoice,
   add: (input: InputName, message: string) => void
-): StoreWithoutTtl | undefined {
-  const { issuer, mode, kind, awsSecret, publish } = choice
-  if (issuer === 'oauth2' && kind === 'github') {
-    const found = storeConfig(raw, context, publish, add)
-    return found ? { kind: 'github', ...found, subject: found.secretName } : undefined
-  }
-  const versioned = issuer === 'oauth2' || issuer === 'aws-secrets-manager' || mode === 'rollback'
-  if (kind !== 'aws-secrets-manager' || !awsSecret || !versioned) {
-    if (raw['state-variable'] !== '') {
-      add(
-        'state-variable',
-        'applies to a rotation with a store (issuer oauth2 or aws-secrets-manager); remove it'
-      )
+): string | undefined {
+  const kinds = storeKinds()
+  if (raw.store === '') {
+    for (const provider of PROVIDERS) {
+      const claimed = provider.defaultStore?.(raw, raw.issuer)
+      if (claimed) return claimed
     }
-    return undefined
+    return kinds[0]
   }
-  if (issuer === 'oauth2' && raw['refresh-token-secret'] !== '') {
-    add(
-      'refresh-token-secret',
-      'applies to the GitHub store; with store-secret-id the refresh token lives in AWS'
-    )
-  }
-  const repository = context.repository ? parseRepository(context.repository) : undefined
-  if (!repository) {
-    add(
-      'store-secret-id',
-      'needs GITHUB_REPOSITORY: the one-writer lock is a variable of the repository running the workflow'
-    )
-    return undefined
-  }
-  const base = awsLockBase(raw, awsSecret.secretId)
-  const why = secretNameProblem(base)
-  if (why) add('state-variable', why.replace(/secret/g, 'variable'))
-  return {
-    kind: 'aws-secrets-manager',
-    repository,
-    lockVariable: `${base}_LOCK`,
-    subject: awsSecret.secretId,
-    versions: issuer === 'oauth2' ? 'action' : 'rotation-lambda'
-  }
+  if (!kinds.includes(raw.store))
+    add('store', `'${raw.store}' is not a store; use ${orList(kinds)}`)
+  return kinds.includes(raw.store) ? raw.store : undefined
 }
 
-function storeConfig(
-  raw: RawInputs,
-  context: ActionContext,
-  publish: PublishConfig | undefined,
-  add: (input: InputName, message: string) => void
-): Omit<GitHubStoreConfig, 'lockTtlMs' | 'kind' | 'subject'> | undefined {
-  const secretName = raw['refresh-token-secret']
-  if (secretName === '') {
-    add(
-      'refresh-token-secret',
-      'is required with issuer: oauth2: the repository secret the rotated refresh token is written back to (the one refresh-token reads)'
-    )
-    return undefined
-  }
-  const why = secretNameProblem(secretName)
-  if (why) {
-    add('refresh-token-secret', why)
-    return undefined
-  }
-  const stateVariable = raw['state-variable'] || `${secretName}_STATE`
-  const stateWhy = secretNameProblem(stateVariable)
-  if (stateWhy) add('state-variable', stateWhy.replace(/secret/g, 'variable'))
-  const repository = context.repository ? parseRepository(context.repository) : undefined
-  if (!repository) {
-    add(
-      'refresh-token-secret',
-      'needs GITHUB_REPOSITORY: the refresh token lives in a secret of the repository running the workflow'
-    )
-    return undefined
-  }
-  const clash = publish?.repositories.some(
-    ref =>
-      ref.owner.toLowerCase() === repository.owner.toLowerCase() &&
-      ref.repo.toLowerCase() === repository.repo.toLowerCase()
-  )
-  if (
-    clash &&
-    publish?.environments.length === 0 &&
-    publish.secretName.toUpperCase() === secretName.toUpperCase()
-  ) {
-    add(
-      'refresh-token-secret',
-      `is the same secret as secret-name in ${context.repository ?? ''}: the access token would overwrite the refresh token; use two names`
-    )
-  }
-  return {
-    repository,
-    secretName: secretName.toUpperCase(),
-    stateVariable: stateVariable.toUpperCase(),
-    lockVariable: `${stateVariable.toUpperCase()}_LOCK`
-  }
+/** Issuers that revoke the values they replaced. */
+function revokingIssuers(): string[] {
+  return issuerKinds().filter(k => issuerCapabilities(k)?.revokes)
+}
+
+/** Issuers that mint, and so keep a record of their rotations. */
+function recordedIssuers(): string[] {
+  return issuerKinds().filter(k => !issuerCapabilities(k)?.given)
 }
 
 function booleanInput(
@@ -541,4 +382,19 @@ function defaultAuditLogPath(context: ActionContext): string {
 function runName(context: ActionContext): string {
   if (!context.runId) return `local run ${String(process.pid)}`
   return `run ${context.runId} attempt ${context.runAttempt ?? '1'}`
+}
+
+/** A run that publishes a value given as an input: nothing is minted, read or stored. */
+export function isPlainPublish(config: ActionConfig): boolean {
+  return (
+    issuerCapabilities(config.issuer)?.given === true &&
+    config.valueFrom === 'issuer' &&
+    !config.store &&
+    config.mode === 'rotate'
+  )
+}
+
+/** What each provider says of the roles it plays in a credential, for the plan in the log. */
+export function describeParts(config: ActionConfig): string[] {
+  return PROVIDERS.flatMap(provider => provider.describe?.(config) ?? [])
 }

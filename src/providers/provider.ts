@@ -1,5 +1,12 @@
-import type { InputName } from '../config/inputs.js'
-import type { ActionConfig } from '../config/rotation-config.js'
+import type { InputName, RawInputs } from '../config/inputs.js'
+import type {
+  ActionConfig,
+  ActionContext,
+  ProviderSlices,
+  StoreConfig
+} from '../config/rotation-config.js'
+import type { Mode } from '../engine/plan.js'
+import type { InputProblem } from '../errors.js'
 import type { Clock, HealthCheck, Issuer, Lock, Sleep, Store, Targets } from '../engine/ports.js'
 import type { Logger } from '../logger.js'
 
@@ -49,8 +56,11 @@ export interface IssuerCapabilities {
   readonly consumesInput: boolean
   /** How a replaced published value is revoked: by the value itself (RFC 7009), or not at all. */
   readonly revokes?: 'value' | 'handle'
-  /** It reads a value that exists elsewhere (a sync) instead of minting one. */
-  readonly reads?: boolean
+  /**
+   * It mints nothing: the value is given as it is, or read from the store (a sync), so the
+   * credential keeps no record of its own rotations.
+   */
+  readonly given?: boolean
 }
 
 /** What a store can do, as data the rules read. */
@@ -89,6 +99,18 @@ export interface Provider {
   }
   /** Its page in docs/, for the generated tables. */
   readonly docs: string
+  /**
+   * The store kind it claims for a credential whose `store` input is empty (AWS: whenever
+   * `store-secret-id` is set); undefined when it claims none. Without a claim, the first store.
+   */
+  defaultStore?(raw: RawInputs, issuer: string): string | undefined
+  /**
+   * Validates and records its inputs for the roles it plays in one credential, on the draft every
+   * provider fills in turn (targets last, as they depend on where the value comes from).
+   */
+  configure?(draft: Draft): void
+  /** The plan's lines about the roles it plays, for the log. */
+  describe?(config: ActionConfig): string[]
   /**
    * Builds the engine's parts this provider plays in a credential (none when it plays no role
    * there), loading its SDK or client only now: a run pays for the providers it uses.
@@ -137,4 +159,40 @@ export interface Parts {
   healthCheck?: HealthCheck
   /** Keeps a replaced value until its deferred revocation, for an issuer that revokes by value. */
   keepRetiring?(value: string): Promise<void>
+}
+
+/**
+ * One credential's configuration while the providers fill it in: what the run chose (kinds and
+ * mode) and the inputs, then what each provider found. Problems name the input and what to do.
+ */
+export interface Draft {
+  readonly raw: RawInputs
+  readonly context: ActionContext
+  /** The issuer and store kinds, when they are valid ones; the store is chosen even for a sync. */
+  readonly issuer: string | undefined
+  readonly store: string | undefined
+  /** What the issuer can do, when its kind is valid. */
+  readonly issues: IssuerCapabilities | undefined
+  readonly mode: Mode | undefined
+  add: (input: InputName, message: string) => void
+  /** Adds problems a parser found, each naming its input. */
+  report: (problems: readonly InputProblem[]) => void
+  /** Each provider's settings, under its name. */
+  slices: ProviderSlices
+  /** The store and its lock, when the credential keeps a record. */
+  storeConfig?: Omit<StoreConfig, 'lockTtlMs'>
+  /** Where the published value comes from; the issuer's unless a provider reads it from its store. */
+  valueFrom: 'issuer' | 'store'
+  /** The input that names where the value is read, for messages (`store-secret-id`). */
+  valueInput?: InputName
+  /** Set when the value is a document: see {@link ActionConfig.document}. */
+  document?: { field?: string }
+  /** More secrets written from the value's fields (`secret-fields`). */
+  fieldMappings: ActionConfig['fieldMappings']
+  /** How long the run may wait on the issuer besides the mint (AWS's rotation Lambda). */
+  issuerWaitMs: number
+  /** Whether the issuer can revoke here (OAuth2 needs revocation-url). */
+  revocable: boolean
+  /** The targets' settings, set by the provider that writes them. */
+  publish?: ActionConfig['publish']
 }

@@ -68,7 +68,7 @@ describe('the store the inputs pick', () => {
     const sync = parse(SYNC)
     expect(sync.issuer).toBe('none')
     // A sync only reads: it has the secret, and no store (nothing to lock or record).
-    expect(sync.awsSecret).toEqual({ secretId: 'prod/db', rotationTimeoutMs: 10 * 60_000 })
+    expect(sync.slices.aws?.secret).toEqual({ secretId: 'prod/db', rotationTimeoutMs: 10 * 60_000 })
     expect(sync.store).toBeUndefined()
 
     const oauth2 = parse(OAUTH2_IN_AWS)
@@ -77,11 +77,11 @@ describe('the store the inputs pick', () => {
       repository: { owner: 'octo', repo: 'app' },
       lockVariable: 'TOKEN_ROTATION_PROD_OAUTH_LOCK',
       subject: 'prod/oauth',
-      versions: 'action',
       lockTtlMs: 30 * 60_000
     })
+    expect(oauth2.slices.aws?.versions).toBe('action')
     // The refresh token is a field of a JSON secret unless store-field names another.
-    expect(oauth2.awsSecret).toEqual({
+    expect(oauth2.slices.aws?.secret).toEqual({
       secretId: 'prod/oauth',
       field: 'refresh_token',
       rotationTimeoutMs: 10 * 60_000
@@ -92,16 +92,13 @@ describe('the store the inputs pick', () => {
   it('is GitHub without store-secret-id', () => {
     const config = parse(OAUTH2_IN_GITHUB)
     expect(config.store?.kind).toBe('github')
-    expect(config.awsSecret).toBeUndefined()
+    expect(config.slices.aws?.secret).toBeUndefined()
   })
 
   it('is AWS for issuer aws-secrets-manager, whose versions the rotation Lambda moves', () => {
     const config = parse(LAMBDA)
-    expect(config.store).toMatchObject({
-      kind: 'aws-secrets-manager',
-      versions: 'rotation-lambda',
-      subject: 'prod/db'
-    })
+    expect(config.store).toMatchObject({ kind: 'aws-secrets-manager', subject: 'prod/db' })
+    expect(config.slices.aws?.versions).toBe('rotation-lambda')
     // Without store-secret-id the store is still AWS, so the secret is asked for.
     expect(problems({ ...LAMBDA, 'store-secret-id': '' })).toEqual([
       ['store-secret-id', expect.stringContaining('is required with store: aws-secrets-manager')]
@@ -148,7 +145,9 @@ describe('store-secret-id', () => {
     'arn:aws:secretsmanager:eu-west-1:123456789012:secret:prod/db',
     'arn:aws-us-gov:secretsmanager:us-gov-west-1:123456789012:secret:my-secret-xY9zQ1'
   ])('accepts %s', secretId => {
-    expect(parse({ ...LAMBDA, 'store-secret-id': secretId }).awsSecret?.secretId).toBe(secretId)
+    expect(parse({ ...LAMBDA, 'store-secret-id': secretId }).slices.aws?.secret.secretId).toBe(
+      secretId
+    )
   })
 
   it.each([
@@ -168,12 +167,12 @@ describe('aws-region', () => {
   it.each(['us-east-1', 'eu-central-1', 'ap-southeast-2', 'us-gov-west-1'])(
     'accepts %s',
     region => {
-      expect(parse({ ...LAMBDA, 'aws-region': region }).awsSecret?.region).toBe(region)
+      expect(parse({ ...LAMBDA, 'aws-region': region }).slices.aws?.secret.region).toBe(region)
     }
   )
 
   it('is left to the SDK when empty', () => {
-    expect(parse(LAMBDA).awsSecret).not.toHaveProperty('region')
+    expect(parse(LAMBDA).slices.aws?.secret).not.toHaveProperty('region')
   })
 
   it.each(['US_EAST_1', 'us-east', 'useast1', 'us-east-1a', 'eu central 1'])(
@@ -201,7 +200,7 @@ describe('the OAuth2 inputs that the AWS store replaces', () => {
 
   it('keeps store-field for the refresh token', () => {
     const config = parse({ ...OAUTH2_IN_AWS, 'store-field': 'token' })
-    expect(config.awsSecret?.field).toBe('token')
+    expect(config.slices.aws?.secret.field).toBe('token')
   })
 })
 
@@ -268,8 +267,7 @@ describe('secret-fields', () => {
       'secret-fields': 'DB_USER=username'
     })
     expect(found).toEqual([
-      ['secret-fields', expect.stringContaining('applies to store: aws-secrets-manager only')],
-      ['secret-fields', expect.stringContaining('applies to a JSON secret read from AWS')]
+      ['secret-fields', expect.stringContaining('applies to store: aws-secrets-manager only')]
     ])
   })
 })
@@ -319,11 +317,12 @@ describe('the value read from AWS', () => {
 
 describe('mode rollback', () => {
   it('moves AWSCURRENT back for a sync and for issuer aws-secrets-manager', () => {
-    expect(parse({ ...SYNC, mode: 'rollback' }).store).toMatchObject({
+    const sync = parse({ ...SYNC, mode: 'rollback' })
+    expect(sync.store).toMatchObject({
       kind: 'aws-secrets-manager',
-      versions: 'rotation-lambda',
       lockVariable: 'TOKEN_ROTATION_PROD_DB_LOCK'
     })
+    expect(sync.slices.aws?.versions).toBe('rotation-lambda')
     expect(parse({ ...LAMBDA, mode: 'rollback' }).mode).toBe('rollback')
   })
 
@@ -373,7 +372,7 @@ describe('the AWS-only inputs', () => {
   })
 
   it('leave rotation-timeout at its default unremarked', () => {
-    expect(parse({ ...PLAIN, 'rotation-timeout': '10m' }).awsSecret).toBeUndefined()
+    expect(parse({ ...PLAIN, 'rotation-timeout': '10m' }).slices.aws?.secret).toBeUndefined()
   })
 })
 
@@ -440,10 +439,10 @@ describe('the lock variable', () => {
 
 describe('rotation-timeout', () => {
   it('is 10 minutes by default and read as a duration', () => {
-    expect(parse(LAMBDA).awsSecret?.rotationTimeoutMs).toBe(10 * 60_000)
-    expect(parse({ ...LAMBDA, 'rotation-timeout': '90s' }).awsSecret?.rotationTimeoutMs).toBe(
-      90_000
-    )
+    expect(parse(LAMBDA).slices.aws?.secret.rotationTimeoutMs).toBe(10 * 60_000)
+    expect(
+      parse({ ...LAMBDA, 'rotation-timeout': '90s' }).slices.aws?.secret.rotationTimeoutMs
+    ).toBe(90_000)
   })
 
   it.each(['soon', '-5m'])('refuses %s, naming the input', timeout => {
@@ -483,5 +482,20 @@ describe('rotation-timeout', () => {
         'lock-expires-after': '11m'
       }).store?.lockTtlMs
     ).toBe(11 * 60_000)
+  })
+})
+
+describe('github-token', () => {
+  const verify = { 'health-check-url': 'https://api.example.com/me', mode: 'verify' }
+  it('is not needed when GitHub plays no part: a verify of the value AWS holds', () => {
+    const config = parse({ ...SYNC, ...verify, 'github-token': '', 'secret-name': '' })
+    expect(config.publish.token).toBe('')
+    expect(config.store).toBeUndefined()
+  })
+
+  it('is needed as soon as GitHub keeps something: the lock of a store, or a secret to write', () => {
+    const token = ['github-token', expect.stringContaining('is required')]
+    expect(problems({ ...LAMBDA, ...verify, 'github-token': '' })).toEqual([token])
+    expect(problems({ ...SYNC, 'github-token': '' })).toEqual([token])
   })
 })

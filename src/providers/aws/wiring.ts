@@ -6,6 +6,7 @@ import { createAwsSecretsStore } from './store.js'
 import { createSecretsManagerClient } from './client.js'
 import { waitForReplicas } from './replicas.js'
 import { AwsSecret } from './secret.js'
+import { AWS_KIND } from './configure.js'
 
 // The one module that loads the AWS SDK. The action imports it only when a run reads or writes a
 // Secrets Manager secret, so a run without AWS never pays the SDK's start-up time.
@@ -19,8 +20,9 @@ const REPLICA_TIMEOUT_MS = 2 * 60_000
  * record (a rotation, or a rollback); and the health check, which waits for replicas first.
  */
 export function assembleAws(config: ActionConfig, deps: PartDeps): Parts {
-  const aws = config.awsSecret
-  if (!aws) return {}
+  const slice = config.slices.aws
+  if (!slice) return {}
+  const aws = slice.secret
   const { clock, sleep, log } = deps
   const client = deps.clients.get(`aws secrets manager ${aws.region ?? ''}`, () =>
     createSecretsManagerClient(aws.region)
@@ -28,9 +30,9 @@ export function assembleAws(config: ActionConfig, deps: PartDeps): Parts {
   const secret = new AwsSecret(client, aws.secretId, value => {
     deps.mask(value)
   })
-  const versions = config.store?.kind === 'aws-secrets-manager' ? config.store.versions : undefined
+  const versions = slice.versions
   return {
-    ...(config.issuer === 'aws-secrets-manager'
+    ...(config.issuer === AWS_KIND
       ? {
           issuer: createAwsRotationIssuer({
             secret,

@@ -58,6 +58,11 @@ export interface PublishOptions {
   valueFrom?: string
   /** Other inputs name the secrets to write (`secret-fields`): `secret-name` may be empty. */
   nameOptional?: boolean
+  /**
+   * The credential neither writes a GitHub secret nor keeps anything on GitHub (a store, a lock):
+   * `github-token` may be empty.
+   */
+  tokenOptional?: boolean
 }
 
 const BOOLEAN_TRUE = ['true', 'True', 'TRUE']
@@ -254,6 +259,10 @@ export function parsePublishConfig(
       continue
     }
     if (name === 'value' && options.valueOptional && raw.value === '') continue
+    if (name === 'github-token' && options.tokenOptional && raw['github-token'] === '') {
+      values['github-token'] = ''
+      continue
+    }
     if (name === 'secret-name' && options.nameOptional && raw['secret-name'] === '') {
       values['secret-name'] = ''
       continue

@@ -1,4 +1,5 @@
 import type { Provider } from '../provider.js'
+import { configureGitHub, describeGitHub, GITHUB_STORE } from './configure.js'
 
 /**
  * GitHub: repository, environment, organization and Dependabot secrets as targets; a repository
@@ -6,7 +7,7 @@ import type { Provider } from '../provider.js'
  */
 export const githubProvider: Provider = {
   name: 'github',
-  stores: { github: { keepsVersions: false, readsLive: false } },
+  stores: { [GITHUB_STORE]: { keepsVersions: false, readsLive: false } },
   target: {
     key: 'github',
     keys: [
@@ -37,5 +38,7 @@ export const githubProvider: Provider = {
     { group: 'store', key: 'state-variable', input: 'state-variable', type: 'text' }
   ],
   docs: 'docs/providers/github.md',
+  configure: configureGitHub,
+  describe: describeGitHub,
   assemble: async (config, deps) => (await import('./parts.js')).assembleGitHub(config, deps)
 }

@@ -21,6 +21,8 @@ import { RepositoryVariables } from './variables.js'
 export function assembleGitHub(config: ActionConfig, deps: PartDeps): Parts {
   const { log, clock, sleep } = deps
   const publish = config.publish
+  // Without a token GitHub plays no part: the configuration allowed that only with nothing to write.
+  if (publish.token === '') return {}
   const account = `${publish.apiUrl} ${createHash('sha256').update(publish.token).digest('hex')}`
   const client = deps.clients.get(`github ${account}`, () =>
     createGitHubClient({
@@ -40,16 +42,17 @@ export function assembleGitHub(config: ActionConfig, deps: PartDeps): Parts {
     createStoreClient({ token: publish.token, baseUrl: publish.apiUrl, log })
   )
   const store = config.store
+  const own = config.slices.github?.store
   const retiringSecret = config.retiringSecret
   return {
     targets: targetsFor(config, publisher),
-    ...(store?.kind === 'github'
+    ...(store && own
       ? {
           store: createGitHubStore({
             client: storeClient,
             repository: store.repository,
-            secretName: store.secretName,
-            stateVariable: store.stateVariable,
+            secretName: own.secretName,
+            stateVariable: own.stateVariable,
             persistTimeoutMs: config.persistTimeoutMs,
             log,
             clock,

@@ -1,10 +1,11 @@
 import type { Provider } from '../provider.js'
 import { CLIENT_AUTH_METHODS } from './config.js'
+import { configureOAuth2, OAUTH2_KIND } from './configure.js'
 
 /** OAuth2: a refresh-token grant (RFC 6749 §6) mints; RFC 7009 revokes. */
 export const oauth2Provider: Provider = {
   name: 'oauth2',
-  issuers: { oauth2: { consumesInput: true, revokes: 'value' } },
+  issuers: { [OAUTH2_KIND]: { consumesInput: true, revokes: 'value' } },
   keys: [
     { group: 'issuer', key: 'token-url', input: 'token-url', type: 'text' },
     { group: 'issuer', key: 'client-id', input: 'client-id', type: 'text' },
@@ -43,5 +44,6 @@ export const oauth2Provider: Provider = {
     hint: 'set issuer, or remove it'
   },
   docs: 'docs/providers/oauth2.md',
+  configure: configureOAuth2,
   assemble: async (config, deps) => (await import('./parts.js')).assembleOAuth2(config, deps)
 }

@@ -4,12 +4,13 @@ import { createOAuth2Issuer } from './issuer.js'
 
 /** The OAuth2 issuer of a credential that mints with a refresh-token grant. */
 export function assembleOAuth2(config: ActionConfig, deps: PartDeps): Parts {
-  if (!config.oauth2) return {}
+  const oauth2 = config.slices.oauth2
+  if (!oauth2) return {}
   // undici carries the token requests: it loads while the first GitHub requests are in flight.
   import('undici').catch(() => undefined)
   const { log, sleep } = deps
   return {
-    issuer: createOAuth2Issuer(config.oauth2, {
+    issuer: createOAuth2Issuer(oauth2, {
       mask: secret => {
         deps.mask(secret)
       },

@@ -1,0 +1,120 @@
+import { ConfigError } from '../../errors.js'
+import type { ActionConfig } from '../../config/rotation-config.js'
+import type { Draft } from '../provider.js'
+import { parsePublishConfig, type PublishConfig } from './config.js'
+import { parseRepository, secretNameProblem } from './rules.js'
+
+declare module '../../config/rotation-config.js' {
+  interface ProviderSlices {
+    github?: {
+      /** The GitHub store: the refresh token in a repository secret, the record in a variable. */
+      store?: { secretName: string; stateVariable: string }
+    }
+  }
+}
+
+/** The kind of the GitHub store. */
+export const GITHUB_STORE = 'github'
+
+/**
+ * GitHub's part of a credential: its secret targets (the value is minted, given, or read from
+ * the store, as the other providers found), and the GitHub store of a refresh token.
+ */
+export function configureGitHub(draft: Draft): void {
+  const { raw, issuer, mode } = draft
+  const mintedBy = draft.issues?.given || draft.valueInput ? undefined : issuer
+  // The GitHub store keeps what the issuer consumes: the refresh token it exchanges each time.
+  const ownStore = draft.store === GITHUB_STORE && draft.issues?.consumesInput === true
+  // Mode verify writes no secret: without a store (and its lock) on GitHub, GitHub plays no part.
+  const writes = mode !== 'verify'
+  try {
+    draft.publish = parsePublishConfig(raw, draft.context, {
+      ...(mintedBy ? { mintedBy } : {}),
+      ...(draft.valueInput ? { valueFrom: draft.valueInput } : {}),
+      nameOptional: draft.fieldMappings.length > 0 || !writes,
+      valueOptional: mode !== 'rotate',
+      tokenOptional: !writes && !ownStore && draft.storeConfig === undefined
+    })
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error
+    draft.report(error.problems)
+  }
+  if (ownStore) storeConfig(draft)
+}
+
+function storeConfig(draft: Draft): void {
+  const { raw, context, add } = draft
+  const secretName = raw['refresh-token-secret']
+  if (secretName === '') {
+    add(
+      'refresh-token-secret',
+      `is required with issuer: ${draft.issuer ?? ''}: the repository secret the rotated refresh token is written back to (the one refresh-token reads)`
+    )
+    return
+  }
+  const why = secretNameProblem(secretName)
+  if (why) {
+    add('refresh-token-secret', why)
+    return
+  }
+  const stateVariable = raw['state-variable'] || `${secretName}_STATE`
+  const stateWhy = secretNameProblem(stateVariable)
+  if (stateWhy) add('state-variable', stateWhy.replace(/secret/g, 'variable'))
+  const repository = context.repository ? parseRepository(context.repository) : undefined
+  if (!repository) {
+    add(
+      'refresh-token-secret',
+      'needs GITHUB_REPOSITORY: the refresh token lives in a secret of the repository running the workflow'
+    )
+    return
+  }
+  if (overwrites(draft.publish, repository, secretName)) {
+    add(
+      'refresh-token-secret',
+      `is the same secret as secret-name in ${context.repository ?? ''}: the access token would overwrite the refresh token; use two names`
+    )
+  }
+  draft.slices.github = {
+    store: { secretName: secretName.toUpperCase(), stateVariable: stateVariable.toUpperCase() }
+  }
+  draft.storeConfig = {
+    kind: GITHUB_STORE,
+    repository,
+    subject: secretName.toUpperCase(),
+    lockVariable: `${stateVariable.toUpperCase()}_LOCK`
+  }
+}
+
+/** Whether the published secret is the store's own: the access token would replace the refresh token. */
+function overwrites(
+  publish: PublishConfig | undefined,
+  repository: { owner: string; repo: string },
+  secretName: string
+): boolean {
+  const same = publish?.repositories.some(
+    ref =>
+      ref.owner.toLowerCase() === repository.owner.toLowerCase() &&
+      ref.repo.toLowerCase() === repository.repo.toLowerCase()
+  )
+  return (
+    same === true &&
+    publish?.environments.length === 0 &&
+    publish.secretName.toUpperCase() === secretName.toUpperCase()
+  )
+}
+
+/** The plan's lines about the GitHub store and the lock. */
+export function describeGitHub(config: ActionConfig): string[] {
+  const store = config.store
+  if (!store) return []
+  const repository = `${store.repository.owner}/${store.repository.repo}`
+  const own = config.slices.github?.store
+  return [
+    ...(own
+      ? [
+          `Refresh token in secret ${own.secretName} of ${repository}; record in variable ${own.stateVariable}.`
+        ]
+      : []),
+    `One-writer lock: variable ${store.lockVariable} of ${repository}.`
+  ]
+}
