@@ -1,6 +1,7 @@
 // RFC 7009 revocation against oidc-provider: what it revokes, what its 200 proves, and retries
 // (revoking twice is harmless, so unlike a refresh, any transient failure is retried).
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals'
+import { fingerprint } from '../../../src/engine/fingerprint.js'
 import { type OAuth2Server, startOAuth2Server } from '../../../test-servers/oauth2/index.js'
 import { failure, harness, inputsFor, resourceStatus } from './support.js'
 
@@ -28,7 +29,7 @@ function revoker(overrides: Parameters<typeof inputsFor>[1] = {}) {
   const h = harness(inputsFor(server, overrides))
   const revoke = (value: string): Promise<void> => {
     if (h.issuer.revoke === undefined) throw new Error('the issuer cannot revoke')
-    return h.issuer.revoke(value)
+    return h.issuer.revoke({ by: 'value', value, fingerprint: fingerprint(value) })
   }
   return { ...h, revoke }
 }
