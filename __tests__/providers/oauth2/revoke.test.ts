@@ -108,6 +108,22 @@ describe('revoke', () => {
     expect(await resourceStatus(server, accessToken)).toBe(200)
   })
 
+  it('revokes by value (RFC 7009): given only a handle, it sends nothing and says so', async () => {
+    const { issuer } = harness(inputsFor(server))
+    if (issuer.revoke === undefined) throw new Error('the issuer cannot revoke')
+    const before = server.revocationRequests
+
+    const error = await failure(
+      issuer.revoke({ by: 'handle', handle: 'token-7', fingerprint: '0123456789abcdef' }),
+      'internal'
+    )
+
+    expect(issuer.revokes).toBe('value')
+    expect(error.phase).toBe('retire')
+    expect(error.message).toContain('by its value')
+    expect(server.revocationRequests).toBe(before)
+  })
+
   it('is absent without revocation-url', () => {
     const { issuer } = harness(inputsFor(server, { 'revocation-url': '' }))
 
