@@ -277,7 +277,8 @@ describe('mode verify', () => {
 
   test('a previous-value that fails its check fails the run', async () => {
     const world = new World()
-    await world.issuer.revoke(world.initial.accessToken)
+    const { accessToken } = world.initial
+    await world.issuer.revoke({ by: 'value', value: accessToken, fingerprint: fp(accessToken) })
     const before = world.snapshot()
 
     const { outcome } = await world.run({ plan: { mode: 'verify' } })

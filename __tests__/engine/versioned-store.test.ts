@@ -450,7 +450,7 @@ describe('a token stored by hand after earlier rotations (what the recovery and 
     await world.run()
     const r1 = must(issuer.lastRefreshToken(), 'minted token')
     // The user revokes the app's access: the next run is told to re-authorize.
-    await issuer.revoke(r1)
+    await issuer.revoke({ by: 'value', value: r1, fingerprint: fp(r1) })
     world.clock.advance(HOUR)
     const revoked = await world.run()
     expect(revoked.outcome.error?.code).toBe('reauthorization-needed')

@@ -9,6 +9,7 @@ import type {
   LeaseCheck,
   Lock,
   Minted,
+  Retired,
   Sleep,
   Store,
   Targets,
@@ -264,8 +265,13 @@ export class MemoryIssuer implements Issuer {
     })
   }
 
-  revoke(value: string): Promise<void> {
+  /** RFC 7009: revokes a token by its value. */
+  readonly revokes = 'value'
+
+  revoke(retired: Retired): Promise<void> {
     return this.#runner.call('revoke', () => {
+      if (retired.by !== 'value') throw new Error('an OAuth2 server revokes by value only')
+      const { value } = retired
       if (this.#revokeFails) {
         throw new ActionError('The revocation endpoint answered 503.', {
           code: 'issuer-unreachable',

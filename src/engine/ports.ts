@@ -11,7 +11,7 @@ export type Sleep = (ms: number) => Promise<void>
 /**
  * What an issuer minted. `value` is published to the targets (an OAuth2 access token); `next` is
  * what must survive the run to mint again (the new refresh token). Both are secrets: the issuer
- * masks them before returning.
+ * masks them before returning. `handle` is not: it names the version where it was issued.
  */
 export interface Minted {
   value: string
@@ -28,7 +28,26 @@ export interface Minted {
    * AWSCURRENT`): nothing is left to persist or promote.
    */
   storedAs?: string
+  /**
+   * The public name of `value` where it was issued: a Vault lease id, a GitLab token id, the key id
+   * of a create-and-revoke API. The record keeps it (it is safe to record and to print), and a
+   * revocation by an issuer that {@link Issuer.revokes | revokes by handle} gets it back instead of
+   * the value, so no copy of the value has to outlive the run. Never the value itself, nor any part
+   * of it.
+   */
+  handle?: string
 }
+
+/**
+ * A retired version as {@link Issuer.revoke} gets it back: by its value, or by the handle it was
+ * minted with ({@link Minted.handle}), as {@link Issuer.revokes} asks. `fingerprint` names it in
+ * messages.
+ */
+export type Retired =
+  /** For an issuer that revokes by value (RFC 7009). `value` is a secret. */
+  | { readonly by: 'value'; readonly value: string; readonly fingerprint: string }
+  /** For an issuer that revokes by handle. Nothing secret. */
+  | { readonly by: 'handle'; readonly handle: string; readonly fingerprint: string }
 
 /**
  * Where a credential is issued: an OAuth2 server, AWS, Vault, GitLab, a command.
@@ -57,8 +76,17 @@ export interface Issuer {
    * mode `verify` when no `previous-value` is given. Absent when the issuer cannot tell (OAuth2).
    */
   current?(): Promise<string>
-  /** Revokes a retired value (RFC 7009 for OAuth2). Absent when the issuer cannot revoke. */
-  revoke?(value: string): Promise<void>
+  /**
+   * What {@link revoke} needs to revoke a retired version (default `value`): the value itself
+   * (RFC 7009 for OAuth2), which a deferred revocation can only have if the workflow kept it (the
+   * retiring secret), or the {@link Minted.handle} the record kept (a lease, token or key id).
+   */
+  readonly revokes?: 'value' | 'handle'
+  /**
+   * Revokes a retired version, given as {@link revokes} says. Idempotent: a version already gone
+   * counts as revoked. Absent when the issuer cannot revoke.
+   */
+  revoke?(retired: Retired): Promise<void>
   /**
    * Makes the replaced version the issuer's current one again, after `minted` failed its check
    * (AWS: AWSCURRENT back to AWSPREVIOUS). Absent when the issuer has nothing to move back.

@@ -25,13 +25,29 @@ import type {
   LeaseCheck,
   Lock,
   Minted,
+  Retired,
   Sleep,
   Store,
   Targets,
   WriteOptions
 } from './ports.js'
-import { planRetirements, type RevocationJob } from './retirements.js'
-import { RUNS_KEPT, emptyState, replaceCurrent, runFailed, type RotationState } from './state.js'
+import { planRetirements } from './retirements.js'
+import {
+  RUNS_KEPT,
+  emptyState,
+  replaceCurrent,
+  runFailed,
+  type Handled,
+  type Retirement,
+  type RotationState
+} from './state.js'
+import {
+  addUnretired,
+  describeRetired,
+  handledOf,
+  replacedHandled,
+  screenHandle
+} from './handles.js'
 import { blockedError, busyError, interruptedError, staleError } from './refusals.js'
 import { describeAssessment, persistFailure, resetHint, uncertainHint } from './messages.js'
 
@@ -393,6 +409,8 @@ class RotationRun {
     await this.#step('promote', async () => {
       await this.#saveState(state => {
         replaceCurrent(state, fingerprint(this.#input), this.#now())
+        // The value minted with it may be on targets: its handle waits for the next promotion.
+        if (state.pending?.minted) addUnretired(state, state.pending.minted)
         delete state.pending
         delete state.minting
       })
@@ -502,9 +520,9 @@ class RotationRun {
       // The mark is written first and the lock read after it: a run that got the lock meanwhile
       // (it was deleted, or overwritten) reads the record after this mark, and waits for it.
       if (lease) await this.#confirmLease(lease, before)
-      let minted: Minted
+      let answer: Minted
       try {
-        minted = await deps.issuer.mint(this.#input)
+        answer = await deps.issuer.mint(this.#input)
       } catch (error) {
         const failure = asActionError(error, 'mint')
         // Only a request whose outcome is unknown may have consumed the input; otherwise the
@@ -536,8 +554,13 @@ class RotationRun {
         }
         throw resetHint(uncertainHint(failure, assessment), deps.store)
       }
-      if (minted.rotated) await this.#sealForRecovery(minted.next)
-      const version = fingerprint(minted.value)
+      if (answer.rotated) await this.#sealForRecovery(answer.next)
+      const { minted, dropped } = screenHandle(answer)
+      if (dropped !== undefined) this.#warn(dropped)
+      const version =
+        minted.handle === undefined
+          ? fingerprint(minted.value)
+          : `${fingerprint(minted.value)} (handle ${minted.handle})`
       const detail = minted.rotated
         ? `new version ${version}; the refresh token was rotated`
         : deps.issuer.source
@@ -612,9 +635,12 @@ class RotationRun {
       this.#skip('persist', minted.storedAs ?? 'no store: the value comes from the inputs')
       return
     }
+    const handled = handledOf(minted)
     if (!minted.rotated) {
       await this.#saveStateQuietly(state => {
         delete state.minting
+        // No pending mark follows: the handle is kept until this value is promoted or retired.
+        if (handled) addUnretired(state, handled)
       })
       this.#skip(
         'persist',
@@ -634,7 +660,8 @@ class RotationRun {
           recoverable: this.#recoveryCiphertext !== undefined,
           ...(lease
             ? { lease: { holder: lease.holder, endsBy: lease.endsBy().toISOString() } }
-            : {})
+            : {}),
+          ...(handled ? { minted: handled } : {})
         }
       })
       try {
@@ -751,7 +778,9 @@ class RotationRun {
       this.#skip('promote', 'no store')
       return
     }
-    const retiring = await this.#scheduleRetirement()
+    const byHandle = this.#revokes() === 'handle'
+    const retiring = byHandle ? undefined : await this.#scheduleRetirement()
+    if (byHandle) this.#warnNameless(minted)
     // The run is written with the promotion, as the success (or failure) it is at this point: one
     // write instead of two. The record of the run is written again only if its outcome changes.
     const outcome = this.#runOutcome('rotated')
@@ -759,17 +788,27 @@ class RotationRun {
       await this.#saveState(state => {
         this.#appendRun(state, outcome)
         const now = this.#now()
+        const replaced = replacedHandled(state, minted, this.#deps.clock.now().getTime())
         // An issuer that kept its credential (or stored the version itself) changed no version here.
         if (minted.rotated) replaceCurrent(state, fingerprint(minted.next), now)
         delete state.pending
         delete state.minting
+        delete state.unretired
         state.published = {
           fingerprint: fingerprint(minted.value),
           at: now,
-          ...(minted.expiresAt ? { expiresAt: minted.expiresAt.toISOString() } : {})
+          ...(minted.expiresAt ? { expiresAt: minted.expiresAt.toISOString() } : {}),
+          ...(minted.handle !== undefined ? { handle: minted.handle } : {})
         }
         state.rotatedAt = now
         if (retiring) state.retirements = [...state.retirements, retiring]
+        // A target that could not be written still holds a replaced value: it stays live, and
+        // named, until a promotion that every target took.
+        if (this.#error !== undefined) {
+          addUnretired(state, ...replaced)
+        } else if (byHandle) {
+          state.retirements = [...state.retirements, ...this.#retireByHandle(replaced)]
+        }
       })
       this.#runWritten = outcome
       const detail = minted.storedAs
@@ -779,8 +818,43 @@ class RotationRun {
     })
   }
 
+  /**
+   * The retirements of the values known by handle that a promotion replaces, when revoke-previous
+   * asks for them: due after the grace period, or at once (this run's retire step) without one.
+   * The handle is all their revocation needs, so no value is kept for it.
+   */
+  #retireByHandle(replaced: readonly Handled[]): Retirement[] {
+    const plan = this.#plan
+    if (!plan.revokePrevious) return []
+    const dueAt = new Date(this.#deps.clock.now().getTime() + plan.gracePeriodMs).toISOString()
+    return replaced.map(entry => ({ ...entry, dueAt }))
+  }
+
+  /**
+   * Says when revoke-previous cannot revoke the value a promotion replaces, because the issuer
+   * revokes by handle and none was recorded for it (published before handles were recorded).
+   */
+  #warnNameless(minted: Minted): void {
+    const plan = this.#plan
+    if (!plan.revokePrevious || this.#error !== undefined) return
+    const published = this.#state?.published
+    const replaced =
+      published?.fingerprint ??
+      (plan.previousValue === undefined ? undefined : fingerprint(plan.previousValue))
+    if (replaced === undefined || published?.handle !== undefined) return
+    if (replaced === fingerprint(minted.value)) return
+    this.#warn(
+      `The replaced value ${replaced} has no recorded handle (it was published before its handle was recorded), and ${this.#deps.issuer.kind} revokes by handle: it is not revoked, and expires on its own.`
+    )
+  }
+
+  /** What the issuer's revocation takes: the value, or the handle the record keeps. */
+  #revokes(): 'value' | 'handle' {
+    return this.#deps.issuer.revokes ?? 'value'
+  }
+
   /** Records the replaced value for revocation after the grace period, when that is asked for. */
-  async #scheduleRetirement(): Promise<RotationState['retirements'][number] | undefined> {
+  async #scheduleRetirement(): Promise<Retirement | undefined> {
     const [deps, plan] = [this.#deps, this.#plan]
     const previous = plan.previousValue
     // A target that could not be written still holds the previous value: never revoke it.
@@ -814,8 +888,11 @@ class RotationRun {
   async #retire(current: string | undefined): Promise<void> {
     const [deps, plan] = [this.#deps, this.#plan]
     const revoke = deps.issuer.revoke?.bind(deps.issuer)
-    const jobs: RevocationJob[] = []
+    const revokes = this.#revokes()
+    const jobs: Retired[] = []
+    // An issuer that revokes by handle had the replaced values recorded as due at the promotion.
     if (
+      revokes === 'value' &&
       plan.mode === 'rotate' &&
       plan.revokePrevious &&
       plan.gracePeriodMs === 0 &&
@@ -823,12 +900,16 @@ class RotationRun {
       this.#error === undefined
     ) {
       if (plan.previousValue !== undefined) {
-        jobs.push({ value: plan.previousValue, fingerprint: fingerprint(plan.previousValue) })
+        jobs.push({
+          by: 'value',
+          value: plan.previousValue,
+          fingerprint: fingerprint(plan.previousValue)
+        })
       }
     }
     const sorted = planRetirements(
       this.#state?.retirements ?? [],
-      plan.retiringValue,
+      { revokes, retiringValue: plan.retiringValue },
       deps.clock.now().getTime()
     )
     jobs.push(...sorted.jobs)
@@ -841,6 +922,11 @@ class RotationRun {
         `The revocation of ${missing} is due but retiring-value does not hold it; pass retiring-value: \${{ secrets.<secret-name>_RETIRING }}.`
       )
     }
+    for (const nameless of sorted.nameless) {
+      this.#warn(
+        `The revocation of ${nameless} is due, but no handle was recorded for it and ${deps.issuer.kind} revokes by handle: it cannot be revoked, and is dropped from the record; it expires on its own.`
+      )
+    }
     if (jobs.length === 0 || !revoke) {
       if (jobs.length === 0 && left.length !== (this.#state?.retirements.length ?? 0)) {
         await this.#saveStateQuietly(state => {
@@ -851,11 +937,11 @@ class RotationRun {
       return
     }
     await this.#step('retire', async () => {
-      for (const job of jobs) await revoke(job.value)
+      for (const job of jobs) await revoke(job)
       await this.#saveStateQuietly(state => {
         state.retirements = left
       })
-      let detail = `revoked ${jobs.map(j => j.fingerprint).join(', ')}`
+      let detail = `revoked ${jobs.map(describeRetired).join(', ')}`
       if (deps.healthCheck && current !== undefined) {
         const result = await deps.healthCheck.check(current)
         if (!result.ok) {

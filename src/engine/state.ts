@@ -6,10 +6,30 @@ import { z } from 'zod'
  */
 
 const HISTORY_KEPT_MAX = 50
+const HANDLE_LENGTH_MAX = 512
+const UNRETIRED_KEPT_MAX = 50
 const fingerprint = z.string().regex(/^[0-9a-f]{16}$/)
 const time = z.iso.datetime()
 
 const version = z.object({ fingerprint, since: time })
+
+/**
+ * A version's public name where it was issued (`Minted.handle`): a lease, token or key id,
+ * never a value. What an issuer that revokes by handle gets back.
+ */
+const handle = z.string().min(1).max(HANDLE_LENGTH_MAX)
+
+/**
+ * A published value known by its handle that may still be live: minted and not (yet) promoted, or
+ * replaced while a target may still hold it. Revocable by handle, long after its value is gone.
+ */
+const handled = z.object({
+  /** Fingerprint of the value. */
+  fingerprint,
+  handle,
+  /** When the value expires on its own: past that, there is nothing left to revoke. */
+  expiresAt: time.optional()
+})
 
 /** A value that is due to be retired (revoked) once its grace period is over. */
 const retirement = z.object({
@@ -17,7 +37,9 @@ const retirement = z.object({
   fingerprint,
   dueAt: time,
   /** When the value expires on its own: past that, there is nothing left to revoke. */
-  expiresAt: time.optional()
+  expiresAt: time.optional(),
+  /** Its handle, when it has one: an issuer that revokes by handle needs nothing else. */
+  handle: handle.optional()
 })
 
 /**
@@ -65,13 +87,27 @@ export const rotationStateSchema = z.object({
        * As for `minting`: until then the run that minted it may still be publishing and checking
        * it, and will promote it itself; it is cut short when that run ends.
        */
-      lease: z.object({ holder: z.string(), endsBy: time }).optional()
+      lease: z.object({ holder: z.string(), endsBy: time }).optional(),
+      /**
+       * The value minted along with it, when the issuer gave it a handle: a run that resumes this
+       * version still knows how to revoke that value once it is replaced.
+       */
+      minted: handled.optional()
     })
     .optional(),
   /** Fingerprints of earlier versions, newest first: a token among them is consumed. */
   history: z.array(fingerprint).max(HISTORY_KEPT_MAX).optional(),
   /** The published value (access token) now on the targets. */
-  published: z.object({ fingerprint, at: time, expiresAt: time.optional() }).optional(),
+  published: z
+    .object({ fingerprint, at: time, expiresAt: time.optional(), handle: handle.optional() })
+    .optional(),
+  /**
+   * Values known by handle, besides `published`, that may still be live: minted by a run that
+   * stopped or failed before promoting them, or replaced while a target may still hold them. The
+   * next promotion whose every target took the new value retires them (revoke-previous) or lets
+   * them go. Newest first.
+   */
+  unretired: z.array(handled).max(UNRETIRED_KEPT_MAX).optional(),
   rotatedAt: time.optional(),
   consecutiveFailures: z.number().int().min(0),
   retirements: z.array(retirement),
@@ -82,12 +118,16 @@ export const rotationStateSchema = z.object({
 export type RotationState = z.infer<typeof rotationStateSchema>
 export type Retirement = z.infer<typeof retirement>
 export type RunRecord = z.infer<typeof runRecord>
+export type Handled = z.infer<typeof handled>
 
 /** How many runs the record keeps. */
 export const RUNS_KEPT = 10
 
 /** How many earlier versions the record remembers. */
 export const HISTORY_KEPT = 20
+
+/** How many unretired values the record keeps (a run of failures leaves one each). */
+export const UNRETIRED_KEPT = 20
 
 /** Makes `next` the current version, the current one previous, and remembers it as consumed. */
 export function replaceCurrent(state: RotationState, next: string, since: string): void {

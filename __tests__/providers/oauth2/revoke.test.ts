@@ -1,6 +1,7 @@
 // RFC 7009 revocation against oidc-provider: what it revokes, what its 200 proves, and retries
 // (revoking twice is harmless, so unlike a refresh, any transient failure is retried).
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals'
+import { fingerprint } from '../../../src/engine/fingerprint.js'
 import { type OAuth2Server, startOAuth2Server } from '../../../test-servers/oauth2/index.js'
 import { failure, harness, inputsFor, resourceStatus } from './support.js'
 
@@ -28,7 +29,7 @@ function revoker(overrides: Parameters<typeof inputsFor>[1] = {}) {
   const h = harness(inputsFor(server, overrides))
   const revoke = (value: string): Promise<void> => {
     if (h.issuer.revoke === undefined) throw new Error('the issuer cannot revoke')
-    return h.issuer.revoke(value)
+    return h.issuer.revoke({ by: 'value', value, fingerprint: fingerprint(value) })
   }
   return { ...h, revoke }
 }
@@ -105,6 +106,22 @@ describe('revoke', () => {
     expect(error.phase).toBe('retire')
     expect(error.message).toContain('client-secret')
     expect(await resourceStatus(server, accessToken)).toBe(200)
+  })
+
+  it('revokes by value (RFC 7009): given only a handle, it sends nothing and says so', async () => {
+    const { issuer } = harness(inputsFor(server))
+    if (issuer.revoke === undefined) throw new Error('the issuer cannot revoke')
+    const before = server.revocationRequests
+
+    const error = await failure(
+      issuer.revoke({ by: 'handle', handle: 'token-7', fingerprint: '0123456789abcdef' }),
+      'internal'
+    )
+
+    expect(issuer.revokes).toBe('value')
+    expect(error.phase).toBe('retire')
+    expect(error.message).toContain('by its value')
+    expect(server.revocationRequests).toBe(before)
   })
 
   it('is absent without revocation-url', () => {

@@ -2,7 +2,7 @@ import { setTimeout as delay } from 'node:timers/promises'
 import * as oauth from 'oauth4webapi'
 import { isLoopbackHost } from '../../config/loopback.js'
 import type { OAuth2IssuerConfig } from './config.js'
-import type { Clock, Issuer, Minted, Sleep } from '../../engine/ports.js'
+import type { Clock, Issuer, Minted, Retired, Sleep } from '../../engine/ports.js'
 import { ActionError } from '../../errors.js'
 import type { Logger } from '../../logger.js'
 import { clientAuthentication } from './client-auth.js'
@@ -208,12 +208,14 @@ export function createOAuth2Issuer(config: OAuth2IssuerConfig, deps: OAuth2Issue
 
   const issuer: Issuer = {
     kind: 'oauth2',
+    // RFC 7009 names the token by its value: a deferred revocation needs the value kept for it.
+    revokes: 'value',
     // Every attempt may wait for its whole timeout, and the backoff between them.
     mintTimeoutMs: OAUTH2_ATTEMPTS * config.timeoutMs + BACKOFF_MS.reduce((a, b) => a + b, 0),
     mint: guard(mint)
   }
   if (revocationUrl !== undefined) {
-    issuer.revoke = guard((value: string) => revoke(revocationUrl, value), 'retire')
+    issuer.revoke = guard((retired: Retired) => revoke(revocationUrl, tokenOf(retired)), 'retire')
   }
   return issuer
 }
@@ -236,14 +238,23 @@ function plainHttpAllowed(...urls: (URL | undefined)[]): boolean {
   return plain.length > 0
 }
 
+/** The token to revoke: RFC 7009 takes the token itself, never an id of it. */
+function tokenOf(retired: Retired): string {
+  if (retired.by === 'value') return retired.value
+  throw new ActionError(
+    `The OAuth2 issuer revokes a token by its value (RFC 7009), and was given only the handle of ${retired.fingerprint}`,
+    { code: 'internal', phase: 'retire' }
+  )
+}
+
 /** Anything unforeseen becomes an ActionError of the step, so the report says where it failed. */
-function guard<T>(
-  step: (value: string) => Promise<T>,
+function guard<A, T>(
+  step: (argument: A) => Promise<T>,
   phase: 'mint' | 'retire' = 'mint'
-): (value: string) => Promise<T> {
-  return async value => {
+): (argument: A) => Promise<T> {
+  return async argument => {
     try {
-      return await step(value)
+      return await step(argument)
     } catch (error: unknown) {
       if (error instanceof ActionError) throw error
       throw new ActionError(
