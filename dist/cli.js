@@ -7,7 +7,7 @@ import { appendFile } from 'node:fs/promises';
 import { R as Redactor, s as safeLogger } from './chunks/redaction-CMInhGxk.js';
 import { o as openRecovery } from './chunks/recovery-box-ByX4f6xu.js';
 import { g as generateRecoveryKeyPair } from './chunks/recovery-key-CcEw-7rF.js';
-import { r as run } from './chunks/main-duadah9z.js';
+import { r as run } from './chunks/main-jKbJ-ItR.js';
 import './chunks/sodium-DPz47DmG.js';
 import './chunks/results-Df_w5SwB.js';
 import 'node:timers/promises';

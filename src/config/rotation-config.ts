@@ -153,8 +153,7 @@ export function parseActionConfig(raw: RawInputs, context: ActionContext): Actio
     slices: {},
     valueFrom: 'issuer',
     fieldMappings: [],
-    issuerWaitMs: 0,
-    revocable: issues?.revokes !== undefined
+    issuerWaitMs: 0
   }
   // Targets last: what they publish depends on where the others found the value.
   for (const provider of [...PROVIDERS].sort((a, b) => Number(!!a.target) - Number(!!b.target))) {
@@ -269,11 +268,6 @@ export function parseActionConfig(raw: RawInputs, context: ActionContext): Actio
   if (revokePrevious) {
     if (!issues?.revokes) {
       add('revoke-previous', `needs an issuer that revokes (${orList(revokingIssuers())})`)
-    } else if (!draft.revocable) {
-      add(
-        'revoke-previous',
-        `needs where to revoke: issuer ${issuer ?? ''} has no revocation endpoint here (revocation-url)`
-      )
     }
     if (!healthCheck) {
       add(
@@ -281,7 +275,8 @@ export function parseActionConfig(raw: RawInputs, context: ActionContext): Actio
         'needs health-check-url: the old value is revoked only after the new one is proven to work'
       )
     }
-    if (mode === 'rotate' && previousValue === undefined) {
+    // An issuer that revokes by handle finds it in the record; one that revokes by value needs it.
+    if (issues?.revokes === 'value' && mode === 'rotate' && previousValue === undefined) {
       add('previous-value', 'is required by revoke-previous: it is the value to revoke')
     }
   }
@@ -314,7 +309,7 @@ export function parseActionConfig(raw: RawInputs, context: ActionContext): Actio
         ? { previousValue: raw.value }
         : {}),
     ...(retiringValue !== undefined ? { retiringValue } : {}),
-    ...(revokePrevious && gracePeriodMs > 0
+    ...(revokePrevious && gracePeriodMs > 0 && issues?.revokes === 'value'
       ? { retiringSecret: `${publish.secretName}_RETIRING` }
       : {}),
     ...(rotateIfOlderThanMs !== undefined ? { rotateIfOlderThanMs } : {}),

@@ -191,8 +191,6 @@ export interface Draft {
   fieldMappings: ActionConfig['fieldMappings']
   /** How long the run may wait on the issuer besides the mint (AWS's rotation Lambda). */
   issuerWaitMs: number
-  /** Whether the issuer can revoke here (OAuth2 needs revocation-url). */
-  revocable: boolean
   /** The targets' settings, set by the provider that writes them. */
   publish?: ActionConfig['publish']
 }

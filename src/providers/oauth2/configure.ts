@@ -18,5 +18,7 @@ export function configureOAuth2(draft: Draft): void {
   draft.report(parsed.problems)
   if (parsed.config) draft.slices.oauth2 = parsed.config
   // RFC 7009 revocation is optional for a server: without its endpoint nothing is revoked.
-  draft.revocable = draft.raw['revocation-url'] !== ''
+  if (draft.raw['revoke-previous'].toLowerCase() === 'true' && draft.raw['revocation-url'] === '') {
+    draft.add('revoke-previous', 'needs revocation-url with issuer: oauth2: where to revoke')
+  }
 }
