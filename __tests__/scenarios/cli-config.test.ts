@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { startGitHubServer, type GitHubServer } from '../../test-servers/github/index.js'
+import { startOAuth2Server } from '../../test-servers/oauth2/index.js'
 import { runNode, type ProcessResult } from '../support/child-process.js'
 
 const CLI = fileURLToPath(new URL('../../dist/cli.js', import.meta.url))
@@ -175,6 +176,77 @@ describe('token-rotation rotate --config', () => {
     expect(results(run)).toEqual([])
     expect(run.stdout + run.stderr).not.toContain(literal)
     expect(run.stdout + run.stderr).not.toContain(WEB_VALUE)
+  })
+
+  it("prints the plan's figures: the credentials it read and those due, as its due and matrix outputs say", async () => {
+    const oauth = await startOAuth2Server()
+    try {
+      // api rotates on a schedule and is rotated first, so for 24 hours it is not due; web and
+      // ops have no schedule: due at every run.
+      const file = `version: 1
+credentials:
+  api:
+    issuer:
+      kind: oauth2
+      token-url: ${oauth.tokenUrl}
+      client-id: ${oauth.clients.basic.clientId}
+      client-secret: { env: API_CLIENT_SECRET }
+      refresh-token: { env: API_REFRESH_TOKEN }
+    store: { kind: github, secret: API_REFRESH_TOKEN }
+    publish:
+      - github: { secret: API_TOKEN, repositories: [octo/app] }
+    schedule: { every: 24h }
+  web:
+    issuer: { kind: none, value: { env: WEB_VALUE } }
+    publish:
+      - github: { secret: WEB_TOKEN, repositories: [octo/app] }
+  ops:
+    issuer: { kind: none, value: { env: WEB_VALUE } }
+    publish:
+      - github: { secret: OPS_TOKEN, repositories: [octo/app] }
+`
+      await writeFile(join(cwd, 'rotation.yml'), file)
+      const env = {
+        GITHUB_REPOSITORY: 'octo/app',
+        API_CLIENT_SECRET: oauth.clients.basic.clientSecret,
+        API_REFRESH_TOKEN: await oauth.mintRefreshToken()
+      }
+      const rotation = await cli(
+        ['rotate', '--config', 'rotation.yml', '--credentials', 'api'],
+        env
+      )
+      expect(results(rotation)).toMatchObject([{ credential: 'api', status: 'rotated' }])
+      const writes = server.requests.filter(r => r.method !== 'GET').length
+
+      const all = await cli(['plan', '--config', 'rotation.yml', '--shards', '2'], env)
+      const some = await cli(['plan', '--config', 'rotation.yml', '--credentials', 'api,web'], env)
+
+      expect(all.code).toBe(0)
+      expect(JSON.parse(all.stdout)).toEqual({
+        due: 'web,ops',
+        matrix: {
+          include: [
+            { credentials: 'web', 'write-interval': '20ms' },
+            { credentials: 'ops', 'write-interval': '20ms' }
+          ]
+        },
+        results: [],
+        credentials: { total: 3, due: 2 },
+        targets: { written: 0, failed: 0 }
+      })
+      expect(all.stderr).toContain('Plan: 2 of 3 credentials due')
+      expect(some.code).toBe(0)
+      expect(JSON.parse(some.stdout)).toMatchObject({
+        due: 'web',
+        results: [],
+        credentials: { total: 2, due: 1 }
+      })
+      expect(some.stderr).toContain('Plan: 1 of 2 credentials due')
+      // A plan writes nothing.
+      expect(server.requests.filter(r => r.method !== 'GET')).toHaveLength(writes)
+    } finally {
+      await oauth.close()
+    }
   })
 
   it("refuses a plan whose due credentials together write more than the token's hourly budget, however many shards", async () => {

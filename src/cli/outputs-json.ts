@@ -1,3 +1,5 @@
+import { parseList } from '../config/lists.js'
+
 /** Outputs that hold JSON: a script gets them as values, not as strings to parse again. */
 const JSON_OUTPUTS = ['results', 'matrix']
 
@@ -24,13 +26,17 @@ interface ResultEntry {
  * credential's entry in `results` and the totals of those entries: `credentials`, how many ended
  * with each status (they add up to `total`), and `targets`, the targets written and failed of
  * all of them. Its shape is the same for one credential as for many.
+ *
+ * A plan of a file (`planned`: how many credentials it read) runs no credential, so its `results`
+ * are empty: `credentials` gives the plan's figures instead, `total` the credentials it read and
+ * `due` those in its `due` output (and so in `matrix`).
  */
 export function outputsJson(
   outputs: Readonly<Record<string, string>>,
-  options: { configFile?: boolean } = {}
+  options: { configFile?: boolean; planned?: number } = {}
 ): string {
   const document: Record<string, unknown> = options.configFile
-    ? fileDocument(outputs)
+    ? fileDocument(outputs, options.planned)
     : credentialDocument(outputs)
   return `${JSON.stringify(document, null, 2)}\n`
 }
@@ -45,10 +51,15 @@ function credentialDocument(outputs: Readonly<Record<string, string>>): Record<s
   return { ...document, ...rest(others) }
 }
 
-function fileDocument(outputs: Readonly<Record<string, string>>): Record<string, unknown> {
+function fileDocument(
+  outputs: Readonly<Record<string, string>>,
+  planned: number | undefined
+): Record<string, unknown> {
   const results = JSON.parse(outputs.results ?? '[]') as ResultEntry[]
-  const credentials: Record<string, number> = { total: results.length }
-  for (const { status } of results) credentials[status] = (credentials[status] ?? 0) + 1
+  const credentials: Record<string, number> =
+    planned === undefined
+      ? byStatus(results)
+      : { total: planned, due: parseList(outputs.due ?? '').length }
   const sum = (key: 'published' | 'failed') => results.reduce((n, r) => n + r[key], 0)
   const others = Object.fromEntries(
     Object.entries(outputs).filter(([name]) => !CREDENTIAL_OUTPUTS.includes(name))
@@ -59,6 +70,13 @@ function fileDocument(outputs: Readonly<Record<string, string>>): Record<string,
     credentials,
     targets: { written: sum('published'), failed: sum('failed') }
   }
+}
+
+/** How many credentials ended with each status, and their `total`. */
+function byStatus(results: readonly ResultEntry[]): Record<string, number> {
+  const credentials: Record<string, number> = { total: results.length }
+  for (const { status } of results) credentials[status] = (credentials[status] ?? 0) + 1
+  return credentials
 }
 
 /** Every output as it is (JSON ones parsed), empty ones left out. */
