@@ -3,16 +3,20 @@ import { text } from 'node:stream/consumers';
 import { parseArgs } from 'node:util';
 import { I as INPUT_DEFAULTS, i as isSecretInput, S as SECRET_INPUTS } from './chunks/inputs-Bh3i-bWy.js';
 import { A as ActionError, d as describeError } from './chunks/errors-DDD4RsHd.js';
-import { appendFile } from 'node:fs/promises';
+import { appendFile, readFile } from 'node:fs/promises';
 import { R as Redactor, s as safeLogger } from './chunks/redaction-CMInhGxk.js';
+import { p as parseList } from './chunks/lists-D2x1VrPX.js';
+import { resolve } from 'node:path';
+import { d as distExports } from './chunks/index-D2ITh64m.js';
 import { o as openRecovery } from './chunks/recovery-box-ByX4f6xu.js';
 import { g as generateRecoveryKeyPair } from './chunks/recovery-key-CcEw-7rF.js';
-import { r as run } from './chunks/main-jKbJ-ItR.js';
+import { r as run } from './chunks/main-Cizcstv0.js';
+import 'process';
+import 'buffer';
 import './chunks/sodium-DPz47DmG.js';
 import './chunks/results-Df_w5SwB.js';
 import 'node:timers/promises';
 import 'node:fs';
-import 'node:path';
 import './chunks/wording-CXsTWj4t.js';
 
 const version = "0.1.0";
@@ -378,10 +382,14 @@ const CREDENTIAL_OUTPUTS = ['status', 'rotated', 'version', 'expires-at', 'publi
  * credential's entry in `results` and the totals of those entries: `credentials`, how many ended
  * with each status (they add up to `total`), and `targets`, the targets written and failed of
  * all of them. Its shape is the same for one credential as for many.
+ *
+ * A plan of a file (`planned`: how many credentials it read) runs no credential, so its `results`
+ * are empty: `credentials` gives the plan's figures instead, `total` the credentials it read and
+ * `due` those in its `due` output (and so in `matrix`).
  */
 function outputsJson(outputs, options = {}) {
     const document = options.configFile
-        ? fileDocument(outputs)
+        ? fileDocument(outputs, options.planned)
         : credentialDocument(outputs);
     return `${JSON.stringify(document, null, 2)}\n`;
 }
@@ -395,11 +403,11 @@ function credentialDocument(outputs) {
         document.rotated = rotated === 'true';
     return { ...document, ...rest(others) };
 }
-function fileDocument(outputs) {
+function fileDocument(outputs, planned) {
     const results = JSON.parse(outputs.results ?? '[]');
-    const credentials = { total: results.length };
-    for (const { status } of results)
-        credentials[status] = (credentials[status] ?? 0) + 1;
+    const credentials = planned === undefined
+        ? byStatus(results)
+        : { total: planned, due: parseList(outputs.due ?? '').length };
     const sum = (key) => results.reduce((n, r) => n + r[key], 0);
     const others = Object.fromEntries(Object.entries(outputs).filter(([name]) => !CREDENTIAL_OUTPUTS.includes(name)));
     return {
@@ -408,6 +416,13 @@ function fileDocument(outputs) {
         credentials,
         targets: { written: sum('published'), failed: sum('failed') }
     };
+}
+/** How many credentials ended with each status, and their `total`. */
+function byStatus(results) {
+    const credentials = { total: results.length };
+    for (const { status } of results)
+        credentials[status] = (credentials[status] ?? 0) + 1;
+    return credentials;
 }
 /** Every output as it is (JSON ones parsed), empty ones left out. */
 function rest(outputs) {
@@ -418,6 +433,33 @@ function rest(outputs) {
         document[name] = JSON_OUTPUTS.includes(name) ? JSON.parse(value) : value;
     }
     return document;
+}
+
+/**
+ * How many credentials a plan of a configuration file read: those named in `credentials`, else
+ * every credential of the file, as the run selects them (src/action/fleet.ts). The plan's outputs
+ * name only the due ones (`due`, `matrix`), so the total is counted from the file the plan read:
+ * inline YAML when `config` has more than one line, else a path from `workingDirectory`.
+ *
+ * Call it once the plan is done: the file was read and checked then, so every credential named in
+ * `credentials` is in it. Undefined when the file cannot be read again.
+ */
+async function plannedCredentials(config, credentials, workingDirectory) {
+    try {
+        const text = config.includes('\n')
+            ? config
+            : await readFile(resolve(workingDirectory, config), 'utf8');
+        const file = distExports.parse(text);
+        const all = file?.credentials;
+        if (typeof all !== 'object' || all === null)
+            return undefined;
+        const wanted = parseList(credentials);
+        const ids = Object.keys(all);
+        return wanted.length === 0 ? ids.length : ids.filter(id => wanted.includes(id)).length;
+    }
+    catch {
+        return undefined;
+    }
 }
 
 /**
@@ -553,6 +595,14 @@ async function runEngine(invocation) {
         deps.markFailed();
     }
     // A configuration file's run reports per credential, whatever it ran or how it stopped.
-    out(outputsJson(deps.outputs, { configFile: invocation.readInput('config').trim() !== '' }));
+    const config = invocation.readInput('config').trim();
+    // A plan that got as far as its outputs reports its figures: how many credentials it read.
+    const planned = config !== '' && invocation.readInput('mode').trim() === 'plan' && 'due' in deps.outputs
+        ? await plannedCredentials(config, invocation.readInput('credentials'), process.cwd())
+        : undefined;
+    out(outputsJson(deps.outputs, {
+        configFile: config !== '',
+        ...(planned === undefined ? {} : { planned })
+    }));
     return deps.failed() ? 1 : 0;
 }

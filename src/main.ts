@@ -212,16 +212,8 @@ async function alert(
 ): Promise<void> {
   const failures = outcome.consecutiveFailures
   if (!config.store || config.alertAfter === 0 || failures === undefined) return
-  const [{ createStoreClient }, { updateAlertIssue }] = await Promise.all([
-    import('./providers/github/store-client.js'),
-    import('./providers/github/alert-issue.js')
-  ])
-  // A few sequential requests, none paced: the store's client, without the targets' throttling.
-  const client = createStoreClient({
-    token: config.publish.token,
-    baseUrl: config.publish.apiUrl,
-    log: deps.log
-  })
+  // A run held back by its schedule says nothing new of the credential: no alert, no recovery.
+  if (outcome.status === 'not-due' || outcome.status === 'not-in-window') return
   const update = {
     failed: outcome.error !== undefined,
     failures,
@@ -232,13 +224,26 @@ async function alert(
     ...(outcome.error ? { reason: outcome.error.message } : {}),
     ...(config.runUrl ? { runUrl: config.runUrl } : {})
   }
-  await updateAlertIssue(
-    client,
-    config.store.repository,
-    { subject: config.store.subject, ...update },
-    deps.log,
-    deps.redact
-  )
+  // The alert issue lives in the workflow's repository: only for a run that has a GitHub token.
+  if (config.publish.token !== '') {
+    const [{ createStoreClient }, { updateAlertIssue }] = await Promise.all([
+      import('./providers/github/store-client.js'),
+      import('./providers/github/alert-issue.js')
+    ])
+    // A few sequential requests, none paced: the store's client, without the targets' throttling.
+    const client = createStoreClient({
+      token: config.publish.token,
+      baseUrl: config.publish.apiUrl,
+      log: deps.log
+    })
+    await updateAlertIssue(
+      client,
+      config.store.repository,
+      { subject: config.store.subject, ...update },
+      deps.log,
+      deps.redact
+    )
+  }
   if (webhook) {
     const { sendWebhookAlert } = await import('./report/webhook.js')
     await sendWebhookAlert(

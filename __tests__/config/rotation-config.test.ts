@@ -68,8 +68,8 @@ describe('parseActionConfig', () => {
         value: 'x'
       })
     ).toEqual([
-      ['value', expect.stringContaining('minted by the oauth2 issuer')],
       ['refresh-token-secret', expect.stringContaining('is required with issuer: oauth2')],
+      ['value', expect.stringContaining('minted by the oauth2 issuer')],
       ['refresh-token', expect.stringContaining('secrets.OAUTH_REFRESH_TOKEN')]
     ])
   })

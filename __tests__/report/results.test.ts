@@ -139,12 +139,7 @@ describe('renderSummary of one credential', () => {
 })
 
 // A run that was not due (status not-due or not-in-window) did nothing: neither a success nor a
-// failure of the rotation, so it must not move the success rate nor end the failures in a row.
-// KNOWN DEFECT, marked `it.failing` until it is fixed: the engine records such a run in the
-// record's `runs` and counts it among the kept runs (`recentRuns` in src/engine/rotation.ts), so
-// resultOf only ever sees `{ kept, failed }` with the skip inside `kept`, and cannot leave it out;
-// the AWS store's compact `outcomes` tag keeps it as `+`, the mark of a run that did not fail. When
-// the engine stops counting these runs, these tests fail: turn `it.failing` into `it`.
+// failure of the rotation, so it moves neither the success rate nor the failures in a row.
 describe('the success rate over the runs a record keeps', () => {
   const DAY = 24 * HOUR
   // The engine world's clock starts on Sunday 2026-03-01 at 12:00 UTC; its tokens live an hour.
@@ -153,7 +148,7 @@ describe('the success rate over the runs a record keeps', () => {
     windows: allowedWindows([{ cron: '0 2 * * 1-5', duration: '3h', durationMs: 3 * HOUR }])
   }
 
-  it.failing('is not moved by a run outside the allowed windows after a failed one', async () => {
+  it('is not moved by a run outside the allowed windows after a failed one', async () => {
     const world = new World()
     world.clock.advance(14 * HOUR) // Monday 02:00, inside the window.
     world.targets.failPublishTo('acme/api')
@@ -168,7 +163,7 @@ describe('the success rate over the runs a record keeps', () => {
     expect(resultOf('nightly', outcome)).toMatchObject({ successRate: 0, runsKept: 1 })
   })
 
-  it.failing('is not moved by a run that was not due after a successful one', async () => {
+  it('is not moved by a run that was not due after a successful one', async () => {
     const world = new World()
     world.clock.advance(14 * HOUR) // Monday 02:00, inside the window.
     world.targets.failPublishTo('acme/api')
@@ -185,7 +180,7 @@ describe('the success rate over the runs a record keeps', () => {
     expect(resultOf('nightly', outcome)).toMatchObject({ successRate: 0.5, runsKept: 2 })
   })
 
-  it.failing('keeps the failures in a row across a run outside the windows', async () => {
+  it('keeps the failures in a row across a run outside the windows', async () => {
     const world = new World()
     world.clock.advance(14 * HOUR)
     world.targets.failPublishTo('acme/api')

@@ -2,12 +2,12 @@ import type { ActionConfig } from '../config/rotation-config.js'
 import { fieldHealthCheck } from '../document/document-fields.js'
 import type { EngineDeps } from '../engine/rotation.js'
 import type { Audit } from '../engine/outcome.js'
-import type { Clock, Sleep, Targets } from '../engine/ports.js'
+import type { Clock, Sleep, TargetResult, Targets } from '../engine/ports.js'
 import type { RotationPlan } from '../engine/plan.js'
 import { ActionError } from '../errors.js'
 import { createHttpHealthCheck } from '../health/http-health-check.js'
 import type { Logger } from '../logger.js'
-import { PROVIDERS } from '../providers/index.js'
+import { issuerCapabilities, PROVIDERS } from '../providers/index.js'
 import type { ClientCache, PartDeps, Parts } from '../providers/provider.js'
 import { sealForRecovery } from '../recovery/recovery-box.js'
 import { loadSodium } from '../recovery/sodium.js'
@@ -28,10 +28,20 @@ export interface AssemblyDeps {
   clients?: ClientCache
 }
 
-/** Targets for a credential that publishes nothing (its value only lives in its store). */
-const NO_TARGETS: Targets = {
-  preflight: () => Promise.resolve([]),
-  publish: () => Promise.resolve([])
+/**
+ * Every provider's targets as one: each is checked and written in turn, and the results are
+ * listed together. None for a credential that publishes nothing (its value lives in its store).
+ */
+function allTargets(targets: readonly Targets[]): Targets {
+  const each = async (act: (t: Targets) => Promise<TargetResult[]>) => {
+    const results: TargetResult[] = []
+    for (const target of targets) results.push(...(await act(target)))
+    return results
+  }
+  return {
+    preflight: () => each(t => t.preflight()),
+    publish: value => each(t => t.publish(value))
+  }
 }
 
 /**
@@ -63,22 +73,36 @@ export async function assembleEngine(
   const first = <K extends keyof Parts>(role: K): Parts[K] | undefined =>
     built.find(parts => parts[role] !== undefined)?.[role]
   const issuer = first('reader') ?? first('issuer')
-  if (!issuer) {
-    throw new ActionError(`No provider builds issuer ${config.issuer}`, {
+  const store = first('store')
+  const lock = first('lock')
+  // The configuration's rules and the parts must agree: a store without its lock, or a record
+  // asked for and no store, would run without the one-writer rule or lose what it minted.
+  const revokes = issuerCapabilities(config.issuer)?.revokes
+  const missing = !issuer
+    ? `issuer ${config.issuer}`
+    : config.store && !store
+      ? `store ${config.store.kind}`
+      : store && !lock
+        ? `the lock of store ${config.store?.kind ?? ''}`
+        : revokes !== undefined && (issuer.revokes ?? 'value') !== revokes
+          ? `issuer ${config.issuer} revoking by ${revokes}, as its capabilities say`
+          : undefined
+  if (!issuer || missing) {
+    throw new ActionError(`No provider builds ${missing ?? ''}: this is a bug; please report it.`, {
       code: 'internal',
       phase: 'preflight'
     })
   }
-  const store = first('store')
-  const lock = first('lock')
   const check = first('healthCheck') ?? healthCheck
   const keepRetiring = first('keepRetiring')
   if (config.mode !== 'verify') loadSodium().catch(() => undefined)
   const recoveryKey = config.recoveryPublicKey
   return {
     issuer,
-    ...(store && lock ? { store, lock } : {}),
-    targets: first('targets') ?? NO_TARGETS,
+    // Passed as built: the engine refuses a store without a lock.
+    ...(store ? { store } : {}),
+    ...(lock ? { lock } : {}),
+    targets: allTargets(built.flatMap(parts => (parts.targets ? [parts.targets] : []))),
     ...(check ? { healthCheck: check } : {}),
     ...(recoveryKey
       ? { sealForRecovery: (value: string) => sealForRecovery(value, recoveryKey) }

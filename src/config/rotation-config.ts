@@ -38,8 +38,11 @@ export interface StoreConfig {
   kind: string
   /** The repository holding the lock (and the alert issue): the workflow's own. */
   repository: RepositoryRef
-  /** The repository variable that is the one-writer lock. */
-  lockVariable: string
+  /**
+   * The repository variable that is the one-writer lock, for a store that has no lock of its own
+   * (GitHub builds it); absent when the store's provider brings its lock.
+   */
+  lockVariable?: string
   lockTtlMs: number
   /** What is rotated, for the alert issue's title: a secret's name. */
   subject: string
@@ -155,14 +158,13 @@ export function parseActionConfig(raw: RawInputs, context: ActionContext): Actio
     fieldMappings: [],
     issuerWaitMs: 0
   }
+  for (const provider of PROVIDERS) provider.configure?.(draft)
   // Targets last: what they publish depends on where the others found the value.
-  for (const provider of [...PROVIDERS].sort((a, b) => Number(!!a.target) - Number(!!b.target))) {
-    provider.configure?.(draft)
-  }
+  for (const provider of PROVIDERS) provider.configureTargets?.(draft)
   const { publish, fieldMappings } = draft
   const store = draft.storeConfig
   problems.push(...health.problems)
-  if (!store && raw['state-variable'] !== '') {
+  if (!draft.keepsRecord && raw['state-variable'] !== '') {
     add(
       'state-variable',
       `applies to a rotation with a store (issuer ${orList(recordedIssuers())}); remove it`

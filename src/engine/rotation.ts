@@ -1003,6 +1003,10 @@ class RotationRun {
   async #recordRun(): Promise<void> {
     if (!this.#mayWriteState || !this.#deps.store) return
     this.#recorded = true
+    // A run that found nothing due did nothing: neither a success nor a failure of the rotation.
+    // It leaves the record as it is, so it moves neither the success rate nor the failures in a
+    // row (and costs no write).
+    if (!this.#error && isHeldBack(this.#status)) return
     const outcome = this.#runOutcome(this.#status)
     if (outcome === this.#runWritten) return
     await this.#saveStateQuietly(state => {
@@ -1225,4 +1229,9 @@ function phaseOf(name: StepName): ActionError['phase'] {
 /** The runs the record keeps (this one included), counted for the success rate. */
 function recentRuns(state: RotationState): RecentRuns {
   return { kept: state.runs.length, failed: state.runs.filter(run => runFailed(run)).length }
+}
+
+/** A status of a run that was held back by its schedule, and so did nothing. */
+function isHeldBack(status: RunStatus): boolean {
+  return status === 'not-due' || status === 'not-in-window'
 }

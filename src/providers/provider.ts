@@ -54,7 +54,10 @@ export interface IssuerCapabilities {
    * refresh token): an old version must never be presented again, so nothing rolls back to it.
    */
   readonly consumesInput: boolean
-  /** How a replaced published value is revoked: by the value itself (RFC 7009), or not at all. */
+  /**
+   * How a replaced published value is revoked: by the value itself (RFC 7009), or by its public
+   * handle (a lease, token or key id) kept in the record; absent, it is not revoked at all.
+   */
   readonly revokes?: 'value' | 'handle'
   /**
    * It mints nothing: the value is given as it is, or read from the store (a sync), so the
@@ -105,10 +108,15 @@ export interface Provider {
    */
   defaultStore?(raw: RawInputs, issuer: string): string | undefined
   /**
-   * Validates and records its inputs for the roles it plays in one credential, on the draft every
-   * provider fills in turn (targets last, as they depend on where the value comes from).
+   * Validates and records its inputs for the roles it plays in one credential (issuer, store), on
+   * the draft every provider fills in turn.
    */
   configure?(draft: Draft): void
+  /**
+   * Validates and records its targets' inputs, once every provider has configured its roles:
+   * what the targets publish depends on where the others found the value.
+   */
+  configureTargets?(draft: Draft): void
   /** The plan's lines about the roles it plays, for the log. */
   describe?(config: ActionConfig): string[]
   /**
@@ -181,6 +189,11 @@ export interface Draft {
   slices: ProviderSlices
   /** The store and its lock, when the credential keeps a record. */
   storeConfig?: Omit<StoreConfig, 'lockTtlMs'>
+  /**
+   * Set by the store's provider when the credential keeps a record, even if its inputs were
+   * wrong: the record's own inputs (`state-variable`) then apply.
+   */
+  keepsRecord?: boolean
   /** Where the published value comes from; the issuer's unless a provider reads it from its store. */
   valueFrom: 'issuer' | 'store'
   /** The input that names where the value is read, for messages (`store-secret-id`). */

@@ -1,11 +1,7 @@
 import { secretNameProblem } from '../github/rules.js'
-import { orList } from '../../wording.js'
 import { DURATION_HINT, parseDuration } from '../../duration.js'
 import type { InputName, RawInputs } from '../../config/inputs.js'
 import { parseList } from '../../config/lists.js'
-
-/** Where the credential lives between runs. */
-export type StoreKind = 'github' | 'aws-secrets-manager'
 
 /** The Secrets Manager secret a run reads, and for a rotation writes. */
 export interface AwsSecretConfig {
@@ -34,31 +30,11 @@ export interface FieldMapping {
   field: string
 }
 
-const STORES: readonly StoreKind[] = ['github', 'aws-secrets-manager']
 const ARN = /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[\w/+=.@-]+$/
 const NAME = /^[\w/+=.@-]{1,512}$/
 const REGION = /^[a-z]{2}(-[a-z]+)+-\d+$/
 /** The field the OAuth2 refresh token is kept in when `store-field` is not set. */
 export const DEFAULT_REFRESH_TOKEN_FIELD = 'refresh_token'
-
-/**
- * Which store the inputs pick: `store`, or, when it is empty, AWS Secrets Manager whenever
- * `store-secret-id` is set (and for the AWS issuer), else GitHub.
- */
-export function storeKind(
-  raw: RawInputs,
-  issuer: string,
-  add: (input: InputName, message: string) => void
-): StoreKind | undefined {
-  if (raw.store === '') {
-    return raw['store-secret-id'] !== '' || issuer === 'aws-secrets-manager'
-      ? 'aws-secrets-manager'
-      : 'github'
-  }
-  const kind = STORES.find(k => k === raw.store)
-  if (!kind) add('store', `'${raw.store}' is not a store; use ${orList(STORES)}`)
-  return kind
-}
 
 /**
  * Validates the inputs of an AWS Secrets Manager secret.

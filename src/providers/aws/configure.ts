@@ -64,6 +64,7 @@ export function configureAws(draft: Draft): void {
   draft.slices.aws = { secret }
   const versioned = keepsInput || issuer === AWS_KIND || mode === 'rollback'
   if (!versioned) return
+  draft.keepsRecord = true
   if (keepsInput && raw['refresh-token-secret'] !== '') {
     add(
       'refresh-token-secret',

@@ -16,34 +16,47 @@ declare module '../../config/rotation-config.js' {
 /** The kind of the GitHub store. */
 export const GITHUB_STORE = 'github'
 
-/**
- * GitHub's part of a credential: its secret targets (the value is minted, given, or read from
- * the store, as the other providers found), and the GitHub store of a refresh token.
- */
+/** The GitHub store of a refresh token: the secret the issuer's consumed credential is kept in. */
 export function configureGitHub(draft: Draft): void {
+  // The GitHub store keeps what the issuer consumes: the refresh token it exchanges each time.
+  if (draft.store === GITHUB_STORE && draft.issues?.consumesInput) storeConfig(draft)
+}
+
+/**
+ * GitHub's secret targets: the value is minted, given, or read from the store, as the other
+ * providers found. Mode verify writes no secret: without a store or a lock on GitHub, GitHub plays
+ * no part, and neither github-token nor secret-name is needed.
+ */
+export function configureGitHubTargets(draft: Draft): void {
   const { raw, issuer, mode } = draft
   const mintedBy = draft.issues?.given || draft.valueInput ? undefined : issuer
-  // The GitHub store keeps what the issuer consumes: the refresh token it exchanges each time.
-  const ownStore = draft.store === GITHUB_STORE && draft.issues?.consumesInput === true
-  // Mode verify writes no secret: without a store (and its lock) on GitHub, GitHub plays no part.
-  const writes = mode !== 'verify'
+  const noPart =
+    mode === 'verify' && draft.storeConfig?.lockVariable === undefined && !draft.keepsRecord
   try {
     draft.publish = parsePublishConfig(raw, draft.context, {
       ...(mintedBy ? { mintedBy } : {}),
       ...(draft.valueInput ? { valueFrom: draft.valueInput } : {}),
-      nameOptional: draft.fieldMappings.length > 0 || !writes,
+      nameOptional: draft.fieldMappings.length > 0 || noPart,
       valueOptional: mode !== 'rotate',
-      tokenOptional: !writes && !ownStore && draft.storeConfig === undefined
+      tokenOptional: noPart
     })
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error
     draft.report(error.problems)
   }
-  if (ownStore) storeConfig(draft)
+  const own = draft.slices.github?.store
+  const repository = draft.storeConfig?.repository
+  if (own && repository && overwrites(draft.publish, repository, own.secretName)) {
+    draft.add(
+      'refresh-token-secret',
+      `is the same secret as secret-name in ${draft.context.repository ?? ''}: the access token would overwrite the refresh token; use two names`
+    )
+  }
 }
 
 function storeConfig(draft: Draft): void {
   const { raw, context, add } = draft
+  draft.keepsRecord = true
   const secretName = raw['refresh-token-secret']
   if (secretName === '') {
     add(
@@ -67,12 +80,6 @@ function storeConfig(draft: Draft): void {
       'needs GITHUB_REPOSITORY: the refresh token lives in a secret of the repository running the workflow'
     )
     return
-  }
-  if (overwrites(draft.publish, repository, secretName)) {
-    add(
-      'refresh-token-secret',
-      `is the same secret as secret-name in ${context.repository ?? ''}: the access token would overwrite the refresh token; use two names`
-    )
   }
   draft.slices.github = {
     store: { secretName: secretName.toUpperCase(), stateVariable: stateVariable.toUpperCase() }
@@ -115,6 +122,8 @@ export function describeGitHub(config: ActionConfig): string[] {
           `Refresh token in secret ${own.secretName} of ${repository}; record in variable ${own.stateVariable}.`
         ]
       : []),
-    `One-writer lock: variable ${store.lockVariable} of ${repository}.`
+    ...(store.lockVariable !== undefined
+      ? [`One-writer lock: variable ${store.lockVariable} of ${repository}.`]
+      : [])
   ]
 }

@@ -1,5 +1,10 @@
 import type { Provider } from '../provider.js'
-import { configureGitHub, describeGitHub, GITHUB_STORE } from './configure.js'
+import {
+  configureGitHub,
+  configureGitHubTargets,
+  describeGitHub,
+  GITHUB_STORE
+} from './configure.js'
 
 /**
  * GitHub: repository, environment, organization and Dependabot secrets as targets; a repository
@@ -39,6 +44,7 @@ export const githubProvider: Provider = {
   ],
   docs: 'docs/providers/github.md',
   configure: configureGitHub,
+  configureTargets: configureGitHubTargets,
   describe: describeGitHub,
   assemble: async (config, deps) => (await import('./parts.js')).assembleGitHub(config, deps)
 }

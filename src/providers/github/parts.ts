@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto'
 import type { ActionConfig } from '../../config/rotation-config.js'
-import type { Targets } from '../../engine/ports.js'
+import type { Lock, Targets } from '../../engine/ports.js'
+import type { RepositoryRef } from './rules.js'
 import { ActionError } from '../../errors.js'
 import type { PartDeps, Parts } from '../provider.js'
 import { createGitHubClient, type GitHubClient } from './client.js'
@@ -61,8 +62,10 @@ export function assembleGitHub(config: ActionConfig, deps: PartDeps): Parts {
           })
         }
       : {}),
-    // Every store's lock is a variable of the workflow's repository today, next to the record.
-    ...(store ? { lock: variableLock(storeClient, store, deps) } : {}),
+    // The lock of a store that has none of its own: a variable of the workflow's repository.
+    ...(store?.lockVariable !== undefined
+      ? { lock: variableLock(storeClient, store.repository, store.lockVariable, deps) }
+      : {}),
     ...(store && retiringSecret
       ? {
           keepRetiring: async (value: string) => {
@@ -111,9 +114,10 @@ function targetsFor(config: ActionConfig, publisher: SecretPublisher): Targets {
 /** The one-writer lock of a store: a repository variable only one run can create. */
 function variableLock(
   client: GitHubClient,
-  store: NonNullable<ActionConfig['store']>,
+  repository: RepositoryRef,
+  name: string,
   deps: PartDeps
-) {
-  const variables = new RepositoryVariables(client, store.repository, deps.clock)
-  return createVariableLock({ variables, name: store.lockVariable, log: deps.log })
+): Lock {
+  const variables = new RepositoryVariables(client, repository, deps.clock)
+  return createVariableLock({ variables, name, log: deps.log })
 }
