@@ -20,7 +20,7 @@ import {
 } from '../providers/index.js'
 import type { Draft } from '../providers/provider.js'
 import { orList } from '../wording.js'
-import type { FieldMapping } from '../providers/aws/config.js'
+import type { FieldMapping } from '../providers/github/field-mappings.js'
 
 /**
  * Each provider's own settings of a credential, under the provider's name. A provider adds its

@@ -255,7 +255,7 @@ describe('secret-fields', () => {
 
   it('is refused for issuer oauth2, whose value is an access token', () => {
     expect(problems({ ...OAUTH2_IN_AWS, 'secret-fields': 'DB_USER=username' })).toEqual([
-      ['secret-fields', expect.stringContaining('applies to a JSON secret read from AWS')]
+      ['secret-fields', expect.stringContaining('applies to a value that is a JSON document')]
     ])
   })
 
@@ -267,7 +267,7 @@ describe('secret-fields', () => {
       'secret-fields': 'DB_USER=username'
     })
     expect(found).toEqual([
-      ['secret-fields', expect.stringContaining('applies to store: aws-secrets-manager only')]
+      ['secret-fields', expect.stringContaining('applies to a value that is a JSON document')]
     ])
   })
 })

@@ -1,7 +1,5 @@
-import { secretNameProblem } from '../github/rules.js'
 import { DURATION_HINT, parseDuration } from '../../duration.js'
 import type { InputName, RawInputs } from '../../config/inputs.js'
-import { parseList } from '../../config/lists.js'
 
 /** The Secrets Manager secret a run reads, and for a rotation writes. */
 export interface AwsSecretConfig {
@@ -21,14 +19,6 @@ export type VersionOwner =
   | 'action'
   /** AWS's rotation Lambda: the action only reads the versions and keeps its record. */
   | 'rotation-lambda'
-
-/** One more secret written from one field of the value (`secret-fields`: `DB_USER=username`). */
-export interface FieldMapping {
-  /** The GitHub secret's name. */
-  name: string
-  /** The JSON field whose value it gets. */
-  field: string
-}
 
 const ARN = /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[\w/+=.@-]+$/
 const NAME = /^[\w/+=.@-]{1,512}$/
@@ -76,38 +66,6 @@ export function parseAwsSecretConfig(
     ...(field ? { field } : {}),
     rotationTimeoutMs: timeout ?? 0
   }
-}
-
-/**
- * Parses `secret-fields`: `NAME=field` entries, separated by commas or newlines.
- */
-export function parseFieldMappings(
-  raw: RawInputs,
-  add: (input: InputName, message: string) => void
-): FieldMapping[] {
-  const mappings: FieldMapping[] = []
-  const seen = new Set<string>()
-  for (const item of parseList(raw['secret-fields'])) {
-    const match = /^([^=\s]+)\s*=\s*(\S.*)$/.exec(item)
-    if (!match) {
-      add('secret-fields', `'${item}' is not NAME=field (e.g. DB_PASSWORD=password)`)
-      continue
-    }
-    const [, name = '', field = ''] = match
-    const why = secretNameProblem(name)
-    if (why) {
-      add('secret-fields', `${name}: ${why}`)
-      continue
-    }
-    const key = name.toUpperCase()
-    if (seen.has(key) || key === raw['secret-name'].toUpperCase()) {
-      add('secret-fields', `${name} is written twice; give each secret one field`)
-      continue
-    }
-    seen.add(key)
-    mappings.push({ name: key, field: field.trim() })
-  }
-  return mappings
 }
 
 /**

@@ -6,7 +6,6 @@ import {
   awsLockBase,
   DEFAULT_REFRESH_TOKEN_FIELD,
   parseAwsSecretConfig,
-  parseFieldMappings,
   type AwsSecretConfig,
   type VersionOwner
 } from './config.js'
@@ -36,7 +35,6 @@ export function defaultAwsStore(raw: RawInputs, issuer: string): string | undefi
  */
 export function configureAws(draft: Draft): void {
   const { raw, issuer, mode, add } = draft
-  draft.fieldMappings = parseFieldMappings(raw, add)
   if (draft.store !== AWS_KIND) {
     if (issuer !== AWS_KIND && raw.store !== '' && raw['store-secret-id'] !== '') {
       add(
@@ -44,7 +42,6 @@ export function configureAws(draft: Draft): void {
         `applies to store: ${AWS_KIND}; remove it, or remove store: ${raw.store}`
       )
     }
-    // secret-fields without the store is refused by the registry's rule for AWS-only inputs.
     if (issuer === AWS_KIND) {
       add('store', `must be ${AWS_KIND} with issuer: ${AWS_KIND} (AWS keeps the versions)`)
     }
@@ -57,7 +54,6 @@ export function configureAws(draft: Draft): void {
     keepsInput ? DEFAULT_REFRESH_TOKEN_FIELD : undefined,
     add
   )
-  if (draft.fieldMappings.length > 0 && keepsInput) fieldsRefused(draft)
   if (!keepsInput) readValue(draft, secret)
   if (issuer === AWS_KIND) draft.issuerWaitMs = secret?.rotationTimeoutMs ?? 0
   if (!secret) return
@@ -108,11 +104,7 @@ function readValue(draft: Draft, secret: AwsSecretConfig | undefined): void {
       'is read from store-secret-id (AWSPREVIOUS after a rotation, AWSCURRENT for mode verify); remove it'
     )
   }
-  if (
-    raw['health-check-url'] !== '' &&
-    draft.fieldMappings.length > 0 &&
-    raw['store-field'] === ''
-  ) {
+  if (raw['health-check-url'] !== '' && raw['secret-fields'] !== '' && raw['store-field'] === '') {
     add(
       'store-field',
       'is required with health-check-url and secret-fields: the check sends one field of the JSON secret, never the whole document'
@@ -124,13 +116,6 @@ function readValue(draft: Draft, secret: AwsSecretConfig | undefined): void {
       'applies to issuer: oauth2 (it seals a new refresh token); AWS keeps the versions of this secret'
     )
   }
-}
-
-function fieldsRefused(draft: Draft): void {
-  draft.add(
-    'secret-fields',
-    `applies to a JSON secret read from AWS Secrets Manager (issuer none or ${AWS_KIND} with store-secret-id)`
-  )
 }
 
 /** The plan's line about the secret. */

@@ -16,7 +16,7 @@ export const awsProvider: Provider = {
   ],
   only: {
     role: 'store: aws-secrets-manager',
-    inputs: ['aws-region', 'store-field', 'secret-fields', 'rotation-timeout'],
+    inputs: ['aws-region', 'store-field', 'rotation-timeout'],
     hint: 'set store-secret-id, or remove it'
   },
   docs: 'docs/providers/aws.md',

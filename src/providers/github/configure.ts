@@ -2,6 +2,7 @@ import { ConfigError } from '../../errors.js'
 import type { ActionConfig } from '../../config/rotation-config.js'
 import type { Draft } from '../provider.js'
 import { parsePublishConfig, type PublishConfig } from './config.js'
+import { parseFieldMappings } from './field-mappings.js'
 import { parseRepository, secretNameProblem } from './rules.js'
 
 declare module '../../config/rotation-config.js' {
@@ -29,6 +30,13 @@ export function configureGitHub(draft: Draft): void {
  */
 export function configureGitHubTargets(draft: Draft): void {
   const { raw, issuer, mode } = draft
+  draft.fieldMappings = parseFieldMappings(raw, draft.add)
+  if (draft.fieldMappings.length > 0 && !draft.document) {
+    draft.add(
+      'secret-fields',
+      'applies to a value that is a JSON document read from its store (a sync, or a secret its store rotates); this value is minted whole or given: publish it with secret-name'
+    )
+  }
   const mintedBy = draft.issues?.given || draft.valueInput ? undefined : issuer
   const noPart =
     mode === 'verify' && draft.storeConfig?.lockVariable === undefined && !draft.keepsRecord
