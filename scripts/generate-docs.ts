@@ -9,12 +9,14 @@ import { fileURLToPath, pathToFileURL } from 'node:url'
 import { parse } from 'yaml'
 import {
   CREDENTIAL_KEYS,
-  GITHUB_TARGET_KEYS,
+  FLAT_TARGET_KEYS,
+  flatTargetOf,
   providerOf,
   RUN_WIDE_INPUTS,
   type FileKey
 } from '../src/config/file/keys.js'
 import { configJsonSchema } from '../src/config/file/schema.js'
+import { REGISTRY } from '../src/providers/index.js'
 
 /** One input as action.yml declares it. */
 interface ActionInput {
@@ -76,18 +78,21 @@ export function configKeysTable(): string {
             : key.values
               ? key.values.map(v => code(v)).join(', ')
               : 'text'
+  const flat = flatTargetOf(REGISTRY)?.key ?? ''
   const rows = [
     ...CREDENTIAL_KEYS.map(key => [
       code(key.group === '' ? key.key : `${key.group}.${key.key}`),
-      code(key.input),
+      key.input ? code(key.input) : '',
       how(key),
       providerOf(key)
     ]),
-    ...GITHUB_TARGET_KEYS.map(key => [
-      code(`publish[].github.${key.key}`),
-      code(key.input === 'secret-fields' ? 'secret-fields (NAME=field)' : key.input),
+    ...FLAT_TARGET_KEYS.map(key => [
+      code(`publish[].${flat}.${key.key}`),
+      key.input
+        ? code(key.input === 'secret-fields' ? 'secret-fields (NAME=field)' : key.input)
+        : '',
       how(key),
-      'github'
+      flat
     ]),
     [code('schedule.windows[].cron'), '', 'cron, five fields, UTC', ''],
     [code('schedule.windows[].duration'), '', 'duration', ''],

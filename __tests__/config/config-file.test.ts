@@ -891,6 +891,13 @@ describe('configJsonSchema', () => {
       for (const name of (schema.required ?? []) as string[]) {
         if (!(name in object)) fail(`lacks ${name}`)
       }
+      const size = Object.keys(object).length
+      if (typeof schema.minProperties === 'number' && size < schema.minProperties) {
+        fail('has too few keys')
+      }
+      if (typeof schema.maxProperties === 'number' && size > schema.maxProperties) {
+        fail('has too many keys')
+      }
       for (const [name, item] of Object.entries(object)) {
         const names = schema.propertyNames as Schema | undefined
         if (names) errors.push(...validate(names, name, `${at}.${name} (name)`))
@@ -961,7 +968,9 @@ describe('configJsonSchema', () => {
       'minLength',
       'maxLength',
       'minItems',
-      'maxItems'
+      'maxItems',
+      'minProperties',
+      'maxProperties'
     ])
     expect([...keywords].filter(keyword => !draft2020.has(keyword))).toEqual([])
   })

@@ -134,7 +134,7 @@ async function prepare(
   for (const credential of selected) {
     const inputs: RawInputs = { ...INPUT_DEFAULTS, ...runWide, ...credential.inputs }
     try {
-      const config = parts.parseActionConfig(inputs, context)
+      const config = parts.parseActionConfig(inputs, context, credential.file)
       prepared.push({
         id: credential.id,
         // The windows have no flat input: the file gives them to the configuration directly.

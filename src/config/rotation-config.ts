@@ -11,14 +11,8 @@ import { INPUT_DEFAULTS, type InputName, type RawInputs } from './inputs.js'
 import type { PublishConfig, RunnerContext } from '../providers/github/config.js'
 import { parseRecoveryPublicKey } from '../recovery/recovery-key.js'
 import type { RotationWindows } from '../engine/due.js'
-import {
-  issuerCapabilities,
-  issuerKinds,
-  PROVIDERS,
-  storeCapabilities,
-  storeKinds
-} from '../providers/index.js'
-import type { Draft } from '../providers/provider.js'
+import { issuerCapabilities, PROVIDERS, REGISTRY, type Registry } from '../providers/index.js'
+import { NO_FILE, type Draft, type FileSlice } from '../providers/provider.js'
 import { orList } from '../wording.js'
 import type { FieldMapping } from '../providers/github/field-mappings.js'
 
@@ -122,15 +116,22 @@ const MODES: readonly Mode[] = ['rotate', 'verify', 'retire', 'rollback']
 
 /**
  * Validates every input at once and returns the run's configuration.
+ * @param file what a configuration file gives the credential beyond its flat inputs
+ * @param registry the providers (the action's own unless a test adds one)
  * @throws ConfigError listing every invalid input, each with what would be valid
  */
-export function parseActionConfig(raw: RawInputs, context: ActionContext): ActionConfig {
+export function parseActionConfig(
+  raw: RawInputs,
+  context: ActionContext,
+  file: FileSlice = NO_FILE,
+  registry: Registry = REGISTRY
+): ActionConfig {
   const problems: InputProblem[] = controlCharacterProblems(raw)
   const add = (input: InputName, message: string) => problems.push({ input, message })
 
-  const issuer = issuerKinds().includes(raw.issuer) ? raw.issuer : undefined
+  const issuer = registry.issuerKinds().includes(raw.issuer) ? raw.issuer : undefined
   if (!issuer) {
-    add('issuer', `'${raw.issuer}' is not an issuer; use ${orList(issuerKinds())}`)
+    add('issuer', `'${raw.issuer}' is not an issuer; use ${orList(registry.issuerKinds())}`)
   }
   const mode = MODES.find(kind => kind === raw.mode)
   if (!mode) {
@@ -141,12 +142,13 @@ export function parseActionConfig(raw: RawInputs, context: ActionContext): Actio
         : `'${raw.mode}' is not a mode; use rotate, verify, retire, rollback, or plan with config`
     )
   }
-  const kind = storeKindOf(raw, add)
+  const kind = storeKindOf(raw, registry, add)
   const health = parseHealthCheckConfig(raw)
-  const issues = issuerCapabilities(issuer)
+  const issues = registry.issuerCapabilities(issuer)
   const draft: Draft = {
     raw,
     context,
+    file,
     issuer,
     store: kind,
     issues,
@@ -158,20 +160,20 @@ export function parseActionConfig(raw: RawInputs, context: ActionContext): Actio
     fieldMappings: [],
     issuerWaitMs: 0
   }
-  for (const provider of PROVIDERS) provider.configure?.(draft)
+  for (const provider of registry.providers) provider.configure?.(draft)
   // Targets last: what they publish depends on where the others found the value.
-  for (const provider of PROVIDERS) provider.configureTargets?.(draft)
+  for (const provider of registry.providers) provider.configureTargets?.(draft)
   const { publish, fieldMappings } = draft
   const store = draft.storeConfig
   problems.push(...health.problems)
   if (!draft.keepsRecord && raw['state-variable'] !== '') {
     add(
       'state-variable',
-      `applies to a rotation with a store (issuer ${orList(recordedIssuers())}); remove it`
+      `applies to a rotation with a store (issuer ${orList(recordedIssuers(registry))}); remove it`
     )
   }
   // Inputs of a provider's role that this credential does not give that provider.
-  for (const provider of PROVIDERS) {
+  for (const provider of registry.providers) {
     const only = provider.only
     const plays =
       (provider.issuers && issuer !== undefined && Object.hasOwn(provider.issuers, issuer)) ||
@@ -182,20 +184,29 @@ export function parseActionConfig(raw: RawInputs, context: ActionContext): Actio
         add(name, `applies to ${only.role} only; ${only.hint}`)
       }
     }
+    // Its keys that only the file has, and its sections, likewise.
+    const fileOnly = provider.keys
+      .filter(key => key.input === undefined)
+      .map(key => (key.group === '' ? key.key : `${key.group}.${key.key}`))
+    for (const path of [...fileOnly, ...Object.keys(provider.sections ?? {})]) {
+      if (Object.hasOwn(file.keys, path) || Object.hasOwn(file.sections, path)) {
+        draft.report([{ input: path, message: `applies to ${only.role} only; ${only.hint}` }])
+      }
+    }
   }
-  const keeps = storeCapabilities(kind)
+  const keeps = registry.storeCapabilities(kind)
   if (mode === 'rollback' && (!keeps?.keepsVersions || issues?.consumesInput)) {
     add(
       'mode',
       issues?.consumesInput
         ? `rollback does not apply to issuer: ${issuer ?? ''}: the previous version was already exchanged, and presenting it again revokes the grant`
-        : `rollback needs store: ${orList(storeKinds().filter(k => storeCapabilities(k)?.keepsVersions))}, a store that keeps versions: it makes the previous version current again`
+        : `rollback needs store: ${orList(registry.storeKinds().filter(k => registry.storeCapabilities(k)?.keepsVersions))}, a store that keeps versions: it makes the previous version current again`
     )
   }
   if (mode === 'retire' && !issues?.revokes) {
     add(
       'mode',
-      `retire applies to an issuer that revokes (${orList(revokingIssuers())}): it revokes replaced values`
+      `retire applies to an issuer that revokes (${orList(revokingIssuers(registry))}): it revokes replaced values`
     )
   }
   // A credential the issuer consumes comes from the store when the run can read it there, else
@@ -255,7 +266,10 @@ export function parseActionConfig(raw: RawInputs, context: ActionContext): Actio
   const revokePrevious = booleanInput(raw, 'revoke-previous', add)
   for (const input of ['rotate-if-older-than', 'rotate-before-expiry'] as const) {
     if (raw[input] !== '' && (!store || issues?.given)) {
-      add(input, `needs a rotation record; it applies to issuer: ${orList(recordedIssuers())}`)
+      add(
+        input,
+        `needs a rotation record; it applies to issuer: ${orList(recordedIssuers(registry))}`
+      )
     }
   }
 
@@ -269,7 +283,7 @@ export function parseActionConfig(raw: RawInputs, context: ActionContext): Actio
   }
   if (revokePrevious) {
     if (!issues?.revokes) {
-      add('revoke-previous', `needs an issuer that revokes (${orList(revokingIssuers())})`)
+      add('revoke-previous', `needs an issuer that revokes (${orList(revokingIssuers(registry))})`)
     }
     if (!healthCheck) {
       add(
@@ -335,11 +349,12 @@ export function parseActionConfig(raw: RawInputs, context: ActionContext): Actio
  */
 function storeKindOf(
   raw: RawInputs,
+  registry: Registry,
   add: (input: InputName, message: string) => void
 ): string | undefined {
-  const kinds = storeKinds()
+  const kinds = registry.storeKinds()
   if (raw.store === '') {
-    for (const provider of PROVIDERS) {
+    for (const provider of registry.providers) {
       const claimed = provider.defaultStore?.(raw, raw.issuer)
       if (claimed) return claimed
     }
@@ -351,13 +366,13 @@ function storeKindOf(
 }
 
 /** Issuers that revoke the values they replaced. */
-function revokingIssuers(): string[] {
-  return issuerKinds().filter(k => issuerCapabilities(k)?.revokes)
+function revokingIssuers(registry: Registry): string[] {
+  return registry.issuerKinds().filter(k => registry.issuerCapabilities(k)?.revokes)
 }
 
 /** Issuers that mint, and so keep a record of their rotations. */
-function recordedIssuers(): string[] {
-  return issuerKinds().filter(k => !issuerCapabilities(k)?.given)
+function recordedIssuers(registry: Registry): string[] {
+  return registry.issuerKinds().filter(k => !registry.issuerCapabilities(k)?.given)
 }
 
 function booleanInput(

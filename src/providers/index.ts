@@ -15,31 +15,60 @@ export const PROVIDERS: readonly Provider[] = [
   staticProvider
 ]
 
-/** Every `issuer.kind`, in registry order. */
+/** A set of providers and what the rules ask of them. */
+export interface Registry {
+  readonly providers: readonly Provider[]
+  /** Every `issuer.kind`, in registry order. */
+  issuerKinds(): string[]
+  /** Every `store.kind`, in registry order. */
+  storeKinds(): string[]
+  /** What the issuer of `kind` can do; undefined for a kind no provider has. */
+  issuerCapabilities(kind: string | undefined): IssuerCapabilities | undefined
+  /** What the store of `kind` can do; undefined for a kind no provider has. */
+  storeCapabilities(kind: string | undefined): StoreCapabilities | undefined
+}
+
+/** The registry of `providers`: the action's is {@link REGISTRY}; tests may add to it. */
+export function createRegistry(providers: readonly Provider[]): Registry {
+  const find = <T>(
+    kind: string | undefined,
+    roles: (provider: Provider) => Readonly<Record<string, T>> | undefined
+  ): T | undefined => {
+    for (const provider of providers) {
+      const byKind = roles(provider) ?? {}
+      // Own keys only: `toString` is no kind.
+      if (kind !== undefined && Object.hasOwn(byKind, kind)) return byKind[kind]
+    }
+    return undefined
+  }
+  return {
+    providers,
+    issuerKinds: () => providers.flatMap(provider => Object.keys(provider.issuers ?? {})),
+    storeKinds: () => providers.flatMap(provider => Object.keys(provider.stores ?? {})),
+    issuerCapabilities: kind => find(kind, provider => provider.issuers),
+    storeCapabilities: kind => find(kind, provider => provider.stores)
+  }
+}
+
+/** The action's registry. */
+export const REGISTRY: Registry = createRegistry(PROVIDERS)
+
+/** Every `issuer.kind` of the action's registry. */
 export function issuerKinds(): string[] {
-  return PROVIDERS.flatMap(provider => Object.keys(provider.issuers ?? {}))
+  return REGISTRY.issuerKinds()
 }
 
-/** Every `store.kind`, in registry order. */
+/** Every `store.kind` of the action's registry. */
 export function storeKinds(): string[] {
-  return PROVIDERS.flatMap(provider => Object.keys(provider.stores ?? {}))
+  return REGISTRY.storeKinds()
 }
 
-/** What the issuer of `kind` can do; undefined for a kind no provider has. */
+/** What the issuer of `kind` can do, in the action's registry. */
 export function issuerCapabilities(kind: string | undefined): IssuerCapabilities | undefined {
-  for (const provider of PROVIDERS) {
-    const issuers = provider.issuers ?? {}
-    // Own keys only: `toString` is no issuer.
-    if (kind !== undefined && Object.hasOwn(issuers, kind)) return issuers[kind]
-  }
-  return undefined
+  return REGISTRY.issuerCapabilities(kind)
 }
 
-/** What the store of `kind` can do; undefined for a kind no provider has. */
+/** What the store of `kind` can do, in the action's registry. */
 export function storeCapabilities(kind: string | undefined): StoreCapabilities | undefined {
-  for (const provider of PROVIDERS) {
-    const stores = provider.stores ?? {}
-    if (kind !== undefined && Object.hasOwn(stores, kind)) return stores[kind]
-  }
-  return undefined
+  return REGISTRY.storeCapabilities(kind)
 }

@@ -1,3 +1,4 @@
+import type * as z from 'zod'
 import type { InputName, RawInputs } from '../config/inputs.js'
 import type {
   ActionConfig,
@@ -38,7 +39,11 @@ export interface FileKey {
   /** Its group in a credential (`issuer`), or '' for a key of the credential itself. */
   readonly group: CredentialGroup | ''
   readonly key: string
-  readonly input: InputName
+  /**
+   * The flat input it stands for; absent for a key only the file has, whose value the provider
+   * reads from {@link FileSlice.keys} (`store.mount`).
+   */
+  readonly input?: InputName
   readonly type: KeyType
   /** Allowed values, when the key takes one of a few words. */
   readonly values?: readonly string[]
@@ -91,6 +96,12 @@ export interface Provider {
   readonly target?: { readonly key: string; readonly keys: readonly FileKey[] }
   /** Keys of a credential it owns in the configuration file, with the flat inputs they map to. */
   readonly keys: readonly FileKey[]
+  /**
+   * Sections of a credential it owns in the configuration file, each checked by its zod schema
+   * (`vault: { address, auth: { … } }`): what does not fit one key per flat input. A secret in a
+   * section is written `{ env: NAME }` (use `secretReference`), and the provider gets the value.
+   */
+  readonly sections?: Readonly<Record<string, z.ZodType>>
   /**
    * Flat inputs that mean something only when this provider plays the role it names: set
    * without it, they are refused, naming what to set instead.
@@ -185,6 +196,8 @@ export interface Draft {
   add: (input: InputName, message: string) => void
   /** Adds problems a parser found, each naming its input. */
   report: (problems: readonly InputProblem[]) => void
+  /** What the configuration file gives this credential beyond its flat inputs. */
+  readonly file: FileSlice
   /** Each provider's settings, under its name. */
   slices: ProviderSlices
   /** The store and its lock, when the credential keeps a record. */
@@ -207,3 +220,30 @@ export interface Draft {
   /** The targets' settings, set by the provider that writes them. */
   publish?: ActionConfig['publish']
 }
+
+/**
+ * What the configuration file gives a credential beyond its flat inputs, with every `{ env: NAME }`
+ * already read (and masked). Empty for a run of flat inputs.
+ */
+export interface FileSlice {
+  /** Keys without a flat input, as text, by key path: `store.mount`. */
+  readonly keys: Readonly<Record<string, string>>
+  /** Providers' sections ({@link Provider.sections}), checked by their schemas, by name. */
+  readonly sections: Readonly<Record<string, unknown>>
+  /**
+   * `publish` entries of targets whose keys have no flat inputs, in the file's order: `key` is
+   * the entry's target (`gitlab`), `index` its place in `publish`, for messages.
+   */
+  readonly targets: readonly {
+    key: string
+    index: number
+    entry: Readonly<Record<string, unknown>>
+  }[]
+}
+
+/** The file slice of a run of flat inputs. */
+export const NO_FILE: FileSlice = Object.freeze({
+  keys: Object.freeze({}),
+  sections: Object.freeze({}),
+  targets: Object.freeze([])
+})

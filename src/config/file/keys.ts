@@ -1,5 +1,5 @@
 import type { InputName } from '../inputs.js'
-import { issuerKinds, PROVIDERS, storeKinds } from '../../providers/index.js'
+import { PROVIDERS, REGISTRY, type Registry } from '../../providers/index.js'
 import { CREDENTIAL_GROUPS, type FileKey } from '../../providers/provider.js'
 
 export type { CredentialGroup, FileKey, KeyType } from '../../providers/provider.js'
@@ -11,29 +11,46 @@ export { CREDENTIAL_GROUPS }
  * input keeps its name in its group, less the group's own prefix (`health-check-timeout` is
  * `health-check.timeout`).
  */
-export const CREDENTIAL_KEYS: readonly FileKey[] = inGroupOrder([
-  { group: 'issuer', key: 'kind', input: 'issuer', type: 'text', values: issuerKinds() },
-  { group: 'store', key: 'kind', input: 'store', type: 'text', values: storeKinds() },
-  ...PROVIDERS.flatMap(provider => provider.keys),
-  { group: 'store', key: 'lock-expires-after', input: 'lock-expires-after', type: 'text' },
-  { group: 'store', key: 'persist-timeout', input: 'persist-timeout', type: 'text' },
-  { group: 'health-check', key: 'url', input: 'health-check-url', type: 'text' },
-  { group: 'health-check', key: 'method', input: 'health-check-method', type: 'text' },
-  { group: 'health-check', key: 'header', input: 'health-check-header', type: 'text' },
-  { group: 'health-check', key: 'expect', input: 'health-check-expect', type: 'text' },
-  { group: 'health-check', key: 'timeout', input: 'health-check-timeout', type: 'text' },
-  { group: 'schedule', key: 'every', input: 'rotate-if-older-than', type: 'text' },
-  { group: 'schedule', key: 'before-expiry', input: 'rotate-before-expiry', type: 'text' },
-  { group: 'retire', key: 'grace-period', input: 'grace-period', type: 'text' },
-  { group: 'retire', key: 'revoke-previous', input: 'revoke-previous', type: 'flag' },
-  { group: 'alerts', key: 'after', input: 'alert-after', type: 'count' },
-  { group: '', key: 'recovery-public-key', input: 'recovery-public-key', type: 'text' },
-  { group: '', key: 'previous-value', input: 'previous-value', type: 'secret' }
-])
+export const CREDENTIAL_KEYS: readonly FileKey[] = credentialKeysOf(REGISTRY)
 
-/** The keys of one `publish` entry's `github:` target, and the flat inputs they map to. */
-export const GITHUB_TARGET_KEYS: readonly FileKey[] =
-  PROVIDERS.find(provider => provider.target?.key === 'github')?.target?.keys ?? []
+/** Every key of a credential outside `publish`, for the providers of `registry`. */
+export function credentialKeysOf(registry: Registry): readonly FileKey[] {
+  return inGroupOrder([
+    { group: 'issuer', key: 'kind', input: 'issuer', type: 'text', values: registry.issuerKinds() },
+    { group: 'store', key: 'kind', input: 'store', type: 'text', values: registry.storeKinds() },
+    ...registry.providers.flatMap(provider => provider.keys),
+    { group: 'store', key: 'lock-expires-after', input: 'lock-expires-after', type: 'text' },
+    { group: 'store', key: 'persist-timeout', input: 'persist-timeout', type: 'text' },
+    { group: 'health-check', key: 'url', input: 'health-check-url', type: 'text' },
+    { group: 'health-check', key: 'method', input: 'health-check-method', type: 'text' },
+    { group: 'health-check', key: 'header', input: 'health-check-header', type: 'text' },
+    { group: 'health-check', key: 'expect', input: 'health-check-expect', type: 'text' },
+    { group: 'health-check', key: 'timeout', input: 'health-check-timeout', type: 'text' },
+    { group: 'schedule', key: 'every', input: 'rotate-if-older-than', type: 'text' },
+    { group: 'schedule', key: 'before-expiry', input: 'rotate-before-expiry', type: 'text' },
+    { group: 'retire', key: 'grace-period', input: 'grace-period', type: 'text' },
+    { group: 'retire', key: 'revoke-previous', input: 'revoke-previous', type: 'flag' },
+    { group: 'alerts', key: 'after', input: 'alert-after', type: 'count' },
+    { group: '', key: 'recovery-public-key', input: 'recovery-public-key', type: 'text' },
+    { group: '', key: 'previous-value', input: 'previous-value', type: 'secret' }
+  ])
+}
+
+/** One target a `publish` entry may name (`github:`), with its keys. */
+export type TargetKeys = NonNullable<Registry['providers'][number]['target']>
+
+/**
+ * The target whose keys are the flat target inputs (`secret-name`, `repositories`, ...): its
+ * `publish` entries become those inputs. The other targets' entries go to their providers whole.
+ */
+export function flatTargetOf(registry: Registry): TargetKeys | undefined {
+  return registry.providers
+    .map(provider => provider.target)
+    .find(target => target !== undefined && target.keys.every(key => key.input !== undefined))
+}
+
+/** The keys of one `publish` entry of the flat target, and the flat inputs they map to. */
+export const FLAT_TARGET_KEYS: readonly FileKey[] = flatTargetOf(REGISTRY)?.keys ?? []
 
 /** The provider that owns a key, for the docs: `oauth2`, or '' for a key of every credential. */
 export function providerOf(key: FileKey): string {
@@ -75,6 +92,7 @@ export const PUBLIC_KEYS: ReadonlySet<string> = new Set([
 export function keyPathOf(input: InputName): string | undefined {
   const key = CREDENTIAL_KEYS.find(k => k.input === input)
   if (key) return key.group === '' ? key.key : `${key.group}.${key.key}`
-  const target = GITHUB_TARGET_KEYS.find(k => k.input === input)
-  return target ? `publish[].github.${target.key}` : undefined
+  const flat = flatTargetOf(REGISTRY)
+  const target = flat?.keys.find(k => k.input === input)
+  return flat && target ? `publish[].${flat.key}.${target.key}` : undefined
 }

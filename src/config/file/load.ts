@@ -4,22 +4,25 @@ import type { InputName, RawInputs } from '../inputs.js'
 import { looksLikeCredential } from './credential-like.js'
 import { fileIssueMessage } from './issue-messages.js'
 import {
-  CREDENTIAL_KEYS,
-  GITHUB_TARGET_KEYS,
+  credentialKeysOf,
+  flatTargetOf,
   keyPathOf,
   PUBLIC_KEYS,
-  type FileKey
+  type FileKey,
+  type TargetKeys
 } from './keys.js'
 import {
-  configFileSchema,
-  credentialSchema,
+  FILE_SCHEMAS,
+  fileSchemasOf,
+  type CredentialEntry,
   type SecretReference,
   type WebhookReference,
   type WindowEntry
 } from './schema.js'
+import { REGISTRY, type Registry } from '../../providers/index.js'
+import type { FileSlice } from '../../providers/provider.js'
 import { parseDuration } from '../../duration.js'
 import type { WindowSpec } from '../../schedule/windows.js'
-import type * as z from 'zod'
 
 /** One credential of the file, as the flat inputs it stands for. */
 export interface FileCredential {
@@ -35,8 +38,13 @@ export interface FileCredential {
    * single credential's workflow has its own `on.schedule`.
    */
   readonly windows?: readonly WindowSpec[]
-  /** Where an input of this credential was set, for a message about it. */
-  locate(input: InputName): Omit<FileProblem, 'message'>
+  /** What the file gives it beyond its flat inputs: keys, sections and targets of providers. */
+  readonly file: FileSlice
+  /**
+   * Where an input of this credential was set, or a key path of it (`store.mount`,
+   * `publish[1].gitlab.variable`), for a message about it.
+   */
+  locate(input: string): Omit<FileProblem, 'message'>
 }
 
 /** A valid configuration file. */
@@ -47,7 +55,17 @@ export interface ConfigFile {
 }
 
 type Path = readonly (string | number)[]
-type Credential = z.infer<typeof credentialSchema>
+type Credential = CredentialEntry
+
+/** What reading one credential needs besides the credential. */
+interface Reading {
+  keys: readonly FileKey[]
+  flat: TargetKeys | undefined
+  registry: Registry
+  env: Readonly<Record<string, string | undefined>>
+  lineOf: (path: Path) => number | undefined
+  problems: FileProblem[]
+}
 
 /**
  * Reads a configuration file: YAML, checked against its schema, every secret taken from the
@@ -56,14 +74,19 @@ type Credential = z.infer<typeof credentialSchema>
  * @param source the file's path for messages, or `the config input`
  * @param env where `{ env: NAME }` values are read: the step's environment
  * @param selected the ids that run (all when empty): only their secrets must be in `env`
+ * @param registry the providers whose keys, sections and targets the file may have
  * @throws ConfigFileError listing every problem, each with its line and key path
  */
 export function loadConfigFile(
   text: string,
   source: string,
   env: Readonly<Record<string, string | undefined>>,
-  selected: readonly string[] = []
+  selected: readonly string[] = [],
+  registry: Registry = REGISTRY
 ): ConfigFile {
+  const schemas = registry === REGISTRY ? FILE_SCHEMAS : fileSchemasOf(registry)
+  const keys = credentialKeysOf(registry)
+  const flat = flatTargetOf(registry)
   // Only the credentials that run need their secrets in this step's environment.
   const runs = (id: string): boolean => selected.length === 0 || selected.includes(id)
   const lines = new LineCounter()
@@ -91,7 +114,7 @@ export function loadConfigFile(
     ])
   }
   const problems: FileProblem[] = [...pastedCredentials(data, [], lineOf)]
-  const parsed = configFileSchema.safeParse(data, { error: fileIssueMessage })
+  const parsed = schemas.file.safeParse(data, { error: fileIssueMessage })
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
       const path = issue.path.filter(p => typeof p !== 'symbol')
@@ -119,14 +142,15 @@ export function loadConfigFile(
     // The credentials that are valid on their own still report what their mapping finds (an
     // unset environment variable): every problem at once.
     const file = typeof data === 'object' ? (data as Record<string, unknown>) : {}
-    const defaults = credentialSchema.safeParse(file.defaults ?? {})
+    const defaults = schemas.credential.safeParse(file.defaults ?? {})
     const listed = file.credentials
     if (defaults.success && typeof listed === 'object' && listed !== null) {
       for (const [id, credential] of Object.entries(listed)) {
         if (!quotable(id)) continue
-        const valid = credentialSchema.safeParse(credential)
-        if (valid.success && runs(id))
-          toInputs(id, valid.data, defaults.data, env, lineOf, problems)
+        const valid = schemas.credential.safeParse(credential)
+        if (valid.success && runs(id)) {
+          toInputs(id, valid.data, defaults.data, { keys, flat, registry, env, lineOf, problems })
+        }
       }
     }
   }
@@ -134,7 +158,14 @@ export function loadConfigFile(
 
   const defaults = parsed.data.defaults ?? {}
   const credentials = Object.entries(parsed.data.credentials).map(([id, credential]) =>
-    toInputs(id, credential, defaults, runs(id) ? env : {}, lineOf, runs(id) ? problems : [])
+    toInputs(id, credential, defaults, {
+      keys,
+      flat,
+      registry,
+      env: runs(id) ? env : {},
+      lineOf,
+      problems: runs(id) ? problems : []
+    })
   )
   if (credentials.length === 0) {
     problems.push({
@@ -147,26 +178,32 @@ export function loadConfigFile(
   return { source, credentials }
 }
 
-/** The flat inputs of one credential, its defaults merged under it. */
+/** The flat inputs of one credential, its defaults merged under it, and its file slice. */
 function toInputs(
   id: string,
   credential: Credential,
   defaults: Credential,
-  env: Readonly<Record<string, string | undefined>>,
-  lineOf: (path: Path) => number | undefined,
-  problems: FileProblem[]
+  reading: Reading
 ): FileCredential {
+  const { env, lineOf, problems } = reading
   const inputs: Partial<RawInputs> = {}
+  const fileKeys: Record<string, string> = {}
   const secrets: string[] = []
-  const setAt = new Map<InputName, Path>()
+  const setAt = new Map<string, Path>()
   const own: Path = ['credentials', id]
   const set = (key: FileKey, value: unknown, at: Path): void => {
     const text = inputText(key, value, at, env, secrets, problems, lineOf)
     if (text === undefined) return
-    inputs[key.input] = text
-    setAt.set(key.input, at)
+    if (key.input !== undefined) {
+      inputs[key.input] = text
+      setAt.set(key.input, at)
+    } else {
+      const path = key.group === '' ? key.key : `${key.group}.${key.key}`
+      fileKeys[path] = text
+      setAt.set(path, at)
+    }
   }
-  for (const key of CREDENTIAL_KEYS) {
+  for (const key of reading.keys) {
     const path = key.group === '' ? [key.key] : [key.group, key.key]
     const mine = valueAt(credential, path)
     const value = mine ?? valueAt(defaults, path)
@@ -175,23 +212,72 @@ function toInputs(
   }
   const webhook = webhookOf(id, credential, defaults, env, secrets, problems, lineOf)
   const windows = windowsOf(credential) ?? windowsOf(defaults)
+  const read = (value: unknown, at: Path): unknown => readSecrets(value, at, reading, secrets)
+  const sections: Record<string, unknown> = {}
+  for (const name of reading.registry.providers.flatMap(p => Object.keys(p.sections ?? {}))) {
+    const mine = valueAt(credential, [name])
+    const value = mine ?? valueAt(defaults, [name])
+    if (value === undefined) continue
+    const at: Path = [...(mine !== undefined ? own : ['defaults']), name]
+    sections[name] = read(value, at)
+    setAt.set(name, at)
+  }
   const publish = credential.publish ?? defaults.publish
   const publishAt: Path = credential.publish ? [...own, 'publish'] : ['defaults', 'publish']
-  if (publish) mergeTargets(publish, publishAt, set, problems, lineOf)
+  const targets: FileSlice['targets'][number][] = []
+  const flatEntries: { index: number; entry: Record<string, unknown> }[] = []
+  for (const [index, entry] of (publish ?? []).entries()) {
+    const [key, target] = Object.entries(entry)[0] ?? []
+    if (key === undefined || target === undefined) continue
+    if (key === reading.flat?.key) {
+      flatEntries.push({ index, entry: target })
+    } else {
+      const at: Path = [...publishAt, index, key]
+      targets.push({ key, index, entry: read(target, at) as Record<string, unknown> })
+      setAt.set(`publish[${String(index)}].${key}`, at)
+    }
+  }
+  if (reading.flat && flatEntries.length > 0) {
+    mergeTargets(reading.flat, flatEntries, publishAt, set, problems, lineOf)
+  }
   return {
     id,
     inputs,
     secrets,
     ...(webhook ? { webhook } : {}),
     ...(windows ? { windows } : {}),
+    file: { keys: fileKeys, sections, targets },
     locate: input => {
-      const at = setAt.get(input)
-      if (at) return { path: pathText(at), line: lineOf(at) }
+      // A key path names itself (`store.mount`), or the nearest part of it the file has.
+      const at = setAt.get(input) ?? setAt.get(input.split('.')[0] ?? '')
+      if (at) {
+        const path = setAt.has(input) ? at : [...at, ...input.split('.').slice(1)]
+        return { path: pathText(path), line: lineOf(path) }
+      }
       // Not set: name the key that would set it, at the credential.
-      const key = keyPathOf(input)
+      const key = keyPathOf(input as InputName) ?? (input.includes('.') ? input : undefined)
       return { path: pathText(key ? [...own, key] : own), line: lineOf(own) }
     }
   }
+}
+
+/**
+ * A section's or target's value with every `{ env: NAME }` read from the environment: the schema
+ * checked the shape, this reads the secrets (each kept to be masked), naming an unset variable
+ * at its key path.
+ */
+function readSecrets(value: unknown, at: Path, reading: Reading, secrets: string[]): unknown {
+  if (Array.isArray(value))
+    return value.map((item, i) => readSecrets(item, [...at, i], reading, secrets))
+  if (typeof value !== 'object' || value === null) return value
+  const entries = Object.entries(value)
+  const [only] = entries
+  if (entries.length === 1 && only?.[0] === 'env' && typeof only[1] === 'string') {
+    return inputText(SECRET_KEY, value, at, reading.env, secrets, reading.problems, reading.lineOf)
+  }
+  return Object.fromEntries(
+    entries.map(([key, item]) => [key, readSecrets(item, [...at, key], reading, secrets)])
+  )
 }
 
 /** The credential's webhook (its own, else the defaults'), read from the environment. */
@@ -242,21 +328,20 @@ const SECRET_KEY: FileKey = {
  * targets of all entries are their union, which must not change what any entry asked for.
  */
 function mergeTargets(
-  publish: NonNullable<Credential['publish']>,
+  flat: TargetKeys,
+  publish: readonly { index: number; entry: Record<string, unknown> }[],
   at: Path,
   set: (key: FileKey, value: unknown, at: Path) => void,
   problems: FileProblem[],
   lineOf: (path: Path) => number | undefined
 ): void {
-  const key = (input: InputName): FileKey =>
-    GITHUB_TARGET_KEYS.find(k => k.input === input) as FileKey
+  const key = (input: InputName): FileKey => flat.keys.find(k => k.input === input) as FileKey
   const lists = new Map<InputName, { values: string[]; at: Path }>()
   const single = new Map<InputName, { value: string; at: Path }>()
   const fields: string[] = []
   let environments: { value: string; at: Path } | undefined
-  publish.forEach((entry, index) => {
-    const target: Record<string, unknown> = entry.github
-    const here: Path = [...at, index, 'github']
+  publish.forEach(({ index, entry: target }) => {
+    const here: Path = [...at, index, flat.key]
     const conflict = (name: string, message: string): void => {
       problems.push(withLine({ path: pathText([...here, name]), message }, lineOf([...here, name])))
     }

@@ -1,37 +1,14 @@
 import * as z from 'zod'
 import { DURATION_HINT, parseDuration } from '../../duration.js'
 import { cronProblem } from '../../schedule/windows.js'
-import {
-  CREDENTIAL_GROUPS,
-  CREDENTIAL_KEYS,
-  GITHUB_TARGET_KEYS,
-  type CredentialGroup,
-  type FileKey
-} from './keys.js'
+import { secretReference } from '../secret-reference.js'
+import { REGISTRY, type Registry } from '../../providers/index.js'
+import { CREDENTIAL_GROUPS, credentialKeysOf, type CredentialGroup, type FileKey } from './keys.js'
 
 /** A credential's id: what `credentials`, the results and the summary name it by. */
 export const CREDENTIAL_ID = /^[a-z0-9]+(?:-[a-z0-9]+)*$/
 
-/** An environment variable's name, as POSIX shells accept it. */
-const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/
-
-/** What a secret-valued key takes: the name of the environment variable that holds the secret. */
-export const secretReference = z.strictObject(
-  {
-    env: z
-      .string()
-      .regex(ENV_NAME, 'an environment variable name: letters, digits and _, not first a digit')
-  },
-  {
-    // A missing one is worded as every missing key is: "is required".
-    error: issue =>
-      issue.input === undefined
-        ? undefined
-        : 'a secret must be { env: NAME }: secrets are never written in the file'
-  }
-)
-
-export type SecretReference = z.infer<typeof secretReference>
+export { secretReference, type SecretReference } from '../secret-reference.js'
 
 function valueSchema(key: FileKey): z.ZodType {
   switch (key.type) {
@@ -50,10 +27,6 @@ function valueSchema(key: FileKey): z.ZodType {
 
 function keysSchema(keys: readonly FileKey[]) {
   return z.strictObject(Object.fromEntries(keys.map(key => [key.key, valueSchema(key).optional()])))
-}
-
-function groupSchema(group: CredentialGroup) {
-  return keysSchema(CREDENTIAL_KEYS.filter(key => key.group === group))
 }
 
 /**
@@ -94,44 +67,75 @@ const windowsSchema = z
   .array(windowSchema)
   .min(1, { error: 'lists no window: remove windows to rotate at any time' })
 
-/** One entry of `publish`: where the credential's value (or one of its fields) is written. */
-const publishEntry = z.strictObject({ github: keysSchema(GITHUB_TARGET_KEYS) })
+/**
+ * The file's schemas for the providers of `registry`: the keys, sections and targets each
+ * provider declares, and what every credential has (health check, schedule, retire, alerts).
+ */
+export function fileSchemasOf(registry: Registry) {
+  const keys = credentialKeysOf(registry)
+  const groupSchema = (group: CredentialGroup) =>
+    keysSchema(keys.filter(key => key.group === group))
+  const targets = registry.providers.flatMap(provider => (provider.target ? [provider.target] : []))
+  /** One entry of `publish`: one target, where the value (or one of its fields) is written. */
+  const publishEntry = z
+    .strictObject(
+      Object.fromEntries(targets.map(target => [target.key, keysSchema(target.keys).optional()]))
+    )
+    .superRefine((entry, context) => {
+      if (Object.keys(entry).length === 1) return
+      const [only] = targets
+      context.addIssue(
+        targets.length === 1 && only && Object.keys(entry).length === 0
+          ? { code: 'custom', path: [only.key], message: 'is required' }
+          : {
+              code: 'custom',
+              message: `names one target: ${targets.map(target => `${target.key}:`).join(', or ')}`
+            }
+      )
+    })
+    // For editors: one target per entry (the refinement above is not in the JSON Schema).
+    .meta({ minProperties: 1, maxProperties: 1 })
+  const sections = registry.providers.flatMap(provider => Object.entries(provider.sections ?? {}))
+  /** One credential: how it is issued, kept, published and checked. */
+  const credential = z.strictObject({
+    ...Object.fromEntries(
+      CREDENTIAL_GROUPS.filter(group => group !== 'alerts' && group !== 'schedule').map(group => [
+        group,
+        groupSchema(group).optional()
+      ])
+    ),
+    schedule: groupSchema('schedule').extend({ windows: windowsSchema.optional() }).optional(),
+    alerts: groupSchema('alerts').extend({ webhook: webhookSchema.optional() }).optional(),
+    ...Object.fromEntries(
+      keys.filter(key => key.group === '').map(key => [key.key, valueSchema(key).optional()])
+    ),
+    ...Object.fromEntries(sections.map(([name, schema]) => [name, schema.optional()])),
+    publish: z.array(publishEntry).optional()
+  })
+  /** The configuration file, version 1. */
+  const file = z.strictObject({
+    version: z.literal(1, { error: 'must be 1, the only version of this file so far' }),
+    defaults: credential.optional(),
+    credentials: z.record(
+      z
+        .string()
+        .regex(CREDENTIAL_ID, 'a credential id is lower-case letters, digits and single hyphens'),
+      credential
+    )
+  })
+  return { credential, file }
+}
 
-/** One credential: how it is issued, where it is kept, where it is published, how it is checked. */
-export const credentialSchema = z.strictObject({
-  ...Object.fromEntries(
-    CREDENTIAL_GROUPS.filter(group => group !== 'alerts' && group !== 'schedule').map(group => [
-      group,
-      groupSchema(group).optional()
-    ])
-  ),
-  schedule: groupSchema('schedule').extend({ windows: windowsSchema.optional() }).optional(),
-  alerts: groupSchema('alerts').extend({ webhook: webhookSchema.optional() }).optional(),
-  ...Object.fromEntries(
-    CREDENTIAL_KEYS.filter(key => key.group === '').map(key => [
-      key.key,
-      valueSchema(key).optional()
-    ])
-  ),
-  publish: z.array(publishEntry).optional()
-})
+/** The file's schemas for the action's providers. */
+export const FILE_SCHEMAS = fileSchemasOf(REGISTRY)
 
-/** The configuration file, version 1. */
-export const configFileSchema = z.strictObject({
-  version: z.literal(1, { error: 'must be 1, the only version of this file so far' }),
-  defaults: credentialSchema.optional(),
-  credentials: z.record(
-    z
-      .string()
-      .regex(CREDENTIAL_ID, 'a credential id is lower-case letters, digits and single hyphens'),
-    credentialSchema
-  )
-})
+/** One credential of the file, as the schema checked it. */
+export type CredentialEntry = z.infer<(typeof FILE_SCHEMAS)['credential']>
 
 /** The file's JSON Schema, for editors: `config.schema.json` is written from it by `npm run docs`. */
 export function configJsonSchema(): Record<string, unknown> {
   return {
-    ...z.toJSONSchema(configFileSchema, { target: 'draft-2020-12' }),
+    ...z.toJSONSchema(FILE_SCHEMAS.file, { target: 'draft-2020-12' }),
     title: 'token-rotation-action configuration file'
   }
 }

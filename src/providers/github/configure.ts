@@ -25,8 +25,7 @@ export function configureGitHub(draft: Draft): void {
 
 /**
  * GitHub's secret targets: the value is minted, given, or read from the store, as the other
- * providers found. Mode verify writes no secret: without a store or a lock on GitHub, GitHub plays
- * no part, and neither github-token nor secret-name is needed.
+ * providers found. Where GitHub plays no part, neither github-token nor secret-name is needed.
  */
 export function configureGitHubTargets(draft: Draft): void {
   const { raw, issuer, mode } = draft
@@ -38,8 +37,16 @@ export function configureGitHubTargets(draft: Draft): void {
     )
   }
   const mintedBy = draft.issues?.given || draft.valueInput ? undefined : issuer
+  // GitHub plays no part when it keeps nothing (no record, no lock) and writes no secret: in mode
+  // verify, or when the credential publishes to other targets only.
+  const keepsHere =
+    draft.keepsRecord === true &&
+    (draft.storeConfig === undefined || draft.storeConfig.lockVariable !== undefined)
+  const writesSecrets =
+    mode !== 'verify' && (raw['secret-name'] !== '' || draft.fieldMappings.length > 0)
   const noPart =
-    mode === 'verify' && draft.storeConfig?.lockVariable === undefined && !draft.keepsRecord
+    !keepsHere && !writesSecrets && (mode === 'verify' || draft.file.targets.length > 0)
+  mode === 'verify' && draft.storeConfig?.lockVariable === undefined && !draft.keepsRecord
   try {
     draft.publish = parsePublishConfig(raw, draft.context, {
       ...(mintedBy ? { mintedBy } : {}),

@@ -1,0 +1,175 @@
+// A provider is one folder and one line in the registry: here a made-up one, "ledger", added to
+// the action's registry, with keys only the file has, a section of its own and a target. What the
+// file says reaches it (secrets read from the environment), and what it refuses is located in the
+// file, with nothing added anywhere else.
+import { describe, expect, it } from '@jest/globals'
+import * as z from 'zod'
+import { readInputs, INPUT_DEFAULTS, type RawInputs } from '../../src/config/inputs.js'
+import { loadConfigFile, type FileCredential } from '../../src/config/file/load.js'
+import { parseActionConfig } from '../../src/config/rotation-config.js'
+import { secretReference } from '../../src/config/secret-reference.js'
+import { ConfigError, ConfigFileError } from '../../src/errors.js'
+import { createRegistry, PROVIDERS } from '../../src/providers/index.js'
+import type { Draft, FileSlice, Provider } from '../../src/providers/provider.js'
+
+/** What the ledger provider was given, per credential it configured. */
+type Seen = Pick<FileSlice, 'keys' | 'sections' | 'targets'>
+
+function ledger(seen: Seen[]): Provider {
+  return {
+    name: 'ledger',
+    issuers: { 'ledger-key': { consumesInput: false, revokes: 'handle' } },
+    keys: [
+      { group: 'issuer', key: 'path', type: 'text' },
+      { group: 'issuer', key: 'admin', type: 'secret' }
+    ],
+    sections: {
+      ledger: z.strictObject({ address: z.string(), token: secretReference })
+    },
+    target: {
+      key: 'ledger',
+      keys: [
+        { group: '', key: 'name', type: 'text' },
+        { group: '', key: 'scope', type: 'list' }
+      ]
+    },
+    only: {
+      role: 'issuer: ledger-key',
+      inputs: [],
+      hint: 'set issuer.kind: ledger-key, or remove it'
+    },
+    docs: 'docs/providers/ledger.md',
+    configure: (draft: Draft) => {
+      if (draft.issuer !== 'ledger-key') return
+      if (draft.file.keys['issuer.path'] === undefined) {
+        draft.report([{ input: 'issuer.path', message: 'is required with issuer: ledger-key' }])
+      }
+      seen.push({
+        keys: draft.file.keys,
+        sections: draft.file.sections,
+        targets: draft.file.targets
+      })
+    },
+    assemble: () => Promise.resolve({})
+  }
+}
+
+const ENV = { LEDGER_TOKEN: 'ledger-login-secret', LEDGER_ADMIN: 'ledger-admin-secret' }
+const context = { repository: 'octo/app', apiUrl: 'https://api.github.com', runId: '1' }
+
+const FILE = `version: 1
+credentials:
+  books:
+    ledger: { address: "https://ledger.example.com", token: { env: LEDGER_TOKEN } }
+    issuer: { kind: ledger-key, path: keys/ci, admin: { env: LEDGER_ADMIN } }
+    publish:
+      - ledger: { name: CI_KEY, scope: [read, write] }
+  plain:
+    issuer: { kind: none, value: { env: LEDGER_TOKEN }, path: keys/stray }
+    publish:
+      - github: { secret: PLAIN, repositories: [octo/app] }
+`
+
+/** Each credential of the file, configured as the fleet configures it. */
+function configure(text: string, seen: Seen[] = []) {
+  const registry = createRegistry([...PROVIDERS, ledger(seen)])
+  const file = loadConfigFile(text, 'rotation.yml', ENV, [], registry)
+  return file.credentials.map(credential => {
+    const raw: RawInputs = readInputs(name => credential.inputs[name] ?? INPUT_DEFAULTS[name])
+    try {
+      return { credential, config: parseActionConfig(raw, context, credential.file, registry) }
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error
+      return { credential, problems: located(credential, error) }
+    }
+  })
+}
+
+function located(credential: FileCredential, error: ConfigError) {
+  return error.problems.map(p => ({ ...credential.locate(p.input), message: p.message }))
+}
+
+describe('a provider added to the registry', () => {
+  it('gets its file-only keys, its section and its targets, every secret read from the environment', () => {
+    const seen: Seen[] = []
+    const [books] = configure(FILE, seen)
+    expect(books?.config?.issuer).toBe('ledger-key')
+    expect(seen).toEqual([
+      {
+        keys: { 'issuer.path': 'keys/ci', 'issuer.admin': 'ledger-admin-secret' },
+        sections: {
+          ledger: { address: 'https://ledger.example.com', token: 'ledger-login-secret' }
+        },
+        targets: [{ key: 'ledger', index: 0, entry: { name: 'CI_KEY', scope: ['read', 'write'] } }]
+      }
+    ])
+    // Secrets the caller masks: the section's and the key's, as soon as the file is read.
+    expect(books?.credential.secrets).toEqual(
+      expect.arrayContaining(['ledger-login-secret', 'ledger-admin-secret'])
+    )
+  })
+
+  it('needs no GitHub token or secret when the credential publishes to its targets only', () => {
+    const [books] = configure(FILE)
+    expect(books?.config?.publish.token).toBe('')
+    expect(books?.config?.store).toBeUndefined()
+  })
+
+  it('refuses its keys where it plays no part, at their line in the file', () => {
+    const [, plain] = configure(FILE)
+    expect(plain?.problems).toContainEqual({
+      path: 'credentials.plain.issuer.path',
+      line: 9,
+      message: 'applies to issuer: ledger-key only; set issuer.kind: ledger-key, or remove it'
+    })
+  })
+
+  it('names an unset secret of its section at its key path', () => {
+    const registry = createRegistry([...PROVIDERS, ledger([])])
+    expect(() =>
+      loadConfigFile(FILE, 'rotation.yml', { LEDGER_ADMIN: 'x' }, ['books'], registry)
+    ).toThrow(ConfigFileError)
+    try {
+      loadConfigFile(FILE, 'rotation.yml', { LEDGER_ADMIN: 'x' }, ['books'], registry)
+    } catch (error) {
+      expect((error as ConfigFileError).problems).toEqual([
+        expect.objectContaining({
+          path: 'credentials.books.ledger.token',
+          line: 4,
+          message: expect.stringContaining('LEDGER_TOKEN is not set')
+        })
+      ])
+    }
+  })
+
+  it('checks its section and its target entries with their schemas, and one target per entry', () => {
+    const registry = createRegistry([...PROVIDERS, ledger([])])
+    const text = `version: 1
+credentials:
+  books:
+    ledger: { address: 42, token: "pasted" }
+    issuer: { kind: ledger-key, path: keys/ci }
+    publish:
+      - ledger: { name: CI_KEY, colour: blue }
+      - { ledger: { name: A }, github: { secret: B } }
+`
+    let problems: unknown[] = []
+    try {
+      loadConfigFile(text, 'rotation.yml', ENV, [], registry)
+    } catch (error) {
+      problems = (error as ConfigFileError).problems.map(p => [p.path, p.line])
+    }
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        ['credentials.books.ledger.address', 4],
+        ['credentials.books.ledger.token', 4],
+        ['credentials.books.publish[0].ledger.colour', 7],
+        ['credentials.books.publish[1]', 8]
+      ])
+    )
+  })
+
+  it('is refused by the action, whose registry does not have it', () => {
+    expect(() => loadConfigFile(FILE, 'rotation.yml', ENV)).toThrow(ConfigFileError)
+  })
+})
