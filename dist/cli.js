@@ -10,7 +10,7 @@ import { resolve } from 'node:path';
 import { d as distExports } from './chunks/index-D2ITh64m.js';
 import { o as openRecovery } from './chunks/recovery-box-ByX4f6xu.js';
 import { g as generateRecoveryKeyPair } from './chunks/recovery-key-CcEw-7rF.js';
-import { r as run } from './chunks/main-Brr74-7q.js';
+import { r as run } from './chunks/main-DNgyft-x.js';
 import 'process';
 import 'buffer';
 import './chunks/sodium-DPz47DmG.js';

@@ -1,6 +1,6 @@
 import { coreDeps } from './chunks/core-deps-byIP5u94.js';
 import { d as describeError } from './chunks/errors-DDD4RsHd.js';
-import { r as run } from './chunks/main-Brr74-7q.js';
+import { r as run } from './chunks/main-DNgyft-x.js';
 import 'os';
 import 'crypto';
 import 'fs';

@@ -46,7 +46,6 @@ export function configureGitHubTargets(draft: Draft): void {
     mode !== 'verify' && (raw['secret-name'] !== '' || draft.fieldMappings.length > 0)
   const noPart =
     !keepsHere && !writesSecrets && (mode === 'verify' || draft.file.targets.length > 0)
-  mode === 'verify' && draft.storeConfig?.lockVariable === undefined && !draft.keepsRecord
   try {
     draft.publish = parsePublishConfig(raw, draft.context, {
       ...(mintedBy ? { mintedBy } : {}),
