@@ -81,6 +81,32 @@ export default tseslint.config(
     }
   },
   {
+    // Outside the providers, a provider is reached through the registry and the descriptor's
+    // types only: the run names no provider's module, so a new provider touches nothing else.
+    files: ['src/**/*.ts'],
+    ignores: ['src/engine/**', 'src/providers/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/providers/**', '!**/providers/index.js', '!**/providers/provider.js'],
+              allowTypeImports: true,
+              message:
+                'Reach providers through src/providers/index.ts (the registry) and src/providers/provider.ts.'
+            },
+            {
+              group: ['@aws-sdk/*', '@smithy/*'],
+              allowTypeImports: true,
+              message: 'The AWS SDK is loaded lazily, inside src/providers/aws/ only.'
+            }
+          ]
+        }
+      ]
+    }
+  },
+  {
     files: ['src/providers/**/*.ts'],
     ignores: ['src/providers/aws/**'],
     rules: {

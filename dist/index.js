@@ -1,17 +1,16 @@
 import { coreDeps } from './chunks/core-deps-byIP5u94.js';
-import { d as describeError } from './chunks/errors-DDD4RsHd.js';
-import { r as run } from './chunks/main-DNgyft-x.js';
+import { d as describeError } from './chunks/wording-DfC0u_vM.js';
+import { r as run } from './chunks/main-DPnjzZPt.js';
 import 'os';
 import 'crypto';
 import 'fs';
 import 'path';
 import './chunks/redaction-CMInhGxk.js';
-import './chunks/results-Df_w5SwB.js';
+import './chunks/results-BwlmK9n9.js';
 import 'node:timers/promises';
 import './chunks/inputs-Bh3i-bWy.js';
 import 'node:fs';
 import 'node:path';
-import './chunks/wording-CXsTWj4t.js';
 
 // The action's entry: the only module with side effects. It wires the real collaborators into
 // run() (which, called with no arguments as @github/local-action calls it, wires the same ones);

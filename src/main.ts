@@ -1,4 +1,4 @@
-import type { ActionConfig, ActionContext } from './config/rotation-config.js'
+import type { ActionConfig, ActionContext, PartsReport } from './config/rotation-config.js'
 import { realSleep, systemClock } from './action/system.js'
 import {
   SECRET_INPUTS,
@@ -17,14 +17,6 @@ import {
   formatFileProblem
 } from './errors.js'
 import type { ClientCache } from './providers/provider.js'
-import { scopeLabel } from './providers/github/scopes.js'
-import {
-  hourlyBudgetRefusal,
-  orgSecretSuggestion,
-  pacingWarning,
-  plannedWrites
-} from './providers/github/plan-advice.js'
-import { targetsFromConfig, type SecretTarget } from './providers/github/targets.js'
 import type { Logger } from './logger.js'
 import { createAuditFile } from './report/audit-log.js'
 import { resultJson, totals } from './report/result.js'
@@ -40,18 +32,22 @@ import { count } from './wording.js'
  * undici) the parts load later still, while those requests are in flight.
  */
 async function loadParts() {
-  const [config, assemble, rotation] = await Promise.all([
+  const [config, assemble, rotation, registry] = await Promise.all([
     import('./config/rotation-config.js'),
     import('./action/assemble.js'),
-    import('./engine/rotation.js')
+    import('./engine/rotation.js'),
+    import('./providers/index.js')
   ])
   return {
     parseActionConfig: config.parseActionConfig,
-    describeParts: config.describeParts,
+    reportParts: config.reportParts,
+    refusalOf: config.refusalOf,
     isPlainPublish: config.isPlainPublish,
     assembleEngine: assemble.assembleEngine,
     planFrom: assemble.planFrom,
-    runRotation: rotation.runRotation
+    runRotation: rotation.runRotation,
+    /** Every provider, for the roles the run plays after the engine (alerts). */
+    providers: registry.PROVIDERS
   }
 }
 
@@ -160,9 +156,9 @@ async function runCredential(
   options: CredentialOptions = {}
 ): Promise<CredentialResult> {
   const id = options.id ?? 'default'
-  const advice = orgSecretSuggestion(config.publish)
-  await logPlan(deps.log, config, parts, advice)
-  const overBudget = hourlyBudgetRefusal(config.publish, plannedWrites(config))
+  const said = parts.reportParts(config)
+  await logPlan(deps.log, config, parts, said)
+  const overBudget = parts.refusalOf([config])
   if (overBudget) {
     const error = new ActionError(overBudget, { code: 'invalid-input', phase: 'preflight' })
     await reportStop(deps, error)
@@ -194,18 +190,19 @@ async function runCredential(
     await reportStop(deps, error)
     return stoppedResult(id, error)
   }
-  await report(deps, config, outcome, advice)
-  await alert(deps, config, outcome, id, options.webhook)
+  await report(deps, config, outcome, said)
+  await alert(deps, config, parts, outcome, id, options.webhook)
   return resultOf(id, outcome)
 }
 
 /**
- * Opens, comments on or closes the alert issue, and POSTs to the webhook when one is given, for a
- * rotation counted in its record.
+ * Alerts through every provider that alerts (GitHub: opens, comments on or closes the alert
+ * issue), and POSTs to the webhook when one is given, for a rotation counted in its record.
  */
 async function alert(
   deps: RunDeps,
   config: ActionConfig,
+  parts: RunParts,
   outcome: RunOutcome,
   id: string,
   webhook: WebhookTarget | undefined
@@ -224,25 +221,9 @@ async function alert(
     ...(outcome.error ? { reason: outcome.error.message } : {}),
     ...(config.runUrl ? { runUrl: config.runUrl } : {})
   }
-  // The alert issue lives in the workflow's repository: only for a run that has a GitHub token.
-  if (config.publish.token !== '') {
-    const [{ createStoreClient }, { updateAlertIssue }] = await Promise.all([
-      import('./providers/github/store-client.js'),
-      import('./providers/github/alert-issue.js')
-    ])
-    // A few sequential requests, none paced: the store's client, without the targets' throttling.
-    const client = createStoreClient({
-      token: config.publish.token,
-      baseUrl: config.publish.apiUrl,
-      log: deps.log
-    })
-    await updateAlertIssue(
-      client,
-      config.store.repository,
-      { subject: config.store.subject, ...update },
-      deps.log,
-      deps.redact
-    )
+  const alert = { subject: config.store.subject, ...update }
+  for (const provider of parts.providers) {
+    await provider.alert?.(config, alert, { log: deps.log, redact: deps.redact })
   }
   if (webhook) {
     const { sendWebhookAlert } = await import('./report/webhook.js')
@@ -258,34 +239,17 @@ async function logPlan(
   log: Logger,
   config: ActionConfig,
   parts: RunParts,
-  advice: string | undefined
+  said: PartsReport
 ): Promise<void> {
-  const publish = config.publish
-  const targets = targetsFromConfig(publish)
-  await log.group(publish.dryRun ? 'Plan (dry run: nothing is written)' : 'Plan', () => {
-    const names = secretNames(config).replace(/`/g, '')
+  await log.group(config.publish.dryRun ? 'Plan (dry run: nothing is written)' : 'Plan', () => {
     if (parts.isPlainPublish(config)) {
-      log.info(`Publish: ${names} to ${count(plannedWrites(config), 'target')}, the value given.`)
+      log.info(
+        `Publish: ${said.names.join(', ')} to ${count(said.writes, 'target')}, the value given.`
+      )
     } else {
       log.info(`Mode ${config.mode}, issuer ${config.issuer}.`)
     }
-    for (const line of parts.describeParts(config)) log.info(line)
-    if (config.mode !== 'verify') {
-      if (publish.secretName !== '') {
-        log.info(
-          `Secret ${publish.secretName} (${publish.secretType}) to ${count(targets.length, 'target')}:`
-        )
-        for (const target of targets) log.info(`  - ${describeTarget(target)}`)
-      }
-      for (const mapping of config.fieldMappings) {
-        log.info(
-          `Secret ${mapping.name} (${publish.secretType}) from field ${mapping.field}, to ${count(targets.length, 'target')}.`
-        )
-      }
-      log.info(
-        `Pacing: at most ${publish.maxConcurrency} requests at once, writes at least ${publish.writeIntervalMs} ms apart.`
-      )
-    }
+    for (const line of said.lines) log.info(line)
     if (config.healthCheck) {
       const url = new URL(config.healthCheck.url)
       log.info(
@@ -297,9 +261,8 @@ async function logPlan(
         title: `Input '${warning.input}'`
       })
     }
-    if (advice) log.notice(advice, { title: 'Cheaper plan available' })
-    const pacing = pacingWarning(publish, plannedWrites(config))
-    if (pacing) log.warning(pacing, { title: 'GitHub rate limits ahead' })
+    for (const notice of said.notices) log.notice(notice.message, { title: notice.title })
+    for (const warning of said.warnings) log.warning(warning.message, { title: warning.title })
     return Promise.resolve()
   })
 }
@@ -320,7 +283,7 @@ async function report(
   deps: RunDeps,
   config: ActionConfig,
   outcome: RunOutcome,
-  advice: string | undefined
+  said: PartsReport
 ): Promise<void> {
   const { log } = deps
   const t = totals(outcome.targets)
@@ -331,12 +294,12 @@ async function report(
   if (!outcome.recoveryCiphertext) deps.setOutput('recovery-ciphertext', '')
   deps.setOutput('published', String(t.written))
   deps.setOutput('result', resultJson(outcome.targets))
-  const name = secretNames(config)
+  const name = secretNames(said)
   await writeSummary(
     deps,
     renderSummary({
       secretName: name,
-      title: `${HEADLINE[outcome.status]} ${name}`,
+      title: name === '' ? HEADLINE[outcome.status] : `${HEADLINE[outcome.status]} ${name}`,
       results: outcome.targets,
       dryRun: config.publish.dryRun,
       steps: outcome.steps,
@@ -345,7 +308,7 @@ async function report(
       ...(outcome.error
         ? { failure: { step: outcome.error.phase, message: outcome.error.message } }
         : {}),
-      ...(advice ? { notes: [advice] } : {}),
+      ...(said.notices.length > 0 ? { notes: said.notices.map(n => n.message) } : {}),
       history: resultOf('', outcome)
     })
   )
@@ -354,21 +317,17 @@ async function report(
     deps.markFailed()
     return
   }
-  log.info(outcomeLine(config, outcome))
+  log.info(outcomeLine(said, outcome))
 }
 
 /** The secrets the run writes, for headlines: `API_TOKEN`, or each `secret-fields` name. */
-function secretNames(config: ActionConfig): string {
-  const names = [config.publish.secretName, ...config.fieldMappings.map(m => m.name)]
-  return names
-    .filter(name => name !== '')
-    .map(name => `\`${name}\``)
-    .join(', ')
+function secretNames(said: PartsReport): string {
+  return said.names.map(name => `\`${name}\``).join(', ')
 }
 
-function outcomeLine(config: ActionConfig, outcome: RunOutcome): string {
+function outcomeLine(said: PartsReport, outcome: RunOutcome): string {
   const t = totals(outcome.targets)
-  const name = secretNames(config).replace(/`/g, '')
+  const name = said.names.join(', ')
   switch (outcome.status) {
     case 'planned':
       return `Dry run: ${count(t.planned, 'target')} checked, nothing written.`
@@ -423,17 +382,6 @@ async function writeSummary(deps: RunDeps, markdown: string): Promise<void> {
       title: 'Job summary'
     })
   }
-}
-
-function describeTarget(target: SecretTarget): string {
-  const scope = target.scope
-  if (scope.kind !== 'organization') return `${scope.kind} secret of ${scopeLabel(scope)}`
-  const access = target.access
-  const visibility = access?.visibility ?? 'kept from the existing secret (private if new)'
-  const selected = access?.selectedRepositories
-    ? `, ${count(access.selectedRepositories.length, 'selected repository', 'selected repositories')}`
-    : ''
-  return `organization secret of ${scope.org} (visibility ${visibility}${selected})`
 }
 
 /**

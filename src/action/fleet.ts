@@ -15,7 +15,6 @@ import {
 } from '../errors.js'
 import type { ClientCache } from '../providers/provider.js'
 import { createClientCache } from './clients.js'
-import { hourlyBudgetRefusal, plannedWrites } from '../providers/github/plan-advice.js'
 import type { CredentialOptions, RunDeps, RunParts } from '../main.js'
 import { resultsJson, resultsTable, type CredentialResult } from '../report/results.js'
 import type { WebhookTarget } from '../report/webhook.js'
@@ -60,7 +59,7 @@ export async function runFleet(
     await plan(deps, raw, parts, prepared)
     return
   }
-  refuseOverBudget(prepared)
+  refuseOverBudget(parts, prepared)
   const clients = createClientCache()
   const results: CredentialResult[] = []
   const sections: string[] = []
@@ -221,6 +220,7 @@ async function plan(
   // The jobs of the matrix write with the one token: each job within the budget is not enough,
   // their sum must be too, or GitHub refuses the later jobs' writes halfway through.
   refuseOverBudget(
+    parts,
     prepared.filter(credential => due.includes(credential.id)),
     " The matrix's jobs share the one token's budget, whatever the number of shards."
   )
@@ -250,10 +250,8 @@ async function plan(
  * Refuses, before any write, credentials that together write more secrets than the token's hourly
  * budget: GitHub would refuse the rest halfway through.
  */
-function refuseOverBudget(credentials: readonly Prepared[], why = ''): void {
-  const writes = credentials.reduce((sum, c) => sum + plannedWrites(c.config), 0)
-  const first = credentials[0]
-  const refusal = first && hourlyBudgetRefusal(first.config.publish, writes)
+function refuseOverBudget(parts: RunParts, credentials: readonly Prepared[], why = ''): void {
+  const refusal = parts.refusalOf(credentials.map(credential => credential.config))
   if (refusal) {
     throw new ActionError(`${refusal}${why}`, { code: 'invalid-input', phase: 'preflight' })
   }

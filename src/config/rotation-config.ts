@@ -12,7 +12,7 @@ import type { PublishConfig, RunnerContext } from '../providers/github/config.js
 import { parseRecoveryPublicKey } from '../recovery/recovery-key.js'
 import type { RotationWindows } from '../engine/due.js'
 import { issuerCapabilities, PROVIDERS, REGISTRY, type Registry } from '../providers/index.js'
-import { NO_FILE, type Draft, type FileSlice } from '../providers/provider.js'
+import { NO_FILE, type Draft, type FileSlice, type Remark } from '../providers/provider.js'
 import { orList } from '../wording.js'
 import type { FieldMapping } from '../providers/github/field-mappings.js'
 
@@ -406,7 +406,35 @@ export function isPlainPublish(config: ActionConfig): boolean {
   )
 }
 
-/** What each provider says of the roles it plays in a credential, for the plan in the log. */
-export function describeParts(config: ActionConfig): string[] {
-  return PROVIDERS.flatMap(provider => provider.describe?.(config) ?? [])
+/** What the providers say of the roles they play in a credential, together. */
+export interface PartsReport {
+  lines: string[]
+  names: string[]
+  writes: number
+  warnings: Remark[]
+  notices: Remark[]
+}
+
+/** What every provider says of its part in a credential, for the plan and the report. */
+export function reportParts(config: ActionConfig): PartsReport {
+  const reports = PROVIDERS.map(provider => provider.describe?.(config) ?? {})
+  return {
+    lines: reports.flatMap(report => report.lines ?? []),
+    names: reports.flatMap(report => report.names ?? []),
+    writes: reports.reduce((sum, report) => sum + (report.writes ?? 0), 0),
+    warnings: reports.flatMap(report => report.warnings ?? []),
+    notices: reports.flatMap(report => report.notices ?? [])
+  }
+}
+
+/**
+ * Why credentials that share the run may not all run (more writes than an API allows them
+ * together), or undefined: each provider judges its own API.
+ */
+export function refusalOf(configs: readonly ActionConfig[]): string | undefined {
+  for (const provider of PROVIDERS) {
+    const refusal = provider.refuse?.(configs)
+    if (refusal) return refusal
+  }
+  return undefined
 }

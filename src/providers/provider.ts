@@ -128,8 +128,24 @@ export interface Provider {
    * what the targets publish depends on where the others found the value.
    */
   configureTargets?(draft: Draft): void
-  /** The plan's lines about the roles it plays, for the log. */
-  describe?(config: ActionConfig): string[]
+  /** What it says of the roles it plays in a credential: the plan's lines, names, advice. */
+  describe?(config: ActionConfig): PartReport
+  /**
+   * Refuses, before any write, credentials that together ask more of its API than it allows
+   * (GitHub's hourly budget of writes, per token): the credentials of one run, or of one plan.
+   */
+  refuse?(configs: readonly ActionConfig[]): string | undefined
+  /**
+   * Alerts where people look (GitHub: an issue in the workflow's repository) once a credential
+   * has failed `threshold` runs in a row, and says so again when it recovers. Never throws: a
+   * problem here is a warning.
+   * @param redact removes every registered secret from what the alert says
+   */
+  alert?(
+    config: ActionConfig,
+    alert: CredentialAlert,
+    deps: { log: Logger; redact: (text: string) => string }
+  ): Promise<void>
   /**
    * Builds the engine's parts this provider plays in a credential (none when it plays no role
    * there), loading its SDK or client only now: a run pays for the providers it uses.
@@ -247,3 +263,42 @@ export const NO_FILE: FileSlice = Object.freeze({
   sections: Object.freeze({}),
   targets: Object.freeze([])
 })
+
+/** What a provider says of its part in a credential, for the plan, the log and the report. */
+export interface PartReport {
+  /** Its lines of the plan, in the log. */
+  readonly lines?: readonly string[]
+  /** What it writes, for headlines: the secrets' names. */
+  readonly names?: readonly string[]
+  /** How many writes a rotation makes. */
+  readonly writes?: number
+  /** Worth a warning before the run (rate limits ahead). */
+  readonly warnings?: readonly Remark[]
+  /** Worth a notice: a cheaper way to the same end; the summary repeats it. */
+  readonly notices?: readonly Remark[]
+}
+
+/** A remark of a provider's: an annotation's title and its text. */
+export interface Remark {
+  readonly title: string
+  readonly message: string
+}
+
+/** What an alert says of a credential's recent runs. Holds no value. */
+export interface CredentialAlert {
+  /** The credential, as the title names it: the refresh-token secret. */
+  subject: string
+  failed: boolean
+  /** Failed runs in a row, this one included. */
+  failures: number
+  /**
+   * Failed runs in a row before this one, as the record said; absent when the record names no
+   * earlier run (a first run, or a record deleted to start afresh).
+   */
+  previousFailures?: number
+  /** Failures in a row that open the issue. */
+  threshold: number
+  /** Why this run failed (safe to print). */
+  reason?: string
+  runUrl?: string
+}

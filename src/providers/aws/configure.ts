@@ -1,6 +1,6 @@
 import type { ActionConfig } from '../../config/rotation-config.js'
 import type { RawInputs } from '../../config/inputs.js'
-import type { Draft } from '../provider.js'
+import type { Draft, PartReport } from '../provider.js'
 import { parseRepository, secretNameProblem } from '../github/rules.js'
 import {
   awsLockBase,
@@ -119,15 +119,17 @@ function readValue(draft: Draft, secret: AwsSecretConfig | undefined): void {
 }
 
 /** The plan's line about the secret. */
-export function describeAws(config: ActionConfig): string[] {
+export function describeAws(config: ActionConfig): PartReport {
   const aws = config.slices.aws
-  if (!aws) return []
+  if (!aws) return {}
   const { secret } = aws
   const where = `AWS Secrets Manager secret ${secret.secretId}${secret.region ? ` in ${secret.region}` : ''}`
   const field = secret.field ? `, field ${secret.field}` : ''
-  return [
-    aws.versions === 'action'
-      ? `Refresh token in ${where}${field}; versions staged as AWSPENDING and promoted to AWSCURRENT.`
-      : `Value read from ${where}${field}${config.issuer === AWS_KIND ? ', rotated by its rotation Lambda' : ''}.`
-  ]
+  return {
+    lines: [
+      aws.versions === 'action'
+        ? `Refresh token in ${where}${field}; versions staged as AWSPENDING and promoted to AWSCURRENT.`
+        : `Value read from ${where}${field}${config.issuer === AWS_KIND ? ', rotated by its rotation Lambda' : ''}.`
+    ]
+  }
 }

@@ -1,3 +1,4 @@
+import type { CredentialAlert } from '../provider.js'
 import * as z from 'zod'
 import { describeError } from '../../errors.js'
 import type { GitHubClient } from './client.js'
@@ -13,23 +14,7 @@ const ISSUES_PERMISSION = 'repository "Issues: write"'
 const openIssues = z.array(z.object({ number: z.number().int(), title: z.string() }))
 
 /** What the alert is about and what this run said. Holds no value. */
-export interface AlertUpdate {
-  /** The credential, as the title names it: the refresh-token secret. */
-  subject: string
-  failed: boolean
-  /** Failed runs in a row, this one included. */
-  failures: number
-  /**
-   * Failed runs in a row before this one, as the record said; absent when the record names no
-   * earlier run (a first run, or a record deleted to start afresh).
-   */
-  previousFailures?: number
-  /** Failures in a row that open the issue. */
-  threshold: number
-  /** Why this run failed (safe to print). */
-  reason?: string
-  runUrl?: string
-}
+export type AlertUpdate = CredentialAlert
 
 /**
  * The alert of DESIGN.md's report step: a GitHub issue opened once `threshold` runs in a row have

@@ -1,6 +1,15 @@
 import { ConfigError } from '../../errors.js'
 import type { ActionConfig } from '../../config/rotation-config.js'
-import type { Draft } from '../provider.js'
+import type { Draft, PartReport } from '../provider.js'
+import { count } from '../../wording.js'
+import {
+  hourlyBudgetRefusal,
+  orgSecretSuggestion,
+  pacingWarning,
+  plannedWrites
+} from './plan-advice.js'
+import { scopeLabel } from './scopes.js'
+import { targetsFromConfig, type SecretTarget } from './targets.js'
 import { parsePublishConfig, type PublishConfig } from './config.js'
 import { parseFieldMappings } from './field-mappings.js'
 import { parseRepository, secretNameProblem } from './rules.js'
@@ -124,20 +133,68 @@ function overwrites(
   )
 }
 
-/** The plan's lines about the GitHub store and the lock. */
-export function describeGitHub(config: ActionConfig): string[] {
+/** The plan's lines about the GitHub store and the lock, the targets, and GitHub's advice. */
+export function describeGitHub(config: ActionConfig): PartReport {
   const store = config.store
-  if (!store) return []
-  const repository = `${store.repository.owner}/${store.repository.repo}`
+  const repository = store ? `${store.repository.owner}/${store.repository.repo}` : ''
   const own = config.slices.github?.store
-  return [
-    ...(own
+  const publish = config.publish
+  const writes = plannedWrites(config)
+  const targets = publish.token === '' ? [] : targetsFromConfig(publish)
+  const lines = [
+    ...(store && own
       ? [
           `Refresh token in secret ${own.secretName} of ${repository}; record in variable ${own.stateVariable}.`
         ]
       : []),
-    ...(store.lockVariable !== undefined
+    ...(store?.lockVariable !== undefined
       ? [`One-writer lock: variable ${store.lockVariable} of ${repository}.`]
       : [])
   ]
+  if (config.mode !== 'verify' && targets.length > 0) {
+    if (publish.secretName !== '') {
+      lines.push(
+        `Secret ${publish.secretName} (${publish.secretType}) to ${count(targets.length, 'target')}:`,
+        ...targets.map(target => `  - ${describeTarget(target)}`)
+      )
+    }
+    for (const mapping of config.fieldMappings) {
+      lines.push(
+        `Secret ${mapping.name} (${publish.secretType}) from field ${mapping.field}, to ${count(targets.length, 'target')}.`
+      )
+    }
+    lines.push(
+      `Pacing: at most ${publish.maxConcurrency} requests at once, writes at least ${publish.writeIntervalMs} ms apart.`
+    )
+  }
+  const cheaper = targets.length > 0 ? orgSecretSuggestion(publish) : undefined
+  const pacing = pacingWarning(publish, writes)
+  return {
+    lines,
+    names: [publish.secretName, ...config.fieldMappings.map(m => m.name)].filter(n => n !== ''),
+    writes,
+    ...(cheaper ? { notices: [{ title: 'Cheaper plan available', message: cheaper }] } : {}),
+    ...(pacing ? { warnings: [{ title: 'GitHub rate limits ahead', message: pacing }] } : {})
+  }
+}
+
+/**
+ * Credentials that together write more secrets than the token's hourly budget: GitHub would
+ * refuse the rest halfway through. The credentials of a run share its one token.
+ */
+export function refuseGitHub(configs: readonly ActionConfig[]): string | undefined {
+  const writes = configs.reduce((sum, config) => sum + plannedWrites(config), 0)
+  const first = configs[0]
+  return first && hourlyBudgetRefusal(first.publish, writes)
+}
+
+function describeTarget(target: SecretTarget): string {
+  const scope = target.scope
+  if (scope.kind !== 'organization') return `${scope.kind} secret of ${scopeLabel(scope)}`
+  const access = target.access
+  const visibility = access?.visibility ?? 'kept from the existing secret (private if new)'
+  const selected = access?.selectedRepositories
+    ? `, ${count(access.selectedRepositories.length, 'selected repository', 'selected repositories')}`
+    : ''
+  return `organization secret of ${scope.org} (visibility ${visibility}${selected})`
 }

@@ -3,7 +3,8 @@ import {
   configureGitHub,
   configureGitHubTargets,
   describeGitHub,
-  GITHUB_STORE
+  GITHUB_STORE,
+  refuseGitHub
 } from './configure.js'
 
 /**
@@ -46,5 +47,10 @@ export const githubProvider: Provider = {
   configure: configureGitHub,
   configureTargets: configureGitHubTargets,
   describe: describeGitHub,
+  refuse: refuseGitHub,
+  alert: async (config, alert, deps) => {
+    const { alertOnGitHub } = await import('./alert.js')
+    await alertOnGitHub(config, alert, deps)
+  },
   assemble: async (config, deps) => (await import('./parts.js')).assembleGitHub(config, deps)
 }
