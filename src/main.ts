@@ -241,7 +241,7 @@ async function logPlan(
   parts: RunParts,
   said: PartsReport
 ): Promise<void> {
-  await log.group(config.publish.dryRun ? 'Plan (dry run: nothing is written)' : 'Plan', () => {
+  await log.group(config.dryRun ? 'Plan (dry run: nothing is written)' : 'Plan', () => {
     if (parts.isPlainPublish(config)) {
       log.info(
         `Publish: ${said.names.join(', ')} to ${count(said.writes, 'target')}, the value given.`
@@ -301,7 +301,7 @@ async function report(
       secretName: name,
       title: name === '' ? HEADLINE[outcome.status] : `${HEADLINE[outcome.status]} ${name}`,
       results: outcome.targets,
-      dryRun: config.publish.dryRun,
+      dryRun: config.dryRun,
       steps: outcome.steps,
       restored: outcome.restored,
       warnings: outcome.warnings,

@@ -122,7 +122,7 @@ export async function assembleEngine(
 export function planFrom(config: ActionConfig): RotationPlan {
   return {
     mode: config.mode,
-    dryRun: config.publish.dryRun,
+    dryRun: config.dryRun,
     runId: config.runId,
     input: config.refreshToken,
     ...(config.previousValue !== undefined ? { previousValue: config.previousValue } : {}),

@@ -5,6 +5,7 @@ import { inFileWords, loadConfigFile } from '../config/file/load.js'
 import { keyPathOf, RUN_WIDE_INPUTS } from '../config/file/keys.js'
 import { INPUT_DEFAULTS, type InputName, type RawInputs } from '../config/inputs.js'
 import { parseList } from '../config/lists.js'
+import { parseDuration } from '../duration.js'
 import { hasSchedule, scheduleOf, whenDue } from '../engine/due.js'
 import {
   ActionError,
@@ -227,7 +228,8 @@ async function plan(
   const groups = Array.from({ length: Math.min(shards, due.length) }, (_, shard) =>
     due.filter((_, index) => index % shards === shard)
   )
-  const intervalMs = (prepared[0]?.config.publish.writeIntervalMs ?? 0) * Math.max(1, groups.length)
+  // The run-wide write-interval, already checked with every credential's configuration.
+  const intervalMs = (parseDuration(raw['write-interval']) ?? 0) * Math.max(1, groups.length)
   const matrix = {
     include: groups.map(ids => ({
       credentials: ids.join(','),

@@ -47,6 +47,8 @@ export interface ActionConfig {
   /** The issuer's kind. */
   issuer: string
   mode: Mode
+  /** `dry-run`: every check, and no write anywhere. */
+  dryRun: boolean
   publish: PublishConfig
   store?: StoreConfig
   /** Each provider's settings, under its name. */
@@ -310,6 +312,7 @@ export function parseActionConfig(
   return {
     issuer,
     mode,
+    dryRun: publish.dryRun,
     publish,
     ...(store ? { store: { ...store, lockTtlMs: lockTtlMs ?? 0 } } : {}),
     slices: draft.slices,
