@@ -52,5 +52,7 @@ export const githubProvider: Provider = {
     const { alertOnGitHub } = await import('./alert.js')
     await alertOnGitHub(config, alert, deps)
   },
-  assemble: async (config, deps) => (await import('./parts.js')).assembleGitHub(config, deps)
+  // Octokit loads only for a credential GitHub plays a part in (a token says so).
+  assemble: async (config, deps) =>
+    config.publish.token === '' ? {} : (await import('./parts.js')).assembleGitHub(config, deps)
 }

@@ -45,5 +45,7 @@ export const oauth2Provider: Provider = {
   },
   docs: 'docs/providers/oauth2.md',
   configure: configureOAuth2,
-  assemble: async (config, deps) => (await import('./parts.js')).assembleOAuth2(config, deps)
+  // oauth4webapi loads only for a credential this provider issues.
+  assemble: async (config, deps) =>
+    config.slices.oauth2 ? (await import('./parts.js')).assembleOAuth2(config, deps) : {}
 }
