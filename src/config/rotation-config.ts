@@ -30,8 +30,11 @@ export interface ProviderSlices {}
 export interface StoreConfig {
   /** The store's kind (`store` input). */
   kind: string
-  /** The repository holding the lock (and the alert issue): the workflow's own. */
-  repository: RepositoryRef
+  /**
+   * The workflow's repository, where a variable lock and the alert issue live; absent for a store
+   * whose provider brings its own lock, outside GitHub.
+   */
+  repository?: RepositoryRef
   /**
    * The repository variable that is the one-writer lock, for a store that has no lock of its own
    * (GitHub builds it); absent when the store's provider brings its lock.

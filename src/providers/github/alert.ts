@@ -13,13 +13,13 @@ export async function alertOnGitHub(
   alert: CredentialAlert,
   deps: { log: Logger; redact: (text: string) => string }
 ): Promise<void> {
-  const store = config.store
-  if (!store || config.publish.token === '') return
+  const repository = config.store?.repository
+  if (!repository || config.publish.token === '') return
   // A few sequential requests, none paced: the store's client, without the targets' throttling.
   const client = createStoreClient({
     token: config.publish.token,
     baseUrl: config.publish.apiUrl,
     log: deps.log
   })
-  await updateAlertIssue(client, store.repository, alert, deps.log, deps.redact)
+  await updateAlertIssue(client, repository, alert, deps.log, deps.redact)
 }

@@ -136,7 +136,7 @@ function overwrites(
 /** The plan's lines about the GitHub store and the lock, the targets, and GitHub's advice. */
 export function describeGitHub(config: ActionConfig): PartReport {
   const store = config.store
-  const repository = store ? `${store.repository.owner}/${store.repository.repo}` : ''
+  const repository = store?.repository ? `${store.repository.owner}/${store.repository.repo}` : ''
   const own = config.slices.github?.store
   const publish = config.publish
   const writes = plannedWrites(config)

@@ -43,15 +43,17 @@ export function assembleGitHub(config: ActionConfig, deps: PartDeps): Parts {
     createStoreClient({ token: publish.token, baseUrl: publish.apiUrl, log })
   )
   const store = config.store
+  // The workflow's repository: the GitHub store's, and the home of any variable lock.
+  const repository = store?.repository
   const own = config.slices.github?.store
   const retiringSecret = config.retiringSecret
   return {
     targets: targetsFor(config, publisher),
-    ...(store && own
+    ...(repository && own
       ? {
           store: createGitHubStore({
             client: storeClient,
-            repository: store.repository,
+            repository,
             secretName: own.secretName,
             stateVariable: own.stateVariable,
             persistTimeoutMs: config.persistTimeoutMs,
@@ -63,16 +65,16 @@ export function assembleGitHub(config: ActionConfig, deps: PartDeps): Parts {
         }
       : {}),
     // The lock of a store that has none of its own: a variable of the workflow's repository.
-    ...(store?.lockVariable !== undefined
-      ? { lock: variableLock(storeClient, store.repository, store.lockVariable, deps) }
+    ...(repository && store.lockVariable !== undefined
+      ? { lock: variableLock(storeClient, repository, store.lockVariable, deps) }
       : {}),
-    ...(store && retiringSecret
+    ...(repository && retiringSecret
       ? {
           keepRetiring: async (value: string) => {
             const scope = {
               kind: 'repository',
               type: 'actions',
-              repository: store.repository
+              repository
             } as const
             const [result] = await publisher.publish([{ scope, name: retiringSecret }], value)
             if (result?.status === 'failed') {
