@@ -19,6 +19,7 @@ function ledger(seen: Seen[]): Provider {
   return {
     name: 'ledger',
     issuers: { 'ledger-key': { consumesInput: false, revokes: 'handle' } },
+    stores: { 'ledger-vault': { keepsVersions: true, readsLive: true } },
     keys: [
       { group: 'issuer', key: 'path', type: 'text' },
       { group: 'issuer', key: 'admin', type: 'secret' }
@@ -35,11 +36,16 @@ function ledger(seen: Seen[]): Provider {
     },
     only: {
       role: 'issuer: ledger-key',
-      inputs: [],
+      inputs: ['store-field'],
       hint: 'set issuer.kind: ledger-key, or remove it'
     },
     docs: 'docs/providers/ledger.md',
     configure: (draft: Draft) => {
+      // A store that brings its own lock: no lock variable, no repository of GitHub's.
+      if (draft.store === 'ledger-vault') {
+        draft.keepsRecord = true
+        draft.storeConfig = { kind: 'ledger-vault', subject: 'books' }
+      }
       if (draft.issuer !== 'ledger-key') return
       if (draft.file.keys['issuer.path'] === undefined) {
         draft.report([{ input: 'issuer.path', message: 'is required with issuer: ledger-key' }])
@@ -71,13 +77,21 @@ credentials:
 `
 
 /** Each credential of the file, configured as the fleet configures it. */
-function configure(text: string, seen: Seen[] = []) {
+function configure(
+  text: string,
+  seen: Seen[] = [],
+  run: { token?: string; ctx?: typeof context | Record<string, never> } = {}
+) {
   const registry = createRegistry([...PROVIDERS, ledger(seen)])
   const file = loadConfigFile(text, 'rotation.yml', ENV, [], registry)
   return file.credentials.map(credential => {
-    const raw: RawInputs = readInputs(name => credential.inputs[name] ?? INPUT_DEFAULTS[name])
+    const inputs = { 'github-token': run.token ?? '', ...credential.inputs }
+    const raw: RawInputs = readInputs(name => inputs[name] ?? INPUT_DEFAULTS[name])
     try {
-      return { credential, config: parseActionConfig(raw, context, credential.file, registry) }
+      return {
+        credential,
+        config: parseActionConfig(raw, run.ctx ?? context, credential.file, registry)
+      }
     } catch (error) {
       if (!(error instanceof ConfigError)) throw error
       return { credential, problems: located(credential, error) }
@@ -113,6 +127,50 @@ describe('a provider added to the registry', () => {
     const [books] = configure(FILE)
     expect(books?.config?.publish.token).toBe('')
     expect(books?.config?.store).toBeUndefined()
+  })
+
+  it('needs neither GitHub nor GITHUB_REPOSITORY with its own store, lock and targets (GitLab CI)', () => {
+    const text = `version: 1
+credentials:
+  books:
+    issuer: { kind: ledger-key, path: keys/ci }
+    store: { kind: ledger-vault, field: api_key }
+    publish:
+      - ledger: { name: CI_KEY }
+`
+    // store.field is AWS's too: it is refused only where no store that declares it plays.
+    const [books] = configure(text, [], { ctx: {} })
+    expect(books?.problems).toBeUndefined()
+    expect(books?.config?.publish.token).toBe('')
+    expect(books?.config?.publish.repositories).toEqual([])
+    expect(books?.config?.store).toEqual({
+      kind: 'ledger-vault',
+      subject: 'books',
+      lockTtlMs: 30 * 60_000
+    })
+  })
+
+  it('needs the GitHub token, not a secret name, for a GitHub store publishing elsewhere only', () => {
+    const text = `version: 1
+credentials:
+  partner:
+    issuer:
+      kind: oauth2
+      token-url: https://auth.example.com/token
+      client-id: ci
+      client-secret: { env: LEDGER_ADMIN }
+      refresh-token: { env: LEDGER_TOKEN }
+    store: { kind: github, secret: PARTNER_REFRESH_TOKEN }
+    publish:
+      - ledger: { name: PARTNER_KEY }
+`
+    const [without] = configure(text)
+    expect(without?.problems).toEqual([
+      expect.objectContaining({ message: expect.stringContaining('pass a token that can write') })
+    ])
+    const [withToken] = configure(text, [], { token: 'ghp_test' })
+    expect(withToken?.problems).toBeUndefined()
+    expect(withToken?.config?.store?.lockVariable).toBe('PARTNER_REFRESH_TOKEN_STATE_LOCK')
   })
 
   it('refuses its keys where it plays no part, at their line in the file', () => {

@@ -13,6 +13,7 @@ import { fingerprint } from '../../src/engine/fingerprint.js'
 import { openRecovery } from '../../src/recovery/recovery-box.js'
 import { leaks, runAction, type ActionRun } from '../../test-servers/action-runner.js'
 import type { SecretsManagerServer } from '../../test-servers/aws/index.js'
+import { until } from '../support/until.js'
 import type { GitHubServer } from '../../test-servers/github/index.js'
 import type { HealthGate } from '../../test-servers/health-gate.js'
 import type { OAuth2Server } from '../../test-servers/oauth2/index.js'
@@ -221,6 +222,12 @@ describe('OAuth2 with the refresh token in AWS Secrets Manager', () => {
 
   it('lets exactly one of two runs started together promote, and the grant stays alive', async () => {
     const first = tokenOf('AWSCURRENT') ?? ''
+    // The first run to reach its health check waits there until the other has asked for the
+    // lock: the two runs overlap however the machine schedules them.
+    const lockCreates = () =>
+      github.requests.filter(r => r.method === 'POST' && r.path.endsWith('/actions/variables'))
+        .length
+    gate.before = () => until(() => lockCreates() >= 2)
     const [a, b] = await Promise.all([rotate(), rotate()])
     expect([a.exitCode, b.exitCode].sort()).toEqual([0, 1])
     const loser = a.exitCode === 1 ? a : b

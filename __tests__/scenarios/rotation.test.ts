@@ -7,6 +7,7 @@ import { openRecovery } from '../../src/recovery/recovery-box.js'
 import { leaks, runAction, type ActionRun } from '../../test-servers/action-runner.js'
 import type { GitHubServer } from '../../test-servers/github/index.js'
 import type { HealthGate } from '../../test-servers/health-gate.js'
+import { until } from '../support/until.js'
 import type { OAuth2Server } from '../../test-servers/oauth2/index.js'
 import {
   SCENARIO_REPO as REPO,
@@ -170,6 +171,12 @@ describe('OAuth2 rotation through dist/index.js', () => {
 
   it('lets one of two runs started together rotate, and the grant stays alive', async () => {
     const first = secretValue(REFRESH_SECRET) ?? ''
+    // The first run to reach its health check waits there until the other has read the lock it
+    // could not take (the winner reads it once before minting): the two runs overlap however the
+    // machine schedules them.
+    const lockReads = () =>
+      github.requests.filter(r => r.method === 'GET' && r.path.endsWith('_LOCK')).length
+    gate.before = () => until(() => lockReads() >= 2)
     const [a, b] = await Promise.all([rotate(), rotate()])
     const codes = [a.exitCode, b.exitCode].sort()
     expect(codes).toEqual([0, 1])

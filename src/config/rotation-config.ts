@@ -12,7 +12,14 @@ import type { PublishConfig, RunnerContext } from '../providers/github/config.js
 import { parseRecoveryPublicKey } from '../recovery/recovery-key.js'
 import type { RotationWindows } from '../engine/due.js'
 import { issuerCapabilities, PROVIDERS, REGISTRY, type Registry } from '../providers/index.js'
-import { NO_FILE, type Draft, type FileSlice, type Remark } from '../providers/provider.js'
+import {
+  NO_FILE,
+  type Draft,
+  type FileKey,
+  type FileSlice,
+  type Provider,
+  type Remark
+} from '../providers/provider.js'
 import { orList } from '../wording.js'
 import type { FieldMapping } from '../providers/github/field-mappings.js'
 
@@ -177,25 +184,39 @@ export function parseActionConfig(
       `applies to a rotation with a store (issuer ${orList(recordedIssuers(registry))}); remove it`
     )
   }
-  // Inputs of a provider's role that this credential does not give that provider.
+  // Inputs and keys of a provider's role that this credential does not give that provider, unless
+  // a provider that plays here declares them too (two stores may both have a `store.field`).
+  const plays = (provider: Provider): boolean =>
+    (provider.issuers !== undefined &&
+      issuer !== undefined &&
+      Object.hasOwn(provider.issuers, issuer)) ||
+    (provider.stores !== undefined && kind !== undefined && Object.hasOwn(provider.stores, kind)) ||
+    file.targets.some(target => target.key === provider.target?.key)
+  const pathOf = (key: FileKey): string => (key.group === '' ? key.key : `${key.group}.${key.key}`)
+  const playing = registry.providers.filter(plays)
+  // What the playing providers name as their role's own: the inputs of their `only`, their keys
+  // without a flat input, their sections.
+  const claimed = new Set<string>([
+    ...playing.flatMap(provider => provider.only?.inputs ?? []),
+    ...playing.flatMap(provider =>
+      provider.keys.filter(key => key.input === undefined).map(pathOf)
+    ),
+    ...playing.flatMap(provider => Object.keys(provider.sections ?? {}))
+  ])
   for (const provider of registry.providers) {
     const only = provider.only
-    const plays =
-      (provider.issuers && issuer !== undefined && Object.hasOwn(provider.issuers, issuer)) ||
-      (provider.stores && kind !== undefined && Object.hasOwn(provider.stores, kind))
-    if (!only || plays) continue
+    if (!only || plays(provider)) continue
+    const refused = `applies to ${only.role} only; ${only.hint}`
     for (const name of only.inputs) {
-      if (raw[name] !== '' && raw[name] !== INPUT_DEFAULTS[name]) {
-        add(name, `applies to ${only.role} only; ${only.hint}`)
-      }
+      if (claimed.has(name)) continue
+      if (raw[name] !== '' && raw[name] !== INPUT_DEFAULTS[name]) add(name, refused)
     }
     // Its keys that only the file has, and its sections, likewise.
-    const fileOnly = provider.keys
-      .filter(key => key.input === undefined)
-      .map(key => (key.group === '' ? key.key : `${key.group}.${key.key}`))
+    const fileOnly = provider.keys.filter(key => key.input === undefined).map(pathOf)
     for (const path of [...fileOnly, ...Object.keys(provider.sections ?? {})]) {
+      if (claimed.has(path)) continue
       if (Object.hasOwn(file.keys, path) || Object.hasOwn(file.sections, path)) {
-        draft.report([{ input: path, message: `applies to ${only.role} only; ${only.hint}` }])
+        draft.report([{ input: path, message: refused }])
       }
     }
   }
@@ -414,6 +435,7 @@ export function isPlainPublish(config: ActionConfig): boolean {
 
 /** What the providers say of the roles they play in a credential, together. */
 export interface PartsReport {
+  /** Where the value comes from and is kept, then where it is published. */
   lines: string[]
   names: string[]
   writes: number
@@ -425,7 +447,10 @@ export interface PartsReport {
 export function reportParts(config: ActionConfig): PartsReport {
   const reports = PROVIDERS.map(provider => provider.describe?.(config) ?? {})
   return {
-    lines: reports.flatMap(report => report.lines ?? []),
+    lines: [
+      ...reports.flatMap(report => report.lines ?? []),
+      ...reports.flatMap(report => report.targetLines ?? [])
+    ],
     names: reports.flatMap(report => report.names ?? []),
     writes: reports.reduce((sum, report) => sum + (report.writes ?? 0), 0),
     warnings: reports.flatMap(report => report.warnings ?? []),

@@ -266,8 +266,10 @@ export const NO_FILE: FileSlice = Object.freeze({
 
 /** What a provider says of its part in a credential, for the plan, the log and the report. */
 export interface PartReport {
-  /** Its lines of the plan, in the log. */
+  /** Its lines of the plan about where the value comes from and is kept, in the log. */
   readonly lines?: readonly string[]
+  /** Its lines of the plan about where the value is published: printed after every `lines`. */
+  readonly targetLines?: readonly string[]
   /** What it writes, for headlines: the secrets' names. */
   readonly names?: readonly string[]
   /** How many writes a rotation makes. */

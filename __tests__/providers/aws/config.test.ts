@@ -4,6 +4,7 @@ import { describe, expect, it } from '@jest/globals'
 import { readInputs } from '../../../src/config/inputs.js'
 import {
   parseActionConfig,
+  reportParts,
   type ActionConfig,
   type ActionContext
 } from '../../../src/config/rotation-config.js'
@@ -497,5 +498,16 @@ describe('github-token', () => {
     const token = ['github-token', expect.stringContaining('is required')]
     expect(problems({ ...LAMBDA, ...verify, 'github-token': '' })).toEqual([token])
     expect(problems({ ...SYNC, 'github-token': '' })).toEqual([token])
+  })
+})
+
+describe('the plan in the log', () => {
+  it('says where the value is kept before where it is published', () => {
+    const lines = reportParts(parse(OAUTH2_IN_AWS)).lines
+    const kept = lines.findIndex(line => line.startsWith('Refresh token in AWS Secrets Manager'))
+    const published = lines.findIndex(line => line.startsWith('Secret '))
+    expect(kept).toBeGreaterThanOrEqual(0)
+    expect(published).toBeGreaterThan(kept)
+    expect(lines.at(-1)).toMatch(/^Pacing: /)
   })
 })

@@ -5,7 +5,7 @@ import { updateAlertIssue } from './alert-issue.js'
 import { createStoreClient } from './store-client.js'
 
 /**
- * The alert issue of a credential with a store, in the workflow's repository; none for a run
+ * The alert issue of a credential with a record, in the workflow's repository; none for a run
  * without a GitHub token (GitHub plays no part in it).
  */
 export async function alertOnGitHub(
@@ -13,7 +13,7 @@ export async function alertOnGitHub(
   alert: CredentialAlert,
   deps: { log: Logger; redact: (text: string) => string }
 ): Promise<void> {
-  const repository = config.store?.repository
+  const repository = config.slices.github?.repository
   if (!repository || config.publish.token === '') return
   // A few sequential requests, none paced: the store's client, without the targets' throttling.
   const client = createStoreClient({

@@ -277,7 +277,10 @@ export function parsePublishConfig(
 
   const inputs = values as ParsedInputs
   let repositories = inputs.repositories
-  if (repositories.length === 0 && inputs.org === '') {
+  // Without a token GitHub plays no part (the caller allowed that): no default target either,
+  // so a run outside GitHub Actions (GitLab CI) needs no GITHUB_REPOSITORY.
+  const noPart = options.tokenOptional === true && inputs['github-token'] === ''
+  if (repositories.length === 0 && inputs.org === '' && !noPart) {
     const current = context.repository ? parseRepository(context.repository) : undefined
     if (!current) {
       throw new ConfigError([

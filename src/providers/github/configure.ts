@@ -12,11 +12,14 @@ import { scopeLabel } from './scopes.js'
 import { targetsFromConfig, type SecretTarget } from './targets.js'
 import { parsePublishConfig, type PublishConfig } from './config.js'
 import { parseFieldMappings } from './field-mappings.js'
-import { parseRepository, secretNameProblem } from './rules.js'
+import { parseRepository, secretNameProblem, type RepositoryRef } from './rules.js'
+import { parseDuration } from '../../duration.js'
 
 declare module '../../config/rotation-config.js' {
   interface ProviderSlices {
     github?: {
+      /** The workflow's repository (`GITHUB_REPOSITORY`): where the alert issue is opened. */
+      repository?: RepositoryRef
       /** The GitHub store: the refresh token in a repository secret, the record in a variable. */
       store?: { secretName: string; stateVariable: string }
     }
@@ -42,30 +45,47 @@ export function configureGitHubTargets(draft: Draft): void {
   if (draft.fieldMappings.length > 0 && !draft.document) {
     draft.add(
       'secret-fields',
-      'applies to a value that is a JSON document read from its store (a sync, or a secret its store rotates); this value is minted whole or given: publish it with secret-name'
+      'applies to a value that is a JSON document read from its store (a sync, or a secret its store rotates, as with AWS Secrets Manager); this value is minted or given whole: publish it with secret-name, or read the document from its store'
     )
   }
   const mintedBy = draft.issues?.given || draft.valueInput ? undefined : issuer
-  // GitHub plays no part when it keeps nothing (no record, no lock) and writes no secret: in mode
-  // verify, or when the credential publishes to other targets only.
+  // GitHub writes no secret in mode verify, nor for a credential that publishes to other targets
+  // only; it keeps nothing when no record or lock is GitHub's (a store that is not GitHub's may
+  // still keep its lock in a GitHub variable). Without either, it plays no part.
   const keepsHere =
-    draft.keepsRecord === true &&
-    (draft.storeConfig === undefined || draft.storeConfig.lockVariable !== undefined)
+    draft.storeConfig?.lockVariable !== undefined ||
+    (draft.keepsRecord === true && draft.storeConfig === undefined)
   const writesSecrets =
     mode !== 'verify' && (raw['secret-name'] !== '' || draft.fieldMappings.length > 0)
-  const noPart =
-    !keepsHere && !writesSecrets && (mode === 'verify' || draft.file.targets.length > 0)
+  const writesNone = !writesSecrets && (mode === 'verify' || draft.file.targets.length > 0)
+  const noPart = writesNone && !keepsHere
   try {
     draft.publish = parsePublishConfig(raw, draft.context, {
       ...(mintedBy ? { mintedBy } : {}),
       ...(draft.valueInput ? { valueFrom: draft.valueInput } : {}),
-      nameOptional: draft.fieldMappings.length > 0 || noPart,
+      nameOptional: draft.fieldMappings.length > 0 || writesNone,
       valueOptional: mode !== 'rotate',
       tokenOptional: noPart
     })
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error
     draft.report(error.problems)
+  }
+  // The workflow's repository: the home of the alert issue, whatever the store.
+  const workflow = draft.context.repository ? parseRepository(draft.context.repository) : undefined
+  if (workflow) draft.slices.github = { ...draft.slices.github, repository: workflow }
+  // A replaced value waits for its revocation in a secret named after the published one.
+  const grace = parseDuration(raw['grace-period']) ?? 0
+  if (
+    raw['revoke-previous'].toLowerCase() === 'true' &&
+    grace > 0 &&
+    draft.issues?.revokes === 'value' &&
+    raw['secret-name'] === ''
+  ) {
+    draft.add(
+      'revoke-previous',
+      'with a grace-period keeps the replaced value in a GitHub secret named after secret-name until it is revoked: set secret-name, or grace-period: 0'
+    )
   }
   const own = draft.slices.github?.store
   const repository = draft.storeConfig?.repository
@@ -105,6 +125,7 @@ function storeConfig(draft: Draft): void {
     return
   }
   draft.slices.github = {
+    ...draft.slices.github,
     store: { secretName: secretName.toUpperCase(), stateVariable: stateVariable.toUpperCase() }
   }
   draft.storeConfig = {
@@ -151,26 +172,28 @@ export function describeGitHub(config: ActionConfig): PartReport {
       ? [`One-writer lock: variable ${store.lockVariable} of ${repository}.`]
       : [])
   ]
-  if (config.mode !== 'verify' && targets.length > 0) {
+  const targetLines: string[] = []
+  if (config.mode !== 'verify' && writes > 0) {
     if (publish.secretName !== '') {
-      lines.push(
+      targetLines.push(
         `Secret ${publish.secretName} (${publish.secretType}) to ${count(targets.length, 'target')}:`,
         ...targets.map(target => `  - ${describeTarget(target)}`)
       )
     }
     for (const mapping of config.fieldMappings) {
-      lines.push(
+      targetLines.push(
         `Secret ${mapping.name} (${publish.secretType}) from field ${mapping.field}, to ${count(targets.length, 'target')}.`
       )
     }
-    lines.push(
+    targetLines.push(
       `Pacing: at most ${publish.maxConcurrency} requests at once, writes at least ${publish.writeIntervalMs} ms apart.`
     )
   }
-  const cheaper = targets.length > 0 ? orgSecretSuggestion(publish) : undefined
+  const cheaper = writes > 0 ? orgSecretSuggestion(publish) : undefined
   const pacing = pacingWarning(publish, writes)
   return {
     lines,
+    targetLines,
     names: [publish.secretName, ...config.fieldMappings.map(m => m.name)].filter(n => n !== ''),
     writes,
     ...(cheaper ? { notices: [{ title: 'Cheaper plan available', message: cheaper }] } : {}),

@@ -49,6 +49,7 @@ export const githubProvider: Provider = {
   describe: describeGitHub,
   refuse: refuseGitHub,
   alert: async (config, alert, deps) => {
+    if (config.publish.token === '') return
     const { alertOnGitHub } = await import('./alert.js')
     await alertOnGitHub(config, alert, deps)
   },
