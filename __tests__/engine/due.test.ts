@@ -6,9 +6,9 @@ import {
   DEFAULT_BEFORE_EXPIRY_MS,
   nextDueAt,
   whenDue,
-  type RotationWindows,
   type Schedule
 } from '../../src/engine/due.js'
+import type { RotationWindows } from '../../src/engine/ports.js'
 import { emptyState, type RotationState } from '../../src/engine/state.js'
 import { allowedWindows, cronProblem, type WindowSpec } from '../../src/schedule/windows.js'
 import { HOUR, World, detailOf, stepsOf } from '../support/engine-world.js'

@@ -10,7 +10,7 @@ import { parseHealthCheckConfig, type HealthCheckConfig } from './health-config.
 import { INPUT_DEFAULTS, type InputName, type RawInputs } from './inputs.js'
 import type { PublishConfig, RunnerContext } from '../providers/github/config.js'
 import { parseRecoveryPublicKey } from '../recovery/recovery-key.js'
-import type { RotationWindows } from '../engine/due.js'
+import type { RotationWindows } from '../engine/ports.js'
 import { issuerCapabilities, PROVIDERS, REGISTRY, type Registry } from '../providers/index.js'
 import {
   NO_FILE,

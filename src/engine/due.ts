@@ -1,30 +1,12 @@
 import type { RotationPlan } from './plan.js'
 import type { RotationState } from './state.js'
+import type { RotationWindows } from './ports.js'
 
 /**
  * How close to its expiry a published value is rotated when only the interval is configured
  * (`rotate-before-expiry`, `schedule.before-expiry`, left unset).
  */
 export const DEFAULT_BEFORE_EXPIRY_MS = 15 * 60 * 1000
-
-/**
- * The allow windows of a credential (`schedule.windows`): when a rotation that is due may run. A
- * port, so the engine knows nothing of cron: the action builds it from the configuration, and
- * tests give a fixed one.
- */
-export interface RotationWindows {
-  /** For messages: `0 2 * * 1-5 for 3h`. */
-  readonly description: string
-  /** Whether `at` falls within a window; if not, when the next one opens. */
-  check(at: Date): WindowCheck
-}
-
-/** What {@link RotationWindows.check} found. */
-export type WindowCheck =
-  /** Inside `window` (its description), which opened at `openedAt`. */
-  | { open: true; window: string; openedAt: Date }
-  /** Outside every window; `opensAt` is absent when no window ever opens again. */
-  | { open: false; opensAt?: Date }
 
 /** When a credential is rotated: the schedule of one credential, as plain data and one port. */
 export interface Schedule {

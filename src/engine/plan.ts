@@ -1,4 +1,4 @@
-import type { RotationWindows } from './due.js'
+import type { RotationWindows } from './ports.js'
 
 /** What the run is asked to do. */
 export type Mode = 'rotate' | 'verify' | 'retire' | 'rollback'

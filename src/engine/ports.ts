@@ -243,3 +243,22 @@ export interface HealthCheck {
   readonly description: string
   check(value: string): Promise<HealthResult>
 }
+
+/**
+ * The allow windows of a credential (`schedule.windows`): when a rotation that is due may run. A
+ * port, so the engine knows nothing of cron: the action builds it from the configuration, and
+ * tests give a fixed one.
+ */
+export interface RotationWindows {
+  /** For messages: `0 2 * * 1-5 for 3h`. */
+  readonly description: string
+  /** Whether `at` falls within a window; if not, when the next one opens. */
+  check(at: Date): WindowCheck
+}
+
+/** What {@link RotationWindows.check} found. */
+export type WindowCheck =
+  /** Inside `window` (its description), which opened at `openedAt`. */
+  | { open: true; window: string; openedAt: Date }
+  /** Outside every window; `opensAt` is absent when no window ever opens again. */
+  | { open: false; opensAt?: Date }

@@ -1,5 +1,5 @@
 import { CronExpressionParser } from 'cron-parser'
-import type { RotationWindows, WindowCheck } from '../engine/due.js'
+import type { RotationWindows, WindowCheck } from '../engine/ports.js'
 
 /**
  * Allow windows (`schedule.windows` of the configuration file): a window opens at each time its
