@@ -10,7 +10,7 @@ import { resolve } from 'node:path';
 import { d as distExports } from './chunks/index-D2ITh64m.js';
 import { o as openRecovery } from './chunks/recovery-box-E37AF2I1.js';
 import { g as generateRecoveryKeyPair } from './chunks/recovery-key-DSxfYKGE.js';
-import { r as run } from './chunks/main-CQI_coEL.js';
+import { r as run } from './chunks/main-BZ9097nc.js';
 import 'process';
 import 'buffer';
 import './chunks/sodium-DPz47DmG.js';

@@ -6,7 +6,10 @@ import { describe, expect, it } from '@jest/globals'
 import * as z from 'zod'
 import { readInputs, INPUT_DEFAULTS, type RawInputs } from '../../src/config/inputs.js'
 import { loadConfigFile, type FileCredential } from '../../src/config/file/load.js'
-import { parseActionConfig } from '../../src/config/rotation-config.js'
+import { parseActionConfig, reportParts } from '../../src/config/rotation-config.js'
+import { assembleEngine } from '../../src/action/assemble.js'
+import { MemoryAudit, MemoryClock, MemorySleep } from '../support/engine-ports.js'
+import { MemoryLogger } from '../support/memory-logger.js'
 import { secretReference } from '../../src/config/secret-reference.js'
 import { ConfigError, ConfigFileError } from '../../src/errors.js'
 import { createRegistry, PROVIDERS } from '../../src/providers/index.js'
@@ -56,8 +59,35 @@ function ledger(seen: Seen[]): Provider {
         targets: draft.file.targets
       })
     },
-    assemble: () => Promise.resolve({})
+    describe: config =>
+      config.issuer === 'ledger-key' ? { lines: ['Key from the ledger.'], names: ['CI_KEY'] } : {},
+    assemble: config =>
+      Promise.resolve(
+        config.issuer === 'ledger-key'
+          ? {
+              issuer: {
+                kind: 'ledger-key',
+                revokes: 'handle' as const,
+                mint: () =>
+                  Promise.resolve({ value: 'k', next: '', rotated: false, handle: 'key-1' })
+              },
+              targets: {
+                preflight: () => Promise.resolve([planned]),
+                publish: () => Promise.resolve([{ ...planned, status: 'created' as const }])
+              }
+            }
+          : {}
+      )
   }
+}
+
+/** The ledger target's one result. */
+const planned = {
+  scope: 'ledger',
+  type: 'key',
+  target: 'books',
+  name: 'CI_KEY',
+  status: 'planned' as const
 }
 
 const ENV = { LEDGER_TOKEN: 'ledger-login-secret', LEDGER_ADMIN: 'ledger-admin-secret' }
@@ -229,5 +259,29 @@ credentials:
 
   it('is refused by the action, whose registry does not have it', () => {
     expect(() => loadConfigFile(FILE, 'rotation.yml', ENV)).toThrow(ConfigFileError)
+  })
+  it('describes and builds its parts through the registry it is in', async () => {
+    const [books] = configure(FILE)
+    const config = books?.config
+    if (!config) throw new Error('expected a configuration')
+    const registry = createRegistry([...PROVIDERS, ledger([])])
+    expect(reportParts(config, registry)).toMatchObject({
+      lines: ['Key from the ledger.'],
+      names: ['CI_KEY']
+    })
+    const clock = new MemoryClock()
+    const engine = await assembleEngine(config, {
+      log: new MemoryLogger(),
+      mask: () => undefined,
+      clock,
+      sleep: new MemorySleep(clock).sleep,
+      audit: new MemoryAudit(),
+      onRecoveryCiphertext: () => undefined,
+      registry
+    })
+    // GitHub plays no part: the ledger's issuer and targets are the engine's, and nothing else.
+    expect(engine.issuer.kind).toBe('ledger-key')
+    expect(engine.store).toBeUndefined()
+    expect(await engine.targets.preflight()).toEqual([planned])
   })
 })

@@ -7,7 +7,7 @@ import type { RotationPlan } from '../engine/plan.js'
 import { ActionError } from '../errors.js'
 import { createHttpHealthCheck } from '../health/http-health-check.js'
 import type { Logger } from '../logger.js'
-import { issuerCapabilities, PROVIDERS } from '../providers/index.js'
+import { REGISTRY, type Registry } from '../providers/index.js'
 import type { ClientCache, PartDeps, Parts } from '../providers/provider.js'
 import { sealForRecovery } from '../recovery/recovery-box.js'
 import { loadSodium } from '../recovery/sodium.js'
@@ -26,6 +26,8 @@ export interface AssemblyDeps {
    * writes. A run of one credential may leave it out.
    */
   clients?: ClientCache
+  /** The providers; the action's own unless a test adds one. */
+  registry?: Registry
 }
 
 /**
@@ -69,7 +71,10 @@ export async function assembleEngine(
     clients: deps.clients ?? createClientCache(),
     ...(healthCheck ? { healthCheck } : {})
   }
-  const built = await Promise.all(PROVIDERS.map(provider => provider.assemble(config, partDeps)))
+  const registry = deps.registry ?? REGISTRY
+  const built = await Promise.all(
+    registry.providers.map(provider => provider.assemble(config, partDeps))
+  )
   const first = <K extends keyof Parts>(role: K): Parts[K] | undefined =>
     built.find(parts => parts[role] !== undefined)?.[role]
   const issuer = first('reader') ?? first('issuer')
@@ -77,7 +82,7 @@ export async function assembleEngine(
   const lock = first('lock')
   // The configuration's rules and the parts must agree: a store without its lock, or a record
   // asked for and no store, would run without the one-writer rule or lose what it minted.
-  const revokes = issuerCapabilities(config.issuer)?.revokes
+  const revokes = registry.issuerCapabilities(config.issuer)?.revokes
   const missing = !issuer
     ? `issuer ${config.issuer}`
     : config.store && !store

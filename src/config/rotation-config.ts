@@ -11,7 +11,7 @@ import { INPUT_DEFAULTS, type InputName, type RawInputs } from './inputs.js'
 import type { PublishConfig, RunnerContext } from '../providers/github/config.js'
 import { parseRecoveryPublicKey } from '../recovery/recovery-key.js'
 import type { RotationWindows } from '../engine/ports.js'
-import { issuerCapabilities, PROVIDERS, REGISTRY, type Registry } from '../providers/index.js'
+import { issuerCapabilities, REGISTRY, type Registry } from '../providers/index.js'
 import {
   NO_FILE,
   type Draft,
@@ -444,8 +444,8 @@ export interface PartsReport {
 }
 
 /** What every provider says of its part in a credential, for the plan and the report. */
-export function reportParts(config: ActionConfig): PartsReport {
-  const reports = PROVIDERS.map(provider => provider.describe?.(config) ?? {})
+export function reportParts(config: ActionConfig, registry: Registry = REGISTRY): PartsReport {
+  const reports = registry.providers.map(provider => provider.describe?.(config) ?? {})
   return {
     lines: [
       ...reports.flatMap(report => report.lines ?? []),
@@ -462,8 +462,11 @@ export function reportParts(config: ActionConfig): PartsReport {
  * Why credentials that share the run may not all run (more writes than an API allows them
  * together), or undefined: each provider judges its own API.
  */
-export function refusalOf(configs: readonly ActionConfig[]): string | undefined {
-  for (const provider of PROVIDERS) {
+export function refusalOf(
+  configs: readonly ActionConfig[],
+  registry: Registry = REGISTRY
+): string | undefined {
+  for (const provider of registry.providers) {
     const refusal = provider.refuse?.(configs)
     if (refusal) return refusal
   }
