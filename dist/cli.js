@@ -3,20 +3,17 @@ import { text } from 'node:stream/consumers';
 import { parseArgs } from 'node:util';
 import { I as INPUT_DEFAULTS, i as isSecretInput, S as SECRET_INPUTS } from './chunks/inputs-Bh3i-bWy.js';
 import { A as ActionError, d as describeError } from './chunks/wording-DfC0u_vM.js';
-import { appendFile, readFile } from 'node:fs/promises';
+import { appendFile } from 'node:fs/promises';
 import { R as Redactor, s as safeLogger } from './chunks/redaction-CMInhGxk.js';
 import { p as parseList } from './chunks/lists-D2x1VrPX.js';
-import { resolve } from 'node:path';
-import { d as distExports } from './chunks/index-D2ITh64m.js';
 import { o as openRecovery } from './chunks/recovery-box-E37AF2I1.js';
 import { g as generateRecoveryKeyPair } from './chunks/recovery-key-DSxfYKGE.js';
-import { r as run } from './chunks/main-BZ9097nc.js';
-import 'process';
-import 'buffer';
+import { r as run } from './chunks/main-MLeEVv3D.js';
 import './chunks/sodium-DPz47DmG.js';
 import './chunks/results-BwlmK9n9.js';
 import 'node:timers/promises';
 import 'node:fs';
+import 'node:path';
 
 const version = "0.1.0";
 const inputDescriptions = {"github-token":"Token that can write secrets on every target: a fine-grained personal access token or a GitHub App installation token with repository \"Secrets: write\" (repository secrets), \"Environments: write\" (environment secrets), \"Dependabot secrets: write\" (Dependabot), organization \"Secrets: write\" (org secrets), or a classic PAT with `repo` (and `admin:org` for org secrets). A rotation (`issuer` other than none) also needs \"Variables: write\" on the repository running the workflow, for its record and lock. The default GITHUB_TOKEN cannot write secrets.","secret-name":"Name of the secret to write. Letters, digits and underscores; no leading digit; no `GITHUB_` prefix. GitHub stores names upper-case. May be empty when `secret-fields` names the secrets.","value":"The value to publish (at most 48 KB), with `issuer: none`; the other issuers mint it, and `value` must then be empty. Masked at once; never printed, not even sealed.","repositories":"Repositories to write to, as `owner/repo`, separated by newlines or commas. Default: the repository running the workflow, unless `org` is set (then only the organization secret is written).","environment":"One or more environment names (newlines or commas). The secret is written as an environment secret of each environment in each repository instead of a repository secret.","org":"Organization login. Writes an organization secret (in addition to `repositories`, when given).","visibility":"Which repositories of the organization can use the org secret: `all`, `private` or `selected`. Default: keep the existing secret's visibility; `selected` when `selected-repositories` is given; `private` for a new secret.","selected-repositories":"For `visibility: selected`: the repositories (`owner/repo` of `org`, newlines or commas) that may use the org secret. Default: keep the existing list.","secret-type":"`actions` for GitHub Actions secrets, or `dependabot` for Dependabot secrets (no environments).","max-concurrency":"Most requests in flight at once (1 to 100; GitHub allows at most 100 concurrent requests).","write-interval":"Minimum time between two writes (content-creating requests), as a number and a unit: `ms`, `s`, `m`, `h` or `d`, decimals allowed. GitHub asks for at least one second.","dry-run":"`true` to check every target (tokens, public keys, environments, repository ids) and print the plan without writing anything.","issuer":"Where the value comes from. `none` publishes `value` as it is (or, with `store-secret-id`, the secret's value in AWS Secrets Manager). `oauth2` exchanges the refresh token at `token-url` (an OAuth2 refresh-token grant), writes the rotated refresh token back to its store (`refresh-token-secret`, or `store-secret-id`) and publishes the new access token as `secret-name`. `aws-secrets-manager` has AWS rotate `store-secret-id` with its rotation Lambda and publishes the new value.","mode":"`rotate` mints, persists, publishes, verifies, then retires what is due. `verify` only runs the health check on `previous-value` (the value the targets hold now). `retire` only revokes replaced values whose grace period is over. `rollback` (AWS Secrets Manager with issuer `none` or `aws-secrets-manager`) moves `AWSCURRENT` back to `AWSPREVIOUS` and publishes it again. `plan` (with `config`) runs nothing: it sets the outputs `due` and `matrix` for a matrix job.","token-url":"OAuth2 token endpoint (https; plain http only on a loopback address).","client-id":"The OAuth2 client identifier registered with the server.","client-secret":"OAuth2 client secret, for `client_secret_basic` and `client_secret_post`. Pass it from a secret; masked at once.","client-auth":"How the client authenticates at the token endpoint: `client_secret_basic`, `client_secret_post`, `none` (a public client), `private_key_jwt` (with `client-private-key`) or `tls_client_auth` (RFC 8705, with `client-certificate` and `client-key`).","client-private-key":"PEM private key (RSA, EC P-256/P-384 or Ed25519) that signs the client assertion for `private_key_jwt`. Pass it from a secret.","scope":"Scope to ask for on refresh (space-separated). Default: the grant's own scope.","revocation-url":"OAuth2 revocation endpoint (RFC 7009), needed by `revoke-previous`.","client-certificate":"PEM client certificate for mutual TLS (with `client-key`).","client-key":"PEM private key of `client-certificate`. Pass it from a secret.","ca-certificate":"PEM certificate(s) of the certificate authority that signed the OAuth2 server's certificate, when it is not a public one. TLS 1.2 is the minimum in every case.","refresh-token":"The current refresh token, from the secret that holds it (pass the secret `OAUTH_REFRESH_TOKEN`, for example). Masked at once; compared by fingerprint with the rotation record, so a stale copy is refused before anything is touched.","refresh-token-secret":"Name of the repository secret (in the repository running the workflow) that holds the refresh token; the rotated one is written back to it before anything uses it.","state-variable":"Repository variable that holds the rotation record: fingerprints (never values), times, failures, retirements due, the last runs. Default: `<refresh-token-secret>_STATE`. A variable `<state-variable>_LOCK` is the one-writer lock while a run holds it. With `store-secret-id` the record is the secret's own versions and tags, and only the lock is a variable: `<state-variable>_LOCK`, by default `TOKEN_ROTATION_<secret name>_LOCK`.","lock-expires-after":"How long the one-writer lock is held at most, so a run that died cannot block rotation for ever. Longer than your longest run.","persist-timeout":"How long writing the new refresh token back to its store may take, retries included; then the run fails with the recovery ciphertext (at least `10s`).","store":"Where the credential lives between runs: `github` (a repository secret, `refresh-token-secret`) or `aws-secrets-manager` (`store-secret-id`). Default: `aws-secrets-manager` when `store-secret-id` is set, else `github`.","store-secret-id":"Name or ARN of the AWS Secrets Manager secret. With `issuer: oauth2` it holds the refresh token (read from `AWSCURRENT`, new ones staged as `AWSPENDING` and promoted after the health check). With `issuer: aws-secrets-manager` AWS rotates it with its rotation Lambda. With `issuer: none` its `AWSCURRENT` value is published as it is (a sync). AWS credentials come from the SDK's default chain: run aws-actions/configure-aws-credentials with `role-to-assume` first.","aws-region":"The secret's AWS region. Default: the SDK's own configuration (`AWS_REGION`, which aws-actions/configure-aws-credentials sets).","store-field":"For a JSON secret: the field that holds the credential. With `issuer: oauth2` the refresh token (default `refresh_token`; the other fields are kept); otherwise the field published as `secret-name` and health-checked (default: the whole value). A secret that is not a JSON object is taken whole.","secret-fields":"More secrets written from the JSON fields of a secret read from AWS, one `NAME=field` per line or comma: `DB_USER=username, DB_PASSWORD=password`. Each goes to the same targets as `secret-name`, which may then be left empty.","rotation-timeout":"With `issuer: aws-secrets-manager`: how long to wait for the rotation Lambda to move `AWSCURRENT` to the new version before reporting the rotation stranded.","recovery-public-key":"Base64 X25519 public key (`token-rotation recovery-keygen` makes a pair). The new refresh token sealed to it is logged the moment it is minted and set as the `recovery-ciphertext` output, so no run can lose it; only the private key opens it (`token-rotation recover`).","previous-value":"The value the targets hold now, e.g. the secret `API_TOKEN` itself: put back on every target when the new value fails its health check, checked by `mode: verify`, revoked by `revoke-previous`.","health-check-url":"URL probed with the new value before anything is retired (https; plain http only on a loopback address). Retried until `health-check-timeout` for propagation delay.","health-check-method":"HTTP method of the health check.","health-check-header":"Header(s) of the health check, one `Name: value` per line; `<token>` is replaced by the value under test.","health-check-expect":"Status codes that pass: codes, classes and ranges separated by commas, e.g. `200`, `2xx`, `200-204`.","health-check-timeout":"How long the health check keeps retrying before it fails.","rotate-if-older-than":"Skip the rotation when the last one is more recent than this (e.g. `24h` on an hourly schedule); retirements that are due still run.","rotate-before-expiry":"Rotate once the published value expires within this (e.g. `1h`), whatever `rotate-if-older-than` says; set alone, the rotation waits for it. `15m` when only `rotate-if-older-than` is set. It reads the issuer's expiry (OAuth2 `expires_in`): without one, every run rotates.","revoke-previous":"`true` to revoke the replaced access token (RFC 7009 at `revocation-url`) once `grace-period` is over, after the new one passed its health check; the health check runs again after the revocation. Off by default: an access token expires on its own, and RFC 7009 lets a server drop the whole grant along with it.","grace-period":"How long the replaced value stays valid before `revoke-previous` revokes it. `0` revokes in the same run; otherwise it waits in the secret `<secret-name>_RETIRING` and the first run after it is due revokes it (pass it as `retiring-value`).","retiring-value":"The replaced value waiting for its revocation: the secret `<secret-name>_RETIRING`.","audit-log":"Path of the JSON-lines audit file (every lifecycle event, never a value). Default: a file in RUNNER_TEMP.","alert-after":"Failed rotations in a row after which an issue titled \"Token rotation failing: <refresh-token-secret>\" (label `token-rotation`) is opened in the repository running the workflow; each later failure comments on it, and the next success closes it. Needs \"Issues: write\" for `github-token`. `0` turns alerts off.","config":"A configuration file of many credentials: a path relative to the workspace, or the YAML itself. Its schema is config.schema.json; see docs/configuration-file.md. Next to it, only the run-wide inputs (github-token, write-interval, max-concurrency, mode, dry-run, audit-log, credentials) may be set.","credentials":"With `config`: the ids of the credentials to run (commas or newlines); by default every credential of the file.","shards":"With `mode: plan`: how many matrix jobs share the due credentials. Each job's write-interval is multiplied by the number of jobs, so the whole matrix stays within GitHub's write budget.","secrets":"With `config`, where a workflow cannot map each secret into `env` by name (a reusable workflow): a JSON object of secrets, `toJSON(secrets)`. Only the names the file refers to with `{ env: NAME }` are read from it; a variable of the step's environment comes first."};
@@ -382,13 +379,13 @@ const CREDENTIAL_OUTPUTS = ['status', 'rotated', 'version', 'expires-at', 'publi
  * with each status (they add up to `total`), and `targets`, the targets written and failed of
  * all of them. Its shape is the same for one credential as for many.
  *
- * A plan of a file (`planned`: how many credentials it read) runs no credential, so its `results`
+ * A plan of a file (its `planned` output: the ids it read) runs no credential, so its `results`
  * are empty: `credentials` gives the plan's figures instead, `total` the credentials it read and
  * `due` those in its `due` output (and so in `matrix`).
  */
 function outputsJson(outputs, options = {}) {
     const document = options.configFile
-        ? fileDocument(outputs, options.planned)
+        ? fileDocument(outputs)
         : credentialDocument(outputs);
     return `${JSON.stringify(document, null, 2)}\n`;
 }
@@ -402,11 +399,14 @@ function credentialDocument(outputs) {
         document.rotated = rotated === 'true';
     return { ...document, ...rest(others) };
 }
-function fileDocument(outputs, planned) {
+function fileDocument(outputs) {
     const results = JSON.parse(outputs.results ?? '[]');
-    const credentials = planned === undefined
+    const credentials = outputs.planned === undefined
         ? byStatus(results)
-        : { total: planned, due: parseList(outputs.due ?? '').length };
+        : {
+            total: parseList(outputs.planned).length,
+            due: parseList(outputs.due ?? '').length
+        };
     const sum = (key) => results.reduce((n, r) => n + r[key], 0);
     const others = Object.fromEntries(Object.entries(outputs).filter(([name]) => !CREDENTIAL_OUTPUTS.includes(name)));
     return {
@@ -432,33 +432,6 @@ function rest(outputs) {
         document[name] = JSON_OUTPUTS.includes(name) ? JSON.parse(value) : value;
     }
     return document;
-}
-
-/**
- * How many credentials a plan of a configuration file read: those named in `credentials`, else
- * every credential of the file, as the run selects them (src/action/fleet.ts). The plan's outputs
- * name only the due ones (`due`, `matrix`), so the total is counted from the file the plan read:
- * inline YAML when `config` has more than one line, else a path from `workingDirectory`.
- *
- * Call it once the plan is done: the file was read and checked then, so every credential named in
- * `credentials` is in it. Undefined when the file cannot be read again.
- */
-async function plannedCredentials(config, credentials, workingDirectory) {
-    try {
-        const text = config.includes('\n')
-            ? config
-            : await readFile(resolve(workingDirectory, config), 'utf8');
-        const file = distExports.parse(text);
-        const all = file?.credentials;
-        if (typeof all !== 'object' || all === null)
-            return undefined;
-        const wanted = parseList(credentials);
-        const ids = Object.keys(all);
-        return wanted.length === 0 ? ids.length : ids.filter(id => wanted.includes(id)).length;
-    }
-    catch {
-        return undefined;
-    }
 }
 
 /**
@@ -595,13 +568,6 @@ async function runEngine(invocation) {
     }
     // A configuration file's run reports per credential, whatever it ran or how it stopped.
     const config = invocation.readInput('config').trim();
-    // A plan that got as far as its outputs reports its figures: how many credentials it read.
-    const planned = config !== '' && invocation.readInput('mode').trim() === 'plan' && 'due' in deps.outputs
-        ? await plannedCredentials(config, invocation.readInput('credentials'), process.cwd())
-        : undefined;
-    out(outputsJson(deps.outputs, {
-        configFile: config !== '',
-        ...(planned === undefined ? {} : { planned })
-    }));
+    out(outputsJson(deps.outputs, { configFile: config !== '' }));
     return deps.failed() ? 1 : 0;
 }

@@ -12,7 +12,6 @@ import {
 import { consoleDeps } from './cli/console-deps.js'
 import { usage, usageErrorLine } from './cli/help.js'
 import { outputsJson } from './cli/outputs-json.js'
-import { plannedCredentials } from './cli/planned-credentials.js'
 import { recover } from './cli/recover.js'
 import { recoveryKeygen } from './cli/recovery-keygen.js'
 import { describeError } from './errors.js'
@@ -89,16 +88,6 @@ async function runEngine(invocation: RunInvocation): Promise<number> {
   }
   // A configuration file's run reports per credential, whatever it ran or how it stopped.
   const config = invocation.readInput('config').trim()
-  // A plan that got as far as its outputs reports its figures: how many credentials it read.
-  const planned =
-    config !== '' && invocation.readInput('mode').trim() === 'plan' && 'due' in deps.outputs
-      ? await plannedCredentials(config, invocation.readInput('credentials'), process.cwd())
-      : undefined
-  out(
-    outputsJson(deps.outputs, {
-      configFile: config !== '',
-      ...(planned === undefined ? {} : { planned })
-    })
-  )
+  out(outputsJson(deps.outputs, { configFile: config !== '' }))
   return deps.failed() ? 1 : 0
 }

@@ -223,6 +223,7 @@ credentials:
 
       expect(all.code).toBe(0)
       expect(JSON.parse(all.stdout)).toEqual({
+        planned: 'api,web,ops',
         due: 'web,ops',
         matrix: {
           include: [
@@ -237,6 +238,7 @@ credentials:
       expect(all.stderr).toContain('Plan: 2 of 3 credentials due')
       expect(some.code).toBe(0)
       expect(JSON.parse(some.stdout)).toMatchObject({
+        planned: 'api,web',
         due: 'web',
         results: [],
         credentials: { total: 2, due: 1 }

@@ -236,6 +236,7 @@ async function plan(
       'write-interval': `${String(intervalMs)}ms`
     }))
   }
+  deps.setOutput('planned', rows.map(row => row.id).join(','))
   deps.setOutput('due', due.join(','))
   deps.setOutput('matrix', JSON.stringify(matrix))
   deps.setOutput('results', '[]')

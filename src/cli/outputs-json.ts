@@ -27,16 +27,16 @@ interface ResultEntry {
  * with each status (they add up to `total`), and `targets`, the targets written and failed of
  * all of them. Its shape is the same for one credential as for many.
  *
- * A plan of a file (`planned`: how many credentials it read) runs no credential, so its `results`
+ * A plan of a file (its `planned` output: the ids it read) runs no credential, so its `results`
  * are empty: `credentials` gives the plan's figures instead, `total` the credentials it read and
  * `due` those in its `due` output (and so in `matrix`).
  */
 export function outputsJson(
   outputs: Readonly<Record<string, string>>,
-  options: { configFile?: boolean; planned?: number } = {}
+  options: { configFile?: boolean } = {}
 ): string {
   const document: Record<string, unknown> = options.configFile
-    ? fileDocument(outputs, options.planned)
+    ? fileDocument(outputs)
     : credentialDocument(outputs)
   return `${JSON.stringify(document, null, 2)}\n`
 }
@@ -51,15 +51,15 @@ function credentialDocument(outputs: Readonly<Record<string, string>>): Record<s
   return { ...document, ...rest(others) }
 }
 
-function fileDocument(
-  outputs: Readonly<Record<string, string>>,
-  planned: number | undefined
-): Record<string, unknown> {
+function fileDocument(outputs: Readonly<Record<string, string>>): Record<string, unknown> {
   const results = JSON.parse(outputs.results ?? '[]') as ResultEntry[]
   const credentials: Record<string, number> =
-    planned === undefined
+    outputs.planned === undefined
       ? byStatus(results)
-      : { total: planned, due: parseList(outputs.due ?? '').length }
+      : {
+          total: parseList(outputs.planned).length,
+          due: parseList(outputs.due ?? '').length
+        }
   const sum = (key: 'published' | 'failed') => results.reduce((n, r) => n + r[key], 0)
   const others = Object.fromEntries(
     Object.entries(outputs).filter(([name]) => !CREDENTIAL_OUTPUTS.includes(name))
