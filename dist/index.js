@@ -1,6 +1,6 @@
 import { coreDeps } from './chunks/core-deps-byIP5u94.js';
 import { d as describeError } from './chunks/wording-DfC0u_vM.js';
-import { r as run } from './chunks/main-MLeEVv3D.js';
+import { r as run } from './chunks/main-CYEoi0yj.js';
 import 'os';
 import 'crypto';
 import 'fs';

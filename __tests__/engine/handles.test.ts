@@ -561,7 +561,7 @@ test('a handle that holds the value is not recorded, nor printed', async () => {
   expect(outcome.status).toBe('rotated')
   expect(detailOf(outcome, 'mint')).toBe(`new version ${fp(k1)}`)
   expect(outcome.warnings).toContain(
-    'The issuer named the new version with a handle that is or holds its secret value: it is not recorded, so this version cannot be revoked by handle; it expires on its own.'
+    'The issuer named the new version with a handle that holds its secret value: it is not recorded, so this version cannot be revoked by handle; it expires on its own.'
   )
   expect(world.record?.published).toEqual(
     expect.not.objectContaining({ handle: expect.anything() })

@@ -17,7 +17,7 @@ export function screenHandle(minted: Minted): { minted: Minted; dropped?: string
   if (handle.trim() !== '' && !secrets.some(secret => handle.includes(secret))) return { minted }
   return {
     minted: rest,
-    dropped: `The issuer named the new version with a handle that is ${handle.trim() === '' ? 'empty' : 'or holds its secret value'}: it is not recorded, so this version cannot be revoked by handle; it expires on its own.`
+    dropped: `The issuer named the new version with a handle that ${handle.trim() === '' ? 'is empty' : 'holds its secret value'}: it is not recorded, so this version cannot be revoked by handle; it expires on its own.`
   }
 }
 
