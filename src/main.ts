@@ -16,6 +16,7 @@ import {
   describeError,
   formatFileProblem
 } from './errors.js'
+import { createClientCache } from './action/clients.js'
 import type { ClientCache } from './providers/provider.js'
 import type { Logger } from './logger.js'
 import { createAuditFile } from './report/audit-log.js'
@@ -76,6 +77,11 @@ export interface RunDeps {
   /** Defaults to a real wait. */
   sleep?: Sleep
   /**
+   * The workflow's OpenID Connect token for an audience (GitHub Actions: `core.getIDToken`, with
+   * the job's `id-token: write`); absent where the run has none.
+   */
+  idToken?: (audience: string) => Promise<string>
+  /**
    * Where a relative `config` path is read from, when not from the workspace: the CLI's current
    * directory, as any command reads a path. Absent (the action): GITHUB_WORKSPACE, where
    * actions/checkout puts the repository.
@@ -119,8 +125,13 @@ export async function run(given?: RunDeps): Promise<void> {
     await reportStop(deps, error)
     return
   }
-  const result = await runCredential(deps, config, parts)
-  deps.setOutput('results', resultsJson([result]))
+  const clients = createClientCache()
+  try {
+    const result = await runCredential(deps, config, parts, { clients })
+    deps.setOutput('results', resultsJson([result]))
+  } finally {
+    await clients.close()
+  }
 }
 
 /** What the runner's environment tells about the run, for the configuration. */
@@ -140,7 +151,7 @@ export interface CredentialOptions {
   /** Its id in the configuration file; `default` for the flat inputs. */
   id?: string
   /** The clients of the whole run: one limiter paces every write of every credential. */
-  clients?: ClientCache
+  clients: ClientCache
   /** Where its alerts are POSTed besides the issue. */
   webhook?: WebhookTarget
 }
@@ -153,7 +164,7 @@ async function runCredential(
   deps: RunDeps,
   config: ActionConfig,
   parts: RunParts,
-  options: CredentialOptions = {}
+  options: CredentialOptions
 ): Promise<CredentialResult> {
   const id = options.id ?? 'default'
   const said = parts.reportParts(config)
@@ -180,7 +191,8 @@ async function runCredential(
       onRecoveryCiphertext: ciphertext => {
         deps.setOutput('recovery-ciphertext', ciphertext)
       },
-      ...(options.clients ? { clients: options.clients } : {})
+      clients: options.clients,
+      ...(deps.idToken ? { idToken: deps.idToken } : {})
     })
     // A marker for `npm run bench`, which times the start-up until here (the AWS SDK loads above).
     deps.log.debug('token-rotation-action: engine assembled')

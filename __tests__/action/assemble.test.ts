@@ -1,6 +1,7 @@
 // How the providers' parts are put together: one run's engine from one validated configuration.
 // No request is sent here: building the parts makes clients, it does not call them.
 import { describe, expect, it } from '@jest/globals'
+import { createClientCache } from '../../src/action/clients.js'
 import { assembleEngine, type AssemblyDeps } from '../../src/action/assemble.js'
 import { readInputs } from '../../src/config/inputs.js'
 import { parseActionConfig, type ActionConfig } from '../../src/config/rotation-config.js'
@@ -25,7 +26,8 @@ function deps(): AssemblyDeps {
     clock,
     sleep: new MemorySleep(clock).sleep,
     audit: new MemoryAudit(),
-    onRecoveryCiphertext: () => undefined
+    onRecoveryCiphertext: () => undefined,
+    clients: createClientCache()
   }
 }
 

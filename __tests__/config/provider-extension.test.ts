@@ -7,6 +7,7 @@ import * as z from 'zod'
 import { readInputs, INPUT_DEFAULTS, type RawInputs } from '../../src/config/inputs.js'
 import { loadConfigFile, type FileCredential } from '../../src/config/file/load.js'
 import { parseActionConfig, reportParts } from '../../src/config/rotation-config.js'
+import { createClientCache } from '../../src/action/clients.js'
 import { assembleEngine } from '../../src/action/assemble.js'
 import { MemoryAudit, MemoryClock, MemorySleep } from '../support/engine-ports.js'
 import { MemoryLogger } from '../support/memory-logger.js'
@@ -16,16 +17,27 @@ import { createRegistry, PROVIDERS } from '../../src/providers/index.js'
 import type { Draft, FileSlice, Provider } from '../../src/providers/provider.js'
 
 /** What the ledger provider was given, per credential it configured. */
-type Seen = Pick<FileSlice, 'keys' | 'sections' | 'targets'>
+type Seen = Pick<FileSlice, 'keys' | 'sections' | 'targets'> & Partial<Pick<FileSlice, 'objects'>>
 
-function ledger(seen: Seen[]): Provider {
+/** The ledger's client, as the run's client cache holds it. */
+interface LedgerClient {
+  closed: boolean
+}
+
+function ledger(seen: Seen[], clients: LedgerClient[] = []): Provider {
   return {
     name: 'ledger',
     issuers: { 'ledger-key': { consumesInput: false, revokes: 'handle' } },
     stores: { 'ledger-vault': { keepsVersions: true, readsLive: true } },
     keys: [
       { group: 'issuer', key: 'path', type: 'text' },
-      { group: 'issuer', key: 'admin', type: 'secret' }
+      { group: 'issuer', key: 'admin', type: 'secret' },
+      {
+        group: 'issuer',
+        key: 'create',
+        type: 'object',
+        schema: z.strictObject({ url: z.string(), token: secretReference.optional() })
+      }
     ],
     sections: {
       ledger: z.strictObject({ address: z.string(), token: secretReference })
@@ -56,28 +68,37 @@ function ledger(seen: Seen[]): Provider {
       seen.push({
         keys: draft.file.keys,
         sections: draft.file.sections,
-        targets: draft.file.targets
+        targets: draft.file.targets,
+        ...(Object.keys(draft.file.objects).length > 0 ? { objects: draft.file.objects } : {})
       })
     },
     describe: config =>
       config.issuer === 'ledger-key' ? { lines: ['Key from the ledger.'], names: ['CI_KEY'] } : {},
-    assemble: config =>
-      Promise.resolve(
-        config.issuer === 'ledger-key'
-          ? {
-              issuer: {
-                kind: 'ledger-key',
-                revokes: 'handle' as const,
-                mint: () =>
-                  Promise.resolve({ value: 'k', next: '', rotated: false, handle: 'key-1' })
-              },
-              targets: {
-                preflight: () => Promise.resolve([planned]),
-                publish: () => Promise.resolve([{ ...planned, status: 'created' as const }])
-              }
-            }
-          : {}
+    assemble: (config, deps) => {
+      if (config.issuer !== 'ledger-key') return Promise.resolve({})
+      // Its session ends with the run, whatever happened: the run's cache closes it.
+      clients.push(
+        deps.clients.get(
+          'ledger',
+          (): LedgerClient => ({ closed: false }),
+          client => {
+            client.closed = true
+            return Promise.resolve()
+          }
+        )
       )
+      return Promise.resolve({
+        issuer: {
+          kind: 'ledger-key',
+          revokes: 'handle' as const,
+          mint: () => Promise.resolve({ value: 'k', next: '', rotated: false, handle: 'key-1' })
+        },
+        targets: {
+          preflight: () => Promise.resolve([planned]),
+          publish: () => Promise.resolve([{ ...planned, status: 'created' as const }])
+        }
+      })
+    }
   }
 }
 
@@ -101,7 +122,7 @@ credentials:
     publish:
       - ledger: { name: CI_KEY, scope: [read, write] }
   plain:
-    issuer: { kind: none, value: { env: LEDGER_TOKEN }, path: keys/stray }
+    issuer: { kind: none, value: { env: LEDGER_TOKEN }, path: keys/stray, create: { url: u } }
     publish:
       - github: { secret: PLAIN, repositories: [octo/app] }
 `
@@ -210,6 +231,11 @@ credentials:
       line: 9,
       message: 'applies to issuer: ledger-key only; set issuer.kind: ledger-key, or remove it'
     })
+    expect(plain?.problems).toContainEqual({
+      path: 'credentials.plain.issuer.create',
+      line: 9,
+      message: 'applies to issuer: ledger-key only; set issuer.kind: ledger-key, or remove it'
+    })
   })
 
   it('names an unset secret of its section at its key path', () => {
@@ -264,12 +290,14 @@ credentials:
     const [books] = configure(FILE)
     const config = books?.config
     if (!config) throw new Error('expected a configuration')
-    const registry = createRegistry([...PROVIDERS, ledger([])])
+    const clients: LedgerClient[] = []
+    const registry = createRegistry([...PROVIDERS, ledger([], clients)])
     expect(reportParts(config, registry)).toMatchObject({
       lines: ['Key from the ledger.'],
       names: ['CI_KEY']
     })
     const clock = new MemoryClock()
+    const cache = createClientCache()
     const engine = await assembleEngine(config, {
       log: new MemoryLogger(),
       mask: () => undefined,
@@ -277,11 +305,80 @@ credentials:
       sleep: new MemorySleep(clock).sleep,
       audit: new MemoryAudit(),
       onRecoveryCiphertext: () => undefined,
+      clients: cache,
       registry
     })
     // GitHub plays no part: the ledger's issuer and targets are the engine's, and nothing else.
     expect(engine.issuer.kind).toBe('ledger-key')
     expect(engine.store).toBeUndefined()
     expect(await engine.targets.preflight()).toEqual([planned])
+    // One client for the run, ended when the run's clients close.
+    expect(clients.map(client => client.closed)).toEqual([false])
+    await cache.close()
+    expect(clients.map(client => client.closed)).toEqual([true])
+  })
+
+  it('gets a shared connection by name, read once under connections:', () => {
+    const text = `version: 1
+connections:
+  ledger:
+    main: { address: "https://ledger.example.com", token: { env: LEDGER_TOKEN } }
+defaults:
+  ledger: main
+credentials:
+  books:
+    issuer: { kind: ledger-key, path: keys/ci }
+    publish:
+      - ledger: { name: CI_KEY }
+  other:
+    ledger: main
+    issuer:
+      kind: ledger-key
+      path: keys/other
+      create: { url: "https://ledger.example.com/keys", token: { env: LEDGER_ADMIN } }
+    publish:
+      - ledger: { name: OTHER_KEY }
+`
+    const seen: Seen[] = []
+    const [books, other] = configure(text, seen)
+    expect(books?.problems).toBeUndefined()
+    expect(other?.problems).toBeUndefined()
+    const connection = { address: 'https://ledger.example.com', token: 'ledger-login-secret' }
+    expect(seen.map(s => s.sections)).toEqual([{ ledger: connection }, { ledger: connection }])
+    // An object key arrives whole, its secret read.
+    expect(seen[1]?.objects).toEqual({
+      'issuer.create': { url: 'https://ledger.example.com/keys', token: 'ledger-admin-secret' }
+    })
+  })
+
+  it('names a problem of a connection or an object key where it is written', () => {
+    const registry = createRegistry([...PROVIDERS, ledger([])])
+    const text = `version: 1
+connections:
+  ledger:
+    main: { address: 42, token: { env: LEDGER_TOKEN } }
+credentials:
+  books:
+    ledger: main
+    issuer: { kind: ledger-key, path: keys/ci, create: { url: 5 } }
+  other:
+    ledger: elsewhere
+    issuer: { kind: ledger-key, path: keys/ci }
+`
+    let problems: unknown[] = []
+    try {
+      loadConfigFile(text, 'rotation.yml', ENV, [], registry)
+    } catch (error) {
+      problems = (error as ConfigFileError).problems.map(p => [p.path, p.line, p.message])
+    }
+    expect(problems).toEqual([
+      ['connections.ledger.main.address', 4, 'must be text, not a number: put it in quotes'],
+      ['credentials.books.issuer.create.url', 8, 'must be text, not a number: put it in quotes'],
+      [
+        'credentials.other.ledger',
+        10,
+        'names no connection: add elsewhere under connections.ledger, or write its settings here'
+      ]
+    ])
   })
 })

@@ -11,7 +11,6 @@ import { REGISTRY, type Registry } from '../providers/index.js'
 import type { ClientCache, PartDeps, Parts } from '../providers/provider.js'
 import { sealForRecovery } from '../recovery/recovery-box.js'
 import { loadSodium } from '../recovery/sodium.js'
-import { createClientCache } from './clients.js'
 
 /** What the parts need from the run. */
 export interface AssemblyDeps {
@@ -23,9 +22,11 @@ export interface AssemblyDeps {
   onRecoveryCiphertext(ciphertext: string): void
   /**
    * The run's clients: every credential of a run shares them, so one limiter paces all their
-   * writes. A run of one credential may leave it out.
+   * writes; the run closes them when it is over.
    */
-  clients?: ClientCache
+  clients: ClientCache
+  /** The workflow's OpenID Connect token, where the run has one: see {@link PartDeps.idToken}. */
+  idToken?: (audience: string) => Promise<string>
   /** The providers; the action's own unless a test adds one. */
   registry?: Registry
 }
@@ -68,7 +69,8 @@ export async function assembleEngine(
     },
     clock,
     sleep,
-    clients: deps.clients ?? createClientCache(),
+    clients: deps.clients,
+    ...(deps.idToken ? { idToken: deps.idToken } : {}),
     ...(healthCheck ? { healthCheck } : {})
   }
   const registry = deps.registry ?? REGISTRY

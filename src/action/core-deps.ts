@@ -50,6 +50,9 @@ export function coreDeps(env: NodeJS.ProcessEnv): RunDeps {
     },
     markFailed: () => {
       process.exitCode = 1
-    }
+    },
+    // Only a job with `id-token: write` has the request URL; elsewhere a login asking for a token
+    // gets none and says which permission to add.
+    ...(env.ACTIONS_ID_TOKEN_REQUEST_URL ? { idToken: core.getIDToken } : {})
   }
 }

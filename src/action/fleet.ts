@@ -65,19 +65,23 @@ export async function runFleet(
   const results: CredentialResult[] = []
   const sections: string[] = []
   let outputs = new Map<string, string>()
-  for (const [index, credential] of prepared.entries()) {
-    deps.log.info(
-      `Credential ${credential.id} (${String(index + 1)} of ${String(prepared.length)})`
-    )
-    const own = capture(deps)
-    const result = await callbacks.runCredential(own.deps, credential.config, parts, {
-      id: credential.id,
-      clients,
-      ...(credential.webhook ? { webhook: credential.webhook } : {})
-    })
-    results.push(result)
-    sections.push(...own.summary)
-    outputs = own.outputs
+  try {
+    for (const [index, credential] of prepared.entries()) {
+      deps.log.info(
+        `Credential ${credential.id} (${String(index + 1)} of ${String(prepared.length)})`
+      )
+      const own = capture(deps)
+      const result = await callbacks.runCredential(own.deps, credential.config, parts, {
+        id: credential.id,
+        clients,
+        ...(credential.webhook ? { webhook: credential.webhook } : {})
+      })
+      results.push(result)
+      sections.push(...own.summary)
+      outputs = own.outputs
+    }
+  } finally {
+    await clients.close()
   }
   await deps
     .writeSummary([resultsTable(results), ...sections].join('\n'))
@@ -214,8 +218,12 @@ async function plan(
   const clock = deps.clock ?? systemClock
   const rows: PlanRow[] = []
   const clients = createClientCache()
-  for (const credential of prepared) {
-    rows.push(await dueRow(deps, parts, credential, clock.now(), clients))
+  try {
+    for (const credential of prepared) {
+      rows.push(await dueRow(deps, parts, credential, clock.now(), clients))
+    }
+  } finally {
+    await clients.close()
   }
   const due = rows.filter(row => row.due).map(row => row.id)
   // The jobs of the matrix write with the one token: each job within the budget is not enough,
@@ -290,6 +298,7 @@ async function dueRow(
       },
       clock: deps.clock ?? systemClock,
       sleep: deps.sleep ?? realSleep,
+      ...(deps.idToken ? { idToken: deps.idToken } : {}),
       audit: { record: () => undefined },
       onRecoveryCiphertext: () => undefined
     })

@@ -215,7 +215,11 @@ export function parseActionConfig(
     const fileOnly = provider.keys.filter(key => key.input === undefined).map(pathOf)
     for (const path of [...fileOnly, ...Object.keys(provider.sections ?? {})]) {
       if (claimed.has(path)) continue
-      if (Object.hasOwn(file.keys, path) || Object.hasOwn(file.sections, path)) {
+      if (
+        Object.hasOwn(file.keys, path) ||
+        Object.hasOwn(file.objects, path) ||
+        Object.hasOwn(file.sections, path)
+      ) {
         draft.report([{ input: path, message: refused }])
       }
     }

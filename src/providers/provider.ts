@@ -18,9 +18,12 @@ import type { Logger } from '../logger.js'
  *   in the file);
  * - `list`: a list of strings (or one string), joined with commas;
  * - `flag`: true or false;
- * - `count`: a whole number.
+ * - `count`: a whole number;
+ * - `object`: a mapping checked by the key's own {@link FileKey.schema} (an HTTP issuer's
+ *   `create: { method, url, body }`), file-only, whose value (its `{ env: NAME }` secrets read)
+ *   the provider finds in {@link FileSlice.objects}.
  */
-export type KeyType = 'text' | 'secret' | 'list' | 'flag' | 'count'
+export type KeyType = 'text' | 'secret' | 'list' | 'flag' | 'count' | 'object'
 
 /** The groups of a credential whose keys are objects; `publish` is a list, described apart. */
 export const CREDENTIAL_GROUPS = [
@@ -47,6 +50,8 @@ export interface FileKey {
   readonly type: KeyType
   /** Allowed values, when the key takes one of a few words. */
   readonly values?: readonly string[]
+  /** The shape of an `object` key's value. */
+  readonly schema?: z.ZodType
 }
 
 /**
@@ -100,6 +105,8 @@ export interface Provider {
    * Sections of a credential it owns in the configuration file, each checked by its zod schema
    * (`vault: { address, auth: { … } }`): what does not fit one key per flat input. A secret in a
    * section is written `{ env: NAME }` (use `secretReference`), and the provider gets the value.
+   * Credentials that share one may name it instead (`vault: team-a`), written once under the
+   * file's `connections:` (`connections: { vault: { team-a: { … } } }`).
    */
   readonly sections?: Readonly<Record<string, z.ZodType>>
   /**
@@ -159,8 +166,12 @@ export interface Provider {
  * (GitHub's budget is per token, not per credential).
  */
 export interface ClientCache {
-  /** The client under `key`, made by `make` the first time it is asked for. */
-  get<T>(key: string, make: () => T): T
+  /**
+   * The client under `key`, made by `make` the first time it is asked for.
+   * @param close ends what the client holds once the run is over, whatever happened (Vault:
+   *   revokes the run's own login token); it never throws, and says what it could not do
+   */
+  get<T>(key: string, make: () => T, close?: (client: T) => Promise<void>): T
 }
 
 /** What a provider's parts need from the run. */
@@ -171,6 +182,12 @@ export interface PartDeps {
   clock: Clock
   sleep: Sleep
   clients: ClientCache
+  /**
+   * The workflow's OpenID Connect token for `audience` (GitHub Actions, with `id-token: write`),
+   * for a login that needs no long-lived secret. Absent where the run has none (a CLI run reads
+   * its CI's token from an environment variable instead, which its configuration names).
+   */
+  idToken?: (audience: string) => Promise<string>
   /** The health check the credential configures (an HTTP probe), before any provider wraps it. */
   healthCheck?: HealthCheck
 }
@@ -244,8 +261,13 @@ export interface Draft {
 export interface FileSlice {
   /** Keys without a flat input, as text, by key path: `store.mount`. */
   readonly keys: Readonly<Record<string, string>>
-  /** Providers' sections ({@link Provider.sections}), checked by their schemas, by name. */
+  /**
+   * Providers' sections ({@link Provider.sections}), checked by their schemas, by name; a section
+   * that named a connection is that connection's entry.
+   */
   readonly sections: Readonly<Record<string, unknown>>
+  /** The values of `object` keys, checked by their schemas, by key path: `issuer.create`. */
+  readonly objects: Readonly<Record<string, unknown>>
   /**
    * `publish` entries of targets whose keys have no flat inputs, in the file's order: `key` is
    * the entry's target (`gitlab`), `index` its place in `publish`, for messages.
@@ -261,6 +283,7 @@ export interface FileSlice {
 export const NO_FILE: FileSlice = Object.freeze({
   keys: Object.freeze({}),
   sections: Object.freeze({}),
+  objects: Object.freeze({}),
   targets: Object.freeze([])
 })
 

@@ -1,4 +1,5 @@
 import { isMap, isNode, isScalar, isSeq, LineCounter, parseDocument, type Document } from 'yaml'
+import type * as z from 'zod'
 import { ConfigFileError, type FileProblem } from '../../errors.js'
 import type { InputName, RawInputs } from '../inputs.js'
 import { looksLikeCredential } from './credential-like.js'
@@ -60,6 +61,8 @@ type Credential = CredentialEntry
 /** What reading one credential needs besides the credential. */
 interface Reading {
   keys: readonly FileKey[]
+  /** The file's `connections:`, by section and name, as the schema checked them. */
+  connections: Readonly<Record<string, Readonly<Record<string, unknown>> | undefined>>
   flat: TargetKeys | undefined
   registry: Registry
   env: Readonly<Record<string, string | undefined>>
@@ -116,7 +119,7 @@ export function loadConfigFile(
   const problems: FileProblem[] = [...pastedCredentials(data, [], lineOf)]
   const parsed = schemas.file.safeParse(data, { error: fileIssueMessage })
   if (!parsed.success) {
-    for (const issue of parsed.error.issues) {
+    for (const issue of parsed.error.issues.flatMap(inBranch)) {
       const path = issue.path.filter(p => typeof p !== 'symbol')
       // A key that looks like a credential is never repeated: pastedCredentials named its place.
       if (!path.every(quotable)) continue
@@ -143,13 +146,23 @@ export function loadConfigFile(
     // unset environment variable): every problem at once.
     const file = typeof data === 'object' ? (data as Record<string, unknown>) : {}
     const defaults = schemas.credential.safeParse(file.defaults ?? {})
+    const shared = schemas.connections.safeParse(file.connections ?? {})
+    const connections = shared.success ? shared.data : {}
     const listed = file.credentials
     if (defaults.success && typeof listed === 'object' && listed !== null) {
       for (const [id, credential] of Object.entries(listed)) {
         if (!quotable(id)) continue
         const valid = schemas.credential.safeParse(credential)
         if (valid.success && runs(id)) {
-          toInputs(id, valid.data, defaults.data, { keys, flat, registry, env, lineOf, problems })
+          toInputs(id, valid.data, defaults.data, {
+            keys,
+            connections,
+            flat,
+            registry,
+            env,
+            lineOf,
+            problems
+          })
         }
       }
     }
@@ -160,6 +173,7 @@ export function loadConfigFile(
   const credentials = Object.entries(parsed.data.credentials).map(([id, credential]) =>
     toInputs(id, credential, defaults, {
       keys,
+      connections: parsed.data.connections ?? {},
       flat,
       registry,
       env: runs(id) ? env : {},
@@ -178,6 +192,20 @@ export function loadConfigFile(
   return { source, credentials }
 }
 
+/**
+ * A union's issues, where one of its options is a mapping that took the value's shape (a section
+ * written out rather than a connection's name): that option's own issues, each at its key, so a
+ * problem is named where it is. Other issues, and a union of text and list, as they are.
+ */
+function inBranch(issue: z.core.$ZodIssue): z.core.$ZodIssue[] {
+  if (issue.code !== 'invalid_union') return [issue]
+  const taken = issue.errors.find(
+    branch => branch.length > 0 && branch.every(i => typeof i.path[0] === 'string')
+  )
+  if (!taken) return [issue]
+  return taken.flatMap(i => inBranch({ ...i, path: [...issue.path, ...i.path] }))
+}
+
 /** The flat inputs of one credential, its defaults merged under it, and its file slice. */
 function toInputs(
   id: string,
@@ -188,6 +216,7 @@ function toInputs(
   const { env, lineOf, problems } = reading
   const inputs: Partial<RawInputs> = {}
   const fileKeys: Record<string, string> = {}
+  const objects: Record<string, unknown> = {}
   const secrets: string[] = []
   const setAt = new Map<string, Path>()
   const own: Path = ['credentials', id]
@@ -203,23 +232,45 @@ function toInputs(
       setAt.set(path, at)
     }
   }
+  const read = (value: unknown, at: Path): unknown => readSecrets(value, at, reading, secrets)
   for (const key of reading.keys) {
     const path = key.group === '' ? [key.key] : [key.group, key.key]
     const mine = valueAt(credential, path)
     const value = mine ?? valueAt(defaults, path)
-    if (value !== undefined)
-      set(key, value, [...(mine !== undefined ? own : ['defaults']), ...path])
+    if (value === undefined) continue
+    const at: Path = [...(mine !== undefined ? own : ['defaults']), ...path]
+    if (key.type === 'object') {
+      objects[path.join('.')] = read(value, at)
+      setAt.set(path.join('.'), at)
+    } else set(key, value, at)
   }
   const webhook = webhookOf(id, credential, defaults, env, secrets, problems, lineOf)
   const windows = windowsOf(credential) ?? windowsOf(defaults)
-  const read = (value: unknown, at: Path): unknown => readSecrets(value, at, reading, secrets)
   const sections: Record<string, unknown> = {}
   for (const name of reading.registry.providers.flatMap(p => Object.keys(p.sections ?? {}))) {
     const mine = valueAt(credential, [name])
     const value = mine ?? valueAt(defaults, [name])
     if (value === undefined) continue
-    const at: Path = [...(mine !== undefined ? own : ['defaults']), name]
-    sections[name] = read(value, at)
+    let at: Path = [...(mine !== undefined ? own : ['defaults']), name]
+    let section: unknown = value
+    if (typeof value === 'string') {
+      // A shared entry of `connections:`, named: its own place is where a problem in it is.
+      section = reading.connections[name]?.[value]
+      if (section === undefined) {
+        problems.push(
+          withLine(
+            {
+              path: pathText(at),
+              message: `names no connection: add ${value} under connections.${name}, or write its settings here`
+            },
+            lineOf(at)
+          )
+        )
+        continue
+      }
+      at = ['connections', name, value]
+    }
+    sections[name] = read(section, at)
     setAt.set(name, at)
   }
   const publish = credential.publish ?? defaults.publish
@@ -246,7 +297,7 @@ function toInputs(
     secrets,
     ...(webhook ? { webhook } : {}),
     ...(windows ? { windows } : {}),
-    file: { keys: fileKeys, sections, targets },
+    file: { keys: fileKeys, sections, objects, targets },
     locate: input => {
       // A key path names itself (`store.mount`), or the nearest part of it the file has.
       const at = setAt.get(input) ?? setAt.get(input.split('.')[0] ?? '')
@@ -424,6 +475,9 @@ function inputText(
       secrets.push(secret)
       return secret
     }
+    case 'object':
+      // Never a flat input: an object key's value goes to its provider as it is.
+      return undefined
     case 'list':
       return listOf(value).join(', ')
     case 'flag':

@@ -22,8 +22,15 @@ function valueSchema(key: FileKey): z.ZodType {
       return z.number().int().min(0)
     case 'text':
       return key.values ? z.enum(key.values as [string, ...string[]]) : z.string()
+    case 'object':
+      return key.schema ?? z.record(z.string(), z.unknown())
   }
 }
+
+/** The name of a shared entry of `connections:`, which a credential's section may give instead. */
+const connectionName = z
+  .string()
+  .regex(CREDENTIAL_ID, 'a connection name is lower-case letters, digits and single hyphens')
 
 function keysSchema(keys: readonly FileKey[]) {
   return z.strictObject(Object.fromEntries(keys.map(key => [key.key, valueSchema(key).optional()])))
@@ -109,13 +116,22 @@ export function fileSchemasOf(registry: Registry) {
     ...Object.fromEntries(
       keys.filter(key => key.group === '').map(key => [key.key, valueSchema(key).optional()])
     ),
-    ...Object.fromEntries(sections.map(([name, schema]) => [name, schema.optional()])),
+    ...Object.fromEntries(
+      sections.map(([name, schema]) => [name, z.union([connectionName, schema]).optional()])
+    ),
     publish: z.array(publishEntry).optional()
   })
+  /** Sections written once and named by credentials: `connections: { vault: { team-a: … } }`. */
+  const connections = z.strictObject(
+    Object.fromEntries(
+      sections.map(([name, schema]) => [name, z.record(connectionName, schema).optional()])
+    )
+  )
   /** The configuration file, version 1. */
   const file = z.strictObject({
     version: z.literal(1, { error: 'must be 1, the only version of this file so far' }),
     defaults: credential.optional(),
+    connections: connections.optional(),
     credentials: z.record(
       z
         .string()
@@ -123,7 +139,7 @@ export function fileSchemasOf(registry: Registry) {
       credential
     )
   })
-  return { credential, file }
+  return { credential, connections, file }
 }
 
 /** The file's schemas for the action's providers. */
