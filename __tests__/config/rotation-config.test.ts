@@ -89,7 +89,7 @@ describe('parseActionConfig', () => {
   it('makes revoke-previous prove the new value first and know what to revoke', () => {
     expect(problems({ ...OAUTH2, 'revoke-previous': 'true' })).toEqual([
       ['revoke-previous', expect.stringContaining('revocation-url')],
-      ['revoke-previous', expect.stringContaining('needs health-check-url')],
+      ['revoke-previous', expect.stringContaining('needs a health check (health-check-url')],
       ['previous-value', expect.stringContaining('required by revoke-previous')]
     ])
   })
