@@ -258,10 +258,7 @@ function quoteLine(
   // ANSI escape sequences (colours, cursor moves) go; any other control character is a doubt.
   // eslint-disable-next-line no-control-regex -- the escape character is what it finds
   const colours = /\u001b\[[0-9;?]*[ -/]*[@-~]/g
-  const plain = line
-    .replace(colours, '')
-    .replace(/\t/g, ' ')
-    .trim()
+  const plain = line.replace(colours, '').replace(/\t/g, ' ').trim()
   if (plain === '' || /[\p{Cc}\p{Cf}]/u.test(plain)) return undefined
   // This check's own secrets first: the run's redactor knows them too, once they are masked.
   const local = redactSecrets(plain, [...variables.masks])
