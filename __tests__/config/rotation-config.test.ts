@@ -108,6 +108,28 @@ describe('parseActionConfig', () => {
     expect(config.previousValue).toBe('at')
   })
 
+  it('takes a command as the check of mode verify, and of revoke-previous', () => {
+    const config = parse({
+      ...OAUTH2,
+      mode: 'verify',
+      'health-check-command': './scripts/check-token.sh',
+      'previous-value': 'at'
+    })
+    expect(config.healthCheck).toEqual({
+      kind: 'command',
+      command: './scripts/check-token.sh',
+      timeoutMs: 120_000
+    })
+    const revoking = parse({
+      ...OAUTH2,
+      'revoke-previous': 'true',
+      'revocation-url': 'https://auth.example.com/revoke',
+      'previous-value': 'at',
+      'health-check-command': './scripts/check-token.sh'
+    })
+    expect(revoking.revokePrevious).toBe(true)
+  })
+
   it('wants a lock that outlasts the run', () => {
     expect(problems({ ...OAUTH2, 'lock-expires-after': '1m' })).toEqual([
       ['lock-expires-after', expect.stringContaining('must be at least 7m')]
