@@ -9,7 +9,7 @@ import { a as Redactor } from './chunks/redaction-xVyV9imr.js';
 import { p as parseList } from './chunks/lists-D2x1VrPX.js';
 import { o as openRecovery } from './chunks/recovery-box-E37AF2I1.js';
 import { g as generateRecoveryKeyPair } from './chunks/recovery-key-DSxfYKGE.js';
-import { r as run } from './chunks/main-Bnx8uYEb.js';
+import { r as run } from './chunks/main-CXZfcVaJ.js';
 import './chunks/sodium-DPz47DmG.js';
 import './chunks/results-6FR0Me-7.js';
 import 'node:timers/promises';

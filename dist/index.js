@@ -1,6 +1,6 @@
 import { coreDeps } from './chunks/core-deps-CVMEaCqp.js';
 import { d as describeError } from './chunks/wording-DfC0u_vM.js';
-import { r as run } from './chunks/main-Bnx8uYEb.js';
+import { r as run } from './chunks/main-CXZfcVaJ.js';
 import 'os';
 import 'crypto';
 import 'fs';
