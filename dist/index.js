@@ -1,6 +1,6 @@
 import { coreDeps } from './chunks/core-deps-BWDCdlC0.js';
 import { d as describeError } from './chunks/wording-DfC0u_vM.js';
-import { r as run } from './chunks/main-BcY7hb6Q.js';
+import { r as run } from './chunks/main-B_-FOPSS.js';
 import 'os';
 import 'crypto';
 import 'fs';
@@ -39,6 +39,7 @@ import 'node:timers/promises';
 import './chunks/inputs-Bh3i-bWy.js';
 import 'node:fs';
 import 'node:path';
+import './chunks/identity-C2FKYTys.js';
 
 // The action's entry: the only module with side effects. It wires the real collaborators into
 // run() (which, called with no arguments as @github/local-action calls it, wires the same ones);
