@@ -6,6 +6,7 @@ import { renderConfigDoc, renderConfigSchema, renderInputsDoc } from '../scripts
 import { loadConfigFile } from '../src/config/file/load.js'
 import { INPUT_DEFAULTS } from '../src/config/inputs.js'
 import { parseActionConfig } from '../src/config/rotation-config.js'
+import { parse } from 'yaml'
 import { ConfigError, ConfigFileError } from '../src/errors.js'
 
 const read = (path: string) => readFileSync(new URL(path, import.meta.url), 'utf8')
@@ -262,5 +263,107 @@ describe('configuration files shown in the docs', () => {
       ].join('\n')
     expect(configProblems('bad.yml', file('{ kind: none, valeu: { env: X } }'))).not.toEqual([])
     expect(configProblems('bad.yml', file('{ kind: oauth2 }'))).not.toEqual([])
+  })
+})
+
+/**
+ * The keywords of GitLab's CI/CD YAML reference (https://docs.gitlab.com/ci/yaml/): the global
+ * ones, and those a job may have. `only` and `except` are left out: the reference deprecates them.
+ */
+const GITLAB_GLOBAL = ['default', 'include', 'stages', 'variables', 'workflow']
+const GITLAB_JOB = [
+  'after_script',
+  'allow_failure',
+  'artifacts',
+  'before_script',
+  'cache',
+  'coverage',
+  'dast_configuration',
+  'dependencies',
+  'environment',
+  'extends',
+  'hooks',
+  'id_tokens',
+  'identity',
+  'image',
+  'inherit',
+  'interruptible',
+  'manual_confirmation',
+  'needs',
+  'pages',
+  'parallel',
+  'release',
+  'resource_group',
+  'retry',
+  'rules',
+  'run',
+  'script',
+  'secrets',
+  'services',
+  'stage',
+  'tags',
+  'timeout',
+  'trigger',
+  'variables',
+  'when'
+]
+const GITLAB_ARTIFACTS = [
+  'access',
+  'exclude',
+  'expire_in',
+  'expose_as',
+  'name',
+  'paths',
+  'public',
+  'reports',
+  'untracked',
+  'when'
+]
+
+/** The `.gitlab-ci.yml` files a page shows: fenced yaml blocks that open with that comment. */
+function gitlabFiles(page: string, markdown: string): { name: string; text: string }[] {
+  const fence = /^( *)```ya?ml\n(# \.gitlab-ci\.yml\n[\s\S]*?)^\1```/gm
+  return [...markdown.matchAll(fence)].map(match => ({
+    name: `${page}:${String(markdown.slice(0, match.index).split('\n').length + 1)}`,
+    text: match[2] ?? ''
+  }))
+}
+
+/** Every keyword of a pipeline that GitLab's reference does not have, as `job: key`. */
+function unknownGitLabKeys(text: string): string[] {
+  const pipeline = parse(text) as Record<string, unknown>
+  return Object.entries(pipeline).flatMap(([name, value]) => {
+    if (GITLAB_GLOBAL.includes(name)) return []
+    if (typeof value !== 'object' || value === null) return [`${name}: not a job`]
+    const job = value as Record<string, unknown>
+    const artifacts = (job.artifacts ?? {}) as Record<string, unknown>
+    return [
+      ...Object.keys(job).filter(key => !GITLAB_JOB.includes(key)),
+      ...Object.keys(artifacts).filter(key => !GITLAB_ARTIFACTS.includes(key)),
+      ...(job.script === undefined && !name.startsWith('.') && job.extends === undefined
+        ? ['script (missing)']
+        : [])
+    ].map(key => `${name}: ${key}`)
+  })
+}
+
+describe('GitLab pipelines shown in the docs', () => {
+  const shown = pages().flatMap(page => gitlabFiles(page, readFileSync(join(ROOT, page), 'utf8')))
+
+  it('finds the GitLab CI page’s', () => {
+    expect(shown.map(file => file.name.split(':')[0])).toContain('docs/gitlab-ci.md')
+  })
+
+  it.each(shown.map(file => [file.name, file.text] as const))(
+    'the pipeline at %s is YAML with only the keywords of GitLab’s reference',
+    (_, text) => {
+      expect(unknownGitLabKeys(text)).toEqual([])
+    }
+  )
+
+  it('can fail: a keyword GitLab does not have', () => {
+    expect(unknownGitLabKeys('job:\n  script: [x]\n  resource-group: a\n')).toEqual([
+      'job: resource-group'
+    ])
   })
 })

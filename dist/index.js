@@ -1,6 +1,6 @@
 import { coreDeps } from './chunks/core-deps-CVMEaCqp.js';
 import { d as describeError } from './chunks/wording-DfC0u_vM.js';
-import { r as run } from './chunks/main-CXZfcVaJ.js';
+import { r as run } from './chunks/main-KHs_zxo5.js';
 import 'os';
 import 'crypto';
 import 'fs';
@@ -40,6 +40,7 @@ import 'node:timers/promises';
 import './chunks/inputs-CeusiGHl.js';
 import 'node:fs';
 import 'node:path';
+import './chunks/identity-C2FKYTys.js';
 
 // The action's entry: the only module with side effects. It wires the real collaborators into
 // run() (which, called with no arguments as @github/local-action calls it, wires the same ones);

@@ -25,6 +25,7 @@ import { resultOf, resultsJson, stoppedResult, type CredentialResult } from './r
 import type { WebhookTarget } from './report/webhook.js'
 import { renderSummary } from './report/summary.js'
 import { count } from './wording.js'
+import { detectCi, type CiIdentity } from './ci/identity.js'
 
 /**
  * The modules a run needs once it has started: validation (zod), the engine and its parts
@@ -60,8 +61,13 @@ export type RunParts = Awaited<ReturnType<typeof loadParts>>
 /** Everything a run touches outside itself; `run()` wires the real ones when given none. */
 export interface RunDeps {
   readInput: InputReader
-  /** The runner's environment (GITHUB_REPOSITORY, GITHUB_API_URL, GITHUB_RUN_ID, RUNNER_TEMP). */
+  /**
+   * The environment: the CI's variables (GITHUB_*, CI_*, RUNNER_TEMP) and the secrets a
+   * configuration file names.
+   */
   env: Readonly<Record<string, string | undefined>>
+  /** The run's identity; absent: detected from `env` ({@link detectCi}). */
+  ci?: CiIdentity
   log: Logger
   /**
    * Registers a value the runner must mask in every log line from now on, and the redactor must
@@ -136,15 +142,16 @@ export async function run(given?: RunDeps): Promise<void> {
   }
 }
 
-/** What the runner's environment tells about the run, for the configuration. */
+/**
+ * What the environment tells about the run, for the configuration: the run's identity from its CI
+ * (GitHub Actions, GitLab CI, or a local run), and GitHub's repository and API, which the GitHub
+ * provider reads wherever the run is (a GitLab job that publishes to GitHub names them).
+ */
 export function runnerContext(deps: RunDeps): ActionContext {
   return {
     repository: deps.env.GITHUB_REPOSITORY,
     apiUrl: deps.env.GITHUB_API_URL,
-    runId: deps.env.GITHUB_RUN_ID,
-    runAttempt: deps.env.GITHUB_RUN_ATTEMPT,
-    runnerTemp: deps.env.RUNNER_TEMP,
-    serverUrl: deps.env.GITHUB_SERVER_URL
+    ci: deps.ci ?? detectCi(deps.env, process.pid)
   }
 }
 

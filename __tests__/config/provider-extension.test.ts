@@ -6,7 +6,12 @@ import { describe, expect, it } from '@jest/globals'
 import * as z from 'zod'
 import { readInputs, INPUT_DEFAULTS, type RawInputs } from '../../src/config/inputs.js'
 import { loadConfigFile, type FileCredential } from '../../src/config/file/load.js'
-import { parseActionConfig, reportParts } from '../../src/config/rotation-config.js'
+import {
+  parseActionConfig,
+  reportParts,
+  type ActionContext
+} from '../../src/config/rotation-config.js'
+import { detectCi } from '../../src/ci/identity.js'
 import { createClientCache } from '../../src/action/clients.js'
 import { assembleEngine } from '../../src/action/assemble.js'
 import { MemoryAudit, MemoryClock, MemorySleep } from '../support/engine-ports.js'
@@ -131,7 +136,7 @@ credentials:
 function configure(
   text: string,
   seen: Seen[] = [],
-  run: { token?: string; ctx?: typeof context | Record<string, never> } = {}
+  run: { token?: string; ctx?: ActionContext } = {}
 ) {
   const registry = createRegistry([...PROVIDERS, ledger(seen)])
   const file = loadConfigFile(text, 'rotation.yml', ENV, [], registry)
@@ -199,6 +204,29 @@ credentials:
       subject: 'books',
       lockTtlMs: 30 * 60_000
     })
+  })
+
+  it('in a GitLab job with no GITHUB_* variable at all, names the job in its record and links its page', () => {
+    const text = `version: 1
+credentials:
+  books:
+    issuer: { kind: ledger-key, path: keys/ci }
+    store: { kind: ledger-vault }
+    publish:
+      - ledger: { name: CI_KEY }
+`
+    const env = {
+      GITLAB_CI: 'true',
+      CI_PROJECT_PATH: 'acme/app',
+      CI_PIPELINE_ID: '123',
+      CI_JOB_ID: '456',
+      CI_JOB_URL: 'https://gitlab.example.com/acme/app/-/jobs/456'
+    }
+    const [books] = configure(text, [], { ctx: { ci: detectCi(env, 1) } })
+    expect(books?.problems).toBeUndefined()
+    expect(books?.config?.publish.token).toBe('')
+    expect(books?.config?.runId).toBe('GitLab job 456 of pipeline 123 in acme/app')
+    expect(books?.config?.runUrl).toBe('https://gitlab.example.com/acme/app/-/jobs/456')
   })
 
   it('needs the GitHub token, not a secret name, for a GitHub store publishing elsewhere only', () => {

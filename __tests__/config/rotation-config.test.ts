@@ -3,13 +3,15 @@ import { readInputs } from '../../src/config/inputs.js'
 import { OAUTH2_INPUTS as OAUTH2, type Inputs } from '../support/action-inputs.js'
 import { parseActionConfig, type ActionConfig } from '../../src/config/rotation-config.js'
 import { ConfigError } from '../../src/errors.js'
+import { githubActionsIdentity } from '../../src/ci/identity.js'
 
 const context = {
   repository: 'octo/app',
   apiUrl: 'https://api.github.com',
-  runId: '77',
-  runAttempt: '2',
-  runnerTemp: '/tmp/runner'
+  ci: githubActionsIdentity(
+    { GITHUB_RUN_ID: '77', GITHUB_RUN_ATTEMPT: '2', RUNNER_TEMP: '/tmp/runner' },
+    4242
+  )
 }
 
 function parse(inputs: Inputs): ActionConfig {

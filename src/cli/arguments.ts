@@ -25,6 +25,8 @@ export interface RunInvocation {
   readInput: InputReader
   /** Where to write the job summary (Markdown), if anywhere. */
   summaryFile?: string
+  /** `--report-dir`: the folder of the report files (summary.md, junit.xml). */
+  reportDir?: string
   /** Read the value from standard input. */
   valueFromStdin: boolean
 }
@@ -49,7 +51,7 @@ export type CliInvocation =
 const COMMANDS = ['rotate', 'publish', 'plan', 'recover', 'recovery-keygen', 'help'] as const
 type Command = (typeof COMMANDS)[number]
 
-const RUN_FLAGS = ['value-stdin', 'summary']
+const RUN_FLAGS = ['value-stdin', 'summary', 'report-dir']
 const RECOVER_FLAGS = ['ciphertext']
 
 /** Input flags: every input but the secrets. */
@@ -144,6 +146,7 @@ export function parseCommandLine(
   const options: OptionSpec = {
     'value-stdin': { type: 'boolean' },
     summary: { type: 'string' },
+    'report-dir': { type: 'string' },
     ciphertext: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
     version: { type: 'boolean' }
@@ -199,11 +202,13 @@ export function parseCommandLine(
     return flag(name) || env[`INPUT_${upper}`] || env[`INPUT_${upper.replace(/-/g, '_')}`] || ''
   }
   const summary = flag('summary')
+  const reportDir = flag('report-dir')
   return {
     command,
     readInput,
     valueFromStdin: values['value-stdin'] === true,
-    ...(summary ? { summaryFile: summary } : {})
+    ...(summary ? { summaryFile: summary } : {}),
+    ...(reportDir ? { reportDir } : {})
   }
 }
 

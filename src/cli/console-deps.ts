@@ -25,8 +25,19 @@ export function consoleDeps(options: {
   inputSource?: (name: InputName) => string
   /** Where a relative `config` path is read from: the command's current directory. */
   workingDirectory?: string
-}): RunDeps & { outputs: Record<string, string>; failed: () => boolean } {
+  /** The run's identity, detected once by the command for the run and its report alike. */
+  ci?: RunDeps['ci']
+}): RunDeps & {
+  outputs: Record<string, string>
+  failed: () => boolean
+  /** Each job summary the run wrote, redacted, for the report folder. */
+  summaries: string[]
+  /** Each error line the run logged (redacted), for a report of a run that stopped early. */
+  errors: string[]
+} {
   const outputs: Record<string, string> = {}
+  const summaries: string[] = []
+  const errors: string[] = []
   let failed = false
   const { write } = options
   const redactor = new Redactor()
@@ -43,8 +54,11 @@ export function consoleDeps(options: {
     ...(options.workingDirectory !== undefined
       ? { workingDirectory: options.workingDirectory }
       : {}),
+    ...(options.ci ? { ci: options.ci } : {}),
     outputs,
     failed: () => failed,
+    summaries,
+    errors,
     log: safeLogger(
       {
         debug: message => {
@@ -56,6 +70,7 @@ export function consoleDeps(options: {
         notice: titled('notice'),
         warning: titled('warning'),
         error: (message, properties) => {
+          errors.push(message)
           const input = invalidInput(properties?.title)
           const source = input === undefined ? undefined : options.inputSource?.(input)
           // A terminal has no runner to explain where an input comes from: the error says it.
@@ -81,6 +96,7 @@ export function consoleDeps(options: {
       outputs[name] = redact(value)
     },
     writeSummary: async markdown => {
+      summaries.push(redact(markdown))
       if (options.summaryFile) await appendFile(options.summaryFile, `${redact(markdown)}\n`)
     },
     markFailed: () => {

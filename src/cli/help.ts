@@ -94,6 +94,11 @@ export function usage(metadata: CliMetadata): string {
     flag('--no-dry-run', 'Override INPUT_DRY-RUN'),
     flag('--value-stdin', 'Read the value from standard input (one trailing newline is dropped)'),
     flag('--summary FILE', 'Write the Markdown summary to FILE'),
+    flag(
+      '--report-dir DIR',
+      'Write summary.md and junit.xml to DIR (or TOKEN_ROTATION_REPORT_DIR;'
+    ),
+    flag('', 'default in GitLab CI: token-rotation-report in CI_PROJECT_DIR)'),
     '',
     'Flags of recover:',
     flag('--ciphertext BASE64', 'The recovery ciphertext (default: read from standard input)'),

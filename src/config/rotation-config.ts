@@ -21,6 +21,7 @@ import {
   type Remark
 } from '../providers/provider.js'
 import { orList } from '../wording.js'
+import { localIdentity, type CiIdentity } from '../ci/identity.js'
 import type { FieldMapping } from '../providers/github/field-mappings.js'
 
 /**
@@ -106,13 +107,16 @@ export interface ActionConfig {
   warnings: InputProblem[]
 }
 
-/** The runner's environment beyond what publishing reads. */
+/**
+ * What the run knows besides its inputs: GitHub's repository and API (read wherever the run is:
+ * a GitLab job may name them for the GitHub provider), and the run's identity from its CI.
+ */
 export interface ActionContext extends RunnerContext {
-  runId?: string | undefined
-  runAttempt?: string | undefined
-  runnerTemp?: string | undefined
-  /** `GITHUB_SERVER_URL`, for links to the run. */
-  serverUrl?: string | undefined
+  /**
+   * Who this run is (src/ci/): its name in the lock and the record, its page for alerts, where its
+   * files go. Absent: a local run named by its process.
+   */
+  ci?: CiIdentity
 }
 
 /**
@@ -342,6 +346,7 @@ export function parseActionConfig(
   if (problems.length > 0 || !publish || !issuer || !mode) throw new ConfigError(problems)
 
   const retiringValue = raw['retiring-value'] === '' ? undefined : raw['retiring-value']
+  const ci = context.ci ?? localIdentity(process.pid)
   return {
     issuer,
     mode,
@@ -369,12 +374,10 @@ export function parseActionConfig(
     revokePrevious,
     gracePeriodMs,
     persistTimeoutMs: persistTimeoutMs ?? DEFAULT_PERSIST_TIMEOUT_MS,
-    auditLogPath: raw['audit-log'] || defaultAuditLogPath(context),
-    runId: runName(context),
+    auditLogPath: raw['audit-log'] || defaultAuditLogPath(ci),
+    runId: ci.runName,
     alertAfter,
-    ...(context.serverUrl && context.repository && context.runId
-      ? { runUrl: `${context.serverUrl}/${context.repository}/actions/runs/${context.runId}` }
-      : {}),
+    ...(ci.runUrl ? { runUrl: ci.runUrl } : {}),
     warnings: health.warnings
   }
 }
@@ -422,14 +425,8 @@ function booleanInput(
   return false
 }
 
-function defaultAuditLogPath(context: ActionContext): string {
-  const dir = context.runnerTemp || tmpdir()
-  return join(dir, `token-rotation-audit-${context.runId ?? String(process.pid)}.jsonl`)
-}
-
-function runName(context: ActionContext): string {
-  if (!context.runId) return `local run ${String(process.pid)}`
-  return `run ${context.runId} attempt ${context.runAttempt ?? '1'}`
+function defaultAuditLogPath(ci: CiIdentity): string {
+  return join(ci.tempDir ?? tmpdir(), `token-rotation-audit-${ci.runId}.jsonl`)
 }
 
 /** A run that publishes a value given as an input: nothing is minted, read or stored. */

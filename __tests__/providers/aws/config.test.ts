@@ -13,10 +13,7 @@ import { OAUTH2_INPUTS, type Inputs } from '../../support/action-inputs.js'
 
 const context: ActionContext = {
   repository: 'octo/app',
-  apiUrl: 'https://api.github.com',
-  runId: '77',
-  runAttempt: '2',
-  runnerTemp: '/tmp/runner'
+  apiUrl: 'https://api.github.com'
 }
 
 const ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/db-AbC123'
