@@ -297,7 +297,7 @@ function toInputs(
     secrets,
     ...(webhook ? { webhook } : {}),
     ...(windows ? { windows } : {}),
-    file: { keys: fileKeys, sections, objects, targets },
+    file: { credential: id, keys: fileKeys, sections, objects, targets },
     locate: input => {
       // A key path names itself (`store.mount`), or the nearest part of it the file has.
       const at = setAt.get(input) ?? setAt.get(input.split('.')[0] ?? '')
