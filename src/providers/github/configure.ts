@@ -39,8 +39,19 @@ export function configureGitHub(draft: Draft): void {
   // The GitHub store keeps what the issuer consumes: the refresh token it exchanges each time.
   if (draft.issues?.consumesInput) storeConfig(draft)
   // An issuer that revokes what it minted by handle needs the handles from one run to the next:
-  // a record without a secret, since it exchanges nothing that would have to be persisted.
-  else if (draft.issues?.revokes === 'handle' && draft.issues.given !== true) recordConfig(draft)
+  // a record without a secret, since it exchanges nothing that would have to be persisted. GitHub
+  // keeps it where GitHub plays a part: a published secret, or a store or record asked for.
+  else if (
+    draft.issues?.revokes === 'handle' &&
+    draft.issues.given !== true &&
+    wantsRecord(draft)
+  ) {
+    recordConfig(draft)
+  }
+}
+
+function wantsRecord({ raw }: Draft): boolean {
+  return raw['secret-name'] !== '' || raw['state-variable'] !== '' || raw.store === GITHUB_STORE
 }
 
 /**

@@ -27,19 +27,22 @@ export function isCapgo(url: URL): boolean {
   return url.hostname === 'capgo.app' || url.hostname.endsWith('.capgo.app')
 }
 
-/** Capgo's answer when an API key asks to create a key (recent versions: user sessions only). */
-const CAPGO_REFUSAL = /cannot_create_apikey|not_authorized|only user sessions/i
+/** Capgo's error code when a credential may not create keys (recent versions: any API key). */
+const CAPGO_REFUSAL = /cannot_create_apikey/
 
-/** Whether a create answer is the API refusing this credential the right to create keys. */
-export function isCreateRefusal(status: number, body: string, url: URL): boolean {
-  if (status === 401 || status === 403) return true
-  return isCapgo(url) && status === 400 && CAPGO_REFUSAL.test(body)
+/**
+ * Whether a create answer is the API refusing this credential the right to create keys: 401 or
+ * 403, or Capgo's own refusal (HTTP 400 `cannot_create_apikey`), hosted or self-hosted.
+ */
+export function isCreateRefusal(status: number, body: string): boolean {
+  return status === 401 || status === 403 || (status === 400 && CAPGO_REFUSAL.test(body))
 }
 
 /** The API refused to create a key with the credential that asked. */
 export function createRefused(
   url: URL,
   status: number,
+  body: string,
   detail: string,
   caller: 'admin' | 'current'
 ): ActionError {
@@ -48,9 +51,10 @@ export function createRefused(
       ? 'the credential in issuer.admin'
       : 'the current key (previous-value; issuer.admin is not set)'
   const said = detail === '' ? '' : `: ${detail}`
-  const advice = isCapgo(url)
-    ? `Capgo refused to create a key with ${who} (HTTP ${String(status)}${said}). Recent Capgo versions bind API keys to roles and let only a user session create keys: an API key, even one of mode all, is refused. Give issuer.admin a credential Capgo lets create keys (see docs/recipes/capgo.md), or rotate this key by hand in the Capgo console.`
-    : `The API refused to create a key with this credential, ${who} (HTTP ${String(status)}${said}) at ${shown(url)}: give issuer.admin a credential allowed to create keys.`
+  const advice =
+    isCapgo(url) || CAPGO_REFUSAL.test(body)
+      ? `Capgo refused to create a key with ${who} (HTTP ${String(status)}${said}) at ${shown(url)}. Recent Capgo versions bind API keys to roles and let only a user session create keys: an API key, even one of mode all, is refused. Give issuer.admin a credential Capgo lets create keys (see docs/recipes/capgo.md), or rotate this key by hand in the Capgo console.`
+      : `The API refused to create a key with this credential, ${who} (HTTP ${String(status)}${said}) at ${shown(url)}: give issuer.admin a credential allowed to create keys.`
   return new ActionError(`${advice} Nothing was created or published.`, {
     code: 'issuer-rejected',
     phase: 'mint'

@@ -156,8 +156,8 @@ export function createHttpIssuer(config: HttpIssuerConfig, deps: HttpIssuerDeps)
     const { status } = outcome
     if (status >= 200 && status < 300) return created(text, where, nonce, current)
     const detail = apiDetail(text, secrets())
-    if (isCreateRefusal(status, text, request.url)) {
-      throw createRefused(request.url, status, detail, caller().who)
+    if (isCreateRefusal(status, text)) {
+      throw createRefused(request.url, status, text, detail, caller().who)
     }
     if (status >= 500) {
       return lost(`The create request ${where} answered HTTP ${String(status)}.`, nonce)

@@ -29,7 +29,8 @@ const requestShape = {
   method: z.enum(METHODS).optional(),
   url: z.string(),
   headers: z.record(z.string(), z.string()).optional(),
-  body: z.json().optional()
+  /** A JSON object; its strings may hold placeholders. */
+  body: z.record(z.string(), z.unknown()).optional()
 }
 
 /** Checks what zod's shapes cannot: the URL, header names and every placeholder, each where it is. */
