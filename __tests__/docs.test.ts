@@ -222,7 +222,9 @@ function configProblems(name: string, text: string): string[] {
       try {
         parseActionConfig(
           { ...INPUT_DEFAULTS, 'github-token': 'writer-token', ...credential.inputs },
-          { repository: 'acme/ops', apiUrl: 'https://api.github.com' }
+          { repository: 'acme/ops', apiUrl: 'https://api.github.com' },
+          // What the file gives beyond flat inputs (object keys, sections), as a run passes it.
+          credential.file
         )
         return []
       } catch (error) {

@@ -49,6 +49,15 @@ export type Retired =
   /** For an issuer that revokes by handle. Nothing secret. */
   | { readonly by: 'handle'; readonly handle: string; readonly fingerprint: string }
 
+/** What the engine tells a mint of the version it replaces. Nothing secret. */
+export interface MintContext {
+  /**
+   * The {@link Minted.handle} of the published value the new one replaces, when the record has
+   * one (a key API's create may name the key it replaces).
+   */
+  readonly replacing?: string
+}
+
 /**
  * Where a credential is issued: an OAuth2 server, AWS, Vault, GitLab, a command.
  * Errors are {@link ActionError}s with phase `mint` or `retire`; `retryable` is true only when the
@@ -70,7 +79,7 @@ export interface Issuer {
    */
   readonly mintTimeoutMs?: number
   /** Exchanges `current` (the refresh token; '' for an issuer that needs none) for a new version. */
-  mint(current: string): Promise<Minted>
+  mint(current: string, context?: MintContext): Promise<Minted>
   /**
    * The value the issuer holds as current now, without changing anything (AWS: AWSCURRENT), for
    * mode `verify` when no `previous-value` is given. Absent when the issuer cannot tell (OAuth2).

@@ -522,7 +522,8 @@ class RotationRun {
       if (lease) await this.#confirmLease(lease, before)
       let answer: Minted
       try {
-        answer = await deps.issuer.mint(this.#input)
+        const replacing = this.#state?.published?.handle
+        answer = await deps.issuer.mint(this.#input, replacing !== undefined ? { replacing } : {})
       } catch (error) {
         const failure = asActionError(error, 'mint')
         // Only a request whose outcome is unknown may have consumed the input; otherwise the

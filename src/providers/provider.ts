@@ -262,6 +262,8 @@ export interface Draft {
  * already read (and masked). Empty for a run of flat inputs.
  */
 export interface FileSlice {
+  /** The credential's id in the file (`capgo-key`); absent for a run of flat inputs. */
+  readonly credential?: string
   /** Keys without a flat input, as text, by key path: `store.mount`. */
   readonly keys: Readonly<Record<string, string>>
   /**

@@ -297,12 +297,18 @@ function toInputs(
     secrets,
     ...(webhook ? { webhook } : {}),
     ...(windows ? { windows } : {}),
-    file: { keys: fileKeys, sections, objects, targets },
+    file: { credential: id, keys: fileKeys, sections, objects, targets },
     locate: input => {
-      // A key path names itself (`store.mount`), or the nearest part of it the file has.
-      const at = setAt.get(input) ?? setAt.get(input.split('.')[0] ?? '')
-      if (at) {
-        const path = setAt.has(input) ? at : [...at, ...input.split('.').slice(1)]
+      // A key path names itself (`store.mount`), or the nearest part of it the file has
+      // (`issuer.create` for `issuer.create.url`): a part whose place ends with its own name, not
+      // the flat input `issuer` (set at `issuer.kind`) for `issuer.admin`.
+      const parts = input.split('.')
+      for (let length = parts.length; length > 0; length -= 1) {
+        const prefix = parts.slice(0, length).join('.')
+        const at = setAt.get(prefix)
+        if (at === undefined) continue
+        if (length < parts.length && at[at.length - 1] !== parts[length - 1]) continue
+        const path = [...at, ...parts.slice(length)]
         return { path: pathText(path), line: lineOf(path) }
       }
       // Not set: name the key that would set it, at the credential.

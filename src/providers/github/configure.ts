@@ -21,7 +21,11 @@ declare module '../../config/rotation-config.js' {
       /** The workflow's repository (`GITHUB_REPOSITORY`): where the alert issue is opened. */
       repository?: RepositoryRef
       /** The GitHub store: the refresh token in a repository secret, the record in a variable. */
-      store?: { secretName: string; stateVariable: string }
+      /**
+       * The GitHub store: the refresh token in a repository secret (`secretName`), the record in a
+       * variable; only the record for an issuer that exchanges nothing but revokes by handle.
+       */
+      store?: { secretName?: string; stateVariable: string }
     }
   }
 }
@@ -31,8 +35,23 @@ export const GITHUB_STORE = 'github'
 
 /** The GitHub store of a refresh token: the secret the issuer's consumed credential is kept in. */
 export function configureGitHub(draft: Draft): void {
+  if (draft.store !== GITHUB_STORE) return
   // The GitHub store keeps what the issuer consumes: the refresh token it exchanges each time.
-  if (draft.store === GITHUB_STORE && draft.issues?.consumesInput) storeConfig(draft)
+  if (draft.issues?.consumesInput) storeConfig(draft)
+  // An issuer that revokes what it minted by handle needs the handles from one run to the next:
+  // a record without a secret, since it exchanges nothing that would have to be persisted. GitHub
+  // keeps it where GitHub plays a part: a published secret, or a store or record asked for.
+  else if (
+    draft.issues?.revokes === 'handle' &&
+    draft.issues.given !== true &&
+    wantsRecord(draft)
+  ) {
+    recordConfig(draft)
+  }
+}
+
+function wantsRecord({ raw }: Draft): boolean {
+  return raw['secret-name'] !== '' || raw['state-variable'] !== '' || raw.store === GITHUB_STORE
 }
 
 /**
@@ -89,7 +108,11 @@ export function configureGitHubTargets(draft: Draft): void {
   }
   const own = draft.slices.github?.store
   const repository = draft.storeConfig?.repository
-  if (own && repository && overwrites(draft.publish, repository, own.secretName)) {
+  if (
+    own?.secretName !== undefined &&
+    repository &&
+    overwrites(draft.publish, repository, own.secretName)
+  ) {
     draft.add(
       'refresh-token-secret',
       `is the same secret as secret-name in ${draft.context.repository ?? ''}: the access token would overwrite the refresh token; use two names`
@@ -136,6 +159,52 @@ function storeConfig(draft: Draft): void {
   }
 }
 
+/**
+ * The record of an issuer that revokes by handle: a variable named after the published secret
+ * (or `state-variable`), with its lock beside it. No secret: nothing is persisted.
+ */
+function recordConfig(draft: Draft): void {
+  const { raw, context, add } = draft
+  draft.keepsRecord = true
+  if (raw['refresh-token-secret'] !== '') {
+    add(
+      'refresh-token-secret',
+      `applies to an issuer that exchanges its credential; issuer: ${draft.issuer ?? ''} keeps only a record (the ids of the values it minted) in a variable: remove it, and set state-variable to name that variable`
+    )
+  }
+  const published = raw['secret-name'].toUpperCase()
+  const stateVariable = (
+    raw['state-variable'] || (published === '' ? '' : `${published}_STATE`)
+  ).toUpperCase()
+  if (stateVariable === '') {
+    add(
+      'state-variable',
+      `is required with issuer: ${draft.issuer ?? ''} when no GitHub secret is published: the repository variable that keeps the rotation record (the ids of the values to revoke)`
+    )
+    return
+  }
+  const why = secretNameProblem(stateVariable)
+  if (why) {
+    add('state-variable', why.replace(/secret/g, 'variable'))
+    return
+  }
+  const repository = context.repository ? parseRepository(context.repository) : undefined
+  if (!repository) {
+    add(
+      'state-variable',
+      'needs GITHUB_REPOSITORY: the rotation record is a variable of the repository running the workflow'
+    )
+    return
+  }
+  draft.slices.github = { ...draft.slices.github, store: { stateVariable } }
+  draft.storeConfig = {
+    kind: GITHUB_STORE,
+    repository,
+    subject: published === '' ? stateVariable : published,
+    lockVariable: `${stateVariable}_LOCK`
+  }
+}
+
 /** Whether the published secret is the store's own: the access token would replace the refresh token. */
 function overwrites(
   publish: PublishConfig | undefined,
@@ -165,7 +234,9 @@ export function describeGitHub(config: ActionConfig): PartReport {
   const lines = [
     ...(store && own
       ? [
-          `Refresh token in secret ${own.secretName} of ${repository}; record in variable ${own.stateVariable}.`
+          own.secretName !== undefined
+            ? `Refresh token in secret ${own.secretName} of ${repository}; record in variable ${own.stateVariable}.`
+            : `Record (the ids of the values to revoke, never a value) in variable ${own.stateVariable} of ${repository}.`
         ]
       : []),
     ...(store?.lockVariable !== undefined

@@ -54,7 +54,7 @@ export function assembleGitHub(config: ActionConfig, deps: PartDeps): Parts {
           store: createGitHubStore({
             client: storeClient,
             repository,
-            secretName: own.secretName,
+            ...(own.secretName !== undefined ? { secretName: own.secretName } : {}),
             stateVariable: own.stateVariable,
             persistTimeoutMs: config.persistTimeoutMs,
             log,

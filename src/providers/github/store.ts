@@ -14,8 +14,11 @@ export interface GitHubStoreOptions {
   client: GitHubClient
   /** The repository holding the secret and both variables; usually the workflow's own. */
   repository: RepositoryRef
-  /** The repository Actions secret that holds the refresh token. */
-  secretName: string
+  /**
+   * The repository Actions secret that holds the refresh token; absent for a record-only store (an
+   * issuer that exchanges nothing and revokes by handle: nothing is persisted).
+   */
+  secretName?: string
   /** The repository Actions variable that holds the write-ahead record. */
   stateVariable: string
   log: Logger
@@ -55,12 +58,32 @@ export function createGitHubStore(options: GitHubStoreOptions): Store {
   }
   const name = repositoryName(repository)
   const variables = new RepositoryVariables(client, repository, options.clock)
-  const secret = new RepositorySecret(client, repository, secretName, options.keys)
   const state = new StateVariable(variables, options.stateVariable)
+  const resetHint = `delete the rotation record, the variable ${options.stateVariable} (gh variable delete ${options.stateVariable} --repo ${name})`
+  if (secretName === undefined) {
+    return {
+      kind: 'github',
+      description: `record in variable ${options.stateVariable} of ${name}`,
+      resetHint,
+      readState: () => state.read(),
+      writeState: (next, write) => state.write(next, write),
+      // No secret to check: the lock, a variable beside the record, proved the write access.
+      check: () => Promise.resolve(),
+      persistTimeoutMs: timeoutMs,
+      persist: () =>
+        Promise.reject(
+          new ActionError(
+            `The record-only store in variable ${options.stateVariable} of ${name} keeps no value: only an issuer that exchanges its credential persists one.`,
+            { code: 'internal', phase: 'persist' }
+          )
+        )
+    }
+  }
+  const secret = new RepositorySecret(client, repository, secretName, options.keys)
   return {
     kind: 'github',
     description: `secret ${secretName} of ${name}`,
-    resetHint: `delete the rotation record, the variable ${options.stateVariable} (gh variable delete ${options.stateVariable} --repo ${name})`,
+    resetHint,
     readState: () => {
       // The key goes out with the record's read instead of after it: one round trip fewer.
       secret.prefetchKey()

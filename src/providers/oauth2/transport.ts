@@ -5,7 +5,7 @@ import type { OAuth2TlsConfig } from './config.js'
 export interface TransportRequest {
   method: string
   headers: Record<string, string>
-  body?: URLSearchParams | undefined
+  body?: URLSearchParams | string | undefined
   redirect?: 'manual'
   signal?: AbortSignal | undefined
 }
