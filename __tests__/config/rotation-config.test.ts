@@ -178,7 +178,7 @@ describe('rotate-before-expiry', () => {
     expect(problems({ ...plainPublish, 'rotate-before-expiry': '1h' })).toEqual([
       [
         'rotate-before-expiry',
-        'needs a rotation record; it applies to issuer: oauth2 or aws-secrets-manager'
+        'needs a rotation record; it applies to issuer: oauth2, aws-secrets-manager or gitlab-token'
       ]
     ])
     expect(problems({ ...OAUTH2, 'rotate-before-expiry': 'soon' })).toEqual([

@@ -203,13 +203,18 @@ export function parseActionConfig(
     ),
     ...playing.flatMap(provider => Object.keys(provider.sections ?? {}))
   ])
+  // An input two providers' roles share (the refresh token) is refused once, by the first.
+  const refusedInputs = new Set<InputName>()
   for (const provider of registry.providers) {
     const only = provider.only
     if (!only || plays(provider)) continue
     const refused = `applies to ${only.role} only; ${only.hint}`
     for (const name of only.inputs) {
-      if (claimed.has(name)) continue
-      if (raw[name] !== '' && raw[name] !== INPUT_DEFAULTS[name]) add(name, refused)
+      if (claimed.has(name) || refusedInputs.has(name)) continue
+      if (raw[name] !== '' && raw[name] !== INPUT_DEFAULTS[name]) {
+        refusedInputs.add(name)
+        add(name, refused)
+      }
     }
     // Its keys that only the file has, and its sections, likewise.
     const fileOnly = provider.keys.filter(key => key.input === undefined).map(pathOf)

@@ -1,5 +1,6 @@
 import { awsProvider } from './aws/index.js'
 import { githubProvider } from './github/index.js'
+import { gitlabProvider } from './gitlab/index.js'
 import { oauth2Provider } from './oauth2/index.js'
 import type { IssuerCapabilities, Provider, StoreCapabilities } from './provider.js'
 import { staticProvider } from './static/index.js'
@@ -12,7 +13,8 @@ export const PROVIDERS: readonly Provider[] = [
   githubProvider,
   oauth2Provider,
   awsProvider,
-  staticProvider
+  staticProvider,
+  gitlabProvider
 ]
 
 /** A set of providers and what the rules ask of them. */

@@ -299,11 +299,16 @@ function toInputs(
     ...(windows ? { windows } : {}),
     file: { keys: fileKeys, sections, objects, targets },
     locate: input => {
-      // A key path names itself (`store.mount`), or the nearest part of it the file has.
-      const at = setAt.get(input) ?? setAt.get(input.split('.')[0] ?? '')
-      if (at) {
-        const path = setAt.has(input) ? at : [...at, ...input.split('.').slice(1)]
-        return { path: pathText(path), line: lineOf(path) }
+      // A key path names itself (`store.mount`), or the nearest part of it the file has
+      // (`publish[1].gitlab` for `publish[1].gitlab.variable`). Never a group alone: `issuer` is
+      // also the input that `issuer.kind` sets.
+      const parts = input.split('.')
+      for (let n = parts.length; n >= Math.min(2, parts.length); n -= 1) {
+        const at = setAt.get(parts.slice(0, n).join('.'))
+        if (at) {
+          const path = [...at, ...parts.slice(n)]
+          return { path: pathText(path), line: lineOf(path) }
+        }
       }
       // Not set: name the key that would set it, at the credential.
       const key = keyPathOf(input as InputName) ?? (input.includes('.') ? input : undefined)
