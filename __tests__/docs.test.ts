@@ -221,7 +221,8 @@ function configProblems(name: string, text: string): string[] {
       try {
         parseActionConfig(
           { ...INPUT_DEFAULTS, 'github-token': 'writer-token', ...credential.inputs },
-          { repository: 'acme/ops', apiUrl: 'https://api.github.com' }
+          { repository: 'acme/ops', apiUrl: 'https://api.github.com' },
+          credential.file
         )
         return []
       } catch (error) {

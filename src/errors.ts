@@ -47,7 +47,6 @@ export type ErrorCode =
   | 'issuer-outcome-unknown'
   | 'persist-failed'
   | 'health-check-failed'
-  | 'retire-deferred'
   | 'recovery-invalid'
   | 'internal'
 

@@ -93,6 +93,8 @@ export interface ActionConfig {
   windows?: RotationWindows
   revokePrevious: boolean
   gracePeriodMs: number
+  /** `retire.when-unused-for`: a due revocation waits until the value went unused this long. */
+  retireWhenUnusedForMs?: number
   /** How long writing the new refresh token to its store may take, retries included. */
   persistTimeoutMs: number
   auditLogPath: string
@@ -299,6 +301,17 @@ export function parseActionConfig(
   const rotateBeforeExpiryMs = duration('rotate-before-expiry')
   const gracePeriodMs = duration('grace-period') ?? 0
   const revokePrevious = booleanInput(raw, 'revoke-previous', add)
+  const retireWhenUnusedForMs = duration('retire-when-unused-for')
+  if (retireWhenUnusedForMs !== undefined) {
+    if (!issues?.reportsLastUse) {
+      add(
+        'retire-when-unused-for',
+        `needs an issuer that reports when a value was last used (${orList(registry.issuerKinds().filter(k => registry.issuerCapabilities(k)?.reportsLastUse))}); remove it`
+      )
+    } else if (!revokePrevious) {
+      add('retire-when-unused-for', 'applies with revoke-previous: true: it delays that revocation')
+    }
+  }
   for (const input of ['rotate-if-older-than', 'rotate-before-expiry'] as const) {
     if (raw[input] !== '' && (!store || issues?.given)) {
       add(
@@ -368,6 +381,7 @@ export function parseActionConfig(
     ...(rotateBeforeExpiryMs !== undefined ? { rotateBeforeExpiryMs } : {}),
     revokePrevious,
     gracePeriodMs,
+    ...(retireWhenUnusedForMs !== undefined ? { retireWhenUnusedForMs } : {}),
     persistTimeoutMs: persistTimeoutMs ?? DEFAULT_PERSIST_TIMEOUT_MS,
     auditLogPath: raw['audit-log'] || defaultAuditLogPath(context),
     runId: runName(context),
