@@ -2,9 +2,9 @@ import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
 import {
   type GitLabServer,
   type GitLabServerOptions,
-  ManualClock,
   startGitLabServer
 } from '../../test-servers/gitlab/index.js'
+import { TestClock } from '../../test-servers/kernel/index.js'
 
 interface Reply {
   status: number
@@ -55,17 +55,17 @@ function body(reply: Reply): Json {
 describe('local GitLab server', () => {
   let gitlab: GitLabServer
   let api: ReturnType<typeof client>
-  let clock: ManualClock
+  let clock: TestClock
 
   async function start(options: GitLabServerOptions = {}): Promise<void> {
     await gitlab.close()
-    clock = new ManualClock(START)
+    clock = new TestClock({ start: START })
     gitlab = await startGitLabServer({ clock, ...options })
     api = client(gitlab)
   }
 
   beforeEach(async () => {
-    clock = new ManualClock(START)
+    clock = new TestClock({ start: START })
     gitlab = await startGitLabServer({ clock })
     api = client(gitlab)
     gitlab.addUser('alice', { name: 'Alice' })
@@ -570,16 +570,16 @@ describe('local GitLab server', () => {
       await expect(api('POST', '/personal_access_tokens/self/rotate', old.token)).rejects.toThrow()
       expect(gitlab.tokenById(old.id)?.revoked).toBe(true)
       expect(gitlab.activeTokens('ci')).toHaveLength(1)
-      expect(gitlab.requests.find(request => request.path.endsWith('/self/rotate'))).toMatchObject({
-        fault: 'dropped-after',
-        principal: 'ci'
-      })
+      expect(gitlab.log.last({ path: /self\/rotate$/ })).toMatchObject({ dropped: 'after' })
+      expect(gitlab.authentications.at(-1)).toMatchObject({ tokenId: old.id, tokenName: 'ci' })
     })
 
     it('answers injected 5xx and counts requests', async () => {
       const { token } = gitlab.seedPersonalToken('alice', { name: 'ci', scopes: ['api'] })
       gitlab.faults.add({ method: 'GET', path: '/api/v4/user', status: 502, times: 1 })
-      expect((await api('GET', '/user', token)).status).toBe(502)
+      const bad = await api('GET', '/user', token)
+      expect(bad.status).toBe(502)
+      expect(bad.json).toEqual({ message: '502 Bad Gateway' })
       expect((await api('GET', '/user', token)).status).toBe(200)
       expect(gitlab.countRequests({ method: 'GET', path: '/api/v4/user' })).toBe(2)
       expect(gitlab.countRequests({ status: 502 })).toBe(1)

@@ -6,7 +6,7 @@
  * rotate path revoking its family, `last_used_at`, and finally the endpoint's scopes (403
  * `{"error":"insufficient_scope",...}`).
  */
-import type { WireRequest } from './local-http.js'
+import type { KernelRequest } from '../kernel/index.js'
 import type { GitLabModel, ResourceKind, ResourceRecord, TokenRecord, UserRecord } from './model.js'
 import {
   type ApiReply,
@@ -102,34 +102,34 @@ function bearerError(description: string): GitLabError {
 }
 
 /** The token a request carries: `PRIVATE-TOKEN`, `Authorization: Bearer`, or `private_token`. */
-function presentedSecret(request: WireRequest): string | undefined {
+function presentedSecret(request: KernelRequest): string | undefined {
   const header = request.headers['private-token']
   if (typeof header === 'string' && header.trim() !== '') return header.trim()
   const authorization = request.headers.authorization
   const bearer = /^bearer\s+(\S+)\s*$/i.exec(authorization ?? '')
   if (bearer?.[1] !== undefined) return bearer[1]
-  const param = request.url.searchParams.get('private_token')
+  const param = request.query.get('private_token')
   return param === null || param === '' ? undefined : param
 }
 
 /** GitLab only revokes a family when the revoked token is presented to a rotate endpoint. */
 const ROTATION_PATH = /access_tokens\/(\d+|self)\/rotate$/
 
-/** What a request ended as, plus who it authenticated as (for the request log). */
+/** What a request ended as, plus the token it authenticated with (found, maybe refused). */
 export interface Outcome {
   reply: ApiReply
-  principal?: string
+  principal?: { readonly id: number; readonly name: string }
 }
 
 /** Runs one `/api/v4` request through routing, authentication and its handler. */
 export function dispatch(
   routes: readonly Route[],
-  request: WireRequest,
+  request: KernelRequest,
   apiPath: string,
   model: GitLabModel,
   now: Date
 ): Outcome {
-  let principal: string | undefined
+  let principal: Outcome['principal']
   try {
     const segments = apiPath
       .split('/')
@@ -150,12 +150,12 @@ export function dispatch(
     if (secret === undefined) throw unauthorized()
     const token = model.tokenBySecret(secret)
     if (token === undefined) throw unauthorized()
-    principal = token.name
+    principal = { id: token.id, name: token.name }
     if (model.isExpired(token, now)) {
       throw bearerError('Token is expired. You can either do re-authorization or token refresh.')
     }
     if (token.revoked) {
-      if (ROTATION_PATH.test(request.url.pathname)) model.revokeDescendants(token)
+      if (ROTATION_PATH.test(request.path)) model.revokeDescendants(token)
       throw bearerError('Token was revoked. You have to re-authorize from the user.')
     }
     const user = model.user(token.userId)
@@ -173,7 +173,7 @@ export function dispatch(
     const ctx: RequestContext = {
       method: request.method,
       params: readParams(request),
-      query: request.url.searchParams,
+      query: request.query,
       selfUrl: `${request.url.origin}${request.url.pathname}`,
       now,
       model,

@@ -5,13 +5,11 @@
  * scopes), GitLab's paging headers and error bodies, and fault rules.
  */
 export { startGitLabServer } from './server.js'
-export { ManualClock } from './clock.js'
-export type { Clock } from './clock.js'
 export { ACCESS_LEVELS } from './model.js'
 export type { ResourceKind, VariableRecord } from './model.js'
-export type { FaultHandle, FaultRegistry, FaultRule, RecordedRequest } from './local-http.js'
 export type {
   AccessLevel,
+  Authentication,
   GitLabServer,
   GitLabServerOptions,
   RateLimitFault,

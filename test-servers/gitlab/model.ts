@@ -7,7 +7,6 @@
  * `last_used_at` moves at most once per granularity window.
  */
 import { randomBytes } from 'node:crypto'
-import { addDays } from './clock.js'
 
 /** Whose tokens and variables a path names. */
 export type ResourceKind = 'project' | 'group'
@@ -83,6 +82,18 @@ export const ACCESS_LEVELS = {
   maintainer: 40,
   owner: 50
 } as const
+
+/** `YYYY-MM-DD` of an instant, in UTC: how GitLab writes and compares token expiry dates. */
+export function utcDate(instant: Date): string {
+  return instant.toISOString().slice(0, 10)
+}
+
+/** The UTC date `days` after the date of `instant`. */
+export function addDays(instant: Date, days: number): string {
+  const shifted = new Date(instant.getTime())
+  shifted.setUTCDate(shifted.getUTCDate() + days)
+  return utcDate(shifted)
+}
 
 const TOKEN_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'
 

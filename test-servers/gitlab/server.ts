@@ -1,14 +1,17 @@
 /**
- * The local GitLab server: the `/api/v4` pipeline behind the listener, plus seeding and
- * introspection for tests.
+ * The local GitLab server: the `/api/v4` pipeline as a kernel handler (the kernel listens, logs,
+ * applies fault rules and keeps the clock), GitLab's throttle, and seeding and introspection for
+ * tests.
  */
-import { type Clock, ManualClock } from './clock.js'
+import { STATUS_CODES } from 'node:http'
 import {
   type FaultHandle,
-  LocalHttpServer,
-  type WireRequest,
-  type WireResponse
-} from './local-http.js'
+  type KernelRequest,
+  type KernelResponse,
+  type KernelServer,
+  TestClock,
+  startKernelServer
+} from '../kernel/index.js'
 import { type Route, dispatch } from './api.js'
 import {
   ACCESS_LEVELS,
@@ -22,6 +25,7 @@ import { tokenRoutes } from './routes-tokens.js'
 import { variableRouteList } from './routes-variables.js'
 import type {
   AccessLevel,
+  Authentication,
   GitLabServer,
   GitLabServerOptions,
   RateLimitFault,
@@ -39,60 +43,87 @@ function levelNumber(level: AccessLevel): number {
   return typeof level === 'number' ? level : ACCESS_LEVELS[level]
 }
 
+interface Throttle {
+  readonly fault: RateLimitFault
+  readonly pattern: RegExp | undefined
+  hits: number
+}
+
+function throttleMatches(throttle: Throttle, request: KernelRequest): boolean {
+  const { fault } = throttle
+  if (throttle.hits >= (fault.times ?? 1)) return false
+  if (fault.method !== undefined && fault.method.toUpperCase() !== request.method) return false
+  if (typeof fault.path === 'string') return fault.path === request.path
+  return throttle.pattern === undefined || throttle.pattern.test(request.path)
+}
+
 class LocalGitLabServer implements GitLabServer {
-  readonly clock: Clock
+  readonly clock: TestClock
   readonly #model: GitLabModel
-  readonly #http: LocalHttpServer
+  readonly #options: GitLabServerOptions
+  readonly #authentications: Authentication[] = []
+  #throttles: Throttle[] = []
+  #kernel: KernelServer | undefined
 
   constructor(options: GitLabServerOptions) {
-    this.clock = options.clock ?? new ManualClock()
+    this.#options = options
+    this.clock = options.clock ?? new TestClock()
     this.#model = new GitLabModel({
       maxLifetimeDays: options.maxTokenLifetimeDays ?? 365,
       requireExpiry: options.requireTokenExpiry ?? true,
       lastUsedGranularityMs: options.lastUsedGranularityMs ?? 10 * 60 * 1000,
       tokenPrefix: options.tokenPrefix ?? 'glpat-'
     })
-    this.#http = new LocalHttpServer({
-      clock: this.clock,
-      handle: request => this.#handle(request),
-      // What GitLab answers when something breaks inside: `{"message":"500 Internal Server Error"}`.
-      internalErrorBody: () => JSON.stringify({ message: '500 Internal Server Error' })
-    })
+  }
+
+  get #server(): KernelServer {
+    if (this.#kernel === undefined) throw new Error('the GitLab server is not listening')
+    return this.#kernel
   }
 
   get url(): string {
-    return this.#http.url
+    return this.#server.url
   }
 
   get apiUrl(): string {
-    return `${this.#http.url}${API_PREFIX}`
+    return `${this.#server.url}${API_PREFIX}`
   }
 
-  get faults(): LocalHttpServer['faults'] {
-    return this.#http.faults
+  get faults(): KernelServer['faults'] {
+    return this.#server.faults
   }
 
-  get requests(): LocalHttpServer['requests'] {
-    return this.#http.requests
+  get log(): KernelServer['log'] {
+    return this.#server.log
   }
 
-  listen(): Promise<void> {
-    return this.#http.listen()
+  get tls(): KernelServer['tls'] {
+    return this.#server.tls
+  }
+
+  get authentications(): ReadonlyArray<Authentication> {
+    return this.#authentications
+  }
+
+  async listen(): Promise<void> {
+    this.#kernel = await startKernelServer({
+      handler: request => this.#handle(request),
+      clock: this.clock,
+      ...(this.#options.tls === undefined ? {} : { tls: this.#options.tls }),
+      ...(this.#options.latencyMs === undefined ? {} : { latencyMs: this.#options.latencyMs }),
+      // GitLab's own shape for an error it raises: `{"message":"500 Internal Server Error"}`.
+      errorBody: (status, message) => ({
+        message: `${status} ${message === '' ? (STATUS_CODES[status] ?? 'Error') : message}`
+      })
+    })
   }
 
   close(): Promise<void> {
-    return this.#http.close()
-  }
-
-  advance(ms: number): void {
-    if (!(this.clock instanceof ManualClock)) {
-      throw new Error('advance() needs the default ManualClock; move your own clock instead')
-    }
-    this.clock.advance(ms)
+    return this.#server.close()
   }
 
   countRequests(filter: { method?: string; path?: string | RegExp; status?: number } = {}): number {
-    return this.requests.filter(
+    return this.log.entries.filter(
       request =>
         (filter.method === undefined || request.method === filter.method.toUpperCase()) &&
         (filter.path === undefined ||
@@ -104,31 +135,44 @@ class LocalGitLabServer implements GitLabServer {
   }
 
   rateLimit(fault: RateLimitFault = {}): FaultHandle {
+    const throttle: Throttle = {
+      fault: { ...fault },
+      pattern:
+        fault.path instanceof RegExp
+          ? new RegExp(fault.path.source, fault.path.flags.replace(/[gy]/g, ''))
+          : undefined,
+      hits: 0
+    }
+    this.#throttles.push(throttle)
+    return {
+      remove: (): void => {
+        this.#throttles = this.#throttles.filter(candidate => candidate !== throttle)
+      },
+      get hits(): number {
+        return throttle.hits
+      }
+    }
+  }
+
+  /** Rack::Attack's throttled answer in GitLab: plain text and the RateLimit-* headers. */
+  #throttled(fault: RateLimitFault): KernelResponse {
     const retryAfter = fault.retryAfterSeconds ?? 60
     const limit = fault.limit ?? 600
-    return this.faults.add({
-      ...(fault.method === undefined ? {} : { method: fault.method }),
-      ...(fault.path === undefined ? {} : { path: fault.path }),
-      times: fault.times ?? 1,
-      // Rack::Attack's throttled response in GitLab: plain text and the RateLimit-* headers.
-      respond: now => {
-        const reset = new Date(now.getTime() + retryAfter * 1000)
-        return {
-          status: 429,
-          body: 'Retry later\n',
-          headers: {
-            'content-type': 'text/plain',
-            'ratelimit-name': fault.name ?? 'throttle_authenticated_api',
-            'ratelimit-limit': String(limit),
-            'ratelimit-observed': String(limit + 1),
-            'ratelimit-remaining': '0',
-            'ratelimit-reset': String(Math.floor(reset.getTime() / 1000)),
-            'ratelimit-resettime': reset.toUTCString(),
-            'retry-after': String(retryAfter)
-          }
-        }
+    const reset = new Date(this.clock.nowMs() + retryAfter * 1000)
+    return {
+      status: 429,
+      raw: 'Retry later\n',
+      headers: {
+        'content-type': 'text/plain',
+        'ratelimit-name': fault.name ?? 'throttle_authenticated_api',
+        'ratelimit-limit': String(limit),
+        'ratelimit-observed': String(limit + 1),
+        'ratelimit-remaining': '0',
+        'ratelimit-reset': String(Math.floor(reset.getTime() / 1000)),
+        'ratelimit-resettime': reset.toUTCString(),
+        'retry-after': String(retryAfter)
       }
-    })
+    }
   }
 
   // ---- seeding ----
@@ -324,30 +368,33 @@ class LocalGitLabServer implements GitLabServer {
     }
   }
 
-  #handle(request: WireRequest): WireResponse {
-    const path = request.url.pathname
+  #handle(request: KernelRequest): KernelResponse {
+    const throttle = this.#throttles.find(candidate => throttleMatches(candidate, request))
+    if (throttle !== undefined) {
+      throttle.hits += 1
+      return this.#throttled(throttle.fault)
+    }
+    const path = request.path
     if (path !== API_PREFIX && !path.startsWith(`${API_PREFIX}/`)) {
-      return {
-        status: 404,
-        body: JSON.stringify({ error: '404 Not Found' }),
-        headers: { 'content-type': 'application/json' }
-      }
+      return { status: 404, body: { error: '404 Not Found' } }
     }
-    const outcome = dispatch(
-      ROUTES,
-      request,
-      path.slice(API_PREFIX.length),
-      this.#model,
-      this.clock.now()
-    )
+    const now = this.clock.now()
+    const outcome = dispatch(ROUTES, request, path.slice(API_PREFIX.length), this.#model, now)
+    if (outcome.principal !== undefined) {
+      this.#authentications.push({
+        method: request.method,
+        path,
+        tokenId: outcome.principal.id,
+        tokenName: outcome.principal.name,
+        at: now
+      })
+    }
     const { reply } = outcome
-    const response: WireResponse = {
+    return {
       status: reply.status,
-      headers: { 'content-type': 'application/json', ...reply.headers }
+      ...(reply.body === undefined ? {} : { body: reply.body }),
+      ...(reply.headers === undefined ? {} : { headers: reply.headers })
     }
-    if (reply.body !== undefined) response.body = JSON.stringify(reply.body)
-    if (outcome.principal !== undefined) response.principal = outcome.principal
-    return response
   }
 }
 

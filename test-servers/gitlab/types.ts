@@ -2,17 +2,28 @@
  * Public types of the local GitLab REST API server, kept apart from the implementation so tests
  * and the sandbox can import them without pulling in node:http.
  */
-import type { Clock } from './clock.js'
-import type { FaultHandle, FaultRegistry, RecordedRequest } from './local-http.js'
+import type {
+  FaultHandle,
+  FaultRules,
+  KernelTlsOptions,
+  RequestLog,
+  TestClock,
+  TlsMaterial,
+  TlsMode
+} from '../kernel/index.js'
 import type { ACCESS_LEVELS, ResourceKind, VariableRecord } from './model.js'
 
 /** Options of {@link startGitLabServer}. */
 export interface GitLabServerOptions {
   /**
-   * The server's clock: timestamps, expiry, `last_used_at` and the `Date` header. Default: a
-   * {@link ManualClock} at the real time of the start, which moves only by `advance`.
+   * The server's clock: timestamps, expiry, `last_used_at` and the `Date` header. Default: the
+   * kernel's frozen {@link TestClock} at the real time of the start, moved only by the test.
    */
-  clock?: Clock
+  clock?: TestClock
+  /** Plain HTTP (default), HTTPS or mTLS, through the kernel. */
+  tls?: TlsMode | KernelTlsOptions
+  /** Added before every request is handled, in real ms (default 0). */
+  latencyMs?: number
   /**
    * The instance's maximum allowable token lifetime in days (default 365, GitLab's limit;
    * GitLab.com's buffered limit is 400). A create or rotate asking for a later `expires_at` is
@@ -102,7 +113,9 @@ export interface RateLimitFault {
   retryAfterSeconds?: number
   /** How many requests get it (default 1). */
   times?: number
+  /** Only this method (any case). */
   method?: string
+  /** Only this pathname (exact) or pathnames matching this expression. */
   path?: string | RegExp
   /** `RateLimit-Limit` (default 600). */
   limit?: number
@@ -110,21 +123,38 @@ export interface RateLimitFault {
   name?: string
 }
 
+/** Which token a request authenticated with (recorded once the token is found). */
+export interface Authentication {
+  readonly method: string
+  /** Pathname as received (URL-encoded). */
+  readonly path: string
+  readonly tokenId: number
+  readonly tokenName: string
+  /** Server clock. */
+  readonly at: Date
+}
+
 /** A running local GitLab server. */
 export interface GitLabServer {
-  /** `http://127.0.0.1:<port>`: what a client configures as the GitLab URL. */
+  /** `http://127.0.0.1:<port>` (or `https://`): what a client configures as the GitLab URL. */
   readonly url: string
   /** `url` + `/api/v4`. */
   readonly apiUrl: string
-  readonly clock: Clock
-  /** Moves the clock (only when it is a {@link ManualClock}, the default). */
-  advance(ms: number): void
-  readonly faults: FaultRegistry
-  /** Every request received, in arrival order; `principal` is the token's name. */
-  readonly requests: ReadonlyArray<RecordedRequest>
-  /** How many requests match. */
+  readonly clock: TestClock
+  /** The kernel's fault rules (status, drop before/after, latency, hold). */
+  readonly faults: FaultRules
+  /** The kernel's request log: every request with what it answered. */
+  readonly log: RequestLog
+  /** The certificates in use (HTTPS and mTLS), for the client's CA and client certificate. */
+  readonly tls: TlsMaterial | undefined
+  /** Every authenticated request and the token it used, in order. */
+  readonly authentications: ReadonlyArray<Authentication>
+  /** How many logged requests match. */
   countRequests(filter?: { method?: string; path?: string | RegExp; status?: number }): number
-  /** Answers the next matching requests with GitLab's throttle 429. */
+  /**
+   * Answers the next matching requests with GitLab's throttle 429 (plain text `Retry later`,
+   * `Retry-After` and the `RateLimit-*` headers, computed on the server clock at answer time).
+   */
   rateLimit(fault?: RateLimitFault): FaultHandle
   close(): Promise<void>
 

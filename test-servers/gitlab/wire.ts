@@ -4,7 +4,7 @@
  * string and a JSON or form body (`scopes[]=api`, `filter[environment_scope]=prod`), Grape's type
  * coercion, and offset pagination with GitLab's headers.
  */
-import type { WireRequest } from './local-http.js'
+import type { KernelRequest } from '../kernel/index.js'
 
 /** What a route answers; the server serializes `body` as JSON. */
 export interface ApiReply {
@@ -96,10 +96,10 @@ function fromSearch(search: URLSearchParams, into: Params): void {
 }
 
 /** Parses the query string and the body (JSON or form) into one parameter object. */
-export function readParams(request: WireRequest): Params {
+export function readParams(request: KernelRequest): Params {
   const params: Params = {}
-  fromSearch(request.url.searchParams, params)
-  const text = request.bodyText
+  fromSearch(request.query, params)
+  const text = request.rawBody
   if (text.trim() === '') return params
   const type = (request.headers['content-type'] ?? '').toLowerCase()
   if (type.includes('application/x-www-form-urlencoded')) {
