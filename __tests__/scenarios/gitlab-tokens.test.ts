@@ -160,18 +160,18 @@ describe('gitlab-token, create-then-revoke', () => {
     expect(third).not.toBe(second)
     // Within the grace period the replaced token still works.
     expect(await use(second)).toBe(200)
-    gitlab.advance(MINUTE)
+    gitlab.clock.advance(MINUTE)
     expect(await use(second)).toBe(200)
 
     // Twenty minutes on: the grace period is over, but GitLab saw the token used 19 minutes ago.
-    gitlab.advance(19 * MINUTE)
+    gitlab.clock.advance(19 * MINUTE)
     const early = await run(createThenRevoke(), { mode: 'retire', skewMs: 20 * MINUTE })
     expect(results(early).map(r => r.status)).toEqual(['retired'])
     expect(early.stdout).toMatch(/waits: it was last used at/)
     expect(gitlab.tokenByValue(second)?.active).toBe(true)
 
     // Ninety minutes on, an hour of quiet by GitLab's clock: revoked; the current one works.
-    gitlab.advance(70 * MINUTE)
+    gitlab.clock.advance(70 * MINUTE)
     const late = await run(createThenRevoke(), { mode: 'retire', skewMs: 90 * MINUTE })
     expect(results(late).map(r => r.status)).toEqual(['retired'])
     expect(gitlab.tokenByValue(second)?.revoked).toBe(true)
@@ -193,7 +193,7 @@ credentials:
     expect(action.errors.join('\n')).toMatch(
       /publish\[0\]\.gitlab\.masked: GitLab cannot mask the value: the value holds whitespace/
     )
-    expect(gitlab.requests).toEqual([])
+    expect(gitlab.log.entries).toEqual([])
   })
 })
 

@@ -101,7 +101,7 @@ describe('gitlab-token, create-then-revoke', () => {
     expect(await gitlab.lastUsed(String(old.id))).toEqual({ now: gitlabNow() })
     await world.client(old.token).send({ method: 'GET', path: '/user' })
     const usedAt = world.gitlab.clock.now()
-    world.gitlab.advance(20 * MINUTE)
+    world.gitlab.clock.advance(20 * MINUTE)
     expect(await gitlab.lastUsed(String(old.id))).toEqual({
       lastUsedAt: usedAt,
       now: gitlabNow()
