@@ -1,6 +1,6 @@
-import { coreDeps } from './chunks/core-deps-BWDCdlC0.js';
+import { coreDeps } from './chunks/core-deps-CVMEaCqp.js';
 import { d as describeError } from './chunks/wording-DfC0u_vM.js';
-import { r as run } from './chunks/main-UQtaw1Yy.js';
+import { r as run } from './chunks/main-CsKrdx4V.js';
 import 'os';
 import 'crypto';
 import 'fs';
@@ -33,10 +33,11 @@ import 'node:async_hooks';
 import 'node:console';
 import 'node:dns';
 import 'string_decoder';
-import './chunks/redaction-CMInhGxk.js';
+import './chunks/logger-CEvuwfVS.js';
+import './chunks/redaction-xVyV9imr.js';
 import './chunks/results-6FR0Me-7.js';
 import 'node:timers/promises';
-import './chunks/inputs-CEmrmpba.js';
+import './chunks/inputs-VcnfFz8F.js';
 import 'node:fs';
 import 'node:path';
 

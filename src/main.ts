@@ -33,8 +33,9 @@ import { count } from './wording.js'
  * undici) the parts load later still, while those requests are in flight.
  */
 async function loadParts() {
-  const [config, assemble, rotation, registry] = await Promise.all([
+  const [config, health, assemble, rotation, registry] = await Promise.all([
     import('./config/rotation-config.js'),
+    import('./config/health-config.js'),
     import('./action/assemble.js'),
     import('./engine/rotation.js'),
     import('./providers/index.js')
@@ -44,6 +45,7 @@ async function loadParts() {
     reportParts: config.reportParts,
     refusalOf: config.refusalOf,
     isPlainPublish: config.isPlainPublish,
+    describeHealthCheck: health.describeHealthCheck,
     assembleEngine: assemble.assembleEngine,
     planFrom: assemble.planFrom,
     runRotation: rotation.runRotation,
@@ -146,6 +148,15 @@ export function runnerContext(deps: RunDeps): ActionContext {
   }
 }
 
+/**
+ * Where a command of the run (a command health check) runs: the CLI's current directory, else the
+ * workspace, where actions/checkout puts the repository.
+ */
+function workspaceOf(deps: RunDeps): { workspace?: string } {
+  const workspace = deps.workingDirectory ?? deps.env.GITHUB_WORKSPACE
+  return workspace ? { workspace } : {}
+}
+
 /** What one credential's run shares with the others of its run. */
 export interface CredentialOptions {
   /** Its id in the configuration file; `default` for the flat inputs. */
@@ -192,7 +203,10 @@ async function runCredential(
         deps.setOutput('recovery-ciphertext', ciphertext)
       },
       clients: options.clients,
-      ...(deps.idToken ? { idToken: deps.idToken } : {})
+      ...(deps.idToken ? { idToken: deps.idToken } : {}),
+      redact: deps.redact,
+      env: deps.env,
+      ...workspaceOf(deps)
     })
     // A marker for `npm run bench`, which times the start-up until here (the AWS SDK loads above).
     deps.log.debug('token-rotation-action: engine assembled')
@@ -263,10 +277,7 @@ async function logPlan(
     }
     for (const line of said.lines) log.info(line)
     if (config.healthCheck) {
-      const url = new URL(config.healthCheck.url)
-      log.info(
-        `Health check: ${config.healthCheck.method} ${url.origin}${decodeURI(url.pathname)}.`
-      )
+      log.info(`Health check: ${parts.describeHealthCheck(config.healthCheck)}.`)
     }
     for (const warning of config.warnings) {
       log.warning(`Input '${warning.input}': ${warning.message}`, {

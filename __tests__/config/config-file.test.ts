@@ -724,6 +724,15 @@ describe('pasted credentials', () => {
     }
   )
 
+  it('maps health-check.command and its timeout to their flat inputs', () => {
+    const file = plain(`    health-check: { command: ./scripts/db-login.sh --quiet, timeout: 30s }
+`)
+    expect(load(file).credentials[0]?.inputs).toMatchObject({
+      'health-check-command': './scripts/db-login.sh --quiet',
+      'health-check-timeout': '30s'
+    })
+  })
+
   it('finds a known prefix anywhere in a value: a header, a URL, a list', () => {
     const file = `${plain(`    health-check:
       header: "Authorization: Bearer ghp_abcdefghijklmnopqrstuvwxyz0123456789"

@@ -1,13 +1,21 @@
 import { describe, expect, it } from '@jest/globals'
 import {
+  describeHealthCheck,
   isExpectedStatus,
   parseHealthCheckConfig,
-  type HealthCheckParse
+  type HealthCheckParse,
+  type HttpHealthCheckConfig
 } from '../../src/config/health-config.js'
 import { readInputs, type InputName } from '../../src/config/inputs.js'
 
 function parse(inputs: Partial<Record<InputName, string>>): HealthCheckParse {
   return parseHealthCheckConfig(readInputs(name => inputs[name] ?? ''))
+}
+
+/** The HTTP check the inputs ask for; fails the test when they ask for none, or for a command. */
+function httpConfig(inputs: Partial<Record<InputName, string>>): HttpHealthCheckConfig | undefined {
+  const { config } = parse(inputs)
+  return config?.kind === 'http' ? config : undefined
 }
 
 function problems(inputs: Partial<Record<InputName, string>>): Array<[string, string]> {
@@ -33,6 +41,7 @@ describe('parseHealthCheckConfig', () => {
   it('applies the defaults: GET, a bearer header, 2xx, two minutes', () => {
     expect(parse(URL_INPUT)).toEqual({
       config: {
+        kind: 'http',
         url: 'https://api.example.com/user',
         method: 'GET',
         headers: [{ name: 'Authorization', value: 'Bearer <token>' }],
@@ -86,7 +95,7 @@ describe('parseHealthCheckConfig', () => {
       ]
     ]
   ])('reads health-check-expect %p', (text, ranges) => {
-    expect(parse({ ...URL_INPUT, 'health-check-expect': text }).config?.expect).toEqual(ranges)
+    expect(httpConfig({ ...URL_INPUT, 'health-check-expect': text })?.expect).toEqual(ranges)
   })
 
   it.each([
@@ -148,7 +157,9 @@ describe('parseHealthCheckConfig', () => {
       'health-check-header': 'Accept: application/json'
     })
     expect(result.problems).toEqual([])
-    expect(result.config?.url).toBe('https://api.example.com/bot<token>/getMe?key=<token>')
+    expect(result.config?.kind === 'http' && result.config.url).toBe(
+      'https://api.example.com/bot<token>/getMe?key=<token>'
+    )
     expect(result.warnings).toEqual([
       { input: 'health-check-url', message: expect.stringContaining('may log it') }
     ])
@@ -186,5 +197,87 @@ describe('parseHealthCheckConfig', () => {
       ['health-check-method', expect.stringContaining('use one of GET, HEAD, POST')],
       ['health-check-timeout', expect.stringContaining("'2' is not a duration")]
     ])
+  })
+})
+
+const COMMAND_INPUT = { 'health-check-command': './scripts/db-login.sh --quiet' }
+
+describe('parseHealthCheckConfig with health-check-command', () => {
+  it('configures a command check with the default timeout', () => {
+    expect(parse(COMMAND_INPUT)).toEqual({
+      config: { kind: 'command', command: './scripts/db-login.sh --quiet', timeoutMs: 120_000 },
+      problems: [],
+      warnings: []
+    })
+  })
+
+  it('takes health-check-timeout for a command too', () => {
+    expect(parse({ ...COMMAND_INPUT, 'health-check-timeout': '45s' }).config).toEqual({
+      kind: 'command',
+      command: './scripts/db-login.sh --quiet',
+      timeoutMs: 45_000
+    })
+  })
+
+  it('refuses a command and a URL together, naming both inputs', () => {
+    expect(problems({ ...COMMAND_INPUT, ...URL_INPUT })).toEqual([
+      [
+        'health-check-command',
+        expect.stringMatching(/^and health-check-url are both set; .*remove one/)
+      ]
+    ])
+  })
+
+  it('refuses the inputs that mean something to an HTTP probe only, each by name', () => {
+    expect(
+      problems({
+        ...COMMAND_INPUT,
+        'health-check-method': 'POST',
+        'health-check-header': 'X-Key: <token>',
+        'health-check-expect': '200'
+      })
+    ).toEqual(
+      ['health-check-method', 'health-check-header', 'health-check-expect'].map(input => [
+        input,
+        expect.stringContaining(
+          'applies to health-check-url only; a health-check-command passes when it exits 0'
+        )
+      ])
+    )
+  })
+
+  it('refuses <token> in a command: nothing replaces it, and a command line is public', () => {
+    expect(problems({ 'health-check-command': 'psql "password=<token>"' })).toEqual([
+      [
+        'health-check-command',
+        expect.stringContaining('read the value from the environment variable TOKEN_ROTATION_VALUE')
+      ]
+    ])
+  })
+
+  it('refuses a bad timeout with a command, and with both kinds set reports it as well', () => {
+    expect(problems({ ...COMMAND_INPUT, 'health-check-timeout': 'soon' })).toEqual([
+      ['health-check-timeout', expect.stringContaining("'soon' is not a duration")]
+    ])
+    expect(problems({ ...COMMAND_INPUT, ...URL_INPUT, 'health-check-timeout': 'soon' })).toEqual([
+      ['health-check-command', expect.stringContaining('both set')],
+      ['health-check-timeout', expect.stringContaining("'soon' is not a duration")]
+    ])
+  })
+
+  it('names a timeout set without any check, offering both kinds', () => {
+    expect(problems({ 'health-check-timeout': '30s' })).toEqual([
+      [
+        'health-check-timeout',
+        expect.stringContaining('with health-check-url or health-check-command')
+      ]
+    ])
+  })
+
+  it('describes each kind without a value: the command as written, the URL without its query', () => {
+    const command = parse(COMMAND_INPUT).config
+    const http = parse({ 'health-check-url': 'https://api.example.com/v1/me?key=<token>' }).config
+    expect(command && describeHealthCheck(command)).toBe('command ./scripts/db-login.sh --quiet')
+    expect(http && describeHealthCheck(http)).toBe('GET https://api.example.com/v1/me?…')
   })
 })

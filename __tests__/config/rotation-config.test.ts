@@ -89,7 +89,7 @@ describe('parseActionConfig', () => {
   it('makes revoke-previous prove the new value first and know what to revoke', () => {
     expect(problems({ ...OAUTH2, 'revoke-previous': 'true' })).toEqual([
       ['revoke-previous', expect.stringContaining('revocation-url')],
-      ['revoke-previous', expect.stringContaining('needs health-check-url')],
+      ['revoke-previous', expect.stringContaining('needs a health check (health-check-url')],
       ['previous-value', expect.stringContaining('required by revoke-previous')]
     ])
   })
@@ -106,6 +106,28 @@ describe('parseActionConfig', () => {
       'previous-value': 'at'
     })
     expect(config.previousValue).toBe('at')
+  })
+
+  it('takes a command as the check of mode verify, and of revoke-previous', () => {
+    const config = parse({
+      ...OAUTH2,
+      mode: 'verify',
+      'health-check-command': './scripts/check-token.sh',
+      'previous-value': 'at'
+    })
+    expect(config.healthCheck).toEqual({
+      kind: 'command',
+      command: './scripts/check-token.sh',
+      timeoutMs: 120_000
+    })
+    const revoking = parse({
+      ...OAUTH2,
+      'revoke-previous': 'true',
+      'revocation-url': 'https://auth.example.com/revoke',
+      'previous-value': 'at',
+      'health-check-command': './scripts/check-token.sh'
+    })
+    expect(revoking.revokePrevious).toBe(true)
   })
 
   it('wants a lock that outlasts the run', () => {

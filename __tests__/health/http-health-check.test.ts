@@ -1,5 +1,8 @@
 import { afterEach, describe, expect, it } from '@jest/globals'
-import { parseHealthCheckConfig, type HealthCheckConfig } from '../../src/config/health-config.js'
+import {
+  parseHealthCheckConfig,
+  type HttpHealthCheckConfig
+} from '../../src/config/health-config.js'
 import { readInputs, type InputName } from '../../src/config/inputs.js'
 import type { HealthResult } from '../../src/engine/ports.js'
 import { createHttpHealthCheck } from '../../src/health/http-health-check.js'
@@ -29,7 +32,7 @@ function configFor(url: string, inputs: Partial<Record<InputName, string>> = {})
   const given: Partial<Record<InputName, string>> = { 'health-check-url': url, ...inputs }
   const { config, problems } = parseHealthCheckConfig(readInputs(name => given[name] ?? ''))
   expect(problems).toEqual([])
-  return config as HealthCheckConfig
+  return config as HttpHealthCheckConfig
 }
 
 /** A clock that only moves when the check sleeps: waits cost no real time. */

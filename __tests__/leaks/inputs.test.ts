@@ -43,6 +43,14 @@ describe('control characters in inputs', () => {
     expect(problems.filter(p => p.includes('control character'))).toEqual([])
   })
 
+  it('lets the configuration file given inline span lines, and nothing else', () => {
+    const inline = 'version: 1\ncredentials:\n  api: {}\n'
+    expect(refused({ ...OAUTH2, config: inline }).filter(p => p.includes('control'))).toEqual([])
+    expect(refused({ ...OAUTH2, config: `${inline}\u001b[2K` })).toContainEqual(
+      expect.stringMatching('^config: holds the control character U\\+001B')
+    )
+  })
+
   it('leaves secret inputs alone: they are masked, never logged', () => {
     expect(refused({ ...OAUTH2, 'client-secret': 's3\ncret' })).toEqual([])
   })

@@ -1,10 +1,12 @@
+import type { HealthCheckConfig } from '../config/health-config.js'
 import type { ActionConfig } from '../config/rotation-config.js'
 import { fieldHealthCheck } from '../document/document-fields.js'
 import type { EngineDeps } from '../engine/rotation.js'
 import type { Audit } from '../engine/outcome.js'
-import type { Clock, Sleep, TargetResult, Targets } from '../engine/ports.js'
+import type { Clock, HealthCheck, Sleep, TargetResult, Targets } from '../engine/ports.js'
 import type { RotationPlan } from '../engine/plan.js'
 import { ActionError } from '../errors.js'
+import { createCommandHealthCheck } from '../health/command-health-check.js'
 import { createHttpHealthCheck } from '../health/http-health-check.js'
 import type { Logger } from '../logger.js'
 import { REGISTRY, type Registry } from '../providers/index.js'
@@ -29,6 +31,15 @@ export interface AssemblyDeps {
   idToken?: (audience: string) => Promise<string>
   /** The providers; the action's own unless a test adds one. */
   registry?: Registry
+  /**
+   * The run's redactor. A command health check quotes a line of its stderr only through it, so a
+   * run without it quotes none.
+   */
+  redact?: (text: string) => string
+  /** The runner's environment, which a command health check inherits; the process's own if absent. */
+  env?: Readonly<Record<string, string | undefined>>
+  /** Where a command health check runs: the workspace; the current directory if absent. */
+  workspace?: string
 }
 
 /**
@@ -57,11 +68,9 @@ export async function assembleEngine(
   deps: AssemblyDeps
 ): Promise<EngineDeps> {
   const { log, clock, sleep } = deps
-  const http = config.healthCheck
-    ? createHttpHealthCheck(config.healthCheck, { sleep, clock, log })
+  const healthCheck = config.healthCheck
+    ? buildHealthCheck(config, config.healthCheck, deps)
     : undefined
-  // A document read from a store may hold fields no probe was meant to get: it sends one.
-  const healthCheck = http && config.document ? fieldHealthCheck(http, config.document.field) : http
   const partDeps: PartDeps = {
     log,
     mask: secret => {
@@ -123,6 +132,32 @@ export async function assembleEngine(
     log,
     audit: deps.audit
   }
+}
+
+/** The configured health check: an HTTP probe, or a command run on this machine. */
+function buildHealthCheck(
+  config: ActionConfig,
+  health: HealthCheckConfig,
+  deps: AssemblyDeps
+): HealthCheck {
+  const { log, clock, sleep } = deps
+  if (health.kind === 'command') {
+    // The command runs here and gets the value whole, each field in its own variable.
+    return createCommandHealthCheck(health, {
+      log,
+      clock,
+      sleep,
+      mask: secret => {
+        deps.mask(secret)
+      },
+      ...(deps.redact ? { redact: deps.redact } : {}),
+      ...(deps.env ? { env: deps.env } : {}),
+      ...(deps.workspace !== undefined ? { cwd: deps.workspace } : {})
+    })
+  }
+  const http = createHttpHealthCheck(health, { sleep, clock, log })
+  // A document read from a store may hold fields no probe was meant to get: it sends one.
+  return config.document ? fieldHealthCheck(http, config.document.field) : http
 }
 
 /** The engine's orders from the configuration. */

@@ -14,7 +14,9 @@ const MULTI_LINE: ReadonlySet<InputName> = new Set<InputName>([
   'health-check-header',
   'health-check-expect',
   'client-certificate',
-  'ca-certificate'
+  'ca-certificate',
+  // The configuration file given inline (`config: |`): YAML, whose lines it is.
+  'config'
 ])
 
 /**

@@ -31,8 +31,9 @@ export interface StatusRange {
   to: number
 }
 
-/** The health check as the inputs ask for it. Holds templates only, never a value. */
-export interface HealthCheckConfig {
+/** The HTTP health check as the inputs ask for it. Holds templates only, never a value. */
+export interface HttpHealthCheckConfig {
+  kind: 'http'
   /** The URL template, `<token>` kept as written (it is replaced, URL-encoded, per probe). */
   url: string
   method: HealthCheckMethod
@@ -43,10 +44,26 @@ export interface HealthCheckConfig {
   timeoutMs: number
 }
 
+/**
+ * The command health check: a command line run through the platform shell, the value in its
+ * environment; exit 0 means the value works. Holds no value.
+ */
+export interface CommandHealthCheckConfig {
+  kind: 'command'
+  /** The command line as written (`./scripts/db-login.sh`), one line. */
+  command: string
+  /** How long to keep retrying, from the first attempt; it also bounds each run of the command. */
+  timeoutMs: number
+}
+
+/** The health check as the inputs ask for it: an HTTP probe or a command. */
+export type HealthCheckConfig = HttpHealthCheckConfig | CommandHealthCheckConfig
+
 /** The health-check inputs; the whole {@link RawInputs} fits. */
 export type HealthCheckInputs = Pick<
   RawInputs,
   | 'health-check-url'
+  | 'health-check-command'
   | 'health-check-method'
   | 'health-check-header'
   | 'health-check-expect'
@@ -69,27 +86,44 @@ const HOST_MARKER = 'token-placeholder'
 const MIN_STATUS = 200
 const MAX_STATUS = 599
 
+/** The inputs that shape an HTTP probe only: a command has no method, header or status. */
+const HTTP_ONLY_INPUTS = [
+  'health-check-method',
+  'health-check-header',
+  'health-check-expect'
+] as const
+
 /**
- * Validates the health-check inputs. An empty `health-check-url` means no health check: the config
- * is absent and only the other health-check inputs, if changed from their defaults, are problems
- * (they would otherwise be ignored without a word).
+ * Validates the health-check inputs: `health-check-url` asks for an HTTP probe,
+ * `health-check-command` for a command, never both. With neither, the config is absent and only
+ * the other health-check inputs, if changed from their defaults, are problems (they would
+ * otherwise be ignored without a word).
  * @param raw the inputs as `readInputs` read them (defaults applied)
  */
 export function parseHealthCheckConfig(raw: HealthCheckInputs): HealthCheckParse {
   const problems: InputProblem[] = []
   const warnings: InputProblem[] = []
   const url = raw['health-check-url']
+  const command = raw['health-check-command']
+  if (url !== '' && command !== '') {
+    problems.push({
+      input: 'health-check-command',
+      message:
+        'and health-check-url are both set; a health check is a command or a URL: remove one of them'
+    })
+    parseTimeout(raw, problems)
+    return { problems, warnings }
+  }
+  if (command !== '') return parseCommandCheck(raw, command)
   if (url === '') {
-    for (const input of [
-      'health-check-method',
-      'health-check-header',
-      'health-check-expect',
-      'health-check-timeout'
-    ] as const) {
+    for (const input of [...HTTP_ONLY_INPUTS, 'health-check-timeout'] as const) {
       if (raw[input] !== INPUT_DEFAULTS[input]) {
         problems.push({
           input,
-          message: 'applies only with health-check-url; set health-check-url, or remove this input'
+          message:
+            input === 'health-check-timeout'
+              ? 'applies only with health-check-url or health-check-command; set one, or remove this input'
+              : 'applies only with health-check-url; set health-check-url, or remove this input'
         })
       }
     }
@@ -117,6 +151,42 @@ export function parseHealthCheckConfig(raw: HealthCheckInputs): HealthCheckParse
     })
   }
   const expect = parseExpect(raw['health-check-expect'], problems)
+  const timeoutMs = parseTimeout(raw, problems)
+  if (problems.length > 0 || !method || !headers || !expect || timeoutMs === undefined) {
+    return { problems, warnings }
+  }
+  return {
+    config: { kind: 'http', url, method, headers, expect, timeoutMs },
+    problems,
+    warnings
+  }
+}
+
+function parseCommandCheck(raw: HealthCheckInputs, command: string): HealthCheckParse {
+  const problems: InputProblem[] = []
+  for (const input of HTTP_ONLY_INPUTS) {
+    if (raw[input] !== INPUT_DEFAULTS[input]) {
+      problems.push({
+        input,
+        message:
+          'applies to health-check-url only; a health-check-command passes when it exits 0: remove this input'
+      })
+    }
+  }
+  // A value on a command line is visible to every process of the machine (`ps`): the command
+  // reads it from its environment instead, and nothing replaces <token> in it.
+  if (command.includes(TOKEN_PLACEHOLDER)) {
+    problems.push({
+      input: 'health-check-command',
+      message: `is run as written: ${TOKEN_PLACEHOLDER} is not replaced (a value on a command line is visible to other processes); read the value from the environment variable TOKEN_ROTATION_VALUE`
+    })
+  }
+  const timeoutMs = parseTimeout(raw, problems)
+  if (problems.length > 0 || timeoutMs === undefined) return { problems, warnings: [] }
+  return { config: { kind: 'command', command, timeoutMs }, problems, warnings: [] }
+}
+
+function parseTimeout(raw: HealthCheckInputs, problems: InputProblem[]): number | undefined {
   const timeoutMs = parseDuration(raw['health-check-timeout'])
   if (timeoutMs === undefined) {
     problems.push({
@@ -124,10 +194,18 @@ export function parseHealthCheckConfig(raw: HealthCheckInputs): HealthCheckParse
       message: `'${raw['health-check-timeout']}' is not a duration; use ${DURATION_HINT}`
     })
   }
-  if (problems.length > 0 || !method || !headers || !expect || timeoutMs === undefined) {
-    return { problems, warnings }
-  }
-  return { config: { url, method, headers, expect, timeoutMs }, problems, warnings }
+  return timeoutMs
+}
+
+/**
+ * The health check in a few words, for the plan and the report, never with a value: `command
+ * ./scripts/db-login.sh`, or `GET https://api.example.com/user` (the query left out: it may hold
+ * the value or another key).
+ */
+export function describeHealthCheck(config: HealthCheckConfig): string {
+  if (config.kind === 'command') return `command ${config.command}`
+  const [path = config.url, query] = config.url.split(/[?#]/, 2)
+  return `${config.method} ${path}${query === undefined ? '' : '?…'}`
 }
 
 /**

@@ -41,6 +41,7 @@ export const INPUT_DEFAULTS = {
   'recovery-public-key': '',
   'previous-value': '',
   'health-check-url': '',
+  'health-check-command': '',
   'health-check-method': 'GET',
   'health-check-header': 'Authorization: Bearer <token>',
   'health-check-expect': '2xx',

@@ -324,7 +324,12 @@ export function parseActionConfig(
   const previousValue = raw['previous-value'] === '' ? undefined : raw['previous-value']
   const healthCheck = health.config
   if (mode === 'verify') {
-    if (!healthCheck) add('health-check-url', 'is required by mode: verify (it is the check)')
+    if (!healthCheck) {
+      add(
+        'health-check-url',
+        'or health-check-command is required by mode: verify (it is the check)'
+      )
+    }
     if (previousValue === undefined && raw.value === '' && draft.valueInput === undefined) {
       add('previous-value', 'is required by mode: verify: pass the value the targets hold now')
     }
@@ -336,7 +341,7 @@ export function parseActionConfig(
     if (!healthCheck) {
       add(
         'revoke-previous',
-        'needs health-check-url: the old value is revoked only after the new one is proven to work'
+        'needs a health check (health-check-url or health-check-command): the old value is revoked only after the new one is proven to work'
       )
     }
     // An issuer that revokes by handle finds it in the record; one that revokes by value needs it.

@@ -249,14 +249,26 @@ export interface Targets {
 export interface HealthResult {
   ok: boolean
   attempts: number
-  /** What the last attempt saw: `HTTP 200`, `HTTP 401`, `connection refused`. */
+  /**
+   * What the last attempt saw: `HTTP 200`, `HTTP 401`, `connection refused`; for a command
+   * `exit 0`, `exit 3`, `killed after 10s`, `not found`.
+   */
   detail: string
 }
 
-/** Proves a value works (an HTTP probe with it), retrying for propagation delay. */
+/**
+ * Proves a value works (an HTTP probe with it, or a command with it in its environment),
+ * retrying for propagation delay.
+ */
 export interface HealthCheck {
-  /** The probe's address, for the plan. */
+  /** What is checked, for the plan: `GET https://api.example.com/user`, `command ./check.sh`. */
   readonly description: string
+  /**
+   * True when the check takes a JSON document whole (a command gets each field in its own
+   * environment variable); otherwise it is given one field, or a plain value, and a document
+   * needs its field named.
+   */
+  readonly takesDocument?: boolean
   check(value: string): Promise<HealthResult>
 }
 

@@ -1,7 +1,7 @@
 import {
   TOKEN_PLACEHOLDER,
   canTravelInHeader,
-  type HealthCheckConfig
+  type HttpHealthCheckConfig
 } from '../config/health-config.js'
 
 /** One probe, ready to send. It holds the value: never log it. */
@@ -23,7 +23,7 @@ export interface ProbeOutcome {
  *   a character beyond Latin-1): no attempt could ever succeed, and fetch would quote it in its error
  */
 export function buildProbeRequest(
-  config: HealthCheckConfig,
+  config: HttpHealthCheckConfig,
   value: string
 ): ProbeRequest | undefined {
   const headers = new Headers()

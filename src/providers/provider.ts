@@ -193,7 +193,10 @@ export interface PartDeps {
    * its CI's token from an environment variable instead, which its configuration names).
    */
   idToken?: (audience: string) => Promise<string>
-  /** The health check the credential configures (an HTTP probe), before any provider wraps it. */
+  /**
+   * The health check the credential configures (an HTTP probe, or a command that takes a JSON value
+   * whole: {@link HealthCheck.takesDocument}), before any provider wraps it.
+   */
   healthCheck?: HealthCheck
 }
 

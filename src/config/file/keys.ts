@@ -22,6 +22,7 @@ export function credentialKeysOf(registry: Registry): readonly FileKey[] {
     { group: 'store', key: 'lock-expires-after', input: 'lock-expires-after', type: 'text' },
     { group: 'store', key: 'persist-timeout', input: 'persist-timeout', type: 'text' },
     { group: 'health-check', key: 'url', input: 'health-check-url', type: 'text' },
+    { group: 'health-check', key: 'command', input: 'health-check-command', type: 'text' },
     { group: 'health-check', key: 'method', input: 'health-check-method', type: 'text' },
     { group: 'health-check', key: 'header', input: 'health-check-header', type: 'text' },
     { group: 'health-check', key: 'expect', input: 'health-check-expect', type: 'text' },

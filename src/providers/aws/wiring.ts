@@ -38,7 +38,9 @@ export function assembleAws(config: ActionConfig, deps: PartDeps): Parts {
             secret,
             timeoutMs: aws.rotationTimeoutMs,
             fields: config.fieldMappings.map(m => m.field),
-            healthChecked: deps.healthCheck !== undefined,
+            // A check that takes the document whole (a command) needs no store-field.
+            healthChecked:
+              deps.healthCheck !== undefined && deps.healthCheck.takesDocument !== true,
             ...(aws.field !== undefined ? { field: aws.field } : {}),
             clock,
             sleep,
