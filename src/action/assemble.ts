@@ -178,6 +178,9 @@ export function planFrom(config: ActionConfig): RotationPlan {
     ...(config.windows ? { windows: config.windows } : {}),
     revokePrevious: config.revokePrevious,
     gracePeriodMs: config.gracePeriodMs,
+    ...(config.retireWhenUnusedForMs !== undefined
+      ? { retireWhenUnusedForMs: config.retireWhenUnusedForMs }
+      : {}),
     lockTtlMs: config.store?.lockTtlMs ?? 0
   }
 }

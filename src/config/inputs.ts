@@ -50,6 +50,7 @@ export const INPUT_DEFAULTS = {
   'rotate-before-expiry': '',
   'revoke-previous': 'false',
   'grace-period': '15m',
+  'retire-when-unused-for': '',
   'retiring-value': '',
   'audit-log': '',
   'alert-after': '3',

@@ -94,6 +94,8 @@ export interface ActionConfig {
   windows?: RotationWindows
   revokePrevious: boolean
   gracePeriodMs: number
+  /** `retire.when-unused-for`: a due revocation waits until the value went unused this long. */
+  retireWhenUnusedForMs?: number
   /** How long writing the new refresh token to its store may take, retries included. */
   persistTimeoutMs: number
   auditLogPath: string
@@ -207,13 +209,18 @@ export function parseActionConfig(
     ),
     ...playing.flatMap(provider => Object.keys(provider.sections ?? {}))
   ])
+  // An input two providers' roles share (the refresh token) is refused once, by the first.
+  const refusedInputs = new Set<InputName>()
   for (const provider of registry.providers) {
     const only = provider.only
     if (!only || plays(provider)) continue
     const refused = `applies to ${only.role} only; ${only.hint}`
     for (const name of only.inputs) {
-      if (claimed.has(name)) continue
-      if (raw[name] !== '' && raw[name] !== INPUT_DEFAULTS[name]) add(name, refused)
+      if (claimed.has(name) || refusedInputs.has(name)) continue
+      if (raw[name] !== '' && raw[name] !== INPUT_DEFAULTS[name]) {
+        refusedInputs.add(name)
+        add(name, refused)
+      }
     }
     // Its keys that only the file has, and its sections, likewise.
     const fileOnly = provider.keys.filter(key => key.input === undefined).map(pathOf)
@@ -298,6 +305,17 @@ export function parseActionConfig(
   const rotateBeforeExpiryMs = duration('rotate-before-expiry')
   const gracePeriodMs = duration('grace-period') ?? 0
   const revokePrevious = booleanInput(raw, 'revoke-previous', add)
+  const retireWhenUnusedForMs = duration('retire-when-unused-for')
+  if (retireWhenUnusedForMs !== undefined) {
+    if (!issues?.reportsLastUse) {
+      add(
+        'retire-when-unused-for',
+        `needs an issuer that reports when a value was last used (${orList(registry.issuerKinds().filter(k => registry.issuerCapabilities(k)?.reportsLastUse))}); remove it`
+      )
+    } else if (!revokePrevious) {
+      add('retire-when-unused-for', 'applies with revoke-previous: true: it delays that revocation')
+    }
+  }
   for (const input of ['rotate-if-older-than', 'rotate-before-expiry'] as const) {
     if (raw[input] !== '' && (!store || issues?.given)) {
       add(
@@ -373,6 +391,7 @@ export function parseActionConfig(
     ...(rotateBeforeExpiryMs !== undefined ? { rotateBeforeExpiryMs } : {}),
     revokePrevious,
     gracePeriodMs,
+    ...(retireWhenUnusedForMs !== undefined ? { retireWhenUnusedForMs } : {}),
     persistTimeoutMs: persistTimeoutMs ?? DEFAULT_PERSIST_TIMEOUT_MS,
     auditLogPath: raw['audit-log'] || defaultAuditLogPath(ci),
     runId: ci.runName,

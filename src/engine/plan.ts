@@ -24,5 +24,10 @@ export interface RotationPlan {
   /** Revoke the replaced value once `gracePeriodMs` is over. */
   revokePrevious: boolean
   gracePeriodMs: number
+  /**
+   * A due revocation by handle waits until the issuer reports the version unused for this long
+   * (`retire.when-unused-for`); absent, it is revoked when due.
+   */
+  retireWhenUnusedForMs?: number
   lockTtlMs: number
 }

@@ -97,10 +97,26 @@ export interface Issuer {
    */
   revoke?(retired: Retired): Promise<void>
   /**
+   * When a version was last used, as the issuer saw it, by its handle ({@link Minted.handle}): a
+   * retirement waits while it is still in use (`retire.when-unused-for`). Absent when the issuer
+   * cannot tell; then that rule is refused by the configuration.
+   */
+  lastUsed?(handle: string): Promise<LastUse>
+  /**
    * Makes the replaced version the issuer's current one again, after `minted` failed its check
    * (AWS: AWSCURRENT back to AWSPREVIOUS). Absent when the issuer has nothing to move back.
    */
   undo?(minted: Minted): Promise<void>
+}
+
+/**
+ * What an issuer knows of a version's last use. Both times are on the issuer's clock (runners'
+ * clocks disagree with it): `now` is when it answered.
+ */
+export interface LastUse {
+  /** Absent when the version was never used, or can no longer be (gone, revoked, expired). */
+  lastUsedAt?: Date
+  now: Date
 }
 
 /**

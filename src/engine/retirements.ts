@@ -1,5 +1,5 @@
 import { fingerprint } from './fingerprint.js'
-import type { Retired } from './ports.js'
+import type { LastUse, Retired } from './ports.js'
 import type { Retirement } from './state.js'
 
 /** What the recorded retirements come to at `now`. */
@@ -55,4 +55,39 @@ export function planRetirements(
     }
   }
   return plan
+}
+
+/** What a version's last use says of its revocation (`retire.when-unused-for`). */
+export type UseVerdict =
+  /** Unused long enough (or never used, or gone): revoke it. */
+  | { revoke: true }
+  /**
+   * Used too recently: wait. `quietAt` is when it will have gone unused long enough, on the
+   * issuer's clock; `overdue` is true once it is still in use when the grace period plus the
+   * quiet time are over (something still holds the old value).
+   */
+  | { revoke: false; lastUsedAt: Date; quietAt: Date; overdue: boolean }
+
+/**
+ * Judges a due revocation by the version's last use, on the issuer's clock alone (`use.now`):
+ * runners' clocks disagree with it, and a few minutes of skew would decide too early.
+ * @param dueAt when the grace period ended, on the engine's clock
+ * @param now the engine's clock now
+ */
+export function judgeUse(
+  use: LastUse,
+  unusedForMs: number,
+  dueAt: number,
+  now: number
+): UseVerdict {
+  const last = use.lastUsedAt
+  if (last === undefined) return { revoke: true }
+  const quietAt = last.getTime() + unusedForMs
+  if (quietAt <= use.now.getTime()) return { revoke: true }
+  return {
+    revoke: false,
+    lastUsedAt: last,
+    quietAt: new Date(quietAt),
+    overdue: now >= dueAt + unusedForMs
+  }
 }

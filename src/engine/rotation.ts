@@ -31,7 +31,7 @@ import type {
   Targets,
   WriteOptions
 } from './ports.js'
-import { planRetirements } from './retirements.js'
+import { judgeUse, planRetirements } from './retirements.js'
 import {
   RUNS_KEPT,
   emptyState,
@@ -914,7 +914,8 @@ class RotationRun {
       deps.clock.now().getTime()
     )
     jobs.push(...sorted.jobs)
-    const left = sorted.left
+    const deferred = await this.#deferInUse(jobs)
+    const left = [...sorted.left, ...deferred]
     for (const dropped of sorted.expired) {
       deps.log.info(`Retirement of ${dropped} dropped: it has expired on its own.`)
     }
@@ -934,7 +935,14 @@ class RotationRun {
           state.retirements = left
         })
       }
-      this.#skip('retire', jobs.length === 0 ? 'nothing due' : `${deps.issuer.kind} cannot revoke`)
+      this.#skip(
+        'retire',
+        jobs.length > 0
+          ? `${deps.issuer.kind} cannot revoke`
+          : deferred.length > 0
+            ? `${count(deferred.length, 'revocation')} deferred: still in use`
+            : 'nothing due'
+      )
       return
     }
     await this.#step('retire', async () => {
@@ -957,6 +965,48 @@ class RotationRun {
     }).catch((error: unknown) => {
       this.#fail(asActionError(error, 'retire'))
     })
+  }
+
+  /**
+   * Takes out of `jobs` the revocations of versions still in use (`retire.when-unused-for`, by the
+   * issuer's report of their last use) and returns their retirements, kept for a later run. Each
+   * one is a warning; one still in use after its grace period plus the quiet time says so louder.
+   * A version whose use cannot be read is kept too: revoking it could cut off whoever uses it.
+   */
+  async #deferInUse(jobs: Retired[]): Promise<Retirement[]> {
+    const unusedForMs = this.#plan.retireWhenUnusedForMs
+    const lastUsed = this.#deps.issuer.lastUsed?.bind(this.#deps.issuer)
+    if (unusedForMs === undefined || !lastUsed) return []
+    const deferred: Retirement[] = []
+    const now = this.#deps.clock.now().getTime()
+    for (const job of [...jobs]) {
+      if (job.by !== 'handle') continue
+      const entry = this.#state?.retirements.find(
+        r => r.fingerprint === job.fingerprint && r.handle === job.handle
+      )
+      if (!entry) continue
+      const which = describeRetired(job)
+      let message: string | undefined
+      try {
+        const verdict = judgeUse(
+          await lastUsed(job.handle),
+          unusedForMs,
+          Date.parse(entry.dueAt),
+          now
+        )
+        if (verdict.revoke) continue
+        const quiet = formatDuration(unusedForMs)
+        message = verdict.overdue
+          ? `The replaced value ${which} is still in use: ${this.#deps.issuer.kind} saw it used at ${verdict.lastUsedAt.toISOString()}, well after its grace period ended at ${entry.dueAt}. Its revocation waits until it has gone unused for ${quiet} (retire.when-unused-for). Find what still uses it and give it the current value.`
+          : `The revocation of the replaced value ${which} waits: it was last used at ${verdict.lastUsedAt.toISOString()} (by the clock of ${this.#deps.issuer.kind}), and is revoked once unused for ${quiet}, from ${verdict.quietAt.toISOString()} on.`
+      } catch (error) {
+        message = `The revocation of the replaced value ${which} waits: when it was last used could not be read (${describeError(error)}), and revoking a value still in use would cut off whoever uses it.`
+      }
+      jobs.splice(jobs.indexOf(job), 1)
+      deferred.push(entry)
+      this.#warn(message)
+    }
+    return deferred
   }
 
   #dueRetirements(): RotationState['retirements'] {

@@ -1,5 +1,6 @@
 import { awsProvider } from './aws/index.js'
 import { githubProvider } from './github/index.js'
+import { gitlabProvider } from './gitlab/index.js'
 import { httpProvider } from './http/index.js'
 import { oauth2Provider } from './oauth2/index.js'
 import type { IssuerCapabilities, Provider, StoreCapabilities } from './provider.js'
@@ -14,7 +15,8 @@ export const PROVIDERS: readonly Provider[] = [
   oauth2Provider,
   awsProvider,
   staticProvider,
-  httpProvider
+  httpProvider,
+  gitlabProvider
 ]
 
 /** A set of providers and what the rules ask of them. */

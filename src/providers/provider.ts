@@ -74,6 +74,11 @@ export interface IssuerCapabilities {
    * credential keeps no record of its own rotations.
    */
   readonly given?: boolean
+  /**
+   * It can tell when a version it issued was last used ({@link Issuer.lastUsed}), so a retirement
+   * may wait until the old version has gone unused for a while (`retire.when-unused-for`).
+   */
+  readonly reportsLastUse?: boolean
 }
 
 /** What a store can do, as data the rules read. */

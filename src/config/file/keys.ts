@@ -31,6 +31,7 @@ export function credentialKeysOf(registry: Registry): readonly FileKey[] {
     { group: 'schedule', key: 'before-expiry', input: 'rotate-before-expiry', type: 'text' },
     { group: 'retire', key: 'grace-period', input: 'grace-period', type: 'text' },
     { group: 'retire', key: 'revoke-previous', input: 'revoke-previous', type: 'flag' },
+    { group: 'retire', key: 'when-unused-for', input: 'retire-when-unused-for', type: 'text' },
     { group: 'alerts', key: 'after', input: 'alert-after', type: 'count' },
     { group: '', key: 'recovery-public-key', input: 'recovery-public-key', type: 'text' },
     { group: '', key: 'previous-value', input: 'previous-value', type: 'secret' }
