@@ -1,6 +1,6 @@
 import { coreDeps } from './chunks/core-deps-BWDCdlC0.js';
 import { d as describeError } from './chunks/wording-DfC0u_vM.js';
-import { r as run } from './chunks/main-BcY7hb6Q.js';
+import { r as run } from './chunks/main-DpWdedcQ.js';
 import 'os';
 import 'crypto';
 import 'fs';
@@ -36,7 +36,7 @@ import 'string_decoder';
 import './chunks/redaction-CMInhGxk.js';
 import './chunks/results-6FR0Me-7.js';
 import 'node:timers/promises';
-import './chunks/inputs-Bh3i-bWy.js';
+import './chunks/inputs-DUmnAx56.js';
 import 'node:fs';
 import 'node:path';
 

@@ -3,6 +3,7 @@ import { githubProvider } from './github/index.js'
 import { oauth2Provider } from './oauth2/index.js'
 import type { IssuerCapabilities, Provider, StoreCapabilities } from './provider.js'
 import { staticProvider } from './static/index.js'
+import { vaultProvider } from './vault/index.js'
 
 /**
  * The registry: every provider, one line each. The configuration's schema, its rules, the docs'
@@ -12,6 +13,7 @@ export const PROVIDERS: readonly Provider[] = [
   githubProvider,
   oauth2Provider,
   awsProvider,
+  vaultProvider,
   staticProvider
 ]
 
