@@ -10,25 +10,45 @@ import { createKvLock, VaultClock } from '../../../src/providers/vault/lock.js'
 import { VaultSession } from '../../../src/providers/vault/session.js'
 import { createKvStore } from '../../../src/providers/vault/store.js'
 import { MemoryLogger } from '../../support/memory-logger.js'
-import { startMiniVault, type MiniVault, type Policy } from './mini-vault.js'
+import { startVaultServer, type VaultServer } from '../../../test-servers/vault/index.js'
 
 const RT1 = 'rt-current-3f9a1c0b7e5d'
 const RT2 = 'rt-next-8d2e4b6a1f0c'
-const FULL: Policy = {
-  'secret/data/ci/api': ['read', 'create', 'update'],
-  'secret/metadata/ci/api': ['read', 'update'],
-  'secret/data/ci/api.lock': ['read', 'create', 'update']
-}
+/** The least privilege of a KV store with its lock (docs/providers/vault.md#policies). */
+const KV_STORE_POLICY = `
+path "secret/data/ci/api" { capabilities = ["read", "update"] }
+path "secret/metadata/ci/api" { capabilities = ["update"] }
+path "secret/data/ci/api.lock" { capabilities = ["read", "create", "update"] }
+`
+/** The same without the record's capability. */
+const NO_RECORD_POLICY = `
+path "secret/data/ci/api" { capabilities = ["read", "update"] }
+path "secret/data/ci/api.lock" { capabilities = ["read", "create", "update"] }
+`
 
-let vault: MiniVault
+let vault: VaultServer
 let log: MemoryLogger
 let masked: Set<string>
 let sessions: VaultSession[]
 
 beforeEach(async () => {
-  vault = await startMiniVault()
-  vault.put('secret', 'ci/api', { client: 'reporting', refresh_token: RT1 })
-  vault.approle('role-1', 'secret-1', FULL)
+  vault = await startVaultServer({
+    policies: { 'kv-store': KV_STORE_POLICY, 'no-record': NO_RECORD_POLICY },
+    approle: {
+      approle: {
+        roles: {
+          rotation: {
+            role_id: 'role-1',
+            secret_ids: ['secret-1'],
+            token_policies: ['kv-store'],
+            token_ttl: '30m'
+          },
+          partial: { role_id: 'role-2', secret_ids: ['secret-2'], token_policies: ['no-record'] }
+        }
+      }
+    }
+  })
+  vault.kv.write('secret/ci/api', { client: 'reporting', refresh_token: RT1 })
   log = new MemoryLogger()
   masked = new Set()
   sessions = []
@@ -73,19 +93,19 @@ describe('the run session', () => {
     const kv = new KvV2(one, 'secret')
     await kv.read('ci/api', 'preflight')
     await kv.read('ci/api', 'preflight')
-    expect(vault.liveTokens()).toHaveLength(1)
+    expect(vault.liveTokens().filter(t => t.path === 'auth/approle/login')).toHaveLength(1)
     expect(masked.size).toBe(1)
     await one.close()
-    expect(vault.liveTokens()).toHaveLength(0)
+    expect(vault.liveTokens().filter(t => t.path === 'auth/approle/login')).toHaveLength(0)
     expect(log.text()).toMatch(/Revoked the run's Vault token/)
   })
 
   it('never revokes a token it was given', async () => {
-    const given = vault.token(FULL)
+    const given = vault.createToken({ policies: ['kv-store'] }).token
     const one = session({ method: 'token', token: given })
     await new KvV2(one, 'secret').read('ci/api', 'preflight')
     await one.close()
-    expect(vault.liveTokens()).toHaveLength(1)
+    expect(vault.token(given)?.alive).toBe(true)
     expect(masked.has(given)).toBe(true)
   })
 
@@ -129,13 +149,15 @@ describe('the KV store', () => {
       }
     })
     await kv.persist(RT2)
-    const entry = vault.kv('secret', 'ci/api')
-    expect(entry?.versions.map(v => v.data)).toEqual([
-      { client: 'reporting', refresh_token: RT1 },
-      { client: 'reporting', refresh_token: RT2 }
-    ])
-    expect(Object.keys(entry?.custom ?? {})).toEqual(['token-rotation-record-0'])
-    expect(JSON.stringify(entry?.custom)).not.toContain(RT2)
+    expect(vault.kv.versions('secret/ci/api')).toEqual([1, 2])
+    expect(vault.kv.read('secret/ci/api', { version: 1 })?.data).toEqual({
+      client: 'reporting',
+      refresh_token: RT1
+    })
+    const newest = vault.kv.read('secret/ci/api')
+    expect(newest?.data).toEqual({ client: 'reporting', refresh_token: RT2 })
+    expect(Object.keys(newest?.custom_metadata ?? {})).toEqual(['token-rotation-record-0'])
+    expect(JSON.stringify(newest?.custom_metadata)).not.toContain(RT2)
     // A rerun finds the pending version and resumes it.
     const rerun = store()
     expect(await rerun.read()).toBe(RT2)
@@ -145,10 +167,10 @@ describe('the KV store', () => {
   it('never writes over another writer: cas refuses, the store says so', async () => {
     const kv = store()
     await kv.read()
-    vault.put('secret', 'ci/api', { refresh_token: 'someone-else' })
+    vault.kv.write('secret/ci/api', { refresh_token: 'someone-else' })
     const error = await kv.persist(RT2).catch((e: unknown) => e)
     expect((error as ActionError).code).toBe('store-conflict')
-    expect(vault.kv('secret', 'ci/api')?.versions.at(-1)?.data).toEqual({
+    expect(vault.kv.read('secret/ci/api')?.data).toEqual({
       refresh_token: 'someone-else'
     })
   })
@@ -156,9 +178,9 @@ describe('the KV store', () => {
   it('takes its own write that landed (a lost answer) for done', async () => {
     const kv = store()
     await kv.read()
-    vault.put('secret', 'ci/api', { client: 'reporting', refresh_token: RT2 })
+    vault.kv.write('secret/ci/api', { client: 'reporting', refresh_token: RT2 })
     await kv.persist(RT2)
-    expect(vault.kv('secret', 'ci/api')?.versions).toHaveLength(2)
+    expect(vault.kv.versions('secret/ci/api')).toEqual([1, 2])
   })
 
   it('refuses a credential it already exchanged, written back after its rotation', async () => {
@@ -176,24 +198,23 @@ describe('the KV store', () => {
   })
 
   it('names the missing capability at preflight, before anything is written', async () => {
-    vault.approle('role-2', 'secret-2', { ...FULL, 'secret/metadata/ci/api': ['read'] })
     const kv = store(
       session({ method: 'approle', roleId: 'role-2', secretId: 'secret-2', mount: 'approle' })
     )
     const error = await kv.check(RT1).catch((e: unknown) => e)
     expect((error as ActionError).message).toMatch(
-      /lacks `update` or `create` on secret\/metadata\/ci\/api/
+      /lacks `update` or `create` on secret\/metadata\/ci\/api \(it has: deny\)/
     )
-    expect(vault.kv('secret', 'ci/api')?.versions).toHaveLength(1)
+    expect(vault.kv.versions('secret/ci/api')).toEqual([1])
   })
 
   it('rolls back by writing the version before the newest back, with cas', async () => {
-    vault.put('secret', 'ci/api', { client: 'reporting', refresh_token: RT2 })
+    vault.kv.write('secret/ci/api', { client: 'reporting', refresh_token: RT2 })
     const kv = store()
     const reverting = await kv.revert()
     expect(reverting.value).toBe(RT1)
     await reverting.commit()
-    expect(vault.kv('secret', 'ci/api')?.versions.at(-1)?.data).toEqual({
+    expect(vault.kv.read('secret/ci/api')?.data).toEqual({
       client: 'reporting',
       refresh_token: RT1
     })
@@ -230,7 +251,7 @@ describe('the KV lock', () => {
     expect(log.text()).toMatch(/Took over the lock secret\/ci\/api.lock: run 1/)
     expect(await first.confirm(0)).toMatchObject({ held: false, owned: false })
     await first.release()
-    expect(vault.kv('secret', 'ci/api.lock')?.versions.at(-1)?.data).toMatchObject({
+    expect(vault.kv.read('secret/ci/api.lock')?.data).toMatchObject({
       owner: 'run 2'
     })
     expect(await second.confirm(0)).toMatchObject({ held: true })

@@ -51,10 +51,12 @@ export function vaultError(error: unknown, doing: VaultDoing): ActionError {
     })
   }
   if (error instanceof VaultResponseError) {
-    const said = error.errors.length > 0 ? ` (Vault: ${error.errors.join('; ')})` : ''
+    const said = vaultSaid(error)
     if (error.status === 403) {
       return new ActionError(
-        `Vault refused ${doing.doing} with 403${said}: the token's policy lacks \`${capability}\` on ${path}, or the token has expired or been revoked; see ${POLICIES_DOC}.`,
+        isInvalidToken(error)
+          ? `Vault refused ${doing.doing} with 403${said}: the token has expired or been revoked.`
+          : `Vault refused ${doing.doing} with 403${said}: the token's policy lacks \`${capability}\` on ${path}; see ${POLICIES_DOC}.`,
         { code: CODES.refused, phase, cause: error }
       )
     }
@@ -96,6 +98,28 @@ export const VAULT_UNAVAILABLE: ErrorCode = CODES.unavailable
 
 /** The code of a refusal by Vault. */
 export const VAULT_REFUSED: ErrorCode = CODES.refused
+
+/** Vault's own words, on one line: ` (Vault: permission denied)`. */
+export function vaultSaid(error: VaultResponseError): string {
+  const said = error.errors
+    .map(e =>
+      e
+        .replace(/\d+ errors? occurred:/, '')
+        .replace(/[\s*]+/g, ' ')
+        .trim()
+    )
+    .filter(e => e !== '')
+  return said.length > 0 ? ` (Vault: ${said.join('; ')})` : ''
+}
+
+/** True when Vault refused the token itself (expired, revoked, unknown). */
+export function isInvalidToken(error: unknown): boolean {
+  return (
+    error instanceof VaultResponseError &&
+    error.status === 403 &&
+    error.errors.some(e => /invalid token|token.*(expired|revoked)/i.test(e))
+  )
+}
 
 /** True when Vault answered with a check-and-set mismatch (KV v2 `options.cas`). */
 export function isCasMismatch(error: unknown): boolean {

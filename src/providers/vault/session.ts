@@ -2,7 +2,7 @@ import type { Clock, Sleep } from '../../engine/ports.js'
 import { ActionError, describeError, type Phase } from '../../errors.js'
 import type { Logger } from '../../logger.js'
 import type { VaultAuthConfig, VaultConnection } from './config.js'
-import { LOGIN_REFUSED, vaultError, type VaultDoing } from './errors.js'
+import { isInvalidToken, LOGIN_REFUSED, vaultError, vaultSaid, type VaultDoing } from './errors.js'
 import {
   createVaultHttp,
   VaultResponseError,
@@ -99,7 +99,19 @@ export class VaultSession {
    */
   async call(request: Omit<VaultRequest, 'token'>, doing: VaultDoing): Promise<VaultAnswer> {
     const token = await this.#token(doing.phase)
-    return this.send({ ...request, token: token.value }, doing)
+    try {
+      return await this.send({ ...request, token: token.value }, doing)
+    } catch (error) {
+      // The run's own token died early (revoked by someone, or Vault's clock ran ahead of the
+      // TTL it said): one new login, and the request once more.
+      if (!token.own || !(error instanceof ActionError) || !isInvalidToken(error.cause)) throw error
+      this.#deps.log.warning(
+        `Vault no longer accepts the run's token at ${this.where} (accessor ${token.accessor ?? 'unknown'}); logging in again.`
+      )
+      this.#login = this.#logIn(doing.phase)
+      const fresh = await this.#login
+      return this.send({ ...request, token: fresh.value }, doing)
+    }
   }
 
   /** Sends a request with `token` (or none, for a login), as {@link call} does. */
@@ -316,7 +328,7 @@ function loginError(
   }
   const cause = error.cause
   if (cause.status >= 500 || cause.status === 429) return error
-  const said = cause.errors.length > 0 ? ` (Vault: ${cause.errors.join('; ')})` : ''
+  const said = vaultSaid(cause)
   const advice =
     auth.method === 'jwt'
       ? `check that role ${auth.role} exists on the ${auth.mount} mount and that its bound_audiences include ${auth.audience} and its bound_claims match this workflow (repository, ref or environment); see ${JWT_DOC}`
