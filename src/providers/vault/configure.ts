@@ -187,6 +187,8 @@ function storeSettings(
   const mount = draft.file.keys['store.mount'] ?? raw['vault-kv-mount']
   let path = draft.file.keys['store.path'] ?? raw['vault-kv-path']
   if (path === '' && dynamic) path = `token-rotation/${dynamic.path}`
+  // Without its issuer's path the record's default path is unknown: that problem is said already.
+  if (path === '' && draft.issuer === VAULT_DYNAMIC) return undefined
   if (path === '') {
     problem(
       'store.path',
