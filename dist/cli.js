@@ -8,7 +8,7 @@ import { R as Redactor, s as safeLogger } from './chunks/redaction-CMInhGxk.js';
 import { p as parseList } from './chunks/lists-D2x1VrPX.js';
 import { o as openRecovery } from './chunks/recovery-box-E37AF2I1.js';
 import { g as generateRecoveryKeyPair } from './chunks/recovery-key-DSxfYKGE.js';
-import { r as run } from './chunks/main-Bq3OPB2e.js';
+import { r as run } from './chunks/main-DMd62BGX.js';
 import './chunks/sodium-DPz47DmG.js';
 import './chunks/results-6FR0Me-7.js';
 import 'node:timers/promises';

@@ -1,6 +1,6 @@
 import { coreDeps } from './chunks/core-deps-BWDCdlC0.js';
 import { d as describeError } from './chunks/wording-DfC0u_vM.js';
-import { r as run } from './chunks/main-Bq3OPB2e.js';
+import { r as run } from './chunks/main-DMd62BGX.js';
 import 'os';
 import 'crypto';
 import 'fs';

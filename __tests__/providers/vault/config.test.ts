@@ -28,7 +28,7 @@ credentials:
       token-url: https://auth.example.com/oauth/token
       client-id: reporting
       client-secret: { env: OAUTH_CLIENT_SECRET }
-    store: { kind: vault-kv, mount: kv, path: ci/api }
+    store: { kind: vault-kv, mount: kv, path: ci/api, field: token }
     publish:
       - github: { secret: API_TOKEN, repositories: [acme/app] }
       - vault: { path: app/api, field: access_token }
@@ -79,7 +79,7 @@ describe('Vault in the configuration file', () => {
     expect(vault?.store).toEqual({
       mount: 'kv',
       path: 'ci/api',
-      field: 'refresh_token',
+      field: 'token',
       lockPath: 'ci/api.lock'
     })
     expect(vault?.targets).toEqual([{ mount: 'secret', path: 'app/api', field: 'access_token' }])

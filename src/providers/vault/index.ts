@@ -58,7 +58,9 @@ export const vaultProvider: Provider = {
       'vault-client-key',
       'vault-kv-mount',
       'vault-kv-path',
-      'vault-creds-path'
+      'vault-creds-path',
+      // store.field is AWS's key too: the field of a refresh token kept in KV.
+      'store-field'
     ],
     hint: `set store: ${VAULT_KV} or issuer: ${VAULT_DYNAMIC}, or remove it`
   },
