@@ -1,6 +1,6 @@
 import { coreDeps } from './chunks/core-deps-CVMEaCqp.js';
 import { d as describeError } from './chunks/wording-DfC0u_vM.js';
-import { r as run } from './chunks/main-BGtooSn7.js';
+import { r as run } from './chunks/main-CtjaA5Jo.js';
 import 'os';
 import 'crypto';
 import 'fs';
@@ -37,7 +37,7 @@ import './chunks/logger-CEvuwfVS.js';
 import './chunks/redaction-xVyV9imr.js';
 import './chunks/results-6FR0Me-7.js';
 import 'node:timers/promises';
-import './chunks/inputs-VcnfFz8F.js';
+import './chunks/inputs-Ck9cEsRc.js';
 import 'node:fs';
 import 'node:path';
 import './chunks/identity-C2FKYTys.js';

@@ -373,7 +373,7 @@ describe('loadConfigFile: problems of the file', () => {
       {
         path: 'credentials.a.publish[0]',
         line: lineOf(file, '- {}'),
-        message: 'names one target: github:, or gitlab:'
+        message: 'names one target: github:, or vault:, or gitlab:'
       },
       {
         path: 'credentials.a.store',
@@ -401,7 +401,7 @@ credentials:
   b: [issuer]
 `
     expect(problems(file).map(p => `${p.path}: ${p.message}`)).toEqual([
-      'credentials.a.issuer.kind: must be one of oauth2, aws-secrets-manager, none, http or gitlab-token',
+      'credentials.a.issuer.kind: must be one of oauth2, aws-secrets-manager, vault-dynamic, gitlab-token, http or none',
       'credentials.a.issuer.client-id: must be text, not a number: put it in quotes',
       'credentials.a.publish[0].github.repositories: item [1] must be text, not a number: put it in quotes',
       'credentials.a.publish[0].github.type: must be one of actions or dependabot',

@@ -202,7 +202,7 @@ describe('rotate-before-expiry', () => {
     expect(problems({ ...plainPublish, 'rotate-before-expiry': '1h' })).toEqual([
       [
         'rotate-before-expiry',
-        'needs a rotation record; it applies to issuer: oauth2, aws-secrets-manager, http or gitlab-token'
+        'needs a rotation record; it applies to issuer: oauth2, aws-secrets-manager, vault-dynamic, gitlab-token or http'
       ]
     ])
     expect(problems({ ...OAUTH2, 'rotate-before-expiry': 'soon' })).toEqual([

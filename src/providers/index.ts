@@ -5,6 +5,7 @@ import { httpProvider } from './http/index.js'
 import { oauth2Provider } from './oauth2/index.js'
 import type { IssuerCapabilities, Provider, StoreCapabilities } from './provider.js'
 import { staticProvider } from './static/index.js'
+import { vaultProvider } from './vault/index.js'
 
 /**
  * The registry: every provider, one line each. The configuration's schema, its rules, the docs'
@@ -14,9 +15,10 @@ export const PROVIDERS: readonly Provider[] = [
   githubProvider,
   oauth2Provider,
   awsProvider,
-  staticProvider,
+  vaultProvider,
+  gitlabProvider,
   httpProvider,
-  gitlabProvider
+  staticProvider
 ]
 
 /** A set of providers and what the rules ask of them. */

@@ -127,9 +127,9 @@ describe('the store the inputs pick', () => {
   })
 
   it('names an unknown store', () => {
-    expect(problems({ ...SYNC, store: 'vault' })).toContainEqual([
+    expect(problems({ ...SYNC, store: 'nowhere' })).toContainEqual([
       'store',
-      "'vault' is not a store; use github or aws-secrets-manager"
+      "'nowhere' is not a store; use github, aws-secrets-manager or vault-kv"
     ])
   })
 })

@@ -1,0 +1,168 @@
+// The dynamic issuer and the KV target against the local Vault: which leases and tokens are alive
+// afterwards, whether the database account can log in, and what the target secret holds.
+import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
+import { fingerprint } from '../../../src/engine/fingerprint.js'
+import { ActionError } from '../../../src/errors.js'
+import { createDynamicIssuer, parseHandle } from '../../../src/providers/vault/dynamic.js'
+import { KvV2 } from '../../../src/providers/vault/kv.js'
+import { VaultSession } from '../../../src/providers/vault/session.js'
+import { createKvTargets } from '../../../src/providers/vault/target.js'
+import { startVaultServer, type VaultServer } from '../../../test-servers/vault/index.js'
+import { MemoryLogger } from '../../support/memory-logger.js'
+
+/** The least privilege of the dynamic issuer (docs/providers/vault.md#policies). */
+const DYNAMIC_POLICY = `
+path "database/creds/app" { capabilities = ["read"] }
+path "auth/token/create-orphan" { capabilities = ["update"] }
+path "sys/leases/revoke" { capabilities = ["update"] }
+path "auth/token/revoke-accessor" { capabilities = ["update"] }
+`
+const TARGET_POLICY = `
+path "secret/data/app/db" { capabilities = ["read", "create", "update"] }
+`
+
+let vault: VaultServer
+let log: MemoryLogger
+let masked: Set<string>
+let sessions: VaultSession[]
+const clock = { now: () => new Date() }
+const sleep = async () => {}
+
+beforeEach(async () => {
+  vault = await startVaultServer({
+    policies: { dynamic: DYNAMIC_POLICY, target: TARGET_POLICY },
+    database: { database: { roles: { app: { default_ttl: '1h', max_ttl: '24h' } } } },
+    approle: {
+      approle: {
+        roles: {
+          rotation: {
+            role_id: 'role-1',
+            secret_ids: ['secret-1'],
+            token_policies: ['dynamic', 'target'],
+            token_ttl: '30m'
+          },
+          reader: { role_id: 'role-2', secret_ids: ['secret-2'], token_policies: ['dynamic'] }
+        }
+      }
+    }
+  })
+  log = new MemoryLogger()
+  masked = new Set()
+  sessions = []
+})
+afterEach(async () => {
+  for (const session of sessions) await session.close()
+  await vault.close()
+})
+
+function session(roleId = 'role-1', secretId = 'secret-1'): VaultSession {
+  const made = new VaultSession(
+    {
+      endpoint: { address: vault.url, tls: {} },
+      auth: { method: 'approle', roleId, secretId, mount: 'approle' },
+      timeoutMs: 5000
+    },
+    { mask: s => masked.add(s), log, clock, sleep }
+  )
+  sessions.push(made)
+  return made
+}
+
+function issuer(one: VaultSession) {
+  return createDynamicIssuer({
+    path: 'database/creds/app',
+    session: one,
+    mask: s => masked.add(s),
+    log,
+    clock
+  })
+}
+
+describe('the dynamic issuer', () => {
+  it('reads the credential with a token of its own, which outlives the run and holds the lease', async () => {
+    const one = session()
+    const minted = await issuer(one).mint('')
+    const { username, password } = JSON.parse(minted.value) as Record<string, string>
+    expect(masked).toEqual(expect.objectContaining({}))
+    for (const secret of [minted.value, username ?? '', password ?? ''])
+      expect(masked.has(secret)).toBe(true)
+    const handle = parseHandle(minted.handle ?? '')
+    expect(handle?.leaseId).toMatch(/^database\/creds\/app\//)
+    expect(vault.lease(handle?.leaseId ?? '')?.tokenAccessor).toBe(handle?.accessor)
+    expect(vault.token(handle?.accessor ?? '')?.orphan).toBe(true)
+    expect(minted.handle).not.toContain(password)
+    // The run ends: its login token is revoked, the credential keeps working.
+    await one.close()
+    expect(vault.database.canLogin(username ?? '', password ?? '')).toBe(true)
+  })
+
+  it('revokes the lease and its token by handle, and a second time is no error', async () => {
+    const one = session()
+    const dynamic = issuer(one)
+    const minted = await dynamic.mint('')
+    const { username, password } = JSON.parse(minted.value) as Record<string, string>
+    const retired = {
+      by: 'handle' as const,
+      handle: minted.handle ?? '',
+      fingerprint: fingerprint(minted.value)
+    }
+    await dynamic.revoke?.(retired)
+    expect(vault.database.canLogin(username ?? '', password ?? '')).toBe(false)
+    expect(vault.token(parseHandle(retired.handle)?.accessor ?? '')?.alive).toBe(false)
+    await dynamic.revoke?.(retired)
+  })
+
+  it('counts a lease that expired meanwhile as revoked', async () => {
+    const dynamic = issuer(session())
+    const minted = await dynamic.mint('')
+    vault.clock.advance(25 * 3_600_000)
+    await dynamic.revoke?.({ by: 'handle', handle: minted.handle ?? '', fingerprint: 'x' })
+  })
+})
+
+describe('the KV target', () => {
+  it('writes the value into its field with cas, every other field kept', async () => {
+    vault.kv.write('secret/app/db', { host: 'db.internal', password: 'old' })
+    const one = session()
+    const targets = createKvTargets(
+      [
+        {
+          entry: { mount: 'secret', path: 'app/db', field: 'password' },
+          kv: new KvV2(one, 'secret')
+        }
+      ],
+      'vault'
+    )
+    expect((await targets.preflight()).map(r => r.status)).toEqual(['planned'])
+    const results = await targets.publish(JSON.stringify({ username: 'u1', password: 'p1' }))
+    expect(results.map(r => r.status)).toEqual(['updated'])
+    expect(vault.kv.read('secret/app/db')?.data).toEqual({ host: 'db.internal', password: 'p1' })
+  })
+
+  it('fails its preflight naming the capability the policy lacks, and writes nothing', async () => {
+    const one = session('role-2', 'secret-2')
+    const targets = createKvTargets(
+      [
+        {
+          entry: { mount: 'secret', path: 'app/db', field: 'password' },
+          kv: new KvV2(one, 'secret')
+        }
+      ],
+      'vault'
+    )
+    const [result] = await targets.preflight()
+    expect(result?.status).toBe('failed')
+    expect(result?.error).toMatch(/lacks `read` on secret\/data\/app\/db/)
+    expect(vault.kv.versions('secret/app/db')).toEqual([])
+  })
+
+  it('says which capability a refused write lacks', async () => {
+    const one = session('role-2', 'secret-2')
+    const error = await new KvV2(one, 'secret')
+      .write('app/db', { a: 'b' }, 0, 'publish')
+      .catch((e: unknown) => e)
+    expect((error as ActionError).message).toMatch(
+      /lacks `create` on secret\/data\/app\/db; see docs\/providers\/vault.md#policies/
+    )
+  })
+})
