@@ -11,7 +11,7 @@ import { p as parseList } from './chunks/lists-D2x1VrPX.js';
 import { o as openRecovery } from './chunks/recovery-box-ByX4f6xu.js';
 import { g as generateRecoveryKeyPair } from './chunks/recovery-key-CcEw-7rF.js';
 import { d as detectCi } from './chunks/identity-C2FKYTys.js';
-import { r as run } from './chunks/main-B5Qdp4N5.js';
+import { r as run } from './chunks/main-DXZoBPKQ.js';
 import './chunks/sodium-DPz47DmG.js';
 import './chunks/results-D1YWpyhU.js';
 import 'node:timers/promises';
@@ -529,14 +529,14 @@ function idTokenFromEnvironment(env, mask) {
         const names = Object.keys(env)
             .filter(name => name === ID_TOKEN_VARIABLE || name.startsWith(`${ID_TOKEN_VARIABLE}_`))
             .sort();
-        for (const name of names) {
-            const token = env[name]?.trim() ?? '';
-            if (token === '')
-                continue;
+        const tokens = names.map(name => env[name]?.trim() ?? '').filter(token => token !== '');
+        // Every one of the job's tokens is a bearer credential, the chosen one or not: all are masked
+        // before any is used.
+        for (const token of tokens)
             mask(token);
-            if (audiencesOf(token).includes(audience))
-                return Promise.resolve(token);
-        }
+        const token = tokens.find(candidate => audiencesOf(candidate).includes(audience));
+        if (token !== undefined)
+            return Promise.resolve(token);
         const found = names.length === 0
             ? `the job has no ${ID_TOKEN_VARIABLE} variable`
             : `none of ${names.join(', ')} has that aud claim`;
