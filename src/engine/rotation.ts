@@ -222,7 +222,7 @@ class RotationRun {
       }
       return {
         value: { assessment: found, due: notDue },
-        detail: describeAssessment(found, deps.store, deps.issuer)
+        detail: describeAssessment(found, deps.store, deps.issuer, this.#input !== '')
       }
     })
     if (assessment.kind === 'resume' || assessment.kind === 'recovered') {
@@ -345,7 +345,10 @@ class RotationRun {
       }
       const found = await this.#readAndAssess()
       await this.#checkTargets()
-      return { value: found, detail: describeAssessment(found, deps.store, deps.issuer) }
+      return {
+        value: found,
+        detail: describeAssessment(found, deps.store, deps.issuer, this.#input !== '')
+      }
     })
     const due = plan.mode === 'rotate' ? this.#heldBack(assessment) : undefined
     const next =
@@ -645,7 +648,10 @@ class RotationRun {
       })
       this.#skip(
         'persist',
-        minted.storedAs ?? 'the issuer kept the refresh token (no refresh_token in its answer)'
+        minted.storedAs ??
+          (minted.next === ''
+            ? 'nothing to keep: the issuer mints from no credential of ours'
+            : 'the issuer kept the refresh token (no refresh_token in its answer)')
       )
       return
     }
@@ -812,9 +818,11 @@ class RotationRun {
         }
       })
       this.#runWritten = outcome
-      const detail = minted.storedAs
-        ? `version ${fingerprint(minted.value)} recorded as published`
-        : `refresh token ${fingerprint(minted.next)} is current`
+      // An issuer that exchanges nothing has no refresh token to speak of: its version is the value.
+      const detail =
+        minted.storedAs || minted.next === ''
+          ? `version ${fingerprint(minted.value)}${minted.handle ? ` (${minted.handle})` : ''} recorded as published`
+          : `refresh token ${fingerprint(minted.next)} is current`
       return { value: undefined, detail }
     })
   }
