@@ -4,7 +4,7 @@ import { ConfigError, type InputProblem } from '../errors.js'
 import type { Mode } from '../engine/plan.js'
 import type { RepositoryRef } from '../providers/github/rules.js'
 import { controlCharacterProblems } from './control-characters.js'
-import { DURATION_HINT, parseDuration } from '../duration.js'
+import { DURATION_HINT, formatDuration, parseDuration } from '../duration.js'
 import { DEFAULT_PERSIST_TIMEOUT_MS } from '../engine/persist-retries.js'
 import { parseHealthCheckConfig, type HealthCheckConfig } from './health-config.js'
 import { INPUT_DEFAULTS, type InputName, type RawInputs } from './inputs.js'
@@ -321,6 +321,11 @@ export function parseActionConfig(
       )
     } else if (!revokePrevious) {
       add('retire-when-unused-for', 'applies with revoke-previous: true: it delays that revocation')
+    } else if (retireWhenUnusedForMs < issues.reportsLastUse.resolutionMs) {
+      add(
+        'retire-when-unused-for',
+        `must be ${formatDuration(issues.reportsLastUse.resolutionMs)} or longer: issuer ${issuer ?? ''} may not show a use more recent than that, so a shorter quiet time would revoke a value still in use`
+      )
     }
   }
   for (const input of ['rotate-if-older-than', 'rotate-before-expiry'] as const) {

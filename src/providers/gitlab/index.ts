@@ -9,6 +9,12 @@ import {
 } from './configure.js'
 import { VARIABLE_TYPES } from './rules.js'
 
+/**
+ * How stale GitLab's `last_used_at` may be: it is written at most once every 10 minutes (in
+ * current GitLab versions; once a day in older ones), so a use within that time may not show yet.
+ */
+const LAST_USE_RESOLUTION_MS = 10 * 60_000
+
 const issuerKeys: FileKey[] = [
   { group: 'issuer', key: 'url', type: 'text' },
   { group: 'issuer', key: 'project', type: 'text' },
@@ -28,7 +34,7 @@ const issuerKeys: FileKey[] = [
 export const gitlabProvider: Provider = {
   name: 'gitlab',
   issuers: {
-    [GITLAB_TOKEN]: { consumesInput: true, revokes: 'handle', reportsLastUse: true }
+    [GITLAB_TOKEN]: { consumesInput: true, revokes: 'handle', reportsLastUse: { resolutionMs: LAST_USE_RESOLUTION_MS } }
   },
   target: {
     key: GITLAB_TARGET,
