@@ -130,6 +130,25 @@ credentials:
     expect(problems.find(p => p.path.endsWith('store.url'))?.message).toMatch(/https/)
   })
 
+  it("still refuses the token issuer's keys given to another issuer", () => {
+    const problems = problemsOf(
+      configure(`version: 1
+credentials:
+  partner-oauth:
+    issuer: { kind: oauth2, token-url: https://auth.example.com/token, client-id: ci, client-secret: { env: CLIENT_SECRET }, refresh-token: { env: PARTNER_REFRESH_TOKEN }, token-name: stray }
+    store: ${STORE}
+    publish:
+      - gitlab: ${TARGET}
+`)[0]
+    )
+    expect(problems).toEqual([
+      {
+        path: 'credentials.partner-oauth.issuer.token-name',
+        message: 'applies to issuer: gitlab-token only; set issuer.kind: gitlab-token, or remove it'
+      }
+    ])
+  })
+
   it('refuses an issuer that exchanges nothing: there is no credential to keep', () => {
     const problems = problemsOf(
       configure(`version: 1

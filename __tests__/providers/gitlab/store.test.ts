@@ -316,9 +316,7 @@ describe('the lock', () => {
     expect(held()).toMatchObject({ generation: 2, owner: leases[0]?.holder.split(' (')[0] })
     expect((await checks(leases)).filter(check => check.held)).toHaveLength(1)
     expect(world.gitlab.log.count({ method: 'DELETE', path: LOCK_PATH })).toBe(0)
-    expect(warnings()).toMatch(
-      /Took over the lock .*run 7 attempt 1.*by GitLab's clock/
-    )
+    expect(warnings()).toMatch(/Took over the lock .*run 7 attempt 1.*by GitLab's clock/)
     await leases[0]?.release()
     expect(world.gitlab.variables('project', PROJECT).map(v => v.key)).toEqual([])
   })

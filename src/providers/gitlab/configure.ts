@@ -91,8 +91,37 @@ function issuerKey(key: string): string {
 /** The issuer's and the store's settings of one credential. */
 export function configureGitLab(draft: Draft): void {
   if (draft.issuer === GITLAB_TOKEN) configureIssuer(draft)
-  if (draft.store === GITLAB_VARIABLE) configureStore(draft)
+  if (draft.store === GITLAB_VARIABLE) {
+    configureStore(draft)
+    // With the store playing, the registry no longer refuses the issuer's file-only keys.
+    if (draft.issuer !== GITLAB_TOKEN) refuseIssuerKeys(draft)
+  }
 }
+
+/** The token issuer's keys, given to another issuer. */
+function refuseIssuerKeys(draft: Draft): void {
+  for (const key of ISSUER_ONLY_KEYS) {
+    if (Object.hasOwn(draft.file.keys, issuerKey(key))) {
+      draft.report([
+        {
+          input: issuerKey(key),
+          message: `applies to issuer: ${GITLAB_TOKEN} only; set issuer.kind: ${GITLAB_TOKEN}, or remove it`
+        }
+      ])
+    }
+  }
+}
+
+/** The token issuer's keys that only the configuration file has. */
+const ISSUER_ONLY_KEYS = [
+  'url',
+  'project',
+  'group',
+  'personal',
+  'token-name',
+  'strategy',
+  'expires-in'
+] as const
 
 /**
  * The store in CI/CD variables: the credential the issuer exchanges in a masked, hidden variable,

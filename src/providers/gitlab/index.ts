@@ -62,7 +62,7 @@ export const gitlabProvider: Provider = {
   },
   keys: [...issuerKeys, ...storeKeys],
   only: {
-    role: `issuer: ${GITLAB_TOKEN} or store: ${GITLAB_VARIABLE}`,
+    role: `issuer: ${GITLAB_TOKEN}`,
     // The token it renews is the input the engine exchanges, kept where the store says.
     inputs: ['refresh-token', 'refresh-token-secret'],
     hint: `set issuer.kind: ${GITLAB_TOKEN}, or remove it`
