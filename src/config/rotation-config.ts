@@ -51,6 +51,13 @@ export interface StoreConfig {
   lockTtlMs: number
   /** What is rotated, for the alert issue's title: a secret's name. */
   subject: string
+  /**
+   * Where the rotation record lives, in words that are the same for two credentials only when
+   * they share it (`variable API_STATE of acme/app`), and the key that moves it (`state-variable`):
+   * two credentials of one file must not share a record, or each would take the other's version
+   * for its own, and revoke it.
+   */
+  record: { where: string; key: string }
 }
 
 /** Everything a run needs, validated once before any network call. Holds secrets: never log it. */

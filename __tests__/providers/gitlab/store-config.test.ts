@@ -73,6 +73,12 @@ credentials:
       subject: 'PARTNER_REFRESH_TOKEN'
     })
     expect(config.store?.lockVariable).toBeUndefined()
+    // Where its record lives, so two credentials of one file cannot share it.
+    expect(config.store?.record).toEqual({
+      where:
+        'variable PARTNER_REFRESH_TOKEN_STATE of project acme/app at https://gitlab.example.com',
+      key: 'state-variable'
+    })
     expect(config.store?.repository).toBeUndefined()
     expect(config.slices.gitlab?.store).toEqual({
       url: 'https://gitlab.example.com',

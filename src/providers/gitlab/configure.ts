@@ -201,7 +201,15 @@ function configureStore(draft: Draft): void {
       protected: protectedKey !== 'false'
     }
   }
-  draft.storeConfig = { kind: GITLAB_VARIABLE, subject: variable }
+  draft.storeConfig = {
+    kind: GITLAB_VARIABLE,
+    subject: variable,
+    // GitLab finds a project or group whatever the case of its path; a variable's key is exact.
+    record: {
+      where: `variable ${stateVariable} of ${owner.kind} ${owner.path.toLowerCase()} at ${url}`,
+      key: 'state-variable'
+    }
+  }
 }
 
 function configureIssuer(draft: Draft): void {
