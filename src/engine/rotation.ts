@@ -44,6 +44,7 @@ import {
 import {
   addUnretired,
   describeRetired,
+  adoptReplaced,
   handledOf,
   replacedHandled,
   screenHandle
@@ -414,6 +415,7 @@ class RotationRun {
         replaceCurrent(state, fingerprint(this.#input), this.#now())
         // The value minted with it may be on targets: its handle waits for the next promotion.
         if (state.pending?.minted) addUnretired(state, state.pending.minted)
+        adoptReplaced(state, state.pending?.replaces, this.#now(), this.#plan.previousValue)
         delete state.pending
         delete state.minting
       })
@@ -668,7 +670,8 @@ class RotationRun {
           ...(lease
             ? { lease: { holder: lease.holder, endsBy: lease.endsBy().toISOString() } }
             : {}),
-          ...(handled ? { minted: handled } : {})
+          ...(handled ? { minted: handled } : {}),
+          ...(minted.replaces !== undefined ? { replaces: minted.replaces } : {})
         }
       })
       try {
@@ -795,6 +798,7 @@ class RotationRun {
       await this.#saveState(state => {
         this.#appendRun(state, outcome)
         const now = this.#now()
+        adoptReplaced(state, minted.replaces, now, this.#plan.previousValue)
         const replaced = replacedHandled(state, minted, this.#deps.clock.now().getTime())
         // An issuer that kept its credential (or stored the version itself) changed no version here.
         if (minted.rotated) replaceCurrent(state, fingerprint(minted.next), now)
@@ -845,7 +849,7 @@ class RotationRun {
    */
   #warnNameless(minted: Minted): void {
     const plan = this.#plan
-    if (!plan.revokePrevious || this.#error !== undefined) return
+    if (!plan.revokePrevious || this.#error !== undefined || minted.replaces !== undefined) return
     const published = this.#state?.published
     const replaced =
       published?.fingerprint ??
