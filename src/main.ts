@@ -244,14 +244,26 @@ async function alert(
   if (!config.store || config.alertAfter === 0 || failures === undefined) return
   // A run held back by its schedule says nothing new of the credential: no alert, no recovery.
   if (outcome.status === 'not-due' || outcome.status === 'not-in-window') return
+  // A replaced value still in use after `alerts.after` runs is a failure to its users: something
+  // holds a value that is due to be revoked.
+  const inUse =
+    outcome.inUse && outcome.inUse.deferrals >= config.alertAfter ? outcome.inUse : undefined
   const update = {
-    failed: outcome.error !== undefined,
-    failures,
+    failed: outcome.error !== undefined || inUse !== undefined,
+    failures: inUse ? Math.max(failures, inUse.deferrals) : failures,
     ...(outcome.previousFailures !== undefined
-      ? { previousFailures: outcome.previousFailures }
+      ? {
+          // The runs that found the old value still in use alerted as failures do: once it is
+          // revoked, their alert is closed as a recovery is.
+          previousFailures: Math.max(outcome.previousFailures, outcome.inUseEnded ?? 0)
+        }
       : {}),
     threshold: config.alertAfter,
-    ...(outcome.error ? { reason: outcome.error.message } : {}),
+    ...(outcome.error
+      ? { reason: outcome.error.message }
+      : inUse
+        ? { reason: `${inUse.message} (${count(inUse.deferrals, 'run')} in a row)` }
+        : {}),
     ...(config.runUrl ? { runUrl: config.runUrl } : {})
   }
   const alert = { subject: config.store.subject, ...update }

@@ -183,6 +183,29 @@ class World {
 }
 
 describe('retire.when-unused-for', () => {
+  test('counts the runs in a row that found the old value in use, and says when it is revoked', async () => {
+    const world = new World()
+    await world.run()
+    const deferrals: (number | undefined)[] = []
+    for (let run = 0; run < 3; run += 1) {
+      // A consumer keeps using the old key: each run finds it in use again.
+      world.advance(20 * MINUTE)
+      world.keys.use(world.first.value)
+      const { outcome } = await world.run({ mode: 'retire' })
+      deferrals.push(outcome.inUse?.deferrals)
+      expect(outcome.inUse?.message).toContain('(handle key-0) waits: it was last used at')
+    }
+    expect(deferrals).toEqual([1, 2, 3])
+    expect(world.store.record?.retirements.map(r => r.deferrals)).toEqual([3])
+
+    // Left alone for an hour: revoked, and the run says it ended three runs of it.
+    world.advance(QUIET_MS + MINUTE)
+    const { outcome } = await world.run({ mode: 'retire' })
+    expect(world.keys.live(world.first.value)).toBe(false)
+    expect(outcome.inUse).toBeUndefined()
+    expect(outcome.inUseEnded).toBe(3)
+  })
+
   test('waits while the old value is in use, says so, and revokes it once it went quiet', async () => {
     const world = new World()
     const rotated = await world.run()

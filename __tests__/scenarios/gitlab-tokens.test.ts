@@ -107,7 +107,7 @@ async function use(token: string): Promise<number> {
   return answer.status
 }
 
-function createThenRevoke(): string {
+function createThenRevoke(extra = ''): string {
   return `version: 1
 credentials:
   deploy-token:
@@ -119,8 +119,11 @@ credentials:
       - gitlab: { url: ${gitlab.url}, token: { env: GITLAB_ADMIN_TOKEN }, project: ${PROJECT}, variable: DEPLOY_TOKEN, environment-scope: production, protected: true }
     health-check: { url: ${gitlab.apiUrl}/personal_access_tokens/self, timeout: 5s }
     retire: { revoke-previous: true, grace-period: 15m, when-unused-for: 1h }
-`
+${extra}`
 }
+
+/** Alerts from the first run that finds a replaced token still in use. */
+const ALERT_AT_ONCE = '    alerts: { after: 1 }\n'
 
 describe('gitlab-token, create-then-revoke', () => {
   it('keeps the old token through the grace period, and revokes it only once GitLab saw it unused', async () => {
@@ -167,18 +170,31 @@ describe('gitlab-token, create-then-revoke', () => {
 
     // Twenty minutes on: the grace period is over, but GitLab saw the token used 19 minutes ago.
     gitlab.clock.advance(19 * MINUTE)
-    const early = await run(createThenRevoke(), { mode: 'retire', skewMs: 20 * MINUTE })
+    const early = await run(createThenRevoke(ALERT_AT_ONCE), {
+      mode: 'retire',
+      skewMs: 20 * MINUTE
+    })
     expect(results(early).map(r => r.status)).toEqual(['retired'])
     expect(early.stdout).toMatch(/waits: it was last used at/)
+    // Still in use after alerts.after runs: the alert issue says so, as for failing runs.
+    expect(github.getIssues(REPO).map(issue => [issue.state, issue.title])).toEqual([
+      ['open', 'Token rotation failing: GITLAB_ADMIN_TOKEN']
+    ])
+    expect(github.getIssues(REPO)[0]?.body).toMatch(/waits: it was last used at .*1 run in a row/s)
     expect(gitlab.tokenByValue(second)?.active).toBe(true)
     // The hand-made token, due too and never used since, is revoked by its id.
     expect(gitlab.tokenById(first.id)?.revoked).toBe(true)
 
     // Ninety minutes on, an hour of quiet by GitLab's clock: revoked; the current one works.
     gitlab.clock.advance(70 * MINUTE)
-    const late = await run(createThenRevoke(), { mode: 'retire', skewMs: 90 * MINUTE })
+    const late = await run(createThenRevoke(ALERT_AT_ONCE), {
+      mode: 'retire',
+      skewMs: 90 * MINUTE
+    })
     expect(results(late).map(r => r.status)).toEqual(['retired'])
     expect(gitlab.tokenByValue(second)?.revoked).toBe(true)
+    // Revoked at last: the alert is closed as a recovery is.
+    expect(github.getIssues(REPO).map(issue => issue.state)).toEqual(['closed'])
     expect(await use(third)).toBe(200)
   })
 

@@ -48,6 +48,17 @@ export interface RunOutcome {
   error?: ActionError
   /** What the user should know beyond the error: partial failures, due retirements left. */
   warnings: string[]
+  /**
+   * A replaced value whose due revocation this run left because it is still in use, and how many
+   * runs in a row have: alerts treat it as a failure once `deferrals` reaches their threshold.
+   * The one deferred most often, when several were.
+   */
+  inUse?: { deferrals: number; message: string }
+  /**
+   * This run revoked a replaced value that earlier runs had left because it was still in use, so
+   * many runs in a row: an alert they raised can be closed.
+   */
+  inUseEnded?: number
   /** Failed runs in a row, this one included, when the run was counted in the record. */
   consecutiveFailures?: number
   /**

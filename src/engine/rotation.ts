@@ -124,6 +124,10 @@ class RotationRun {
   #currentStep: StepName | undefined
   /** The record's run history before this run added itself to it. */
   #runsBefore: Pick<RotationState, 'consecutiveFailures' | 'runs'> | undefined
+  /** The replaced value left the most runs in a row because it is still in use. */
+  #inUse: RunOutcome['inUse']
+  /** Runs in a row that had left a value this run revoked. */
+  #inUseEnded = 0
   /** This run's outcome as the record already holds it, when the promotion wrote it along. */
   #runWritten: string | undefined
 
@@ -175,6 +179,8 @@ class RotationRun {
       restored: this.#restored,
       ...(this.#error ? { error: this.#error } : {}),
       warnings: this.#warnings,
+      ...(this.#inUse ? { inUse: this.#inUse } : {}),
+      ...(this.#inUseEnded > 0 ? { inUseEnded: this.#inUseEnded } : {}),
       ...(this.#recorded && this.#state
         ? { consecutiveFailures: this.#state.consecutiveFailures }
         : {}),
@@ -942,7 +948,11 @@ class RotationRun {
       )
     }
     if (jobs.length === 0 || !revoke) {
-      if (jobs.length === 0 && left.length !== (this.#state?.retirements.length ?? 0)) {
+      // A deferral is counted in the record too: alerts read how many runs in a row found it.
+      if (
+        jobs.length === 0 &&
+        (deferred.length > 0 || left.length !== (this.#state?.retirements.length ?? 0))
+      ) {
         await this.#saveStateQuietly(state => {
           state.retirements = left
         })
@@ -958,7 +968,11 @@ class RotationRun {
       return
     }
     await this.#step('retire', async () => {
-      for (const job of jobs) await revoke(job)
+      for (const job of jobs) {
+        await revoke(job)
+        const entry = this.#state?.retirements.find(r => r.fingerprint === job.fingerprint)
+        this.#inUseEnded = Math.max(this.#inUseEnded, entry?.deferrals ?? 0)
+      }
       await this.#saveStateQuietly(state => {
         state.retirements = left
       })
@@ -1015,7 +1029,9 @@ class RotationRun {
         message = `The revocation of the replaced value ${which} waits: when it was last used could not be read (${describeError(error)}), and revoking a value still in use would cut off whoever uses it.`
       }
       jobs.splice(jobs.indexOf(job), 1)
-      deferred.push(entry)
+      const deferrals = (entry.deferrals ?? 0) + 1
+      deferred.push({ ...entry, deferrals })
+      if (deferrals > (this.#inUse?.deferrals ?? 0)) this.#inUse = { deferrals, message }
       this.#warn(message)
     }
     return deferred

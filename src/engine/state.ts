@@ -39,7 +39,12 @@ const retirement = z.object({
   /** When the value expires on its own: past that, there is nothing left to revoke. */
   expiresAt: time.optional(),
   /** Its handle, when it has one: an issuer that revokes by handle needs nothing else. */
-  handle: handle.optional()
+  handle: handle.optional(),
+  /**
+   * Runs in a row that found it due and still in use (`retire.when-unused-for`), so left it: what
+   * alerts once something keeps holding the old value.
+   */
+  deferrals: z.number().int().min(0).optional()
 })
 
 /**
