@@ -15,26 +15,35 @@ export const CREDENTIAL_KEYS: readonly FileKey[] = credentialKeysOf(REGISTRY)
 
 /** Every key of a credential outside `publish`, for the providers of `registry`. */
 export function credentialKeysOf(registry: Registry): readonly FileKey[] {
+  // A key several providers read (the issuer's TLS keys) is one object, listed once.
   return inGroupOrder([
-    { group: 'issuer', key: 'kind', input: 'issuer', type: 'text', values: registry.issuerKinds() },
-    { group: 'store', key: 'kind', input: 'store', type: 'text', values: registry.storeKinds() },
-    ...registry.providers.flatMap(provider => provider.keys),
-    { group: 'store', key: 'lock-expires-after', input: 'lock-expires-after', type: 'text' },
-    { group: 'store', key: 'persist-timeout', input: 'persist-timeout', type: 'text' },
-    { group: 'health-check', key: 'url', input: 'health-check-url', type: 'text' },
-    { group: 'health-check', key: 'command', input: 'health-check-command', type: 'text' },
-    { group: 'health-check', key: 'method', input: 'health-check-method', type: 'text' },
-    { group: 'health-check', key: 'header', input: 'health-check-header', type: 'text' },
-    { group: 'health-check', key: 'expect', input: 'health-check-expect', type: 'text' },
-    { group: 'health-check', key: 'timeout', input: 'health-check-timeout', type: 'text' },
-    { group: 'schedule', key: 'every', input: 'rotate-if-older-than', type: 'text' },
-    { group: 'schedule', key: 'before-expiry', input: 'rotate-before-expiry', type: 'text' },
-    { group: 'retire', key: 'grace-period', input: 'grace-period', type: 'text' },
-    { group: 'retire', key: 'revoke-previous', input: 'revoke-previous', type: 'flag' },
-    { group: 'retire', key: 'when-unused-for', input: 'retire-when-unused-for', type: 'text' },
-    { group: 'alerts', key: 'after', input: 'alert-after', type: 'count' },
-    { group: '', key: 'recovery-public-key', input: 'recovery-public-key', type: 'text' },
-    { group: '', key: 'previous-value', input: 'previous-value', type: 'secret' }
+    ...new Set<FileKey>([
+      {
+        group: 'issuer',
+        key: 'kind',
+        input: 'issuer',
+        type: 'text',
+        values: registry.issuerKinds()
+      },
+      { group: 'store', key: 'kind', input: 'store', type: 'text', values: registry.storeKinds() },
+      ...registry.providers.flatMap(provider => provider.keys),
+      { group: 'store', key: 'lock-expires-after', input: 'lock-expires-after', type: 'text' },
+      { group: 'store', key: 'persist-timeout', input: 'persist-timeout', type: 'text' },
+      { group: 'health-check', key: 'url', input: 'health-check-url', type: 'text' },
+      { group: 'health-check', key: 'command', input: 'health-check-command', type: 'text' },
+      { group: 'health-check', key: 'method', input: 'health-check-method', type: 'text' },
+      { group: 'health-check', key: 'header', input: 'health-check-header', type: 'text' },
+      { group: 'health-check', key: 'expect', input: 'health-check-expect', type: 'text' },
+      { group: 'health-check', key: 'timeout', input: 'health-check-timeout', type: 'text' },
+      { group: 'schedule', key: 'every', input: 'rotate-if-older-than', type: 'text' },
+      { group: 'schedule', key: 'before-expiry', input: 'rotate-before-expiry', type: 'text' },
+      { group: 'retire', key: 'grace-period', input: 'grace-period', type: 'text' },
+      { group: 'retire', key: 'revoke-previous', input: 'revoke-previous', type: 'flag' },
+      { group: 'retire', key: 'when-unused-for', input: 'retire-when-unused-for', type: 'text' },
+      { group: 'alerts', key: 'after', input: 'alert-after', type: 'count' },
+      { group: '', key: 'recovery-public-key', input: 'recovery-public-key', type: 'text' },
+      { group: '', key: 'previous-value', input: 'previous-value', type: 'secret' }
+    ])
   ])
 }
 
@@ -54,9 +63,14 @@ export function flatTargetOf(registry: Registry): TargetKeys | undefined {
 /** The keys of one `publish` entry of the flat target, and the flat inputs they map to. */
 export const FLAT_TARGET_KEYS: readonly FileKey[] = flatTargetOf(REGISTRY)?.keys ?? []
 
-/** The provider that owns a key, for the docs: `oauth2`, or '' for a key of every credential. */
+/**
+ * The providers that read a key, for the docs: `oauth2`, `oauth2, gitlab, http` for a shared one,
+ * or '' for a key of every credential.
+ */
 export function providerOf(key: FileKey): string {
-  return PROVIDERS.find(provider => provider.keys.includes(key))?.name ?? ''
+  return PROVIDERS.filter(provider => provider.keys.includes(key))
+    .map(provider => provider.name)
+    .join(', ')
 }
 
 /** `keys` grouped as a credential is written (issuer, store, ...; the credential's own last). */

@@ -1,6 +1,12 @@
 import type { Sleep } from '../../engine/ports.js'
 import { redactSecrets } from '../../redaction.js'
-import { createTransport, TransportError, type Transport } from '../../http/transport.js'
+import {
+  createTransport,
+  TransportError,
+  type TlsKeys,
+  type TlsSettings,
+  type Transport
+} from '../../http/transport.js'
 
 /**
  * A small client of GitLab's REST API (`/api/v4`): one token, GitLab's error bodies read into a
@@ -17,6 +23,10 @@ export interface GitLabClientOptions {
   url: string
   token: string
   sleep: Sleep
+  /** A private CA, a client certificate: none by default. */
+  tls?: TlsSettings
+  /** The keys that set `tls`, which a TLS failure's advice names (`store.ca-certificate`). */
+  tlsKeys?: TlsKeys
   /** Longest one request may take (default 30 s). */
   requestTimeoutMs?: number
   /** Longest a 429's `Retry-After` is waited for before the request is given up (default 60 s). */
@@ -96,8 +106,9 @@ export class GitLabClient {
     this.#sleep = options.sleep
     this.#maxRetryAfterMs = options.maxRetryAfterMs ?? DEFAULT_MAX_RETRY_AFTER_MS
     this.#transport = createTransport({
-      tls: {},
-      timeoutMs: options.requestTimeoutMs ?? DEFAULT_TIMEOUT_MS
+      tls: options.tls ?? {},
+      timeoutMs: options.requestTimeoutMs ?? DEFAULT_TIMEOUT_MS,
+      ...(options.tlsKeys ? { keys: options.tlsKeys } : {})
     })
   }
 

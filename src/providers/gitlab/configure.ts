@@ -3,6 +3,8 @@ import { isLoopbackHost } from '../../config/loopback.js'
 import { DURATION_HINT, parseDuration } from '../../duration.js'
 import { NO_FILE, type Draft, type PartReport } from '../provider.js'
 import { count } from '../../wording.js'
+import type { TlsSettings } from '../../http/transport.js'
+import { parseTls, type TlsKeyName } from '../../http/tls-inputs.js'
 import {
   maskProblem,
   TOKEN_FORM,
@@ -35,6 +37,8 @@ export interface TokenIssuerSettings {
   strategy: Strategy
   /** The new token's lifetime, in whole days (GitLab's `expires_at` is a date). */
   expiresInDays: number
+  /** `issuer.ca-certificate`, `issuer.client-certificate` and `issuer.client-key`. */
+  tls?: TlsSettings
 }
 
 /** One `publish: - gitlab:` entry. */
@@ -51,6 +55,8 @@ export interface VariableTargetSettings {
   protected?: boolean
   raw?: boolean
   type?: VariableType
+  /** The entry's `ca-certificate`, `client-certificate` and `client-key`. */
+  tls?: TlsSettings
   /** Its place in `publish`, for messages. */
   index: number
 }
@@ -68,6 +74,8 @@ export interface VariableStoreSettings {
   lockVariable: string
   /** Whether the credential's variable is created protected (default true). */
   protected: boolean
+  /** `store.ca-certificate`, `store.client-certificate` and `store.client-key`. */
+  tls?: TlsSettings
 }
 
 declare module '../../config/rotation-config.js' {
@@ -176,6 +184,7 @@ function configureStore(draft: Draft): void {
     const why = variableKeyProblem(variable)
     if (why) problem('variable', why)
   }
+  const tls = tlsOf(key, problem)
   const stateVariable = draft.raw['state-variable'] || (variable ? `${variable}_STATE` : '')
   const stateWhy = stateVariable === '' ? undefined : variableKeyProblem(`${stateVariable}_LOCK`)
   if (stateWhy) problem('state-variable', stateWhy)
@@ -198,7 +207,8 @@ function configureStore(draft: Draft): void {
       variable,
       stateVariable,
       lockVariable: `${stateVariable}_LOCK`,
-      protected: protectedKey !== 'false'
+      protected: protectedKey !== 'false',
+      ...tls
     }
   }
   draft.storeConfig = {
@@ -238,6 +248,8 @@ function configureIssuer(draft: Draft): void {
       `is required with issuer.kind: ${GITLAB_TOKEN}: the name of the token to renew (it is found by name, since a rotated token gets a new id)`
     )
   }
+  // The issuer's TLS keys are the flat inputs OAuth2 has too: they are read from there.
+  const tls = tlsOf(name => draft.raw[name], draft.add)
   const strategy = (keys[issuerKey('strategy')] ?? 'create-then-revoke') as Strategy
   let expiresInDays = DEFAULT_EXPIRES_IN_DAYS
   const expiresIn = keys[issuerKey('expires-in')]
@@ -275,7 +287,7 @@ function configureIssuer(draft: Draft): void {
   if (url === undefined || owner === undefined || tokenName === '') return
   draft.slices.gitlab = {
     ...draft.slices.gitlab,
-    issuer: { url, owner, tokenName, strategy, expiresInDays }
+    issuer: { url, owner, tokenName, strategy, expiresInDays, ...tls }
   }
 }
 
@@ -323,6 +335,7 @@ export function configureGitLabTargets(draft: Draft): void {
       const why = variableKeyProblem(variable)
       if (why) problem('variable', why)
     }
+    const tls = tlsOf(text, problem)
     const settings = {
       masked: flag('masked'),
       hidden: flag('hidden'),
@@ -365,6 +378,7 @@ export function configureGitLabTargets(draft: Draft): void {
       environmentScope: text('environment-scope') ?? '*',
       ...definedOnly(settings),
       ...(type !== undefined ? { type } : {}),
+      ...tls,
       index
     })
   }
@@ -386,6 +400,18 @@ function definedOnly<T extends Record<string, boolean | undefined>>(
   return Object.fromEntries(
     Object.entries(settings).filter(([, value]) => value !== undefined)
   ) as Partial<Record<keyof T, boolean>>
+}
+
+/**
+ * A connection's TLS settings from its three keys, checked; `{ tls }` only when one is set, so a
+ * connection without them stays as it was.
+ */
+function tlsOf(
+  text: (key: TlsKeyName) => string | undefined,
+  problem: (key: TlsKeyName, message: string) => void
+): { tls?: TlsSettings } {
+  const tls = parseTls(text, problem)
+  return Object.keys(tls).length > 0 ? { tls } : {}
 }
 
 /** The instance's URL: https, or http to this machine only (local servers). */

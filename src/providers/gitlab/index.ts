@@ -1,3 +1,4 @@
+import { fileTlsKeys, ISSUER_TLS_INPUTS, ISSUER_TLS_KEYS } from '../../http/tls-inputs.js'
 import type { FileKey, Provider } from '../provider.js'
 import {
   configureGitLab,
@@ -25,7 +26,9 @@ const issuerKeys: FileKey[] = [
   { group: 'issuer', key: 'strategy', type: 'text', values: STRATEGIES },
   // The token the issuer works with is what the engine exchanges: the refresh-token input.
   { group: 'issuer', key: 'token', input: 'refresh-token', type: 'secret' },
-  { group: 'issuer', key: 'expires-in', type: 'text' }
+  { group: 'issuer', key: 'expires-in', type: 'text' },
+  // A self-managed instance behind a private CA, or one that asks for a client certificate.
+  ...ISSUER_TLS_KEYS
 ]
 
 const storeKeys: FileKey[] = [
@@ -34,7 +37,8 @@ const storeKeys: FileKey[] = [
   { group: 'store', key: 'project', type: 'text' },
   { group: 'store', key: 'group', type: 'text' },
   { group: 'store', key: 'variable', type: 'text' },
-  { group: 'store', key: 'protected', type: 'flag' }
+  { group: 'store', key: 'protected', type: 'flag' },
+  ...fileTlsKeys('store')
 ]
 
 /**
@@ -67,14 +71,15 @@ export const gitlabProvider: Provider = {
       { group: '', key: 'hidden', type: 'flag' },
       { group: '', key: 'protected', type: 'flag' },
       { group: '', key: 'raw', type: 'flag' },
-      { group: '', key: 'type', type: 'text', values: VARIABLE_TYPES }
+      { group: '', key: 'type', type: 'text', values: VARIABLE_TYPES },
+      ...fileTlsKeys('')
     ]
   },
   keys: [...issuerKeys, ...storeKeys],
   only: {
     role: `issuer: ${GITLAB_TOKEN}`,
     // The token it renews is the input the engine exchanges, kept where the store says.
-    inputs: ['refresh-token', 'refresh-token-secret'],
+    inputs: ['refresh-token', 'refresh-token-secret', ...ISSUER_TLS_INPUTS],
     hint: `set issuer.kind: ${GITLAB_TOKEN}, or remove it`
   },
   docs: 'docs/providers/gitlab.md',

@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto'
 import type { ActionConfig } from '../../config/rotation-config.js'
+import type { TlsSettings } from '../../http/transport.js'
+import { tlsKeysAt } from '../../http/tls-inputs.js'
 import type { PartDeps, Parts } from '../provider.js'
 import { GitLabClient } from './client.js'
 import { GitLabTokenIssuer } from './issuer.js'
@@ -11,22 +13,27 @@ import { OwnerVariables } from './variables.js'
 /**
  * GitLab's parts of a credential: the token issuer, the variable store with its lock, and the
  * variable targets. One client per
- * instance and token for the whole run (the run's client cache), so credentials that share a
- * token share its client.
+ * instance, token and connection settings for the whole run (the run's client cache), so
+ * credentials that share a token share its client.
  */
 export function assembleGitLab(config: ActionConfig, deps: PartDeps): Parts {
   const own = config.slices.gitlab
   if (!own) return {}
-  const client = (url: string, token: string): GitLabClient =>
-    deps.clients.get(`gitlab ${url} ${createHash('sha256').update(token).digest('hex')}`, () => {
-      deps.mask(token)
-      return new GitLabClient({ url, token, sleep: deps.sleep })
-    })
+  // Keyed by the TLS settings and where they are written too: a TLS failure's advice names the
+  // keys of the connection that failed (`store.ca-certificate`, not the issuer's).
+  const client = (url: string, token: string, tls: TlsSettings, at: string): GitLabClient =>
+    deps.clients.get(
+      `gitlab ${url} ${createHash('sha256').update(token).update(JSON.stringify(tls)).digest('hex')} ${at}`,
+      () => {
+        deps.mask(token)
+        return new GitLabClient({ url, token, sleep: deps.sleep, tls, tlsKeys: tlsKeysAt(at) })
+      }
+    )
   const parts: Parts = {}
   const issuer = own.issuer
   if (issuer) {
     parts.issuer = new GitLabTokenIssuer(issuer, {
-      client: token => client(issuer.url, token),
+      client: token => client(issuer.url, token, issuer.tls ?? {}, 'issuer.'),
       token: config.refreshToken,
       mask: secret => {
         deps.mask(secret)
@@ -35,7 +42,11 @@ export function assembleGitLab(config: ActionConfig, deps: PartDeps): Parts {
   }
   const store = own.store
   if (store) {
-    const variables = new OwnerVariables(client(store.url, store.token), store.owner, 'store.token')
+    const variables = new OwnerVariables(
+      client(store.url, store.token, store.tls ?? {}, 'store.'),
+      store.owner,
+      'store.token'
+    )
     parts.store = createGitLabStore({
       variables,
       variable: store.variable,
@@ -50,7 +61,9 @@ export function assembleGitLab(config: ActionConfig, deps: PartDeps): Parts {
   }
   const targets = own.targets ?? []
   if (targets.length > 0) {
-    parts.targets = new VariableTargets(targets, target => client(target.url, target.token))
+    parts.targets = new VariableTargets(targets, target =>
+      client(target.url, target.token, target.tls ?? {}, `publish[${String(target.index)}].gitlab.`)
+    )
   }
   return parts
 }

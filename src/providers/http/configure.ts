@@ -10,6 +10,8 @@ import {
   type RevokeTemplate
 } from './schema.js'
 import { uses } from './templates.js'
+import type { TlsSettings } from '../../http/transport.js'
+import { parseTls } from '../../http/tls-inputs.js'
 
 declare module '../../config/rotation-config.js' {
   interface ProviderSlices {
@@ -30,6 +32,8 @@ export interface HttpIssuerConfig {
   admin?: string
   /** The credential's id in the file, for `<credential>`. */
   credential: string
+  /** `issuer.ca-certificate`, `issuer.client-certificate` and `issuer.client-key`. */
+  tls?: TlsSettings
 }
 
 /** Each request template, under its key path. */
@@ -111,12 +115,15 @@ export function configureHttp(draft: Draft): void {
       'finds the key a lost answer created by the run-unique <nonce> in its name: put <nonce> in the name create sends (name: ci-key-<nonce>), or remove list'
     )
   }
+  // The issuer's TLS keys are the flat inputs OAuth2 and GitLab have too: read from there.
+  const tls = parseTls(name => raw[name], draft.add)
   if (!create) return
   draft.slices.http = {
     create,
     ...(revoke ? { revoke } : {}),
     ...(list ? { list } : {}),
     ...(admin !== undefined ? { admin } : {}),
+    ...(Object.keys(tls).length > 0 ? { tls } : {}),
     credential: draft.file.credential ?? ''
   }
 }

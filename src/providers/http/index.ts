@@ -1,3 +1,4 @@
+import { ISSUER_TLS_INPUTS, ISSUER_TLS_KEYS } from '../../http/tls-inputs.js'
 import type { Provider } from '../provider.js'
 import { HTTP_KIND, configureHttp, describeHttp } from './configure.js'
 import { createSchema, listSchema, revokeSchema } from './schema.js'
@@ -14,11 +15,13 @@ export const httpProvider: Provider = {
     { group: 'issuer', key: 'admin', type: 'secret' },
     { group: 'issuer', key: 'create', type: 'object', schema: createSchema },
     { group: 'issuer', key: 'revoke', type: 'object', schema: revokeSchema },
-    { group: 'issuer', key: 'list', type: 'object', schema: listSchema }
+    { group: 'issuer', key: 'list', type: 'object', schema: listSchema },
+    // An API behind a private CA, or one that asks for a client certificate.
+    ...ISSUER_TLS_KEYS
   ],
   only: {
     role: `issuer: ${HTTP_KIND}`,
-    inputs: [],
+    inputs: [...ISSUER_TLS_INPUTS],
     hint: `set issuer.kind: ${HTTP_KIND}, or remove it`
   },
   docs: 'docs/providers/http.md',

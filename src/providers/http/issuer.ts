@@ -5,6 +5,7 @@ import type { Clock, Issuer, MintContext, Minted, Retired, Sleep } from '../../e
 import { ActionError, describeError, type ErrorCode } from '../../errors.js'
 import type { Logger } from '../../logger.js'
 import { TransportError, createTransport } from '../../http/transport.js'
+import { tlsKeysAt } from '../../http/tls-inputs.js'
 import { HTTP_KIND, type HttpIssuerConfig } from './configure.js'
 import { NOT_REPLAYED, apiDetail, createRefused, isCreateRefusal, shown } from './errors.js'
 import { fieldNames, readPointer, textAt } from './pointer.js'
@@ -68,7 +69,11 @@ export function createHttpIssuer(config: HttpIssuerConfig, deps: HttpIssuerDeps)
   const sleep = deps.sleep ?? ((ms: number) => delay(ms))
   const timeoutMs = deps.timeoutMs ?? HTTP_ISSUER_TIMEOUT_MS
   const nonceOf = deps.nonce ?? (() => randomBytes(6).toString('hex'))
-  const transport = createTransport({ tls: {}, timeoutMs })
+  const transport = createTransport({
+    tls: config.tls ?? {},
+    timeoutMs,
+    keys: tlsKeysAt('issuer.')
+  })
   /** The key this run minted: the current key from then on. */
   let minted: string | undefined
 

@@ -1,6 +1,13 @@
 import { isLoopbackHost } from '../../config/loopback.js'
 import type { TlsSettings } from '../../http/transport.js'
-import { X509Certificate, createPrivateKey, type KeyObject } from 'node:crypto'
+import type { KeyObject } from 'node:crypto'
+import {
+  checkCertificates,
+  checkPrivateKey,
+  keyMismatch,
+  PAIR_PROBLEMS,
+  type Checked
+} from '../../http/tls-inputs.js'
 import * as z from 'zod'
 import type { InputProblem } from '../../errors.js'
 import type { InputName, RawInputs } from '../../config/inputs.js'
@@ -71,8 +78,6 @@ export const OAUTH2_TIMEOUT_MS = 30_000
 
 const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]+$/
 
-const CERTIFICATE_BLOCK = /-----BEGIN CERTIFICATE-----[^-]+-----END CERTIFICATE-----/g
-
 type Ctx = z.RefinementCtx
 
 function problem(ctx: Ctx, message: string): never {
@@ -111,39 +116,19 @@ const endpoint = (required: boolean) => (raw: string, ctx: Ctx) => {
   return url.href
 }
 
-const certificates = (raw: string, ctx: Ctx) => {
-  if (raw === '') return undefined
-  const blocks = raw.match(CERTIFICATE_BLOCK) ?? []
-  if (blocks.length === 0) {
-    return problem(ctx, 'is not a PEM certificate (-----BEGIN CERTIFICATE----- ...)')
+/** A zod transform from a shared check: its value, or its problem as the input's issue. */
+const checked =
+  <T>(check: (raw: string) => Checked<T>) =>
+  (raw: string, ctx: Ctx): T | undefined => {
+    if (raw === '') return undefined
+    const result = check(raw)
+    return 'problem' in result ? problem(ctx, result.problem) : result.value
   }
-  for (const [index, block] of blocks.entries()) {
-    try {
-      new X509Certificate(block)
-    } catch {
-      const which = blocks.length > 1 ? `certificate ${index + 1} of ${blocks.length}` : 'it'
-      return problem(ctx, `is not a valid PEM certificate: ${which} does not parse`)
-    }
-  }
-  return blocks.join('\n')
-}
+
+const certificates = checked(checkCertificates)
 
 /** A private key input, parsed without ever echoing it. */
-const privateKey = (raw: string, ctx: Ctx) => {
-  if (raw === '') return undefined
-  // OpenSSL 3 reports a missing passphrase as an interrupted operation; the PEM says it plainly.
-  if (/-----BEGIN ENCRYPTED PRIVATE KEY-----|Proc-Type: 4,ENCRYPTED/.test(raw)) {
-    return problem(
-      ctx,
-      'is an encrypted private key; pass it unencrypted (PKCS#8 or PKCS#1 PEM) from a secret'
-    )
-  }
-  try {
-    return { pem: raw, key: createPrivateKey({ key: raw, format: 'pem' }) }
-  } catch {
-    return problem(ctx, 'is not a PEM private key (-----BEGIN PRIVATE KEY----- ...)')
-  }
-}
+const privateKey = checked(checkPrivateKey)
 
 /** One schema per input: each turns the raw text into its typed value, or says what is wrong. */
 const fields = {
@@ -282,21 +267,16 @@ function tlsSettings(
   const certificateGiven = raw['client-certificate'] !== ''
   const keyGiven = raw['client-key'] !== ''
   if (certificateGiven && !keyGiven) {
-    add('client-key', 'is required with client-certificate: the private key of that certificate')
+    add('client-key', PAIR_PROBLEMS['client-key'])
   }
   if (keyGiven && !certificateGiven) {
-    add('client-certificate', 'is required with client-key: the certificate of that private key')
+    add('client-certificate', PAIR_PROBLEMS['client-certificate'])
   }
   const certificate = inputs['client-certificate']
   const key = inputs['client-key']
   if (certificate !== undefined && key !== undefined) {
-    // The first certificate is the client's own; any others are its chain.
-    if (!new X509Certificate(certificate).checkPrivateKey(key.key)) {
-      add(
-        'client-key',
-        'does not belong to client-certificate (their public keys differ); pass the key the certificate was issued for'
-      )
-    }
+    const mismatch = keyMismatch(certificate, key.key)
+    if (mismatch) add('client-key', mismatch)
     tls.clientCertificate = { certificatePem: certificate, keyPem: key.pem }
   }
   if (inputs['client-auth'] === 'tls_client_auth') {

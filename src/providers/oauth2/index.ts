@@ -1,3 +1,4 @@
+import { ISSUER_TLS_INPUTS, ISSUER_TLS_KEYS } from '../../http/tls-inputs.js'
 import type { Provider } from '../provider.js'
 import { CLIENT_AUTH_METHODS } from './config.js'
 import { configureOAuth2, OAUTH2_KIND } from './configure.js'
@@ -20,9 +21,7 @@ export const oauth2Provider: Provider = {
     { group: 'issuer', key: 'client-private-key', input: 'client-private-key', type: 'secret' },
     { group: 'issuer', key: 'scope', input: 'scope', type: 'text' },
     { group: 'issuer', key: 'revocation-url', input: 'revocation-url', type: 'text' },
-    { group: 'issuer', key: 'client-certificate', input: 'client-certificate', type: 'text' },
-    { group: 'issuer', key: 'client-key', input: 'client-key', type: 'secret' },
-    { group: 'issuer', key: 'ca-certificate', input: 'ca-certificate', type: 'text' },
+    ...ISSUER_TLS_KEYS,
     { group: 'issuer', key: 'refresh-token', input: 'refresh-token', type: 'secret' },
     { group: 'retire', key: 'retiring-value', input: 'retiring-value', type: 'secret' }
   ],
@@ -34,9 +33,7 @@ export const oauth2Provider: Provider = {
       'client-secret',
       'client-private-key',
       'revocation-url',
-      'client-certificate',
-      'client-key',
-      'ca-certificate',
+      ...ISSUER_TLS_INPUTS,
       'refresh-token',
       'refresh-token-secret',
       'retiring-value'
