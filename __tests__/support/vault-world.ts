@@ -1,0 +1,82 @@
+import type { ActionRun } from '../../test-servers/action-runner.js'
+import type { VaultServer } from '../../test-servers/vault/index.js'
+
+/**
+ * The least privilege of an OAuth2 refresh token kept in KV at `secret/ci/api`, as
+ * docs/providers/vault.md#policies shows it.
+ */
+export const KV_STORE_POLICY = `
+path "secret/data/ci/api"      { capabilities = ["read", "update"] }
+path "secret/metadata/ci/api"  { capabilities = ["update"] }
+path "secret/data/ci/api.lock" { capabilities = ["read", "create", "update"] }
+`
+
+/** The least privilege of the dynamic credential `database/creds/app`, as the docs show it. */
+export const DYNAMIC_POLICY = `
+path "database/creds/app"          { capabilities = ["read"] }
+path "auth/token/create-orphan"    { capabilities = ["update"] }
+path "sys/leases/revoke"           { capabilities = ["update"] }
+path "auth/token/revoke-accessor"  { capabilities = ["update"] }
+path "secret/metadata/token-rotation/database/creds/app" { capabilities = ["read", "create", "update"] }
+path "secret/data/token-rotation/database/creds/app.lock" { capabilities = ["read", "create", "update"] }
+`
+
+/** A policy with one line of `policy` cut off: the line that holds `path`. */
+export function withoutPath(policy: string, path: string): string {
+  return policy
+    .split('\n')
+    .filter(line => !line.includes(`"${path}"`))
+    .join('\n')
+}
+
+/**
+ * Every secret the Vault server saw or holds: each token a request carried, each login's JWT and
+ * secret_id, and every string field of every version of the KV secrets named. None may appear in
+ * a run's output.
+ */
+export function vaultSecrets(vault: VaultServer, kvPaths: readonly string[] = []): string[] {
+  const found = new Set<string>()
+  for (const entry of vault.log.entries) {
+    const token = entry.headers['x-vault-token']
+    if (token !== undefined && token !== '') found.add(token)
+    const body = entry.body
+    if (typeof body === 'object' && body !== null) {
+      for (const key of ['jwt', 'secret_id', 'token']) {
+        const value = (body as Record<string, unknown>)[key]
+        if (typeof value === 'string' && value !== '') found.add(value)
+      }
+    }
+  }
+  for (const path of kvPaths) {
+    for (const version of vault.kv.versions(path)) {
+      const data = vault.kv.read(path, { version })?.data ?? {}
+      for (const value of Object.values(data)) {
+        if (typeof value === 'string' && value.length >= 8) found.add(value)
+      }
+    }
+  }
+  return [...found]
+}
+
+/** The live tokens of the server that a run made by logging in (not seeded, not lease tokens). */
+export function liveLoginTokens(vault: VaultServer): string[] {
+  return vault
+    .liveTokens()
+    .filter(token => /^auth\/[^/]+\/login$/.test(token.path))
+    .map(token => token.accessor)
+}
+
+/** The `results` output of a run. */
+export interface RunResult {
+  credential: string
+  status: string
+  rotated: boolean
+  published: number
+  failed: number
+  error?: string
+  code?: string
+}
+
+export function results(action: ActionRun): RunResult[] {
+  return JSON.parse(action.outputs.results ?? '[]') as RunResult[]
+}
