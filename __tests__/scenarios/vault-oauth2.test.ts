@@ -183,9 +183,9 @@ describe('OAuth2 with the refresh token in Vault KV', () => {
     // One version per rotation, each written with cas naming the one before; the other field kept.
     expect(vault.kv.versions(KV_PATH)).toEqual([1, 2, 3, 4, 5])
     const writes = requests('POST', DATA).filter(entry => entry.status === 200)
-    expect(writes.map(entry => (entry.body as { options?: { cas?: number } }).options?.cas)).toEqual(
-      [1, 2, 3, 4]
-    )
+    expect(
+      writes.map(entry => (entry.body as { options?: { cas?: number } }).options?.cas)
+    ).toEqual([1, 2, 3, 4])
     expect(vault.kv.read(KV_PATH)?.data).toMatchObject({ client: 'reporting' })
     // The record: fingerprints and times in custom_metadata, the lock released.
     expect(vault.kv.read(KV_PATH)?.custom_metadata).toMatchObject({
@@ -198,9 +198,7 @@ describe('OAuth2 with the refresh token in Vault KV', () => {
       .filter(r => r.method === 'PUT' && r.path.includes('/actions/secrets/'))
       .map(r => r.path.split('/').pop())
     expect([...new Set(written)]).toEqual([ACCESS_SECRET])
-    expect(
-      peers.github.requests.filter(r => r.path.includes('/actions/variables'))
-    ).toHaveLength(0)
+    expect(peers.github.requests.filter(r => r.path.includes('/actions/variables'))).toHaveLength(0)
   })
 
   it('revokes its own Vault token on a failed run too, and leaves the new token pending for the next', async () => {

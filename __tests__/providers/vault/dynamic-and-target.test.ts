@@ -3,7 +3,12 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
 import { fingerprint } from '../../../src/engine/fingerprint.js'
 import { ActionError } from '../../../src/errors.js'
-import { createDynamicIssuer, parseHandle } from '../../../src/providers/vault/dynamic.js'
+import { requireCapabilities } from '../../../src/providers/vault/capabilities.js'
+import {
+  createDynamicIssuer,
+  dynamicNeeds,
+  parseHandle
+} from '../../../src/providers/vault/dynamic.js'
 import { KvV2 } from '../../../src/providers/vault/kv.js'
 import { VaultSession } from '../../../src/providers/vault/session.js'
 import { createKvTargets } from '../../../src/providers/vault/target.js'
@@ -30,7 +35,11 @@ const sleep = async () => {}
 
 beforeEach(async () => {
   vault = await startVaultServer({
-    policies: { dynamic: DYNAMIC_POLICY, target: TARGET_POLICY },
+    policies: {
+      dynamic: DYNAMIC_POLICY,
+      target: TARGET_POLICY,
+      'no-revoke': DYNAMIC_POLICY.replace(/^path "sys\/leases\/revoke".*$/m, '')
+    },
     database: { database: { roles: { app: { default_ttl: '1h', max_ttl: '24h' } } } },
     approle: {
       approle: {
@@ -41,7 +50,12 @@ beforeEach(async () => {
             token_policies: ['dynamic', 'target'],
             token_ttl: '30m'
           },
-          reader: { role_id: 'role-2', secret_ids: ['secret-2'], token_policies: ['dynamic'] }
+          reader: { role_id: 'role-2', secret_ids: ['secret-2'], token_policies: ['dynamic'] },
+          'no-revoke': {
+            role_id: 'role-3',
+            secret_ids: ['secret-3'],
+            token_policies: ['no-revoke']
+          }
         }
       }
     }
@@ -117,6 +131,28 @@ describe('the dynamic issuer', () => {
     const minted = await dynamic.mint('')
     vault.clock.advance(25 * 3_600_000)
     await dynamic.revoke?.({ by: 'handle', handle: minted.handle ?? '', fingerprint: 'x' })
+  })
+})
+
+describe("the dynamic issuer's capabilities", () => {
+  it('are checked before anything is minted: a policy without the lease revocation fails', async () => {
+    const settings = { path: 'database/creds/app' }
+    const short = session('role-3', 'secret-3')
+    const error = await requireCapabilities(short, dynamicNeeds(settings, true), 'preflight').catch(
+      (e: unknown) => e
+    )
+    expect((error as ActionError).message).toMatch(
+      /lacks `update` on sys\/leases\/revoke .*retire\.revoke-previous.*Nothing was minted or written/
+    )
+    expect(vault.liveLeases()).toEqual([])
+    // Without revoke-previous the lease expires on its own: that capability is not needed.
+    expect(await requireCapabilities(short, dynamicNeeds(settings, false), 'preflight')).toBe(true)
+  })
+
+  it('name the token role the lease token is made with', () => {
+    expect(dynamicNeeds({ path: 'aws/creds/ci', tokenRole: 'leases' }, false)[1]?.path).toBe(
+      'auth/token/create/leases'
+    )
   })
 })
 

@@ -1,6 +1,7 @@
 import type { Clock, Issuer, Minted, Retired } from '../../engine/ports.js'
 import { ActionError, describeError } from '../../errors.js'
 import type { Logger } from '../../logger.js'
+import type { Needed } from './capabilities.js'
 import { VAULT_REFUSED } from './errors.js'
 import { VaultResponseError, type VaultAnswer } from './http.js'
 import { authOf, type AuthAnswer, type VaultSession } from './session.js'
@@ -18,6 +19,36 @@ export interface DynamicSettings {
   tokenTtl?: string
   /** The lease token's policies; without them, the login token's. */
   tokenPolicies?: readonly string[]
+}
+
+/**
+ * The capabilities the dynamic issuer needs, for the preflight's check: the read, the token that
+ * holds the lease, and (with `revokes`) the two revocations of a replaced credential. The token's
+ * revocation is needed either way: it ends a token whose read failed.
+ */
+export function dynamicNeeds(settings: DynamicSettings, revokes: boolean): Needed[] {
+  const tokenPath =
+    settings.tokenRole !== undefined
+      ? `auth/token/create/${settings.tokenRole}`
+      : 'auth/token/create-orphan'
+  return [
+    { path: settings.path, anyOf: ['read'], for: 'reading the dynamic credential' },
+    { path: tokenPath, anyOf: ['update'], for: 'the token that holds the lease' },
+    {
+      path: 'auth/token/revoke-accessor',
+      anyOf: ['update'],
+      for: "revoking a replaced lease's token (and one whose read failed)"
+    },
+    ...(revokes
+      ? [
+          {
+            path: 'sys/leases/revoke',
+            anyOf: ['update'],
+            for: 'revoking the replaced lease after the grace period (retire.revoke-previous)'
+          }
+        ]
+      : [])
+  ]
 }
 
 /** What the dynamic issuer runs on. */

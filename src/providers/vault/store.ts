@@ -21,6 +21,12 @@ export interface KvStoreOptions {
   field?: string
   /** The lock secret's path, whose capabilities the preflight checks too. */
   lockPath: string
+  /**
+   * What the credential's other Vault parts need (the dynamic issuer's read, token and
+   * revocations): checked in the same preflight, so that a policy short of one fails the run
+   * before anything is minted, not at a retirement after the grace period.
+   */
+  alsoNeeded?: readonly Needed[]
   persistTimeoutMs?: number
   log: Logger
   clock: Clock
@@ -146,7 +152,7 @@ class KvStore implements VaultStore {
   }
 
   async check(): Promise<void> {
-    const { kv, path, field, lockPath } = this.#options
+    const { kv, path, field, lockPath, alsoNeeded = [] } = this.#options
     await this.#load()
     const needed: Needed[] = [
       {
@@ -163,7 +169,7 @@ class KvStore implements VaultStore {
         for: 'writing the new credential'
       })
     }
-    await requireCapabilities(kv.session, needed, 'preflight')
+    await requireCapabilities(kv.session, [...alsoNeeded, ...needed], 'preflight')
   }
 
   async persist(credential: string): Promise<void> {

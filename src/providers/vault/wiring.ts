@@ -3,7 +3,7 @@ import type { ActionConfig } from '../../config/rotation-config.js'
 import type { PartDeps, Parts } from '../provider.js'
 import type { VaultConnection } from './config.js'
 import { VAULT_DYNAMIC } from './configure.js'
-import { createDynamicIssuer } from './dynamic.js'
+import { createDynamicIssuer, dynamicNeeds } from './dynamic.js'
 import { KvV2 } from './kv.js'
 import { createKvLock, VaultClock } from './lock.js'
 import { VaultSession } from './session.js'
@@ -48,6 +48,9 @@ export function assembleVault(config: ActionConfig, deps: PartDeps): Parts {
             path: store.path,
             ...(store.field !== undefined ? { field: store.field } : {}),
             lockPath: store.lockPath,
+            ...(config.issuer === VAULT_DYNAMIC && slice.dynamic
+              ? { alsoNeeded: dynamicNeeds(slice.dynamic, config.revokePrevious) }
+              : {}),
             persistTimeoutMs: config.persistTimeoutMs,
             log,
             clock,

@@ -1,0 +1,247 @@
+// A dynamic database credential from Vault (`issuer: vault-dynamic`, database/creds/app) through
+// the bundled dist/index.js: published to GitHub secrets by field, checked by a command that logs
+// in to the local Vault server's database, its previous lease revoked only once the grace period
+// is over (a later run, the clocks moved), and the published credential still working after the
+// run ended and its login token is gone. The least-privilege policy the docs show passes; a policy
+// short of one capability fails the run with the capability and the path named, nothing
+// half-written.
+import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { delimiter, dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { leaks, runAction, type ActionRun } from '../../test-servers/action-runner.js'
+import { startGitHubServer, type GitHubServer } from '../../test-servers/github/index.js'
+import { startVaultServer, type VaultServer } from '../../test-servers/vault/index.js'
+import { SCENARIO_REPO as REPO, secretPath } from '../support/scenario-world.js'
+import {
+  DYNAMIC_POLICY,
+  liveLoginTokens,
+  results,
+  vaultSecrets,
+  withoutPath
+} from '../support/vault-world.js'
+
+const SKEWED_CLOCK = fileURLToPath(new URL('../../test-servers/skewed-clock.mjs', import.meta.url))
+const RECORD_PATH = 'secret/token-rotation/database/creds/app'
+const ROLE_ID = 'db-rotation-role'
+const SECRET_ID = 'approle-secret-id-3b8f0a61'
+const MINUTE = 60_000
+
+/** The check: logs in to the database with the fields the run gives it. */
+const DB_LOGIN = `const answer = await fetch(process.env.DB_LOGIN_URL, {
+  method: 'POST',
+  headers: { 'content-type': 'application/json' },
+  body: JSON.stringify({
+    username: process.env.TOKEN_ROTATION_USERNAME,
+    password: process.env.TOKEN_ROTATION_PASSWORD
+  })
+})
+process.exit(answer.status === 200 ? 0 : 4)
+`
+
+let github: GitHubServer
+let vault: VaultServer
+let workspace: string
+let runNumber: number
+let secrets: Set<string>
+
+/** Policies: the docs' own, and the same short of each line in turn. */
+const CUT = [
+  'database/creds/app',
+  'auth/token/create-orphan',
+  'sys/leases/revoke',
+  'auth/token/revoke-accessor',
+  'secret/metadata/token-rotation/database/creds/app',
+  'secret/data/token-rotation/database/creds/app.lock'
+] as const
+
+beforeEach(async () => {
+  github = await startGitHubServer()
+  github.addRepository(REPO)
+  const policies: Record<string, string> = { dynamic: DYNAMIC_POLICY }
+  const roles: Record<string, object> = {
+    rotation: {
+      role_id: ROLE_ID,
+      secret_ids: [SECRET_ID],
+      token_policies: ['dynamic'],
+      token_ttl: '30m'
+    }
+  }
+  CUT.forEach((path, index) => {
+    policies[`cut-${String(index)}`] = withoutPath(DYNAMIC_POLICY, path)
+    roles[`cut-${String(index)}`] = {
+      role_id: `cut-role-${String(index)}`,
+      secret_ids: [SECRET_ID],
+      token_policies: [`cut-${String(index)}`],
+      token_ttl: '30m'
+    }
+  })
+  vault = await startVaultServer({
+    policies,
+    approle: { approle: { roles } },
+    database: { database: { roles: { app: { default_ttl: '2h', max_ttl: '24h' } } } }
+  })
+  workspace = await mkdtemp(join(tmpdir(), 'workspace-'))
+  await writeFile(join(workspace, 'db-login.mjs'), DB_LOGIN)
+  runNumber = 900
+  secrets = new Set([SECRET_ID, 'test-token'])
+})
+afterEach(async () => {
+  await vault.close()
+  await github.close()
+  await rm(workspace, { recursive: true, force: true })
+})
+
+function configFile(roleId: string): string {
+  return `version: 1
+credentials:
+  app-db:
+    vault:
+      address: ${vault.url}
+      auth: { method: approle, role-id: ${roleId}, secret-id: { env: VAULT_SECRET_ID } }
+    issuer: { kind: vault-dynamic, path: database/creds/app }
+    publish:
+      - github: { secret: DB_USERNAME, field: username, repositories: [${REPO}] }
+      - github: { secret: DB_PASSWORD, field: password, repositories: [${REPO}] }
+    health-check: { command: node db-login.mjs, timeout: 5s }
+    retire: { grace-period: 15m, revoke-previous: true }
+`
+}
+
+/** One run; `laterMs` moves the runner's clock (and Vault's, before the run) that far on. */
+async function rotate(options: { roleId?: string; laterMs?: number } = {}): Promise<ActionRun> {
+  runNumber += 1
+  await writeFile(join(workspace, 'rotation.yml'), configFile(options.roleId ?? ROLE_ID))
+  const run = await runAction({
+    inputs: { 'github-token': 'test-token', 'write-interval': '10ms', config: 'rotation.yml' },
+    env: {
+      GITHUB_API_URL: github.url,
+      GITHUB_REPOSITORY: REPO,
+      GITHUB_RUN_ID: String(runNumber),
+      GITHUB_RUN_ATTEMPT: '1',
+      GITHUB_WORKSPACE: workspace,
+      PATH: `${dirname(process.execPath)}${delimiter}${process.env.PATH ?? ''}`,
+      VAULT_SECRET_ID: SECRET_ID,
+      DB_LOGIN_URL: vault.databaseLoginUrl,
+      ...(options.laterMs === undefined
+        ? {}
+        : { NODE_OPTIONS: `--import=${SKEWED_CLOCK}`, SKEWED_CLOCK_MS: String(options.laterMs) })
+    }
+  })
+  for (const secret of vaultSecrets(vault)) secrets.add(secret)
+  for (const name of ['DB_USERNAME', 'DB_PASSWORD']) {
+    const value = github.getSecret(secretPath(name))?.value
+    if (value !== undefined) secrets.add(value)
+  }
+  return run
+}
+
+function published(): { username: string; password: string } {
+  return {
+    username: github.getSecret(secretPath('DB_USERNAME'))?.value ?? '',
+    password: github.getSecret(secretPath('DB_PASSWORD'))?.value ?? ''
+  }
+}
+
+function expectNoLeaks(run: ActionRun): void {
+  const all = [...secrets, ...github.receivedCiphertexts].filter(s => s !== '')
+  expect(all.flatMap(secret => leaks(run, secret))).toEqual([])
+  const record = Object.values(vault.kv.read(RECORD_PATH)?.custom_metadata ?? {}).join('\n')
+  expect(all.filter(secret => record.includes(secret))).toEqual([])
+}
+
+const canLogin = (login: { username: string; password: string }) =>
+  vault.database.canLogin(login.username, login.password)
+
+describe('a dynamic database credential', () => {
+  it('is published by field, checked by a command, and works after the run and its token are gone', async () => {
+    const run = await rotate()
+    expect([run.exitCode, run.errors]).toEqual([0, []])
+    expect(results(run)).toEqual([
+      expect.objectContaining({ credential: 'app-db', status: 'rotated', published: 2 })
+    ])
+    expect(run.stdout).toMatch(/verify: ok \(command node db-login\.mjs: exit 0/)
+    const one = published()
+    expect(one.username).toMatch(/^v-/)
+    // The run is over: its login token revoked; the credential's lease and the token that holds
+    // it outlive it, and the account logs in.
+    expect(liveLoginTokens(vault)).toEqual([])
+    expect(canLogin(one)).toBe(true)
+    const leases = vault.liveLeases()
+    expect(leases).toHaveLength(1)
+    expect(vault.token(leases[0]?.tokenAccessor ?? '')?.orphan).toBe(true)
+    expectNoLeaks(run)
+  })
+
+  it('revokes the previous lease only after the grace period, by a later run', async () => {
+    const first = await rotate()
+    expect([first.exitCode, first.errors]).toEqual([0, []])
+    const one = published()
+    const [lease1] = vault.liveLeases()
+
+    // Five minutes later: a new credential; the first still works (within the grace period).
+    vault.clock.advance(5 * MINUTE)
+    const second = await rotate({ laterMs: 5 * MINUTE })
+    expect([second.exitCode, second.errors]).toEqual([0, []])
+    const two = published()
+    expect(two.username).not.toBe(one.username)
+    expect(canLogin(one)).toBe(true)
+    expect(canLogin(two)).toBe(true)
+    expect(vault.lease(lease1?.id ?? '')?.alive).toBe(true)
+
+    // Twenty-one minutes after the second: the first is due and revoked, lease and token; the
+    // second is still within its own grace period after the third run replaced it.
+    vault.clock.advance(21 * MINUTE)
+    const third = await rotate({ laterMs: 26 * MINUTE })
+    expect([third.exitCode, third.errors]).toEqual([0, []])
+    const three = published()
+    expect(canLogin(one)).toBe(false)
+    expect(vault.lease(lease1?.id ?? '')?.alive).toBe(false)
+    expect(vault.token(lease1?.tokenAccessor ?? '')?.alive).toBe(false)
+    expect(canLogin(two)).toBe(true)
+    expect(canLogin(three)).toBe(true)
+    expect(vault.liveLeases()).toHaveLength(2)
+    expect(liveLoginTokens(vault)).toEqual([])
+    for (const run of [first, second, third]) expectNoLeaks(run)
+  })
+
+  it('keeps the working credential when the new one fails its check, and revokes its own token', async () => {
+    const first = await rotate()
+    expect(first.exitCode).toBe(0)
+    const one = published()
+    // The database refuses every login from now on.
+    vault.faults.add({ path: '/_db/login', status: 401, body: { ok: false } })
+    const failed = await rotate()
+    expect(failed.exitCode).toBe(1)
+    expect(failed.errors.join('\n')).toMatch(/Health check failed: command node db-login\.mjs/)
+    expect(canLogin(one)).toBe(true)
+    expect(liveLoginTokens(vault)).toEqual([])
+    expectNoLeaks(failed)
+  })
+})
+
+describe('least privilege', () => {
+  it('passes with the policy the docs show', async () => {
+    const run = await rotate()
+    expect([run.exitCode, run.errors]).toEqual([0, []])
+  })
+
+  it.each(CUT.map((path, index) => [path, index] as const))(
+    'fails without the line for %s, naming it, with nothing half-written',
+    async (path, index) => {
+      const run = await rotate({ roleId: `cut-role-${String(index)}` })
+      expect(run.exitCode).toBe(1)
+      expect(run.errors.join('\n')).toContain(path)
+      expect(run.errors.join('\n')).toMatch(/lacks `\w+`( or `\w+`)? on /)
+      // Nothing minted or left behind: no lease, no orphan token, no target written, no record.
+      expect(vault.liveLeases()).toEqual([])
+      expect(
+        vault.liveTokens().filter(token => token.orphan && token.policies[0] !== 'root')
+      ).toEqual([])
+      expect(published()).toEqual({ username: '', password: '' })
+      expect(liveLoginTokens(vault)).toEqual([])
+      expectNoLeaks(run)
+    }
+  )
+})
