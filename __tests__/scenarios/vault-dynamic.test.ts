@@ -16,6 +16,7 @@ import { startVaultServer, type VaultServer } from '../../test-servers/vault/ind
 import { SCENARIO_REPO as REPO, secretPath } from '../support/scenario-world.js'
 import {
   DYNAMIC_POLICY,
+  lastCustomMetadata,
   liveLoginTokens,
   results,
   vaultSecrets,
@@ -23,7 +24,7 @@ import {
 } from '../support/vault-world.js'
 
 const SKEWED_CLOCK = fileURLToPath(new URL('../../test-servers/skewed-clock.mjs', import.meta.url))
-const RECORD_PATH = 'secret/token-rotation/database/creds/app'
+const RECORD_PATH = 'token-rotation/database/creds/app'
 const ROLE_ID = 'db-rotation-role'
 const SECRET_ID = 'approle-secret-id-3b8f0a61'
 const MINUTE = 60_000
@@ -147,8 +148,9 @@ function published(): { username: string; password: string } {
 function expectNoLeaks(run: ActionRun): void {
   const all = [...secrets, ...github.receivedCiphertexts].filter(s => s !== '')
   expect(all.flatMap(secret => leaks(run, secret))).toEqual([])
-  const record = Object.values(vault.kv.read(RECORD_PATH)?.custom_metadata ?? {}).join('\n')
-  expect(all.filter(secret => record.includes(secret))).toEqual([])
+  const record = lastCustomMetadata(vault, 'secret', RECORD_PATH)
+  const text = Object.values(record ?? {}).join('\n')
+  expect(all.filter(secret => text.includes(secret))).toEqual([])
 }
 
 const canLogin = (login: { username: string; password: string }) =>
@@ -171,6 +173,10 @@ describe('a dynamic database credential', () => {
     const leases = vault.liveLeases()
     expect(leases).toHaveLength(1)
     expect(vault.token(leases[0]?.tokenAccessor ?? '')?.orphan).toBe(true)
+    // The record names the lease, never a value.
+    expect(lastCustomMetadata(vault, 'secret', RECORD_PATH)).toMatchObject({
+      'token-rotation-record-0': expect.stringContaining(leases[0]?.id ?? '-')
+    })
     expectNoLeaks(run)
   })
 
@@ -240,6 +246,9 @@ describe('least privilege', () => {
         vault.liveTokens().filter(token => token.orphan && token.policies[0] !== 'root')
       ).toEqual([])
       expect(published()).toEqual({ username: '', password: '' })
+      // The record, if written, counts the failed run and holds nothing minted.
+      const record = Object.values(lastCustomMetadata(vault, 'secret', RECORD_PATH) ?? {}).join('')
+      expect(record).not.toMatch(/"pending"|"published"|"current"|"minting"/)
       expect(liveLoginTokens(vault)).toEqual([])
       expectNoLeaks(run)
     }

@@ -80,3 +80,23 @@ export interface RunResult {
 export function results(action: ActionRun): RunResult[] {
   return JSON.parse(action.outputs.results ?? '[]') as RunResult[]
 }
+
+/**
+ * The custom_metadata last written to the KV secret `mount/path` (in `namespace`), as the request
+ * log holds it: the record of a store that keeps only its record has no version to read it from.
+ */
+export function lastCustomMetadata(
+  vault: VaultServer,
+  mount: string,
+  path: string
+): Record<string, string> | undefined {
+  const written = vault.log.entries.filter(
+    entry =>
+      entry.method === 'POST' &&
+      entry.path === `/v1/${mount}/metadata/${path}` &&
+      entry.status >= 200 &&
+      entry.status < 300
+  )
+  const body = written.at(-1)?.body as { custom_metadata?: Record<string, string> } | undefined
+  return body?.custom_metadata
+}
