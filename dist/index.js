@@ -1,6 +1,6 @@
 import { coreDeps } from './chunks/core-deps-CVMEaCqp.js';
 import { d as describeError } from './chunks/wording-DfC0u_vM.js';
-import { r as run } from './chunks/main-DvK-ebFr.js';
+import { r as run } from './chunks/main-rb9ANQcj.js';
 import 'os';
 import 'crypto';
 import 'fs';

@@ -15,6 +15,7 @@ import { startGitHubServer, type GitHubServer } from '../../test-servers/github/
 import { startVaultServer, type VaultServer } from '../../test-servers/vault/index.js'
 import { SCENARIO_REPO as REPO, secretPath } from '../support/scenario-world.js'
 import {
+  auditCodes,
   DYNAMIC_POLICY,
   lastCustomMetadata,
   liveLoginTokens,
@@ -227,6 +228,20 @@ describe('a dynamic database credential', () => {
   })
 })
 
+describe('a sealed Vault', () => {
+  it('fails the run with vault-unavailable, saying to unseal it, and nothing is minted', async () => {
+    vault.seal()
+    const run = await rotate()
+    expect(run.exitCode).toBe(1)
+    expect(run.errors.join('\n')).toMatch(/Vault is sealed; unseal it and run again/)
+    expect(auditCodes(run)).toEqual(['vault-unavailable'])
+    vault.unseal()
+    expect(vault.liveLeases()).toEqual([])
+    expect(vault.liveTokens().filter(token => token.path !== 'auth/token/root')).toEqual([])
+    expectNoLeaks(run)
+  })
+})
+
 describe('least privilege', () => {
   it('passes with the policy the docs show', async () => {
     const run = await rotate()
@@ -240,6 +255,7 @@ describe('least privilege', () => {
       expect(run.exitCode).toBe(1)
       expect(run.errors.join('\n')).toContain(path)
       expect(run.errors.join('\n')).toMatch(/lacks `\w+`( or `\w+`)? on /)
+      expect(auditCodes(run)).toEqual(['vault-forbidden'])
       // Nothing minted or left behind: no lease, no orphan token, no target written, no record.
       expect(vault.liveLeases()).toEqual([])
       expect(

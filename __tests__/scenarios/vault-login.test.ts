@@ -23,6 +23,7 @@ import {
 import { runNode, type ProcessResult } from '../support/child-process.js'
 import { SCENARIO_REPO as REPO, secretPath } from '../support/scenario-world.js'
 import {
+  auditCodes,
   DYNAMIC_POLICY,
   lastCustomMetadata,
   liveLoginTokens,
@@ -246,6 +247,7 @@ describe('jwt login with the workflow OIDC token (core.getIDToken)', () => {
     expect(action.errors.join('\n')).toMatch(
       /refused the jwt login at auth\/jwt\/login \(400\).*claim \\?"ref\\?" does not match.*bound_claims/
     )
+    expect(auditCodes(action)).toEqual(['vault-auth'])
     expect(vault.liveLeases()).toEqual([])
     expect(vault.liveTokens().filter(token => token.path !== 'auth/token/root')).toEqual([])
     expect(github.getSecret(secretPath('DB_PASSWORD'))).toBeUndefined()

@@ -19,6 +19,7 @@ import {
 } from '../support/scenario-world.js'
 import { until } from '../support/until.js'
 import {
+  auditCodes,
   KV_STORE_POLICY,
   liveLoginTokens,
   results,
@@ -228,6 +229,7 @@ describe('OAuth2 with the refresh token in Vault KV', () => {
     expect(run.errors.join('\n')).toMatch(
       /lacks `update` or `create` on secret\/metadata\/ci\/api .*Nothing was minted or written/
     )
+    expect(auditCodes(run)).toEqual(['vault-forbidden'])
     expect(peers.oauth.tokenRequests).toBe(0)
     expect(vault.kv.versions(KV_PATH)).toEqual([1])
     expect(vault.kv.read(KV_PATH)?.custom_metadata ?? {}).toEqual({})

@@ -100,3 +100,13 @@ export function lastCustomMetadata(
   const body = written.at(-1)?.body as { custom_metadata?: Record<string, string> } | undefined
   return body?.custom_metadata
 }
+
+/** The error code of each credential's run, as its audit record ends it (undefined: no error). */
+export function auditCodes(action: ActionRun): (string | undefined)[] {
+  return action.audit
+    .split('\n')
+    .filter(line => line.trim() !== '')
+    .map(line => JSON.parse(line) as { event?: string; code?: string })
+    .filter(entry => entry.event === 'run-finished')
+    .map(entry => entry.code)
+}
