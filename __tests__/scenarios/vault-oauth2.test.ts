@@ -35,6 +35,8 @@ const ACCESS_SECRET = 'API_TOKEN'
 const ROLE_ID = 'rotation-role'
 const SECRET_ID = 'approle-secret-id-7c4e19d2'
 const MINUTE = 60_000
+/** The lines of the docs' policy, each left out in turn. */
+const CUT = ['secret/data/ci/api', 'secret/metadata/ci/api', 'secret/data/ci/api.lock'] as const
 
 let peers: OAuth2Peers
 let vault: VaultServer
@@ -50,7 +52,9 @@ beforeEach(async () => {
   vault = await startVaultServer({
     policies: {
       'kv-store': KV_STORE_POLICY,
-      'no-metadata': withoutPath(KV_STORE_POLICY, 'secret/metadata/ci/api')
+      ...Object.fromEntries(
+        CUT.map((path, i) => [`cut-${String(i)}`, withoutPath(KV_STORE_POLICY, path)])
+      )
     },
     approle: {
       approle: {
@@ -61,12 +65,17 @@ beforeEach(async () => {
             token_policies: ['kv-store'],
             token_ttl: '30m'
           },
-          partial: {
-            role_id: 'partial-role',
-            secret_ids: [SECRET_ID],
-            token_policies: ['no-metadata'],
-            token_ttl: '30m'
-          }
+          ...Object.fromEntries(
+            CUT.map((_, i) => [
+              `cut-${String(i)}`,
+              {
+                role_id: `cut-role-${String(i)}`,
+                secret_ids: [SECRET_ID],
+                token_policies: [`cut-${String(i)}`],
+                token_ttl: '30m'
+              }
+            ])
+          )
         }
       }
     }
@@ -223,21 +232,26 @@ describe('OAuth2 with the refresh token in Vault KV', () => {
     expectNoLeaks(rerun)
   })
 
-  it('fails before minting when the policy lacks a capability, naming it and its path', async () => {
-    const run = await rotate({ roleId: 'partial-role' })
-    expect(run.exitCode).toBe(1)
-    expect(run.errors.join('\n')).toMatch(
-      /lacks `update` or `create` on secret\/metadata\/ci\/api .*Nothing was minted or written/
-    )
-    expect(auditCodes(run)).toEqual(['vault-forbidden'])
-    expect(peers.oauth.tokenRequests).toBe(0)
-    expect(vault.kv.versions(KV_PATH)).toEqual([1])
-    expect(vault.kv.read(KV_PATH)?.custom_metadata ?? {}).toEqual({})
-    expect(await peers.oauth.isRefreshTokenActive(first)).toBe(true)
-    expect(accessToken()).toBe('')
-    expectLoginRevoked()
-    expectNoLeaks(run)
-  })
+  it.each(CUT.map((path, index) => [path, index] as const))(
+    'fails before minting without the policy line for %s, naming the capability and the path',
+    async (path, index) => {
+      const run = await rotate({ roleId: `cut-role-${String(index)}` })
+      expect(run.exitCode).toBe(1)
+      expect(run.errors.join('\n')).toMatch(
+        new RegExp(`lacks \`\\w+\`( or \`\\w+\`)? on ${path}[ ;]`)
+      )
+      expect(auditCodes(run)).toEqual(['vault-forbidden'])
+      expect(peers.oauth.tokenRequests).toBe(0)
+      expect(vault.kv.versions(KV_PATH)).toEqual([1])
+      // The record, if written, counts the failed run and marks nothing.
+      const record = Object.values(vault.kv.read(KV_PATH)?.custom_metadata ?? {}).join('')
+      expect(record).not.toMatch(/"pending"|"minting"|"current"/)
+      expect(await peers.oauth.isRefreshTokenActive(first)).toBe(true)
+      expect(accessToken()).toBe('')
+      expectLoginRevoked()
+      expectNoLeaks(run)
+    }
+  )
 })
 
 describe('two runs at once', () => {
