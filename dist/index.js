@@ -1,6 +1,6 @@
 import { coreDeps } from './chunks/core-deps-CVMEaCqp.js';
 import { d as describeError } from './chunks/wording-DfC0u_vM.js';
-import { r as run } from './chunks/main-rb9ANQcj.js';
+import { r as run } from './chunks/main-DghAO_gQ.js';
 import 'os';
 import 'crypto';
 import 'fs';

@@ -17,6 +17,7 @@ import { SCENARIO_REPO as REPO, secretPath } from '../support/scenario-world.js'
 import {
   auditCodes,
   DYNAMIC_POLICY,
+  RENEW_POLICY,
   lastCustomMetadata,
   liveLoginTokens,
   results,
@@ -61,12 +62,18 @@ const CUT = [
 beforeEach(async () => {
   github = await startGitHubServer()
   github.addRepository(REPO)
-  const policies: Record<string, string> = { dynamic: DYNAMIC_POLICY }
+  const policies: Record<string, string> = { dynamic: DYNAMIC_POLICY, renew: RENEW_POLICY }
   const roles: Record<string, object> = {
     rotation: {
       role_id: ROLE_ID,
       secret_ids: [SECRET_ID],
       token_policies: ['dynamic'],
+      token_ttl: '30m'
+    },
+    renewing: {
+      role_id: 'renewing-role',
+      secret_ids: [SECRET_ID],
+      token_policies: ['dynamic', 'renew'],
       token_ttl: '30m'
     }
   }
@@ -82,7 +89,7 @@ beforeEach(async () => {
   vault = await startVaultServer({
     policies,
     approle: { approle: { roles } },
-    database: { database: { roles: { app: { default_ttl: '2h', max_ttl: '24h' } } } }
+    database: { database: { roles: { app: { default_ttl: '1h', max_ttl: '2h' } } } }
   })
   workspace = await mkdtemp(join(tmpdir(), 'workspace-'))
   await writeFile(join(workspace, 'db-login.mjs'), DB_LOGIN)
@@ -95,14 +102,14 @@ afterEach(async () => {
   await rm(workspace, { recursive: true, force: true })
 })
 
-function configFile(roleId: string): string {
+function configFile(roleId: string, extra: string): string {
   return `version: 1
 credentials:
   app-db:
     vault:
       address: ${vault.url}
       auth: { method: approle, role-id: ${roleId}, secret-id: { env: VAULT_SECRET_ID } }
-    issuer: { kind: vault-dynamic, path: database/creds/app }
+    issuer: { kind: vault-dynamic, path: database/creds/app${extra} }
     publish:
       - github: { secret: DB_USERNAME, field: username, repositories: [${REPO}] }
       - github: { secret: DB_PASSWORD, field: password, repositories: [${REPO}] }
@@ -112,9 +119,15 @@ credentials:
 }
 
 /** One run; `laterMs` moves the runner's clock (and Vault's, before the run) that far on. */
-async function rotate(options: { roleId?: string; laterMs?: number } = {}): Promise<ActionRun> {
+async function rotate(
+  options: { roleId?: string; laterMs?: number; issuer?: string; schedule?: string } = {}
+): Promise<ActionRun> {
   runNumber += 1
-  await writeFile(join(workspace, 'rotation.yml'), configFile(options.roleId ?? ROLE_ID))
+  const file = configFile(options.roleId ?? ROLE_ID, options.issuer ?? '')
+  await writeFile(
+    join(workspace, 'rotation.yml'),
+    options.schedule === undefined ? file : `${file}    schedule: ${options.schedule}\n`
+  )
   const run = await runAction({
     inputs: { 'github-token': 'test-token', 'write-interval': '10ms', config: 'rotation.yml' },
     env: {
@@ -225,6 +238,51 @@ describe('a dynamic database credential', () => {
     expect(canLogin(one)).toBe(true)
     expect(liveLoginTokens(vault)).toEqual([])
     expectNoLeaks(failed)
+  })
+})
+
+describe('renew-before', () => {
+  it('renews the published lease instead of rotating, until Vault grants less; then the schedule rotates', async () => {
+    const renewing = {
+      roleId: 'renewing-role',
+      issuer: ', renew-before: 30m',
+      schedule: '{ every: 30d, before-expiry: 5m }'
+    }
+    const first = await rotate(renewing)
+    expect([first.exitCode, first.errors]).toEqual([0, []])
+    const one = published()
+    const [lease] = vault.liveLeases()
+    const issued = lease?.issuedAt ?? 0
+    expect(lease?.expiresAt).toBe(issued + 60 * MINUTE)
+
+    // 40 minutes on, 20 left: renewed for the hour asked; not due, nothing published.
+    vault.clock.advance(40 * MINUTE)
+    const second = await rotate({ ...renewing, laterMs: 40 * MINUTE })
+    expect([second.exitCode, second.errors]).toEqual([0, []])
+    expect(results(second)).toEqual([expect.objectContaining({ status: 'skipped' })])
+    expect(vault.lease(lease?.id ?? '')?.expiresAt).toBe(issued + 100 * MINUTE)
+    expect(second.stdout).toMatch(/Renewed the lease database\/creds\/app\/\S+, which ended at/)
+
+    // 90 minutes on, 10 left: Vault grants 30 of the 60 minutes asked (max_ttl 2h); a warning.
+    vault.clock.advance(50 * MINUTE)
+    const third = await rotate({ ...renewing, laterMs: 90 * MINUTE })
+    expect([third.exitCode, third.errors]).toEqual([0, []])
+    expect(results(third)).toEqual([expect.objectContaining({ status: 'skipped' })])
+    expect(vault.lease(lease?.id ?? '')?.expiresAt).toBe(issued + 120 * MINUTE)
+    expect(third.stdout).toMatch(
+      /::warning[^:]*::Vault renewed the lease \S+ for 1800 s of the 3600 s asked \(the role's max_ttl\)/
+    )
+    expect(published()).toEqual(one)
+    expect(canLogin(one)).toBe(true)
+
+    // 116 minutes on, within before-expiry of the lease's last end: rotated.
+    vault.clock.advance(26 * MINUTE)
+    const fourth = await rotate({ ...renewing, laterMs: 116 * MINUTE })
+    expect([fourth.exitCode, fourth.errors]).toEqual([0, []])
+    expect(results(fourth)).toEqual([expect.objectContaining({ status: 'rotated' })])
+    expect(published().username).not.toBe(one.username)
+    expect(canLogin(published())).toBe(true)
+    for (const run of [first, second, third, fourth]) expectNoLeaks(run)
   })
 })
 

@@ -21,6 +21,12 @@ path "secret/metadata/token-rotation/database/creds/app" { capabilities = ["read
 path "secret/data/token-rotation/database/creds/app.lock" { capabilities = ["read", "create", "update"] }
 `
 
+/** What `issuer.renew-before` adds to {@link DYNAMIC_POLICY}. */
+export const RENEW_POLICY = `
+path "sys/leases/renew"          { capabilities = ["update"] }
+path "auth/token/renew-accessor" { capabilities = ["update"] }
+`
+
 /** A policy with one line of `policy` cut off: the line that holds `path`. */
 export function withoutPath(policy: string, path: string): string {
   return policy

@@ -10,6 +10,8 @@ import {
   parseHandle
 } from '../../../src/providers/vault/dynamic.js'
 import { KvV2 } from '../../../src/providers/vault/kv.js'
+import { renewPublished } from '../../../src/providers/vault/renew.js'
+import { emptyState, type RotationState } from '../../../src/engine/state.js'
 import { VaultSession } from '../../../src/providers/vault/session.js'
 import { createKvTargets } from '../../../src/providers/vault/target.js'
 import { startVaultServer, type VaultServer } from '../../../test-servers/vault/index.js'
@@ -21,6 +23,12 @@ path "database/creds/app" { capabilities = ["read"] }
 path "auth/token/create-orphan" { capabilities = ["update"] }
 path "sys/leases/revoke" { capabilities = ["update"] }
 path "auth/token/revoke-accessor" { capabilities = ["update"] }
+`
+/** What issuer.renew-before adds. */
+const RENEW_POLICY = `
+path "sys/leases/renew" { capabilities = ["update"] }
+path "auth/token/renew-accessor" { capabilities = ["update"] }
+path "database/creds/short" { capabilities = ["read"] }
 `
 const TARGET_POLICY = `
 path "secret/data/app/db" { capabilities = ["read", "create", "update"] }
@@ -38,16 +46,24 @@ beforeEach(async () => {
     policies: {
       dynamic: DYNAMIC_POLICY,
       target: TARGET_POLICY,
+      renew: RENEW_POLICY,
       'no-revoke': DYNAMIC_POLICY.replace(/^path "sys\/leases\/revoke".*$/m, '')
     },
-    database: { database: { roles: { app: { default_ttl: '1h', max_ttl: '24h' } } } },
+    database: {
+      database: {
+        roles: {
+          app: { default_ttl: '1h', max_ttl: '24h' },
+          short: { default_ttl: '1h', max_ttl: '90m' }
+        }
+      }
+    },
     approle: {
       approle: {
         roles: {
           rotation: {
             role_id: 'role-1',
             secret_ids: ['secret-1'],
-            token_policies: ['dynamic', 'target'],
+            token_policies: ['dynamic', 'target', 'renew'],
             token_ttl: '30m'
           },
           reader: { role_id: 'role-2', secret_ids: ['secret-2'], token_policies: ['dynamic'] },
@@ -131,6 +147,87 @@ describe('the dynamic issuer', () => {
     const minted = await dynamic.mint('')
     vault.clock.advance(25 * 3_600_000)
     await dynamic.revoke?.({ by: 'handle', handle: minted.handle ?? '', fingerprint: 'x' })
+  })
+})
+
+describe('renew-before', () => {
+  const HOUR = 3_600_000
+  const warnings = () =>
+    log.lines.filter(line => line.level === 'warning').map(line => line.message)
+
+  /** The record after a promotion of `minted`, as the engine keeps it. */
+  function publishedState(minted: { value: string; handle?: string; expiresAt?: Date }) {
+    const state: RotationState = {
+      ...emptyState(),
+      rotatedAt: new Date().toISOString(),
+      published: {
+        fingerprint: fingerprint(minted.value),
+        at: new Date().toISOString(),
+        expiresAt: (minted.expiresAt ?? new Date()).toISOString(),
+        handle: minted.handle ?? ''
+      }
+    }
+    return state
+  }
+
+  it('renews the published lease when it ends within renew-before, and records the new end', async () => {
+    const one = session()
+    const minted = await issuer(one).mint('')
+    expect(minted.handle).toMatch(/ ttl=3600$/)
+    const leaseId = parseHandle(minted.handle ?? '')?.leaseId ?? ''
+    vault.clock.advance(40 * 60_000)
+    const before = vault.lease(leaseId)?.expiresAt ?? 0
+    const state = publishedState({ ...minted, expiresAt: new Date(Date.now() + 20 * 60_000) })
+    const renewed = await renewPublished({ session: one, renewBeforeMs: HOUR, log, clock }, state)
+    // Vault's lease runs an hour from the renewal; the record says so on the runner's clock.
+    expect((vault.lease(leaseId)?.expiresAt ?? 0) - before).toBe(40 * 60_000)
+    const recorded = Date.parse(renewed.published?.expiresAt ?? '') - Date.now()
+    expect(recorded).toBeGreaterThan(HOUR - 60_000)
+    expect(recorded).toBeLessThanOrEqual(HOUR)
+    expect(log.text()).toMatch(/Renewed the lease database\/creds\/app\/\S+, which ended at/)
+    // A lease that does not end within renew-before is left alone.
+    const ends = vault.lease(leaseId)?.expiresAt
+    vault.clock.advance(60_000)
+    expect(
+      await renewPublished({ session: one, renewBeforeMs: 10 * 60_000, log, clock }, renewed)
+    ).toBe(renewed)
+    expect(vault.lease(leaseId)?.expiresAt).toBe(ends)
+  })
+
+  it("warns when Vault grants less than asked (the role's max_ttl), and records what it granted", async () => {
+    const one = session()
+    const minted = await createDynamicIssuer({
+      path: 'database/creds/short',
+      session: one,
+      mask: s => masked.add(s),
+      log,
+      clock
+    }).mint('')
+    vault.clock.advance(50 * 60_000)
+    const renewed = await renewPublished(
+      { session: one, renewBeforeMs: HOUR, log, clock },
+      publishedState({ ...minted, expiresAt: new Date(Date.now() + 10 * 60_000) })
+    )
+    const left = Date.parse(renewed.published?.expiresAt ?? '') - Date.now()
+    expect(left).toBeGreaterThan(39 * 60_000)
+    expect(left).toBeLessThanOrEqual(40 * 60_000)
+    expect(warnings()).toContainEqual(
+      expect.stringMatching(
+        /renewed the lease \S+ for 2400 s of the 3600 s asked \(the role's max_ttl\).*Rotate it before then/
+      )
+    )
+  })
+
+  it('leaves the record as it was, with a warning, when the lease is gone', async () => {
+    const one = session()
+    const dynamic = issuer(one)
+    const minted = await dynamic.mint('')
+    await dynamic.revoke?.({ by: 'handle', handle: minted.handle ?? '', fingerprint: 'x' })
+    const state = publishedState({ ...minted, expiresAt: new Date(Date.now() + 60_000) })
+    expect(await renewPublished({ session: one, renewBeforeMs: HOUR, log, clock }, state)).toBe(
+      state
+    )
+    expect(warnings().join('\n')).toMatch(/Could not renew the lease .*Vault no longer has it/)
   })
 })
 

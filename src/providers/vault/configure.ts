@@ -2,7 +2,7 @@ import * as z from 'zod'
 import type { ActionConfig } from '../../config/rotation-config.js'
 import type { InputName, RawInputs } from '../../config/inputs.js'
 import { parseList } from '../../config/lists.js'
-import { parseDuration, DURATION_HINT } from '../../duration.js'
+import { DURATION_HINT, formatDuration, parseDuration } from '../../duration.js'
 import { NO_FILE, type Draft, type PartReport } from '../provider.js'
 import {
   FLAT_INPUTS,
@@ -251,13 +251,24 @@ function dynamicSettings(
     ])
   }
   const policies = file.keys['issuer.token-policies']
+  const renewBefore = file.keys['issuer.renew-before']
+  const renewBeforeMs = renewBefore === undefined ? undefined : parseDuration(renewBefore)
+  if (renewBefore !== undefined && (renewBeforeMs ?? 0) <= 0) {
+    draft.report([
+      {
+        input: 'issuer.renew-before',
+        message: `'${renewBefore}' is not a duration longer than 0; use ${DURATION_HINT}`
+      }
+    ])
+  }
   return {
     path,
     ...(tokenRole !== undefined ? { tokenRole } : {}),
     ...(tokenTtl !== undefined
       ? { tokenTtl: `${String(Math.round((parseDuration(tokenTtl) ?? 0) / 1000))}s` }
       : {}),
-    ...(policies !== undefined ? { tokenPolicies: parseList(policies) } : {})
+    ...(policies !== undefined ? { tokenPolicies: parseList(policies) } : {}),
+    ...(renewBeforeMs !== undefined && renewBeforeMs > 0 ? { renewBeforeMs } : {})
   }
 }
 
@@ -278,6 +289,11 @@ export function describeVault(config: ActionConfig): PartReport {
     lines.push(
       `Credential read from ${vault.dynamic.path}, each lease with a token of its own (${vault.dynamic.tokenRole !== undefined ? `token role ${vault.dynamic.tokenRole}` : 'an orphan'}); replaced leases revoked by lease id.`
     )
+    if (vault.dynamic.renewBeforeMs !== undefined) {
+      lines.push(
+        `The published lease is renewed when it ends within ${formatDuration(vault.dynamic.renewBeforeMs)}.`
+      )
+    }
   }
   if (store) {
     lines.push(

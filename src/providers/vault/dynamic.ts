@@ -19,6 +19,11 @@ export interface DynamicSettings {
   tokenTtl?: string
   /** The lease token's policies; without them, the login token's. */
   tokenPolicies?: readonly string[]
+  /**
+   * `issuer.renew-before`: a run that finds the published lease ending sooner than this renews
+   * it (and the token that holds it) instead of letting it run out.
+   */
+  renewBeforeMs?: number
 }
 
 /**
@@ -27,6 +32,21 @@ export interface DynamicSettings {
  * revocation is needed either way: it ends a token whose read failed.
  */
 export function dynamicNeeds(settings: DynamicSettings, revokes: boolean): Needed[] {
+  const renews: Needed[] =
+    settings.renewBeforeMs === undefined
+      ? []
+      : [
+          {
+            path: 'sys/leases/renew',
+            anyOf: ['update'],
+            for: 'renewing the lease (issuer.renew-before)'
+          },
+          {
+            path: 'auth/token/renew-accessor',
+            anyOf: ['update'],
+            for: 'renewing the token that holds the lease (issuer.renew-before)'
+          }
+        ]
   const tokenPath =
     settings.tokenRole !== undefined
       ? `auth/token/create/${settings.tokenRole}`
@@ -47,7 +67,8 @@ export function dynamicNeeds(settings: DynamicSettings, revokes: boolean): Neede
             for: 'revoking the replaced lease after the grace period (retire.revoke-previous)'
           }
         ]
-      : [])
+      : []),
+    ...renews
   ]
 }
 
@@ -63,21 +84,25 @@ export interface DynamicOptions extends DynamicSettings {
 export interface LeaseHandle {
   leaseId: string
   accessor: string
+  /** The lease's duration when it was issued, in seconds: what a renewal asks for again. */
+  ttlS?: number
 }
 
-const HANDLE = /^lease=(\S*) accessor=(\S*)$/
+const HANDLE = /^lease=(\S*) accessor=(\S*)(?: ttl=(\d+))?$/
 
-/** The handle the record keeps: public names only (a lease id, a token accessor). */
+/** The handle the record keeps: public names only (a lease id, a token accessor, a duration). */
 export function formatHandle(handle: LeaseHandle): string {
-  return `lease=${handle.leaseId} accessor=${handle.accessor}`
+  const ttl = handle.ttlS !== undefined && handle.ttlS > 0 ? ` ttl=${String(handle.ttlS)}` : ''
+  return `lease=${handle.leaseId} accessor=${handle.accessor}${ttl}`
 }
 
 /** Reads a handle back; undefined for one this issuer did not write. */
 export function parseHandle(text: string): LeaseHandle | undefined {
   const match = HANDLE.exec(text)
   if (!match) return undefined
-  const [, leaseId = '', accessor = ''] = match
-  return leaseId === '' && accessor === '' ? undefined : { leaseId, accessor }
+  const [, leaseId = '', accessor = '', ttl] = match
+  if (leaseId === '' && accessor === '') return undefined
+  return { leaseId, accessor, ...(ttl !== undefined ? { ttlS: Number(ttl) } : {}) }
 }
 
 /**
@@ -170,7 +195,7 @@ async function mintDynamic(options: DynamicOptions): Promise<Minted> {
     next: '',
     rotated: false,
     ...(expiresAt ? { expiresAt } : {}),
-    handle: formatHandle({ leaseId, accessor: token.accessor })
+    handle: formatHandle({ leaseId, accessor: token.accessor, ttlS: leaseSeconds })
   }
 }
 

@@ -6,6 +6,7 @@ import { VAULT_DYNAMIC } from './configure.js'
 import { createDynamicIssuer, dynamicNeeds } from './dynamic.js'
 import { KvV2 } from './kv.js'
 import { createKvLock, VaultClock } from './lock.js'
+import { renewPublished } from './renew.js'
 import { VaultSession } from './session.js'
 import { createKvStore } from './store.js'
 import { createKvTargets } from './target.js'
@@ -38,6 +39,11 @@ export function assembleVault(config: ActionConfig, deps: PartDeps): Parts {
     () => new VaultClock()
   )
   const store = slice.store
+  // Renewing is a write: only a rotation that may write renews (not a dry run, not verify).
+  const renewBeforeMs =
+    config.issuer === VAULT_DYNAMIC && config.mode === 'rotate' && !config.dryRun
+      ? slice.dynamic?.renewBeforeMs
+      : undefined
   const kv = store ? new KvV2(session, store.mount) : undefined
   const targets = slice.targets ?? []
   return {
@@ -50,6 +56,12 @@ export function assembleVault(config: ActionConfig, deps: PartDeps): Parts {
             lockPath: store.lockPath,
             ...(config.issuer === VAULT_DYNAMIC && slice.dynamic
               ? { alsoNeeded: dynamicNeeds(slice.dynamic, config.revokePrevious) }
+              : {}),
+            ...(renewBeforeMs !== undefined
+              ? {
+                  refreshState: state =>
+                    renewPublished({ session, renewBeforeMs, log, clock }, state)
+                }
               : {}),
             persistTimeoutMs: config.persistTimeoutMs,
             log,
