@@ -10,6 +10,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { delimiter, dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { decodeRecord } from '../../src/providers/vault/record.js'
 import { leaks, runAction, type ActionRun } from '../../test-servers/action-runner.js'
 import { startGitHubServer, type GitHubServer } from '../../test-servers/github/index.js'
 import { startVaultServer, type VaultServer } from '../../test-servers/vault/index.js'
@@ -30,6 +31,13 @@ const RECORD_PATH = 'token-rotation/database/creds/app'
 const ROLE_ID = 'db-rotation-role'
 const SECRET_ID = 'approle-secret-id-3b8f0a61'
 const MINUTE = 60_000
+const STATIC_PASSWORD = 'Static-Pass-4d2e9f71'
+/** The least privilege of a static role (docs/providers/vault.md#policies). */
+const STATIC_POLICY = `
+path "database/static-creds/app-static" { capabilities = ["read"] }
+path "secret/metadata/token-rotation/database/static-creds/app-static" { capabilities = ["read", "create", "update"] }
+path "secret/data/token-rotation/database/static-creds/app-static.lock" { capabilities = ["read", "create", "update"] }
+`
 
 /** The check: logs in to the database with the fields the run gives it. */
 const DB_LOGIN = `const answer = await fetch(process.env.DB_LOGIN_URL, {
@@ -62,12 +70,22 @@ const CUT = [
 beforeEach(async () => {
   github = await startGitHubServer()
   github.addRepository(REPO)
-  const policies: Record<string, string> = { dynamic: DYNAMIC_POLICY, renew: RENEW_POLICY }
+  const policies: Record<string, string> = {
+    dynamic: DYNAMIC_POLICY,
+    renew: RENEW_POLICY,
+    static: STATIC_POLICY
+  }
   const roles: Record<string, object> = {
     rotation: {
       role_id: ROLE_ID,
       secret_ids: [SECRET_ID],
       token_policies: ['dynamic'],
+      token_ttl: '30m'
+    },
+    static: {
+      role_id: 'static-role',
+      secret_ids: [SECRET_ID],
+      token_policies: ['static'],
       token_ttl: '30m'
     },
     renewing: {
@@ -89,7 +107,18 @@ beforeEach(async () => {
   vault = await startVaultServer({
     policies,
     approle: { approle: { roles } },
-    database: { database: { roles: { app: { default_ttl: '1h', max_ttl: '2h' } } } }
+    database: {
+      database: {
+        roles: { app: { default_ttl: '1h', max_ttl: '2h' } },
+        static_roles: {
+          'app-static': {
+            username: 'app-static-user',
+            rotation_period: '1h',
+            password: STATIC_PASSWORD
+          }
+        }
+      }
+    }
   })
   workspace = await mkdtemp(join(tmpdir(), 'workspace-'))
   await writeFile(join(workspace, 'db-login.mjs'), DB_LOGIN)
@@ -120,10 +149,16 @@ credentials:
 
 /** One run; `laterMs` moves the runner's clock (and Vault's, before the run) that far on. */
 async function rotate(
-  options: { roleId?: string; laterMs?: number; issuer?: string; schedule?: string } = {}
+  options: {
+    roleId?: string
+    laterMs?: number
+    issuer?: string
+    schedule?: string
+    file?: string
+  } = {}
 ): Promise<ActionRun> {
   runNumber += 1
-  const file = configFile(options.roleId ?? ROLE_ID, options.issuer ?? '')
+  const file = options.file ?? configFile(options.roleId ?? ROLE_ID, options.issuer ?? '')
   await writeFile(
     join(workspace, 'rotation.yml'),
     options.schedule === undefined ? file : `${file}    schedule: ${options.schedule}\n`
@@ -286,6 +321,72 @@ describe('renew-before', () => {
   })
 })
 
+describe('a static role (database/static-creds)', () => {
+  const staticFile = () => `version: 1
+credentials:
+  app-db:
+    vault:
+      address: ${vault.url}
+      auth: { method: approle, role-id: static-role, secret-id: { env: VAULT_SECRET_ID } }
+    issuer: { kind: vault-dynamic, path: database/static-creds/app-static }
+    schedule: { every: 30d, before-expiry: 1m }
+    publish:
+      - github: { secret: DB_USERNAME, field: username, repositories: [${REPO}] }
+      - github: { secret: DB_PASSWORD, field: password, repositories: [${REPO}] }
+    health-check: { command: node db-login.mjs, timeout: 2s }
+`
+
+  it('publishes the current password, re-publishes after Vault rotated it, and commits only what passed its check', async () => {
+    secrets.add(STATIC_PASSWORD)
+    const first = await rotate({ file: staticFile() })
+    expect([first.exitCode, first.errors]).toEqual([0, []])
+    expect(published()).toEqual({ username: 'app-static-user', password: STATIC_PASSWORD })
+    expect(vault.liveLeases()).toEqual([])
+
+    // Ten minutes on: Vault has not rotated it; nothing is due, nothing published again.
+    vault.clock.advance(10 * MINUTE)
+    const second = await rotate({ file: staticFile(), laterMs: 10 * MINUTE })
+    expect(results(second)).toEqual([expect.objectContaining({ status: 'skipped' })])
+
+    // An hour after the first: Vault rotated the password; the run publishes the new one.
+    vault.clock.advance(51 * MINUTE)
+    const rotatedOnce = vault.staticPassword('app-static') ?? ''
+    expect(rotatedOnce).not.toBe(STATIC_PASSWORD)
+    secrets.add(rotatedOnce)
+    const third = await rotate({ file: staticFile(), laterMs: 61 * MINUTE })
+    expect([third.exitCode, third.errors]).toEqual([0, []])
+    expect(results(third)).toEqual([expect.objectContaining({ status: 'rotated', published: 2 })])
+    expect(published().password).toBe(rotatedOnce)
+
+    // Vault rotates it again, and the check fails: the run fails, and the record does not take
+    // the new password as published; the next run (the database back) publishes and commits it.
+    vault.clock.advance(61 * MINUTE)
+    const rotatedTwice = vault.staticPassword('app-static') ?? ''
+    secrets.add(rotatedTwice)
+    const refusing = vault.faults.add({ path: '/_db/login', status: 401, body: { ok: false } })
+    const failed = await rotate({ file: staticFile(), laterMs: 122 * MINUTE })
+    expect(failed.exitCode).toBe(1)
+    expect(failed.errors.join('\n')).toMatch(/Health check failed: command node db-login\.mjs/)
+    const record = () => {
+      const decoded = decodeRecord(
+        lastCustomMetadata(vault, 'secret', 'token-rotation/database/static-creds/app-static') ?? {}
+      )
+      return decoded.ok ? decoded.state : undefined
+    }
+    const committed = record()?.published?.fingerprint
+    expect(committed).toBe(results(third)[0]?.version)
+    refusing.remove()
+    const fixed = await rotate({ file: staticFile(), laterMs: 123 * MINUTE })
+    expect([fixed.exitCode, fixed.errors]).toEqual([0, []])
+    expect(published().password).toBe(rotatedTwice)
+    expect(record()?.published?.fingerprint).toBe(results(fixed)[0]?.version)
+    expect(results(fixed)[0]?.version).not.toBe(committed)
+    expect(vault.database.canLogin('app-static-user', rotatedTwice)).toBe(true)
+    expect(liveLoginTokens(vault)).toEqual([])
+    for (const run of [first, second, third, failed, fixed]) expectNoLeaks(run)
+  })
+})
+
 describe('a sealed Vault', () => {
   it('fails the run with vault-unavailable, saying to unseal it, and nothing is minted', async () => {
     vault.seal()
@@ -317,7 +418,7 @@ describe('least privilege', () => {
       // Nothing minted or left behind: no lease, no orphan token, no target written, no record.
       expect(vault.liveLeases()).toEqual([])
       expect(
-        vault.liveTokens().filter(token => token.orphan && token.policies[0] !== 'root')
+        vault.liveTokens().filter(token => token.path.startsWith('auth/token/create'))
       ).toEqual([])
       expect(published()).toEqual({ username: '', password: '' })
       // The record, if written, counts the failed run and holds nothing minted.

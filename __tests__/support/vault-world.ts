@@ -77,6 +77,8 @@ export interface RunResult {
   credential: string
   status: string
   rotated: boolean
+  /** The published value's fingerprint. */
+  version: string
   published: number
   failed: number
   error?: string

@@ -165,6 +165,15 @@ credentials:
 `
     const [good] = configure(credential('30m'))
     expect(good?.config?.slices.vault?.dynamic).toMatchObject({ renewBeforeMs: 30 * 60_000 })
+    const [staticRole] = configure(
+      credential('30m').replace('database/creds/app', 'database/static-creds/app')
+    )
+    expect(staticRole?.problems).toEqual([
+      expect.objectContaining({
+        path: 'credentials.app-db.issuer.renew-before',
+        message: expect.stringContaining('is a static role, whose password Vault rotates by itself')
+      })
+    ])
     const [bad] = configure(credential('soon'))
     expect(bad?.problems).toEqual([
       expect.objectContaining({

@@ -29,6 +29,7 @@ const RENEW_POLICY = `
 path "sys/leases/renew" { capabilities = ["update"] }
 path "auth/token/renew-accessor" { capabilities = ["update"] }
 path "database/creds/short" { capabilities = ["read"] }
+path "database/static-creds/app-static" { capabilities = ["read"] }
 `
 const TARGET_POLICY = `
 path "secret/data/app/db" { capabilities = ["read", "create", "update"] }
@@ -54,6 +55,9 @@ beforeEach(async () => {
         roles: {
           app: { default_ttl: '1h', max_ttl: '24h' },
           short: { default_ttl: '1h', max_ttl: '90m' }
+        },
+        static_roles: {
+          'app-static': { username: 'app', rotation_period: '1h', password: 'Static-pass-1a2b3c' }
         }
       }
     },
@@ -231,6 +235,51 @@ describe('renew-before', () => {
   })
 })
 
+describe('a static role (database/static-creds)', () => {
+  function staticIssuer(one: VaultSession) {
+    return createDynamicIssuer({
+      path: 'database/static-creds/app-static',
+      session: one,
+      mask: s => masked.add(s),
+      log,
+      clock
+    })
+  }
+
+  it('publishes the current password, the account without the rotation times, with no lease', async () => {
+    const one = session()
+    const minted = await staticIssuer(one).mint('')
+    expect(JSON.parse(minted.value)).toEqual({ username: 'app', password: 'Static-pass-1a2b3c' })
+    expect(masked.has('Static-pass-1a2b3c')).toBe(true)
+    expect(minted.handle).toMatch(/^static=database\/static-creds\/app-static rotated=\d{4}-/)
+    // It expires when Vault rotates it next: an hour from now.
+    const left = (minted.expiresAt?.getTime() ?? 0) - Date.now()
+    expect(left).toBeGreaterThan(3_540_000)
+    expect(left).toBeLessThanOrEqual(3_600_000)
+    expect(vault.liveLeases()).toEqual([])
+    expect(vault.liveTokens().filter(token => token.path.startsWith('auth/token/create'))).toEqual(
+      []
+    )
+  })
+
+  it('reads the new password once Vault rotated it, and retiring the old one revokes nothing', async () => {
+    const one = session()
+    const issuerOf = staticIssuer(one)
+    const before = await issuerOf.mint('')
+    vault.clock.advance(61 * 60_000)
+    const after = await issuerOf.mint('')
+    const next = JSON.parse(after.value) as { username: string; password: string }
+    expect(next.password).toBe(vault.staticPassword('app-static'))
+    expect(next.password).not.toBe('Static-pass-1a2b3c')
+    expect(after.handle).not.toBe(before.handle)
+    await issuerOf.revoke?.({ by: 'handle', handle: before.handle ?? '', fingerprint: 'x' })
+    expect(vault.database.canLogin('app', next.password)).toBe(true)
+    expect(log.text()).toMatch(
+      /is a static role: its replaced password \(x\) ended with Vault's rotation/
+    )
+  })
+})
+
 describe("the dynamic issuer's capabilities", () => {
   it('are checked before anything is minted: a policy without the lease revocation fails', async () => {
     const settings = { path: 'database/creds/app' }
@@ -244,6 +293,12 @@ describe("the dynamic issuer's capabilities", () => {
     expect(vault.liveLeases()).toEqual([])
     // Without revoke-previous the lease expires on its own: that capability is not needed.
     expect(await requireCapabilities(short, dynamicNeeds(settings, false), 'preflight')).toBe(true)
+  })
+
+  it('of a static role: its read only', () => {
+    expect(dynamicNeeds({ path: 'database/static-creds/app-static' }, true)).toEqual([
+      expect.objectContaining({ path: 'database/static-creds/app-static', anyOf: ['read'] })
+    ])
   })
 
   it('name the token role the lease token is made with', () => {

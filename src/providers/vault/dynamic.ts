@@ -5,6 +5,7 @@ import type { Needed } from './capabilities.js'
 import { VAULT_REFUSED } from './errors.js'
 import { VaultResponseError, type VaultAnswer } from './http.js'
 import { authOf, type AuthAnswer, type VaultSession } from './session.js'
+import { isStaticHandle, isStaticPath, readStaticRole } from './static-role.js'
 
 /** Where a dynamic credential is read, and with which token. */
 export interface DynamicSettings {
@@ -32,6 +33,9 @@ export interface DynamicSettings {
  * revocation is needed either way: it ends a token whose read failed.
  */
 export function dynamicNeeds(settings: DynamicSettings, revokes: boolean): Needed[] {
+  if (isStaticPath(settings.path)) {
+    return [{ path: settings.path, anyOf: ['read'], for: "reading the static role's credential" }]
+  }
   const renews: Needed[] =
     settings.renewBeforeMs === undefined
       ? []
@@ -123,7 +127,7 @@ export function createDynamicIssuer(options: DynamicOptions): Issuer {
     revokes: 'handle',
     // A token creation and a read, each tried at most once.
     mintTimeoutMs: 2 * 60_000,
-    mint: () => mintDynamic(options),
+    mint: () => (isStaticPath(options.path) ? readStaticRole(options) : mintDynamic(options)),
     revoke: retired => revokeDynamic(options, retired)
   }
 }
@@ -241,6 +245,13 @@ async function revokeDynamic(options: DynamicOptions, retired: Retired): Promise
       code: 'internal',
       phase: 'retire'
     })
+  }
+  if (isStaticHandle(retired.handle)) {
+    // Vault rotated the old password away itself: nothing of it is left to revoke.
+    options.log.info(
+      `${options.path} is a static role: its replaced password (${retired.fingerprint}) ended with Vault's rotation; nothing to revoke.`
+    )
+    return
   }
   const handle = parseHandle(retired.handle)
   if (!handle) {
