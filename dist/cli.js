@@ -11,7 +11,7 @@ import { p as parseList } from './chunks/lists-D2x1VrPX.js';
 import { o as openRecovery } from './chunks/recovery-box-E37AF2I1.js';
 import { g as generateRecoveryKeyPair } from './chunks/recovery-key-DSxfYKGE.js';
 import { d as detectCi } from './chunks/identity-C2FKYTys.js';
-import { r as run } from './chunks/main-D4TM6-hc.js';
+import { r as run } from './chunks/main-BsJGymdK.js';
 import './chunks/sodium-DPz47DmG.js';
 import './chunks/results-6FR0Me-7.js';
 import 'node:timers/promises';

@@ -1,6 +1,6 @@
 import { coreDeps } from './chunks/core-deps-CVMEaCqp.js';
 import { d as describeError } from './chunks/wording-DfC0u_vM.js';
-import { r as run } from './chunks/main-D4TM6-hc.js';
+import { r as run } from './chunks/main-BsJGymdK.js';
 import 'os';
 import 'crypto';
 import 'fs';

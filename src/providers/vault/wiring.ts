@@ -45,6 +45,8 @@ export function assembleVault(config: ActionConfig, deps: PartDeps): Parts {
       ? slice.dynamic?.renewBeforeMs
       : undefined
   const kv = store ? new KvV2(session, store.mount) : undefined
+  /** Whether this credential's run holds its lock now. */
+  const holding = { held: false }
   const targets = slice.targets ?? []
   return {
     ...(store && kv
@@ -59,8 +61,12 @@ export function assembleVault(config: ActionConfig, deps: PartDeps): Parts {
               : {}),
             ...(renewBeforeMs !== undefined
               ? {
+                  // Only under the lock: the renewal's record write must not cross another
+                  // run's (a `mode: plan` job reads the record without the lock).
                   refreshState: state =>
-                    renewPublished({ session, renewBeforeMs, log, clock }, state)
+                    holding.held
+                      ? renewPublished({ session, renewBeforeMs, log, clock }, state)
+                      : Promise.resolve(state)
                 }
               : {}),
             persistTimeoutMs: config.persistTimeoutMs,
@@ -68,7 +74,15 @@ export function assembleVault(config: ActionConfig, deps: PartDeps): Parts {
             clock,
             sleep
           }),
-          lock: createKvLock({ kv, path: store.lockPath, clock: vaultClock, log })
+          lock: createKvLock({
+            kv,
+            path: store.lockPath,
+            clock: vaultClock,
+            log,
+            onHeld: held => {
+              holding.held = held
+            }
+          })
         }
       : {}),
     ...(config.issuer === VAULT_DYNAMIC && slice.dynamic
