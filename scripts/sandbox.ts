@@ -7,28 +7,42 @@
 //      then the peers' state is checked;
 //   3. AWS Secrets Manager (a local server speaking its wire protocol, driven by the real AWS SDK):
 //      an OAuth2 rotation with the refresh token in a secret's versions, then a sync of a JSON
-//      secret's fields to two GitHub secrets. Exits non-zero when a check fails.
+//      secret's fields to two GitHub secrets;
+//   4. Vault (sandbox/vault.ts): a dynamic database credential published by field and checked by a
+//      command health check, its replaced lease revoked after the grace period, and an OAuth2
+//      refresh token kept in KV v2;
+//   5. GitLab (sandbox/gitlab-token.ts): a project access token renewed by create-then-revoke,
+//      published to a GitHub secret and a hidden CI/CD variable, the old one revoked after the grace;
+//   6. the HTTP key issuer (sandbox/key-api.ts): the Capgo recipe against a Capgo-shaped key API;
+//   7. GitLab CI (sandbox/gitlab-job.ts): dist/cli.js in a simulated GitLab job (Vault JWT login
+//      with the job's ID token), writing its report folder.
+// After each run the servers' state is checked, one line per check. Exits non-zero when a check
+// fails. `npm run sandbox -- vault gitlab` runs only the parts named (publish, oauth2, aws, vault,
+// gitlab, key-api, gitlab-job).
 // Secret values are never printed: `::add-mask::` lines are dropped and every known secret is
 // replaced by *** in what is shown, as the runner would; a value that needed replacing is a leak
 // and fails the sandbox.
 import { fingerprint } from '../src/engine/fingerprint.js'
 import { generateRecoveryKeyPair } from '../src/recovery/recovery-key.js'
 import { openRecovery } from '../src/recovery/recovery-box.js'
-import { leaks, runAction, type ActionRun } from '../test-servers/action-runner.js'
+import { leaks, runAction } from '../test-servers/action-runner.js'
 import { startSecretsManagerServer } from '../test-servers/aws/index.js'
 import { startGitHubServer } from '../test-servers/github/index.js'
 import { startOAuth2Server } from '../test-servers/oauth2/index.js'
-
-const TOKEN = 'sandbox-token'
-
-/** Every secret value the sandbox knows: masked in everything it prints. */
-const secrets = new Set<string>([TOKEN])
-const failures: string[] = []
-
-function check(ok: boolean, what: string): void {
-  console.log(`  ${ok ? 'ok  ' : 'FAIL'}  ${what}`)
-  if (!ok) failures.push(what)
-}
+import {
+  TOKEN,
+  check,
+  failures,
+  masked,
+  prettyJson,
+  secrets,
+  section,
+  show
+} from './sandbox/common.js'
+import { gitlabJobDemo } from './sandbox/gitlab-job.js'
+import { gitlabTokenDemo } from './sandbox/gitlab-token.js'
+import { keyApiDemo } from './sandbox/key-api.js'
+import { vaultDemo } from './sandbox/vault.js'
 
 async function publishDemo(): Promise<void> {
   const server = await startGitHubServer({
@@ -40,7 +54,10 @@ async function publishDemo(): Promise<void> {
     server.addRepository('acme/api', { environments: ['production', 'staging'] })
     server.addRepository('acme/web', { environments: ['production'] })
     server.addRepository('acme/worker')
-    console.log(`Local GitHub API server on ${server.url} with acme/api, acme/web, acme/worker.\n`)
+    section(
+      'Publishing a given value to GitHub secrets',
+      `Local GitHub API server on ${server.url} with acme/api, acme/web, acme/worker.`
+    )
 
     const env = { GITHUB_API_URL: server.url, GITHUB_REPOSITORY: 'acme/api' }
     const value = `sandbox-${Date.now().toString(36)}`
@@ -111,11 +128,12 @@ async function oauth2Demo(): Promise<void> {
       secrets.add(value)
     }
     const secretValue = (name: string) => github.getSecret(secretPath(name))?.value
-    console.log(
-      `\nLocal OAuth2 server (oidc-provider, rotating refresh tokens) on ${oauth.issuer}; ` +
+    section(
+      'OAuth2: a rotating refresh token kept in a GitHub secret',
+      `Local OAuth2 server (oidc-provider, rotating refresh tokens) on ${oauth.issuer}; ` +
         `local GitHub API server on ${github.url} with ${REPO}.\n` +
         `A first refresh token was minted (as if alice had just authorized the client) and seeded ` +
-        `into the secret ${REFRESH_SECRET}; a recovery key pair was generated.\n`
+        `into the secret ${REFRESH_SECRET}; a recovery key pair was generated.`
     )
 
     for (let i = 1; i <= 2; i++) {
@@ -241,9 +259,10 @@ async function awsDemo(): Promise<void> {
     for (const value of [first, 'sandbox-db-password', aws.credentials.secretAccessKey]) {
       secrets.add(value)
     }
-    console.log(
-      `\nLocal AWS Secrets Manager server on ${aws.url} (the real AWS SDK reaches it through AWS_ENDPOINT_URL_SECRETS_MANAGER) ` +
-        `with prod/oauth (a JSON secret holding the first refresh token) and prod/db (a database login, replicated to eu-west-1).\n`
+    section(
+      'AWS Secrets Manager: a refresh token in a secret, and a sync of a JSON secret',
+      `Local AWS Secrets Manager server on ${aws.url} (the real AWS SDK reaches it through AWS_ENDPOINT_URL_SECRETS_MANAGER) ` +
+        `with prod/oauth (a JSON secret holding the first refresh token) and prod/db (a database login, replicated to eu-west-1).`
     )
     const env = {
       GITHUB_API_URL: github.url,
@@ -353,42 +372,36 @@ function parseRecord(text: string): RotationRecord {
   }
 }
 
-/** What the runner would show: masks registered, every known secret value replaced by ***. */
-function masked(text: string): string {
-  let out = text
-    .split('\n')
-    .filter(line => !line.startsWith('::add-mask::'))
-    .join('\n')
-  for (const secret of secrets) if (secret) out = out.split(secret).join('***')
-  return out
+/** The parts, in order; `npm run sandbox -- vault gitlab` runs only those named. */
+const PARTS: Record<string, () => Promise<void>> = {
+  publish: publishDemo,
+  oauth2: oauth2Demo,
+  aws: awsDemo,
+  vault: vaultDemo,
+  gitlab: gitlabTokenDemo,
+  'key-api': keyApiDemo,
+  'gitlab-job': gitlabJobDemo
 }
-
-function prettyJson(text: string): string {
+const asked = process.argv.slice(2)
+const unknown = asked.filter(name => !(name in PARTS))
+if (unknown.length > 0) {
+  console.error(`Unknown part(s): ${unknown.join(', ')}. Parts: ${Object.keys(PARTS).join(', ')}.`)
+  process.exit(2)
+}
+const started = Date.now()
+for (const [name, part] of Object.entries(PARTS)) {
+  if (asked.length > 0 && !asked.includes(name)) continue
   try {
-    return masked(JSON.stringify(JSON.parse(text), null, 2))
-  } catch {
-    return masked(text)
+    await part()
+  } catch (error: unknown) {
+    // A part that throws (a server that would not start, a bug in the sandbox) fails loudly, and
+    // the other parts still run.
+    check(
+      false,
+      `part ${name} stopped: ${masked(error instanceof Error ? (error.stack ?? error.message) : String(error))}`
+    )
   }
 }
-
-function show(title: string, run: ActionRun): void {
-  const rule = '='.repeat(100)
-  console.log(`${rule}\n${title}\n${rule}`)
-  console.log(
-    '--- log (what the runner prints; ::add-mask:: lines left out, ::commands:: become annotations) ---'
-  )
-  process.stdout.write(masked(run.stdout))
-  if (run.stderr) process.stdout.write(`--- stderr ---\n${masked(run.stderr)}`)
-  console.log(`--- exit code ${run.exitCode}; outputs ---`)
-  for (const [name, value] of Object.entries(run.outputs)) console.log(`${name}: ${masked(value)}`)
-  console.log('--- job summary ---')
-  console.log(masked(run.summary))
-}
-
-const started = Date.now()
-await publishDemo()
-await oauth2Demo()
-await awsDemo()
 console.log(
   `\n${failures.length === 0 ? 'All checks passed' : `${failures.length} check(s) FAILED:\n  - ${failures.join('\n  - ')}`} (${((Date.now() - started) / 1000).toFixed(1)} s).`
 )

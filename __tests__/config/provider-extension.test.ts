@@ -64,7 +64,11 @@ function ledger(seen: Seen[], clients: LedgerClient[] = []): Provider {
       // A store that brings its own lock: no lock variable, no repository of GitHub's.
       if (draft.store === 'ledger-vault') {
         draft.keepsRecord = true
-        draft.storeConfig = { kind: 'ledger-vault', subject: 'books' }
+        draft.storeConfig = {
+          kind: 'ledger-vault',
+          subject: 'books',
+          record: { where: 'the ledger', key: 'store' }
+        }
       }
       if (draft.issuer !== 'ledger-key') return
       if (draft.file.keys['issuer.path'] === undefined) {
@@ -202,6 +206,7 @@ credentials:
     expect(books?.config?.store).toEqual({
       kind: 'ledger-vault',
       subject: 'books',
+      record: { where: 'the ledger', key: 'store' },
       lockTtlMs: 30 * 60_000
     })
   })

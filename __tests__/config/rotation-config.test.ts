@@ -41,6 +41,7 @@ describe('parseActionConfig', () => {
       subject: 'OAUTH_REFRESH_TOKEN',
       repository: { owner: 'octo', repo: 'app' },
       lockVariable: 'OAUTH_REFRESH_TOKEN_STATE_LOCK',
+      record: { where: 'variable OAUTH_REFRESH_TOKEN_STATE of octo/app', key: 'state-variable' },
       lockTtlMs: 30 * 60_000
     })
     expect(config.slices.github?.store).toEqual({

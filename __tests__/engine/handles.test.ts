@@ -50,6 +50,8 @@ class KeyIssuer implements Issuer {
   handleIsValue = false
   /** Revocations fail as a 503 would, until cleared. */
   revokeFails = false
+  /** Mints from no credential of the run's (an admin key of its own, a Vault token it holds). */
+  takesNoCredential = false
   readonly #rotates: boolean
   #nextKey: string | undefined
   readonly #keys = new Map<string, Key>()
@@ -68,6 +70,10 @@ class KeyIssuer implements Issuer {
 
   mint(current: string): Promise<Minted> {
     return this.#runner.call('mint', () => {
+      if (this.takesNoCredential) {
+        const key = this.#issueKey()
+        return { value: key.value, next: '', rotated: false, handle: key.handle }
+      }
       const credential = this.#credentials.get(current)
       if (credential === undefined || credential.spent) {
         throw new ActionError('The key API refused the credential (401).', {
@@ -549,6 +555,22 @@ test('the record keeps handles, and never a value', async () => {
   for (const handle of ['key-0', 'key-1', 'key-2', 'key-3']) expect(writes).toContain(handle)
   expect(world.issuer.issued.length).toBeGreaterThan(4)
   for (const value of world.issuer.issued) expect(writes).not.toContain(value)
+})
+
+test('an issuer that takes no credential is reported in its own words, not a refresh token', async () => {
+  const world = new KeyWorld({ rotates: false })
+  world.issuer.takesNoCredential = true
+  world.store.setRecord({ ...(world.store.record ?? emptyState()), current: undefined })
+
+  const { outcome } = await world.run({ input: '' })
+  const k1 = world.published() ?? ''
+
+  expect(outcome.status).toBe('rotated')
+  expect(detailOf(outcome, 'persist')).toBe(
+    'nothing to keep: the issuer mints from no credential of ours'
+  )
+  expect(detailOf(outcome, 'promote')).toBe(`version ${fp(k1)} (key-1) recorded as published`)
+  expect(JSON.stringify(outcome.steps)).not.toContain('refresh token')
 })
 
 test('a handle that holds the value is not recorded, nor printed', async () => {

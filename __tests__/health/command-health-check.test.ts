@@ -103,7 +103,7 @@ describe('createCommandHealthCheck with real processes', () => {
       'check.mjs',
       `import { writeFileSync } from 'node:fs'
 const seen = Object.fromEntries(
-  Object.entries(process.env).filter(([name]) => /^(TOKEN_ROTATION_|INPUT_|RUNNER_MARK)/.test(name))
+  Object.entries(process.env).filter(([name]) => /^(TOKEN_ROTATION_|INPUT_|RUNNER_MARK|GITLAB_TOKEN)/.test(name))
 )
 writeFileSync('seen.json', JSON.stringify({ cwd: process.cwd(), env: seen }))
 `
@@ -112,8 +112,12 @@ writeFileSync('seen.json', JSON.stringify({ cwd: process.cwd(), env: seen }))
       RUNNER_MARK: 'from-the-runner',
       // The action's own inputs and the CLI's secrets are not the command's business.
       'INPUT_GITHUB-TOKEN': 'ghs_not-for-the-command',
-      TOKEN_ROTATION_CLIENT_SECRET: 'cli-secret-not-for-the-command'
+      TOKEN_ROTATION_CLIENT_SECRET: 'cli-secret-not-for-the-command',
+      // A secret the configuration read from the environment: glab would log in with it, and
+      // pass the check whatever the new value is worth.
+      GITLAB_TOKEN: 'glpat-admin-not-for-the-command'
     })
+    deps.mask('glpat-admin-not-for-the-command')
     const check = createCommandHealthCheck(configFor('node check.mjs'), deps)
     expect(check.description).toBe('command node check.mjs')
 

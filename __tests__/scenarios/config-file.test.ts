@@ -355,6 +355,28 @@ ${credential('partner-api', 'PARTNER_REFRESH_TOKEN')}${credential('billing-api',
     )
   })
 
+  it('refuses two credentials that would keep one rotation record, before any request', async () => {
+    // broken now keeps its refresh token in partner-api's secret: one record for two credentials,
+    // where each would take the other's versions for its own.
+    const file = fleetFile().replace(
+      'store: { kind: github, secret: BROKEN_REFRESH_TOKEN, lock-expires-after: 10m }',
+      'store: { kind: github, secret: PARTNER_REFRESH_TOKEN, lock-expires-after: 10m }'
+    )
+    await seedRefreshTokenSecret(peers, 'PARTNER_REFRESH_TOKEN')
+    await seedRefreshTokenSecret(peers, 'BROKEN_REFRESH_TOKEN')
+    await writeFile(join(workspace, 'rotation.yml'), file)
+    const requests = peers.github.requests.length
+
+    const action = await run('rotation.yml')
+
+    expect(action.exitCode).toBe(1)
+    expect(peers.github.requests).toHaveLength(requests)
+    expect(peers.oauth.tokenRequests).toBe(0)
+    expect(action.errors.join('\n')).toContain(
+      `keeps its rotation record where credential partner-api keeps its own (variable PARTNER_REFRESH_TOKEN_STATE of ${REPO})`
+    )
+  })
+
   it('says to check out the repository when the file is not in the workspace', async () => {
     const action = await run('rotation.yml')
 

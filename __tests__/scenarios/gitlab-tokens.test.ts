@@ -151,8 +151,10 @@ describe('gitlab-token, create-then-revoke', () => {
       masked: true,
       protected: true
     })
-    // The first token was made by hand, so no record names it: it is left alone, and said so.
+    // The first token was made by hand, so no record named it: the issuer names the token it
+    // copied, and the record takes that id. It still works through its grace period.
     expect(gitlab.tokenById(first.id)?.active).toBe(true)
+    expect(one.stdout).not.toMatch(/no recorded handle/)
 
     const two = await run(createThenRevoke())
     expect(results(two).map(r => r.status)).toEqual(['rotated'])
@@ -169,6 +171,8 @@ describe('gitlab-token, create-then-revoke', () => {
     expect(results(early).map(r => r.status)).toEqual(['retired'])
     expect(early.stdout).toMatch(/waits: it was last used at/)
     expect(gitlab.tokenByValue(second)?.active).toBe(true)
+    // The hand-made token, due too and never used since, is revoked by its id.
+    expect(gitlab.tokenById(first.id)?.revoked).toBe(true)
 
     // Ninety minutes on, an hour of quiet by GitLab's clock: revoked; the current one works.
     gitlab.clock.advance(70 * MINUTE)

@@ -53,6 +53,22 @@ export function coreDeps(env: NodeJS.ProcessEnv): RunDeps {
     },
     // Only a job with `id-token: write` has the request URL; elsewhere a login asking for a token
     // gets none and says which permission to add.
-    ...(env.ACTIONS_ID_TOKEN_REQUEST_URL ? { idToken: core.getIDToken } : {})
+    ...(env.ACTIONS_ID_TOKEN_REQUEST_URL
+      ? {
+          idToken: async (audience: string) => {
+            const { requestIdToken } = await import('./id-token.js')
+            const token = await requestIdToken(
+              {
+                url: env.ACTIONS_ID_TOKEN_REQUEST_URL ?? '',
+                bearer: env.ACTIONS_ID_TOKEN_REQUEST_TOKEN ?? ''
+              },
+              audience
+            )
+            // A bearer credential: masked before anyone can print it, as core.getIDToken does.
+            for (const form of redactor.add(token)) core.setSecret(form)
+            return token
+          }
+        }
+      : {})
   }
 }

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import type { ActionConfig, ActionContext } from '../config/rotation-config.js'
-import { inFileWords, loadConfigFile } from '../config/file/load.js'
+import { inFileWords, loadConfigFile, type FileCredential } from '../config/file/load.js'
 import { keyPathOf, RUN_WIDE_INPUTS } from '../config/file/keys.js'
 import { INPUT_DEFAULTS, type InputName, type RawInputs } from '../config/inputs.js'
 import { parseList } from '../config/lists.js'
@@ -160,6 +160,7 @@ async function prepare(
       }
     }
   }
+  problems.push(...sharedRecords(prepared, selected))
   if (problems.length > 0) {
     throw new ConfigFileError(
       source,
@@ -170,6 +171,37 @@ async function prepare(
     )
   }
   return prepared
+}
+
+/**
+ * Credentials that would keep their rotation records in one place: each would take the other's
+ * versions for its own, and revoke the value the other just published. A plan reads every
+ * credential, so a matrix never starts with two of them in different jobs.
+ */
+function sharedRecords(
+  prepared: readonly Prepared[],
+  credentials: readonly FileCredential[]
+): CredentialProblem[] {
+  const owners = new Map<string, string>()
+  const problems: CredentialProblem[] = []
+  for (const { id, config } of prepared) {
+    const record = config.store?.record
+    if (!record) continue
+    const owner = owners.get(record.where)
+    if (owner === undefined) {
+      owners.set(record.where, id)
+      continue
+    }
+    const at = credentials.find(credential => credential.id === id)?.locate(record.key)
+    problems.push({
+      id,
+      problem: {
+        ...(at ?? { path: `credentials.${id}` }),
+        message: `keeps its rotation record where credential ${owner} keeps its own (${record.where}): each would take the other's versions for its own; give this one a record of its own`
+      }
+    })
+  }
+  return problems
 }
 
 /** A problem found while checking one credential. */

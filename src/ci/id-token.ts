@@ -24,12 +24,12 @@ export function idTokenFromEnvironment(
     const names = Object.keys(env)
       .filter(name => name === ID_TOKEN_VARIABLE || name.startsWith(`${ID_TOKEN_VARIABLE}_`))
       .sort()
-    for (const name of names) {
-      const token = env[name]?.trim() ?? ''
-      if (token === '') continue
-      mask(token)
-      if (audiencesOf(token).includes(audience)) return Promise.resolve(token)
-    }
+    const tokens = names.map(name => env[name]?.trim() ?? '').filter(token => token !== '')
+    // Every one of the job's tokens is a bearer credential, the chosen one or not: all are masked
+    // before any is used.
+    for (const token of tokens) mask(token)
+    const token = tokens.find(candidate => audiencesOf(candidate).includes(audience))
+    if (token !== undefined) return Promise.resolve(token)
     const found =
       names.length === 0
         ? `the job has no ${ID_TOKEN_VARIABLE} variable`

@@ -4,7 +4,7 @@ import { ConfigError, type InputProblem } from '../errors.js'
 import type { Mode } from '../engine/plan.js'
 import type { RepositoryRef } from '../providers/github/rules.js'
 import { controlCharacterProblems } from './control-characters.js'
-import { DURATION_HINT, parseDuration } from '../duration.js'
+import { DURATION_HINT, formatDuration, parseDuration } from '../duration.js'
 import { DEFAULT_PERSIST_TIMEOUT_MS } from '../engine/persist-retries.js'
 import { parseHealthCheckConfig, type HealthCheckConfig } from './health-config.js'
 import { INPUT_DEFAULTS, type InputName, type RawInputs } from './inputs.js'
@@ -51,6 +51,13 @@ export interface StoreConfig {
   lockTtlMs: number
   /** What is rotated, for the alert issue's title: a secret's name. */
   subject: string
+  /**
+   * Where the rotation record lives, in words that are the same for two credentials only when
+   * they share it (`variable API_STATE of acme/app`), and the key that moves it (`state-variable`):
+   * two credentials of one file must not share a record, or each would take the other's version
+   * for its own, and revoke it.
+   */
+  record: { where: string; key: string }
 }
 
 /** Everything a run needs, validated once before any network call. Holds secrets: never log it. */
@@ -314,6 +321,11 @@ export function parseActionConfig(
       )
     } else if (!revokePrevious) {
       add('retire-when-unused-for', 'applies with revoke-previous: true: it delays that revocation')
+    } else if (retireWhenUnusedForMs < issues.reportsLastUse.resolutionMs) {
+      add(
+        'retire-when-unused-for',
+        `must be ${formatDuration(issues.reportsLastUse.resolutionMs)} or longer: issuer ${issuer ?? ''} may not show a use more recent than that, so a shorter quiet time would revoke a value still in use`
+      )
     }
   }
   for (const input of ['rotate-if-older-than', 'rotate-before-expiry'] as const) {

@@ -11,14 +11,59 @@ import { UNRETIRED_KEPT, type Handled, type RotationState } from './state.js'
  * drops one, without repeating it.
  */
 export function screenHandle(minted: Minted): { minted: Minted; dropped?: string } {
-  const { handle, ...rest } = minted
-  if (handle === undefined) return { minted }
   const secrets = [minted.value, minted.next].filter(secret => secret !== '')
-  if (handle.trim() !== '' && !secrets.some(secret => handle.includes(secret))) return { minted }
-  return {
-    minted: rest,
-    dropped: `The issuer named the new version with a handle that ${handle.trim() === '' ? 'is empty' : 'holds its secret value'}: it is not recorded, so this version cannot be revoked by handle; it expires on its own.`
+  const unfit = (name: string, secret: string): string | undefined =>
+    name.trim() === ''
+      ? 'is empty'
+      : secrets.some(value => name.includes(value))
+        ? `holds ${secret} secret value`
+        : undefined
+  const { handle, replaces, ...rest } = minted
+  const handleWhy = handle === undefined ? undefined : unfit(handle, 'its')
+  const replacesWhy = replaces === undefined ? undefined : unfit(replaces, 'a')
+  if (handleWhy === undefined && replacesWhy === undefined) return { minted }
+  const kept: Minted = {
+    ...rest,
+    ...(handle !== undefined && handleWhy === undefined ? { handle } : {}),
+    ...(replaces !== undefined && replacesWhy === undefined ? { replaces } : {})
   }
+  const dropped = [
+    ...(handleWhy
+      ? [
+          `The issuer named the new version with a handle that ${handleWhy}: it is not recorded, so this version cannot be revoked by handle; it expires on its own.`
+        ]
+      : []),
+    ...(replacesWhy
+      ? [
+          `The issuer named the version it replaces with a handle that ${replacesWhy}: it is not recorded.`
+        ]
+      : [])
+  ].join(' ')
+  return { minted: kept, dropped }
+}
+
+/**
+ * Takes `replaces` (`Minted.replaces`) as the handle of the published version the record names
+ * without one; without any published version (a first rotation), records one: named by the
+ * fingerprint of the value replaced when the run was given it, else by a stand-in fingerprint of
+ * the handle (the value was never known to the run). A record that names the published version's
+ * handle already keeps it: the record, not the issuer, knows what was published.
+ * @param replaced the value the targets held, when the run was given it (`previous-value`)
+ */
+export function adoptReplaced(
+  state: RotationState,
+  replaces: string | undefined,
+  at: string,
+  replaced?: string
+): void {
+  if (replaces === undefined || state.published?.handle !== undefined) return
+  state.published = state.published
+    ? { ...state.published, handle: replaces }
+    : {
+        fingerprint: fingerprint(replaced ?? `replaced version ${replaces}`),
+        at,
+        handle: replaces
+      }
 }
 
 /** The record's entry for a minted value with a handle; undefined without one. */
@@ -52,10 +97,12 @@ export function replacedHandled(state: RotationState, minted: Minted, now: numbe
   const own = fingerprint(minted.value)
   const seen = new Set<string>([own])
   const replaced: Handled[] = []
+  const handles = new Set<string>(minted.handle === undefined ? [] : [minted.handle])
   for (const entry of candidates) {
-    if (seen.has(entry.fingerprint) || entry.handle === minted.handle) continue
+    if (seen.has(entry.fingerprint) || handles.has(entry.handle)) continue
     if (entry.expiresAt !== undefined && Date.parse(entry.expiresAt) <= now) continue
     seen.add(entry.fingerprint)
+    handles.add(entry.handle)
     replaced.push(entry)
   }
   return replaced

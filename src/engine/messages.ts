@@ -9,7 +9,9 @@ import type { Issuer, Store } from './ports.js'
 export function describeAssessment(
   found: Assessment,
   store: Store | undefined,
-  issuer: Issuer
+  issuer: Issuer,
+  /** Whether the issuer is given a credential to exchange (a refresh token), or mints from none. */
+  exchanges = true
 ): string {
   switch (found.kind) {
     case 'first':
@@ -20,7 +22,9 @@ export function describeAssessment(
       // A store that is read holds the live version itself; the GitHub store's record is compared.
       return store?.read
         ? `read the live version from ${store.description}; nothing half done`
-        : 'the refresh token matches the record'
+        : exchanges
+          ? 'the refresh token matches the record'
+          : 'the record names no rotation half done'
     case 'resume':
       return `resuming the rotation of ${found.run}`
     case 'recovered':

@@ -36,6 +36,14 @@ export interface Minted {
    * of it.
    */
   handle?: string
+  /**
+   * The handle of the version `value` replaces, when the issuer knows it (the id of the token it
+   * copied): the record takes it as the published version's handle when it has none (a version
+   * made by hand, before any rotation), so that version is revoked by handle like any other once
+   * replaced. Ignored when the record already names the published version's handle. Public, never
+   * a value.
+   */
+  replaces?: string
 }
 
 /**

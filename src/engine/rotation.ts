@@ -44,6 +44,7 @@ import {
 import {
   addUnretired,
   describeRetired,
+  adoptReplaced,
   handledOf,
   replacedHandled,
   screenHandle
@@ -222,7 +223,7 @@ class RotationRun {
       }
       return {
         value: { assessment: found, due: notDue },
-        detail: describeAssessment(found, deps.store, deps.issuer)
+        detail: describeAssessment(found, deps.store, deps.issuer, this.#input !== '')
       }
     })
     if (assessment.kind === 'resume' || assessment.kind === 'recovered') {
@@ -345,7 +346,10 @@ class RotationRun {
       }
       const found = await this.#readAndAssess()
       await this.#checkTargets()
-      return { value: found, detail: describeAssessment(found, deps.store, deps.issuer) }
+      return {
+        value: found,
+        detail: describeAssessment(found, deps.store, deps.issuer, this.#input !== '')
+      }
     })
     const due = plan.mode === 'rotate' ? this.#heldBack(assessment) : undefined
     const next =
@@ -411,6 +415,7 @@ class RotationRun {
         replaceCurrent(state, fingerprint(this.#input), this.#now())
         // The value minted with it may be on targets: its handle waits for the next promotion.
         if (state.pending?.minted) addUnretired(state, state.pending.minted)
+        adoptReplaced(state, state.pending?.replaces, this.#now(), this.#plan.previousValue)
         delete state.pending
         delete state.minting
       })
@@ -645,7 +650,10 @@ class RotationRun {
       })
       this.#skip(
         'persist',
-        minted.storedAs ?? 'the issuer kept the refresh token (no refresh_token in its answer)'
+        minted.storedAs ??
+          (minted.next === ''
+            ? 'nothing to keep: the issuer mints from no credential of ours'
+            : 'the issuer kept the refresh token (no refresh_token in its answer)')
       )
       return
     }
@@ -662,7 +670,8 @@ class RotationRun {
           ...(lease
             ? { lease: { holder: lease.holder, endsBy: lease.endsBy().toISOString() } }
             : {}),
-          ...(handled ? { minted: handled } : {})
+          ...(handled ? { minted: handled } : {}),
+          ...(minted.replaces !== undefined ? { replaces: minted.replaces } : {})
         }
       })
       try {
@@ -789,6 +798,7 @@ class RotationRun {
       await this.#saveState(state => {
         this.#appendRun(state, outcome)
         const now = this.#now()
+        adoptReplaced(state, minted.replaces, now, this.#plan.previousValue)
         const replaced = replacedHandled(state, minted, this.#deps.clock.now().getTime())
         // An issuer that kept its credential (or stored the version itself) changed no version here.
         if (minted.rotated) replaceCurrent(state, fingerprint(minted.next), now)
@@ -812,9 +822,11 @@ class RotationRun {
         }
       })
       this.#runWritten = outcome
-      const detail = minted.storedAs
-        ? `version ${fingerprint(minted.value)} recorded as published`
-        : `refresh token ${fingerprint(minted.next)} is current`
+      // An issuer that exchanges nothing has no refresh token to speak of: its version is the value.
+      const detail =
+        minted.storedAs || minted.next === ''
+          ? `version ${fingerprint(minted.value)}${minted.handle ? ` (${minted.handle})` : ''} recorded as published`
+          : `refresh token ${fingerprint(minted.next)} is current`
       return { value: undefined, detail }
     })
   }
@@ -837,7 +849,7 @@ class RotationRun {
    */
   #warnNameless(minted: Minted): void {
     const plan = this.#plan
-    if (!plan.revokePrevious || this.#error !== undefined) return
+    if (!plan.revokePrevious || this.#error !== undefined || minted.replaces !== undefined) return
     const published = this.#state?.published
     const replaced =
       published?.fingerprint ??

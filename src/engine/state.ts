@@ -92,7 +92,9 @@ export const rotationStateSchema = z.object({
        * The value minted along with it, when the issuer gave it a handle: a run that resumes this
        * version still knows how to revoke that value once it is replaced.
        */
-      minted: handled.optional()
+      minted: handled.optional(),
+      /** The handle the minted version replaces (`Minted.replaces`), for a run that resumes it. */
+      replaces: handle.optional()
     })
     .optional(),
   /** Fingerprints of earlier versions, newest first: a token among them is consumed. */

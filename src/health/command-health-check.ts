@@ -69,6 +69,16 @@ function inherits(name: string): boolean {
 }
 
 /**
+ * Whether a variable of the runner's environment holds a secret of the run (the admin token a
+ * configuration reads with `{ env: GITLAB_TOKEN }`, a Vault token): the command does not get it.
+ * A tool it runs (`glab`, `vault`) would pick it up and pass the check with it, whatever the new
+ * value is worth, and the old value would be retired on that word.
+ */
+function holdsSecret(text: string, redact: ((text: string) => string) | undefined): boolean {
+  return redact !== undefined && text !== '' && redact(text) !== text
+}
+
+/**
  * The variable that holds a field of a JSON value: `username` is `TOKEN_ROTATION_USERNAME`,
  * `api-key` is `TOKEN_ROTATION_API_KEY`.
  */
@@ -188,7 +198,8 @@ export function createCommandHealthCheck(
       }
       const env: Record<string, string> = {}
       for (const [name, text] of Object.entries(deps.env ?? process.env)) {
-        if (text !== undefined && inherits(name)) env[name] = text
+        if (text !== undefined && inherits(name) && !holdsSecret(text, deps.redact))
+          env[name] = text
       }
       Object.assign(env, variables.env)
       const cwd = deps.cwd ?? process.cwd()

@@ -76,9 +76,11 @@ export interface IssuerCapabilities {
   readonly given?: boolean
   /**
    * It can tell when a version it issued was last used ({@link Issuer.lastUsed}), so a retirement
-   * may wait until the old version has gone unused for a while (`retire.when-unused-for`).
+   * may wait until the old version has gone unused for a while (`retire.when-unused-for`), and how
+   * stale what it says may be: a use within `resolutionMs` may not show yet (GitLab records
+   * `last_used_at` at most every 10 minutes), so a shorter quiet time would prove nothing.
    */
-  readonly reportsLastUse?: boolean
+  readonly reportsLastUse?: { readonly resolutionMs: number }
 }
 
 /** What a store can do, as data the rules read. */

@@ -75,6 +75,7 @@ describe('the store the inputs pick', () => {
       repository: { owner: 'octo', repo: 'app' },
       lockVariable: 'TOKEN_ROTATION_PROD_OAUTH_LOCK',
       subject: 'prod/oauth',
+      record: { where: 'AWS Secrets Manager secret prod/oauth', key: 'store-secret-id' },
       lockTtlMs: 30 * 60_000
     })
     expect(oauth2.slices.aws?.versions).toBe('action')

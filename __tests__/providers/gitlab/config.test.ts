@@ -49,6 +49,27 @@ function problemsOf(outcome: Outcome | undefined): { path: string; message: stri
 const TARGET = `{ url: https://gitlab.example.com, token: { env: GITLAB_WRITER }, project: acme/app, variable: DEPLOY_TOKEN, environment-scope: production, hidden: true, protected: true }`
 
 describe('the gitlab provider in the configuration file', () => {
+  it('waits for disuse only as long as GitLab can tell: 10 minutes at least', () => {
+    const file = (quiet: string) => `version: 1
+credentials:
+  deploy-token:
+    issuer: { kind: gitlab-token, url: https://gitlab.example.com, project: acme/app, token-name: deploy-bot, token: { env: GITLAB_TOKEN } }
+    store: { kind: github, secret: GITLAB_ADMIN_TOKEN }
+    publish:
+      - gitlab: ${TARGET}
+    health-check: { url: https://gitlab.example.com/api/v4/personal_access_tokens/self }
+    retire: { revoke-previous: true, grace-period: 15m, when-unused-for: ${quiet} }
+`
+    expect(problemsOf(configure(file('5m'))[0])).toEqual([
+      {
+        path: 'credentials.deploy-token.retire.when-unused-for',
+        message:
+          'must be 10m or longer: issuer gitlab-token may not show a use more recent than that, so a shorter quiet time would revoke a value still in use'
+      }
+    ])
+    expect(configOf(configure(file('10m'))[0]).retireWhenUnusedForMs).toBe(600_000)
+  })
+
   it('reads a create-then-revoke issuer and its variable targets, with the token as the input', () => {
     const config = configOf(
       configure(`version: 1

@@ -8,6 +8,7 @@ import { INPUT_DEFAULTS, readInputs, type RawInputs } from '../../../src/config/
 import { parseActionConfig, type ActionConfig } from '../../../src/config/rotation-config.js'
 import type { Issuer } from '../../../src/engine/ports.js'
 import { ActionError, ConfigError, ConfigFileError } from '../../../src/errors.js'
+import { describeHttp } from '../../../src/providers/http/configure.js'
 import { createHttpIssuer } from '../../../src/providers/http/issuer.js'
 import { startKeyApiServer, type KeyApiServer } from '../../../test-servers/key-api/index.js'
 import { MemoryClock, MemorySleep } from '../../support/engine-ports.js'
@@ -96,6 +97,18 @@ describe('the key API issuer configuration', () => {
       subject: 'CAPGO_API_KEY'
     })
     expect(config.slices.github?.store).toEqual({ stateVariable: 'CAPGO_API_KEY_STATE' })
+  })
+
+  it('describes its requests in the plan without their query, where a key could be written', () => {
+    const text = fileWith(
+      issuerOf('https://api.capgo.app').replace(
+        'https://api.capgo.app/apikey/<id>',
+        'https://api.capgo.app/apikey/<id>?api_key=literal-key-in-the-url'
+      )
+    )
+    const lines = describeHttp(configOf(configure(text))).lines ?? []
+    expect(lines.join('\n')).toContain('DELETE https://api.capgo.app/apikey/<id> (query not shown)')
+    expect(lines.join('\n')).not.toContain('literal-key-in-the-url')
   })
 
   it('names an unknown or misplaced placeholder, a URL and a pointer at their key paths', () => {

@@ -86,6 +86,10 @@ describe('Vault in the configuration file', () => {
     expect(api?.config?.store).toEqual({
       kind: 'vault-kv',
       subject: 'kv/ci/api',
+      record: {
+        where: 'KV secret kv/ci/api of https://vault.example.com:8200 (namespace team-a)',
+        key: 'store.path'
+      },
       lockTtlMs: 1_800_000
     })
 

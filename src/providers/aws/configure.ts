@@ -84,7 +84,11 @@ export function configureAws(draft: Draft): void {
     kind: AWS_KIND,
     repository,
     lockVariable: `${base}_LOCK`,
-    subject: secret.secretId
+    subject: secret.secretId,
+    record: {
+      where: `AWS Secrets Manager secret ${secret.secretId}${secret.region ? ` in ${secret.region}` : ''}`,
+      key: 'store-secret-id'
+    }
   }
   draft.slices.aws.versions = keepsInput ? 'action' : 'rotation-lambda'
 }

@@ -155,7 +155,11 @@ function storeConfig(draft: Draft): void {
     kind: GITHUB_STORE,
     repository,
     subject: secretName.toUpperCase(),
-    lockVariable: `${stateVariable.toUpperCase()}_LOCK`
+    lockVariable: `${stateVariable.toUpperCase()}_LOCK`,
+    record: {
+      where: `variable ${stateVariable.toUpperCase()} of ${repository.owner}/${repository.repo}`,
+      key: 'state-variable'
+    }
   }
 }
 
@@ -201,7 +205,11 @@ function recordConfig(draft: Draft): void {
     kind: GITHUB_STORE,
     repository,
     subject: published === '' ? stateVariable : published,
-    lockVariable: `${stateVariable}_LOCK`
+    lockVariable: `${stateVariable}_LOCK`,
+    record: {
+      where: `variable ${stateVariable} of ${repository.owner}/${repository.repo}`,
+      key: 'state-variable'
+    }
   }
 }
 

@@ -1,6 +1,6 @@
 import type { Sleep } from '../../engine/ports.js'
 import { redactSecrets } from '../../redaction.js'
-import { createTransport, TransportError, type Transport } from '../oauth2/transport.js'
+import { createTransport, TransportError, type Transport } from '../../http/transport.js'
 
 /**
  * A small client of GitLab's REST API (`/api/v4`): one token, GitLab's error bodies read into a

@@ -1,7 +1,7 @@
 import type { ActionConfig } from '../../config/rotation-config.js'
 import { isLoopbackHost } from '../../config/loopback.js'
 import { DURATION_HINT, parseDuration } from '../../duration.js'
-import type { Draft, PartReport } from '../provider.js'
+import { NO_FILE, type Draft, type PartReport } from '../provider.js'
 import { count } from '../../wording.js'
 import {
   maskProblem,
@@ -55,10 +55,26 @@ export interface VariableTargetSettings {
   index: number
 }
 
+/** `store: { kind: gitlab-variable }`: the credential, its record and its lock in variables. */
+export interface VariableStoreSettings {
+  url: string
+  token: string
+  owner: { kind: 'project' | 'group'; path: string }
+  /** The masked, hidden variable that holds the credential. */
+  variable: string
+  /** The variable of the write-ahead record: `<variable>_STATE` unless `state-variable` says. */
+  stateVariable: string
+  /** The lock's variable: `<stateVariable>_LOCK`. */
+  lockVariable: string
+  /** Whether the credential's variable is created protected (default true). */
+  protected: boolean
+}
+
 declare module '../../config/rotation-config.js' {
   interface ProviderSlices {
     gitlab?: {
       issuer?: TokenIssuerSettings
+      store?: VariableStoreSettings
       targets?: VariableTargetSettings[]
     }
   }
@@ -75,6 +91,125 @@ function issuerKey(key: string): string {
 /** The issuer's and the store's settings of one credential. */
 export function configureGitLab(draft: Draft): void {
   if (draft.issuer === GITLAB_TOKEN) configureIssuer(draft)
+  if (draft.store === GITLAB_VARIABLE) {
+    configureStore(draft)
+    // With the store playing, the registry no longer refuses the issuer's file-only keys.
+    if (draft.issuer !== GITLAB_TOKEN) refuseIssuerKeys(draft)
+  }
+}
+
+/** The token issuer's keys, given to another issuer. */
+function refuseIssuerKeys(draft: Draft): void {
+  for (const key of ISSUER_ONLY_KEYS) {
+    if (Object.hasOwn(draft.file.keys, issuerKey(key))) {
+      draft.report([
+        {
+          input: issuerKey(key),
+          message: `applies to issuer: ${GITLAB_TOKEN} only; set issuer.kind: ${GITLAB_TOKEN}, or remove it`
+        }
+      ])
+    }
+  }
+}
+
+/** The token issuer's keys that only the configuration file has. */
+const ISSUER_ONLY_KEYS = [
+  'url',
+  'project',
+  'group',
+  'personal',
+  'token-name',
+  'strategy',
+  'expires-in'
+] as const
+
+/**
+ * The store in CI/CD variables: the credential the issuer exchanges in a masked, hidden variable,
+ * the record and the lock beside it. Written in the configuration file only (a flat run has no
+ * inputs for it); it needs nothing of GitHub's.
+ */
+function configureStore(draft: Draft): void {
+  const keys = draft.file.keys
+  const key = (name: string): string | undefined => {
+    const value = keys[`store.${name}`]
+    return value === undefined || value === '' ? undefined : value
+  }
+  const problem = (name: string, message: string) => {
+    draft.report([{ input: `store.${name}`, message }])
+  }
+  draft.keepsRecord = true
+  if (draft.issues && !draft.issues.consumesInput) {
+    draft.add(
+      'store',
+      `${GITLAB_VARIABLE} keeps a credential the issuer exchanges (an OAuth2 refresh token, a GitLab token it rotates); issuer ${draft.issuer ?? ''} exchanges none: use store: github for the record of what it minted`
+    )
+    return
+  }
+  if (draft.file === NO_FILE) {
+    draft.add(
+      'store',
+      `${GITLAB_VARIABLE} is set in a configuration file (store: { kind: ${GITLAB_VARIABLE}, url, token, project, variable }): it has no flat inputs`
+    )
+    return
+  }
+  const url = instanceUrl(key('url'), message => {
+    problem('url', message)
+  })
+  const token = key('token')
+  if (token === undefined) {
+    problem(
+      'token',
+      'is required: { env: NAME } of a GitLab token with the api scope and the Maintainer role, which writes the variables'
+    )
+  }
+  const owner = ownerOf(
+    { project: key('project'), group: key('group'), personal: false },
+    false,
+    message => {
+      problem('project', message)
+    }
+  )
+  const variable = key('variable')
+  if (variable === undefined) {
+    problem('variable', 'is required: the CI/CD variable that holds the refresh token')
+  } else {
+    const why = variableKeyProblem(variable)
+    if (why) problem('variable', why)
+  }
+  const stateVariable = draft.raw['state-variable'] || (variable ? `${variable}_STATE` : '')
+  const stateWhy = stateVariable === '' ? undefined : variableKeyProblem(`${stateVariable}_LOCK`)
+  if (stateWhy) problem('state-variable', stateWhy)
+  const protectedKey = key('protected')
+  if (
+    url === undefined ||
+    token === undefined ||
+    owner === undefined ||
+    owner.kind === 'personal' ||
+    variable === undefined ||
+    stateWhy !== undefined
+  )
+    return
+  draft.slices.gitlab = {
+    ...draft.slices.gitlab,
+    store: {
+      url,
+      token,
+      owner,
+      variable,
+      stateVariable,
+      lockVariable: `${stateVariable}_LOCK`,
+      protected: protectedKey !== 'false'
+    }
+  }
+  draft.storeConfig = {
+    kind: GITLAB_VARIABLE,
+    subject: variable,
+    // GitLab finds a project or group whatever the case of its path; a variable's key is exact.
+    record: {
+      where: `variable ${stateVariable} of ${owner.kind} ${owner.path.toLowerCase()} at ${url}`,
+      key: 'state-variable'
+    }
+  }
 }
 
 function configureIssuer(draft: Draft): void {
@@ -319,6 +454,12 @@ export function describeGitLab(config: ActionConfig): PartReport {
     const kind = issuer.owner.kind === 'personal' ? 'personal' : issuer.owner.kind
     lines.push(
       `GitLab ${kind} access token ${issuer.tokenName} of ${ownerLabel(issuer.owner)} at ${issuer.url}: ${issuer.strategy === 'rotate' ? 'rotated by GitLab (the old one dies at once)' : 'a new one created, the old one revoked by id after the grace period'}; new tokens expire in ${count(issuer.expiresInDays, 'day')}.`
+    )
+  }
+  const store = own.store
+  if (store) {
+    lines.push(
+      `Refresh token in the masked, hidden variable ${store.variable} of ${store.owner.kind} ${store.owner.path} at ${store.url}; record in variable ${store.stateVariable}; one-writer lock: variable ${store.lockVariable}.`
     )
   }
   const targets = own.targets ?? []

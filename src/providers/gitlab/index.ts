@@ -5,9 +5,16 @@ import {
   describeGitLab,
   GITLAB_TARGET,
   GITLAB_TOKEN,
+  GITLAB_VARIABLE,
   STRATEGIES
 } from './configure.js'
 import { VARIABLE_TYPES } from './rules.js'
+
+/**
+ * How stale GitLab's `last_used_at` may be: it is written at most once every 10 minutes (in
+ * current GitLab versions; once a day in older ones), so a use within that time may not show yet.
+ */
+const LAST_USE_RESOLUTION_MS = 10 * 60_000
 
 const issuerKeys: FileKey[] = [
   { group: 'issuer', key: 'url', type: 'text' },
@@ -21,15 +28,32 @@ const issuerKeys: FileKey[] = [
   { group: 'issuer', key: 'expires-in', type: 'text' }
 ]
 
+const storeKeys: FileKey[] = [
+  { group: 'store', key: 'url', type: 'text' },
+  { group: 'store', key: 'token', type: 'secret' },
+  { group: 'store', key: 'project', type: 'text' },
+  { group: 'store', key: 'group', type: 'text' },
+  { group: 'store', key: 'variable', type: 'text' },
+  { group: 'store', key: 'protected', type: 'flag' }
+]
+
 /**
- * GitLab: personal, project and group access tokens as an issuer (`gitlab-token`), and CI/CD
- * variables of projects and groups as targets (`publish: - gitlab:`).
+ * GitLab: personal, project and group access tokens as an issuer (`gitlab-token`), CI/CD
+ * variables of a project or group as a store (`gitlab-variable`: the credential, its record and
+ * its lock), and as targets (`publish: - gitlab:`).
  */
 export const gitlabProvider: Provider = {
   name: 'gitlab',
   issuers: {
-    [GITLAB_TOKEN]: { consumesInput: true, revokes: 'handle', reportsLastUse: true }
+    [GITLAB_TOKEN]: {
+      consumesInput: true,
+      revokes: 'handle',
+      reportsLastUse: { resolutionMs: LAST_USE_RESOLUTION_MS }
+    }
   },
+  // A hidden variable's value is never shown again: the job's environment carries it (the
+  // refresh-token input), as a workflow's secret does for the GitHub store.
+  stores: { [GITLAB_VARIABLE]: { keepsVersions: false, readsLive: false } },
   target: {
     key: GITLAB_TARGET,
     keys: [
@@ -46,7 +70,7 @@ export const gitlabProvider: Provider = {
       { group: '', key: 'type', type: 'text', values: VARIABLE_TYPES }
     ]
   },
-  keys: issuerKeys,
+  keys: [...issuerKeys, ...storeKeys],
   only: {
     role: `issuer: ${GITLAB_TOKEN}`,
     // The token it renews is the input the engine exchanges, kept where the store says.

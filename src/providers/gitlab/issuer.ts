@@ -220,7 +220,11 @@ export class GitLabTokenIssuer implements Issuer {
         { code: 'issuer-outcome-unknown', phase: 'mint', cause: error }
       )
     }
-    if (answer.status === 201 || answer.status === 200) return this.#minted(answer, current, false)
+    if (answer.status === 201 || answer.status === 200) {
+      // The token copied is the one the new one replaces: a record that names none (a token made
+      // by hand, before the first rotation) takes its id, so it is revoked like every later one.
+      return { ...this.#minted(answer, current, false), replaces: String(template.id) }
+    }
     throw this.#refusal(client, answer, context)
   }
 

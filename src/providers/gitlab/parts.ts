@@ -3,10 +3,14 @@ import type { ActionConfig } from '../../config/rotation-config.js'
 import type { PartDeps, Parts } from '../provider.js'
 import { GitLabClient } from './client.js'
 import { GitLabTokenIssuer } from './issuer.js'
+import { createGitLabLock } from './lock.js'
+import { createGitLabStore } from './store.js'
 import { VariableTargets } from './targets.js'
+import { OwnerVariables } from './variables.js'
 
 /**
- * GitLab's parts of a credential: the token issuer and the variable targets. One client per
+ * GitLab's parts of a credential: the token issuer, the variable store with its lock, and the
+ * variable targets. One client per
  * instance and token for the whole run (the run's client cache), so credentials that share a
  * token share its client.
  */
@@ -28,6 +32,21 @@ export function assembleGitLab(config: ActionConfig, deps: PartDeps): Parts {
         deps.mask(secret)
       }
     })
+  }
+  const store = own.store
+  if (store) {
+    const variables = new OwnerVariables(client(store.url, store.token), store.owner, 'store.token')
+    parts.store = createGitLabStore({
+      variables,
+      variable: store.variable,
+      stateVariable: store.stateVariable,
+      protected: store.protected,
+      persistTimeoutMs: config.persistTimeoutMs,
+      log: deps.log,
+      clock: deps.clock,
+      sleep: deps.sleep
+    })
+    parts.lock = createGitLabLock({ variables, name: store.lockVariable, log: deps.log })
   }
   const targets = own.targets ?? []
   if (targets.length > 0) {

@@ -126,7 +126,9 @@ export function describeRequest(
   request: { method?: string | undefined; url: string },
   method: string
 ): string {
-  return `${request.method ?? method} ${request.url}`
+  // Without its query: one written as `?api_key=…` would print a key in the plan.
+  const [path = '', query] = request.url.split(/[?#]/, 2)
+  return `${request.method ?? method} ${path}${query === undefined ? '' : ' (query not shown)'}`
 }
 
 /** The plan's lines about the key API. */

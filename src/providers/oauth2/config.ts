@@ -1,4 +1,5 @@
 import { isLoopbackHost } from '../../config/loopback.js'
+import type { TlsSettings } from '../../http/transport.js'
 import { X509Certificate, createPrivateKey, type KeyObject } from 'node:crypto'
 import * as z from 'zod'
 import type { InputProblem } from '../../errors.js'
@@ -27,12 +28,7 @@ export type ClientAuthentication =
   | { method: 'private_key_jwt'; privateKeyPem: string; algorithm: ClientAssertionAlgorithm }
 
 /** TLS settings of every request to the OAuth2 server; TLS 1.2 is the minimum. */
-export interface OAuth2TlsConfig {
-  /** PEM bundle that replaces the system's trusted roots (a private CA). */
-  caCertificate?: string
-  /** The certificate and key presented to the server (mTLS, RFC 8705). */
-  clientCertificate?: { certificatePem: string; keyPem: string }
-}
+export type OAuth2TlsConfig = TlsSettings
 
 /** The OAuth2 issuer as the inputs configure it; holds secrets, never log it. */
 export interface OAuth2IssuerConfig {

@@ -6,7 +6,7 @@ import * as oauth from 'oauth4webapi'
 import type { ClientAuthMethod } from './config.js'
 import { ActionError } from '../../errors.js'
 import { redactSecrets } from '../../redaction.js'
-import type { TransportError } from './transport.js'
+import type { TransportError } from '../../http/transport.js'
 
 /** Where the failed request went, and what the message may not contain. */
 export interface FailureContext {

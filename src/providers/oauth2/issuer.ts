@@ -16,7 +16,7 @@ import {
   revocationTransportFailure
 } from './errors.js'
 import { expiryFrom, salvageTokens, screenTokenResponse, type RawTokens } from './token-response.js'
-import { TransportError, createTransport } from './transport.js'
+import { TransportError, createTransport } from '../../http/transport.js'
 
 /** What the OAuth2 issuer needs besides its configuration. */
 export interface OAuth2IssuerDeps {

@@ -121,7 +121,14 @@ export function configureVault(draft: Draft): void {
   }
   if (kv) {
     draft.keepsRecord = true
-    draft.storeConfig = { kind: VAULT_KV, subject: `${kv.mount}/${kv.path}` }
+    draft.storeConfig = {
+      kind: VAULT_KV,
+      subject: `${kv.mount}/${kv.path}`,
+      record: {
+        where: `KV secret ${kv.mount}/${kv.path} of ${connection.endpoint.address}${connection.endpoint.namespace ? ` (namespace ${connection.endpoint.namespace})` : ''}`,
+        key: 'store.path'
+      }
+    }
   }
 }
 
