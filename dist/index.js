@@ -1,6 +1,6 @@
 import { coreDeps } from './chunks/core-deps-CDT_QfZo.js';
 import { d as describeError } from './chunks/errors-DDD4RsHd.js';
-import { r as run } from './chunks/main-yEX4jSZb.js';
+import { r as run } from './chunks/main--xcFKEVt.js';
 import 'os';
 import 'crypto';
 import 'fs';

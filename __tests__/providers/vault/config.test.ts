@@ -155,6 +155,37 @@ credentials:
       ])
     )
   })
+
+  it('reads issuer.renew-before as a duration, and names it when it is not one', () => {
+    const credential = (renew: string) => `version: 1
+credentials:
+  app-db:
+    vault:
+      address: https://vault.example.com:8200
+      auth: { method: approle, role-id: rotation, secret-id: { env: VAULT_SECRET_ID } }
+    issuer: { kind: vault-dynamic, path: database/creds/app, renew-before: ${renew} }
+    publish:
+      - github: { secret: DB_PASSWORD, field: password, repositories: [acme/app] }
+`
+    const [good] = configure(credential('30m'))
+    expect(good?.config?.slices.vault?.dynamic).toMatchObject({ renewBeforeMs: 30 * 60_000 })
+    const [staticRole] = configure(
+      credential('30m').replace('database/creds/app', 'database/static-creds/app')
+    )
+    expect(staticRole?.problems).toEqual([
+      expect.objectContaining({
+        path: 'credentials.app-db.issuer.renew-before',
+        message: expect.stringContaining('is a static role, whose password Vault rotates by itself')
+      })
+    ])
+    const [bad] = configure(credential('soon'))
+    expect(bad?.problems).toEqual([
+      expect.objectContaining({
+        path: 'credentials.app-db.issuer.renew-before',
+        message: expect.stringContaining("'soon' is not a duration longer than 0")
+      })
+    ])
+  })
 })
 
 describe('Vault in flat inputs', () => {

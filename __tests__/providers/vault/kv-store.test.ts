@@ -256,4 +256,23 @@ describe('the KV lock', () => {
     })
     expect(await second.confirm(0)).toMatchObject({ held: true })
   })
+
+  it('tells its owner when the run holds it and when it let it go (a record write waits for it)', async () => {
+    const told: boolean[] = []
+    const held = createKvLock({
+      kv: new KvV2(session(), 'secret'),
+      path: 'ci/api.lock',
+      clock: new VaultClock(),
+      log,
+      onHeld: now => told.push(now)
+    })
+    const refusedBy = await lock().acquire('run 1', 30 * 60_000)
+    await held.acquire('run 2', 30 * 60_000).catch(() => undefined)
+    expect(told).toEqual([])
+    await refusedBy.release()
+    const lease = await held.acquire('run 2', 30 * 60_000)
+    expect(told).toEqual([true])
+    await lease.release()
+    expect(told).toEqual([true, false])
+  })
 })

@@ -1,5 +1,5 @@
 import { ActionError, type Phase } from '../../errors.js'
-import { POLICIES_DOC, VAULT_REFUSED } from './errors.js'
+import { POLICIES_DOC, VAULT_FORBIDDEN } from './errors.js'
 import { VaultResponseError } from './http.js'
 import type { VaultSession } from './session.js'
 
@@ -62,7 +62,7 @@ export async function requireCapabilities(
     if (has.includes('deny') || !need.anyOf.some(c => has.includes(c))) {
       throw new ActionError(
         `The run's Vault token lacks \`${need.anyOf.join('` or `')}\` on ${need.path} (it has: ${has.length > 0 ? has.join(', ') : 'none'}), which ${need.for} needs: add it to the token's policy; see ${POLICIES_DOC}. Nothing was minted or written.`,
-        { code: VAULT_REFUSED, phase }
+        { code: VAULT_FORBIDDEN, phase }
       )
     }
   }

@@ -2,7 +2,7 @@ import * as z from 'zod'
 import type { ActionConfig } from '../../config/rotation-config.js'
 import type { InputName, RawInputs } from '../../config/inputs.js'
 import { parseList } from '../../config/lists.js'
-import { parseDuration, DURATION_HINT } from '../../duration.js'
+import { DURATION_HINT, formatDuration, parseDuration } from '../../duration.js'
 import { NO_FILE, type Draft, type PartReport } from '../provider.js'
 import {
   FLAT_INPUTS,
@@ -13,6 +13,7 @@ import {
   type VaultConnection
 } from './config.js'
 import type { DynamicSettings } from './dynamic.js'
+import { isStaticPath } from './static-role.js'
 import type { KvTargetEntry } from './target.js'
 
 declare module '../../config/rotation-config.js' {
@@ -258,13 +259,41 @@ function dynamicSettings(
     ])
   }
   const policies = file.keys['issuer.token-policies']
+  const renewBefore = file.keys['issuer.renew-before']
+  const renewBeforeMs = renewBefore === undefined ? undefined : parseDuration(renewBefore)
+  if (isStaticPath(path)) {
+    const leaseKeys = {
+      'issuer.renew-before': renewBefore,
+      'issuer.token-role': tokenRole,
+      'issuer.token-ttl': tokenTtl,
+      'issuer.token-policies': policies
+    }
+    for (const [key, value] of Object.entries(leaseKeys)) {
+      if (value === undefined) continue
+      draft.report([
+        {
+          input: key,
+          message: `applies to a credential with a lease; ${path} is a static role, whose password Vault rotates by itself: remove it`
+        }
+      ])
+    }
+  }
+  if (renewBefore !== undefined && (renewBeforeMs ?? 0) <= 0) {
+    draft.report([
+      {
+        input: 'issuer.renew-before',
+        message: `'${renewBefore}' is not a duration longer than 0; use ${DURATION_HINT}`
+      }
+    ])
+  }
   return {
     path,
     ...(tokenRole !== undefined ? { tokenRole } : {}),
     ...(tokenTtl !== undefined
       ? { tokenTtl: `${String(Math.round((parseDuration(tokenTtl) ?? 0) / 1000))}s` }
       : {}),
-    ...(policies !== undefined ? { tokenPolicies: parseList(policies) } : {})
+    ...(policies !== undefined ? { tokenPolicies: parseList(policies) } : {}),
+    ...(renewBeforeMs !== undefined && renewBeforeMs > 0 ? { renewBeforeMs } : {})
   }
 }
 
@@ -283,8 +312,15 @@ export function describeVault(config: ActionConfig): PartReport {
   const store = vault.store
   if (vault.dynamic) {
     lines.push(
-      `Credential read from ${vault.dynamic.path}, each lease with a token of its own (${vault.dynamic.tokenRole !== undefined ? `token role ${vault.dynamic.tokenRole}` : 'an orphan'}); replaced leases revoked by lease id.`
+      isStaticPath(vault.dynamic.path)
+        ? `Credential read from the static role ${vault.dynamic.path}: Vault rotates its password; each new one is published, checked and recorded.`
+        : `Credential read from ${vault.dynamic.path}, each lease with a token of its own (${vault.dynamic.tokenRole !== undefined ? `token role ${vault.dynamic.tokenRole}` : 'an orphan'}); replaced leases revoked by lease id.`
     )
+    if (vault.dynamic.renewBeforeMs !== undefined) {
+      lines.push(
+        `The published lease is renewed when it ends within ${formatDuration(vault.dynamic.renewBeforeMs)}.`
+      )
+    }
   }
   if (store) {
     lines.push(

@@ -1,9 +1,11 @@
 import type { Clock, Issuer, Minted, Retired } from '../../engine/ports.js'
 import { ActionError, describeError } from '../../errors.js'
 import type { Logger } from '../../logger.js'
+import type { Needed } from './capabilities.js'
 import { VAULT_REFUSED } from './errors.js'
 import { VaultResponseError, type VaultAnswer } from './http.js'
 import { authOf, type AuthAnswer, type VaultSession } from './session.js'
+import { isStaticHandle, isStaticPath, readStaticRole } from './static-role.js'
 
 /** Where a dynamic credential is read, and with which token. */
 export interface DynamicSettings {
@@ -18,6 +20,60 @@ export interface DynamicSettings {
   tokenTtl?: string
   /** The lease token's policies; without them, the login token's. */
   tokenPolicies?: readonly string[]
+  /**
+   * `issuer.renew-before`: a run that finds the published lease ending sooner than this renews
+   * it (and the token that holds it) instead of letting it run out.
+   */
+  renewBeforeMs?: number
+}
+
+/**
+ * The capabilities the dynamic issuer needs, for the preflight's check: the read, the token that
+ * holds the lease, and (with `revokes`) the two revocations of a replaced credential. The token's
+ * revocation is needed either way: it ends a token whose read failed.
+ */
+export function dynamicNeeds(settings: DynamicSettings, revokes: boolean): Needed[] {
+  if (isStaticPath(settings.path)) {
+    return [{ path: settings.path, anyOf: ['read'], for: "reading the static role's credential" }]
+  }
+  const renews: Needed[] =
+    settings.renewBeforeMs === undefined
+      ? []
+      : [
+          {
+            path: 'sys/leases/renew',
+            anyOf: ['update'],
+            for: 'renewing the lease (issuer.renew-before)'
+          },
+          {
+            path: 'auth/token/renew-accessor',
+            anyOf: ['update'],
+            for: 'renewing the token that holds the lease (issuer.renew-before)'
+          }
+        ]
+  const tokenPath =
+    settings.tokenRole !== undefined
+      ? `auth/token/create/${settings.tokenRole}`
+      : 'auth/token/create-orphan'
+  return [
+    { path: settings.path, anyOf: ['read'], for: 'reading the dynamic credential' },
+    { path: tokenPath, anyOf: ['update'], for: 'the token that holds the lease' },
+    {
+      path: 'auth/token/revoke-accessor',
+      anyOf: ['update'],
+      for: "revoking a replaced lease's token (and one whose read failed)"
+    },
+    ...(revokes
+      ? [
+          {
+            path: 'sys/leases/revoke',
+            anyOf: ['update'],
+            for: 'revoking the replaced lease after the grace period (retire.revoke-previous)'
+          }
+        ]
+      : []),
+    ...renews
+  ]
 }
 
 /** What the dynamic issuer runs on. */
@@ -32,21 +88,25 @@ export interface DynamicOptions extends DynamicSettings {
 export interface LeaseHandle {
   leaseId: string
   accessor: string
+  /** The lease's duration when it was issued, in seconds: what a renewal asks for again. */
+  ttlS?: number
 }
 
-const HANDLE = /^lease=(\S*) accessor=(\S*)$/
+const HANDLE = /^lease=(\S*) accessor=(\S*)(?: ttl=(\d+))?$/
 
-/** The handle the record keeps: public names only (a lease id, a token accessor). */
+/** The handle the record keeps: public names only (a lease id, a token accessor, a duration). */
 export function formatHandle(handle: LeaseHandle): string {
-  return `lease=${handle.leaseId} accessor=${handle.accessor}`
+  const ttl = handle.ttlS !== undefined && handle.ttlS > 0 ? ` ttl=${String(handle.ttlS)}` : ''
+  return `lease=${handle.leaseId} accessor=${handle.accessor}${ttl}`
 }
 
 /** Reads a handle back; undefined for one this issuer did not write. */
 export function parseHandle(text: string): LeaseHandle | undefined {
   const match = HANDLE.exec(text)
   if (!match) return undefined
-  const [, leaseId = '', accessor = ''] = match
-  return leaseId === '' && accessor === '' ? undefined : { leaseId, accessor }
+  const [, leaseId = '', accessor = '', ttl] = match
+  if (leaseId === '' && accessor === '') return undefined
+  return { leaseId, accessor, ...(ttl !== undefined ? { ttlS: Number(ttl) } : {}) }
 }
 
 /**
@@ -67,7 +127,7 @@ export function createDynamicIssuer(options: DynamicOptions): Issuer {
     revokes: 'handle',
     // A token creation and a read, each tried at most once.
     mintTimeoutMs: 2 * 60_000,
-    mint: () => mintDynamic(options),
+    mint: () => (isStaticPath(options.path) ? readStaticRole(options) : mintDynamic(options)),
     revoke: retired => revokeDynamic(options, retired)
   }
 }
@@ -139,7 +199,7 @@ async function mintDynamic(options: DynamicOptions): Promise<Minted> {
     next: '',
     rotated: false,
     ...(expiresAt ? { expiresAt } : {}),
-    handle: formatHandle({ leaseId, accessor: token.accessor })
+    handle: formatHandle({ leaseId, accessor: token.accessor, ttlS: leaseSeconds })
   }
 }
 
@@ -185,6 +245,13 @@ async function revokeDynamic(options: DynamicOptions, retired: Retired): Promise
       code: 'internal',
       phase: 'retire'
     })
+  }
+  if (isStaticHandle(retired.handle)) {
+    // Vault rotated the old password away itself: nothing of it is left to revoke.
+    options.log.info(
+      `${options.path} is a static role: its replaced password (${retired.fingerprint}) ended with Vault's rotation; nothing to revoke.`
+    )
+    return
   }
   const handle = parseHandle(retired.handle)
   if (!handle) {

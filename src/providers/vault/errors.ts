@@ -5,14 +5,23 @@ import { VaultResponseError, VaultTransportError } from './http.js'
 export const POLICIES_DOC = 'docs/providers/vault.md#policies'
 
 /**
- * The codes Vault's failures are reported with. One table, so that the day the action has codes of
- * its own for Vault (`vault-forbidden`, ...) they change here only.
+ * The codes Vault's failures are reported with, whichever role Vault plays (store, issuer, target,
+ * lock): a script tells a login refused from a policy too short, a path that does not exist, a
+ * write another writer beat, and a Vault that cannot answer now.
  */
 const CODES = {
-  /** Vault refused: no permission, no such path, a bad request, a login refused. */
-  refused: 'issuer-rejected',
+  /** The login was refused, or Vault no longer accepts the token (expired, revoked). */
+  auth: 'vault-auth',
+  /** The token's policy lacks a capability on a path (403 permission denied). */
+  forbidden: 'vault-forbidden',
+  /** Nothing at the path: no such mount, secret or role (404). */
+  notFound: 'vault-not-found',
+  /** Vault refused the request (400 and the like), or answered what the action cannot read. */
+  rejected: 'vault-rejected',
+  /** A check-and-set write lost to another writer (KV v2 `options.cas`, 400). */
+  conflict: 'vault-conflict',
   /** No answer, or Vault cannot answer now (sealed, standby, 5xx, rate limited). */
-  unavailable: 'issuer-unreachable'
+  unavailable: 'vault-unavailable'
 } as const satisfies Record<string, ErrorCode>
 
 /** What a request to Vault was for, so that its failure says what to do. */
@@ -53,17 +62,24 @@ export function vaultError(error: unknown, doing: VaultDoing): ActionError {
   if (error instanceof VaultResponseError) {
     const said = vaultSaid(error)
     if (error.status === 403) {
+      const expired = isInvalidToken(error)
       return new ActionError(
-        isInvalidToken(error)
+        expired
           ? `Vault refused ${doing.doing} with 403${said}: the token has expired or been revoked.`
           : `Vault refused ${doing.doing} with 403${said}: the token's policy lacks \`${capability}\` on ${path}; see ${POLICIES_DOC}.`,
-        { code: CODES.refused, phase, cause: error }
+        { code: expired ? CODES.auth : CODES.forbidden, phase, cause: error }
       )
     }
     if (error.status === 404) {
       return new ActionError(
         `Vault found nothing at ${path} while ${doing.doing} (404)${said}: check the mount and the path (a KV secret must be on a KV version 2 mount).`,
-        { code: CODES.refused, phase, cause: error }
+        { code: CODES.notFound, phase, cause: error }
+      )
+    }
+    if (isCasMismatch(error)) {
+      return new ActionError(
+        `Vault refused ${doing.doing}${said}: another writer wrote ${path} since this run read it, and check-and-set keeps that write. Make one workflow write it (a concurrency group) and run again.`,
+        { code: CODES.conflict, phase, cause: error }
       )
     }
     if (UNAVAILABLE.has(error.status)) {
@@ -79,7 +95,7 @@ export function vaultError(error: unknown, doing: VaultDoing): ActionError {
       )
     }
     return new ActionError(`Vault refused ${doing.doing} (${error.status})${said}.`, {
-      code: CODES.refused,
+      code: CODES.rejected,
       phase,
       cause: error
     })
@@ -90,14 +106,17 @@ export function vaultError(error: unknown, doing: VaultDoing): ActionError {
   )
 }
 
-/** The code of a login refused or impossible. */
-export const LOGIN_REFUSED: ErrorCode = CODES.refused
+/** The code of a login refused or impossible, or of a token Vault no longer accepts. */
+export const LOGIN_REFUSED: ErrorCode = CODES.auth
 
 /** The code of a failure Vault may recover from. */
 export const VAULT_UNAVAILABLE: ErrorCode = CODES.unavailable
 
-/** The code of a refusal by Vault. */
-export const VAULT_REFUSED: ErrorCode = CODES.refused
+/** The code of a capability the token's policy lacks. */
+export const VAULT_FORBIDDEN: ErrorCode = CODES.forbidden
+
+/** The code of a request Vault refused, or an answer the action cannot read. */
+export const VAULT_REFUSED: ErrorCode = CODES.rejected
 
 /** Vault's own words, on one line: ` (Vault: permission denied)`. */
 export function vaultSaid(error: VaultResponseError): string {

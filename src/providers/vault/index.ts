@@ -36,6 +36,7 @@ export const vaultProvider: Provider = {
     { group: 'issuer', key: 'token-ttl', type: 'text' },
     { group: 'issuer', key: 'token-policies', type: 'list' },
     { group: 'issuer', key: 'field', type: 'text' },
+    { group: 'issuer', key: 'renew-before', type: 'text' },
     { group: 'store', key: 'mount', type: 'text' },
     { group: 'store', key: 'path', type: 'text' }
   ],

@@ -71,6 +71,8 @@ export interface KvLockOptions {
   path: string
   clock: VaultClock
   log: Logger
+  /** Told when this run takes the lock (true) and when it lets it go (false). */
+  onHeld?: (held: boolean) => void
 }
 
 /**
@@ -105,6 +107,7 @@ async function acquireKvLock(options: KvLockOptions, owner: string, ttlMs: numbe
       const held = parseLock(read.latest.data)
       if (held?.token === mine.token) {
         // This run's own write, whose answer was lost.
+        options.onHeld?.(true)
         return new KvLease(options, mine, read.latest.version, read.latest.createdTime)
       }
       if (held?.released !== true) {
@@ -125,6 +128,7 @@ async function acquireKvLock(options: KvLockOptions, owner: string, ttlMs: numbe
       })
       clock.observeWrite(written.createdTime, written.answer)
       if (takenOver !== undefined) log.warning(takenOver)
+      options.onHeld?.(true)
       return new KvLease(options, mine, written.version, written.createdTime)
     } catch (error) {
       const cause = error instanceof ActionError ? error.cause : error
@@ -211,7 +215,8 @@ class KvLease implements Lease {
    * since, Vault refuses, and that run's holding stays. A failure is only a warning.
    */
   async release(): Promise<void> {
-    const { kv, path, log } = this.#options
+    const { kv, path, log, onHeld } = this.#options
+    onHeld?.(false)
     try {
       await kv.write(path, { ...this.#mine, released: true }, this.#version, 'report', {
         doing: `releasing the lock ${kv.name(path)}`

@@ -2,7 +2,7 @@ import { fingerprint } from '../../engine/fingerprint.js'
 import { DEFAULT_PERSIST_TIMEOUT_MS, persistWithRetries } from '../../engine/persist-retries.js'
 import type { Clock, Sleep, Store, WriteOptions } from '../../engine/ports.js'
 import type { RotationState } from '../../engine/state.js'
-import { ActionError } from '../../errors.js'
+import { ActionError, describeError } from '../../errors.js'
 import type { Logger } from '../../logger.js'
 import { requireCapabilities, type Needed } from './capabilities.js'
 import { isCasMismatch } from './errors.js'
@@ -21,6 +21,17 @@ export interface KvStoreOptions {
   field?: string
   /** The lock secret's path, whose capabilities the preflight checks too. */
   lockPath: string
+  /**
+   * What the credential's other Vault parts need (the dynamic issuer's read, token and
+   * revocations): checked in the same preflight, so that a policy short of one fails the run
+   * before anything is minted, not at a retirement after the grace period.
+   */
+  alsoNeeded?: readonly Needed[]
+  /**
+   * Brings the record read up to date with the credential's issuer before the run judges it
+   * (`issuer.renew-before`: the published lease renewed, its new end recorded).
+   */
+  refreshState?: (state: RotationState) => Promise<RotationState>
   persistTimeoutMs?: number
   log: Logger
   clock: Clock
@@ -101,7 +112,8 @@ class KvStore implements VaultStore {
       )
     }
     const state = decoded.state
-    if (this.#options.field === undefined || state === undefined) return state
+    if (state === undefined) return state
+    if (this.#options.field === undefined) return this.#refreshed(state)
     const live = fingerprint(snapshot.credential)
     if (state.pending?.fingerprint === live || state.current?.fingerprint === live) return state
     const consumed = new Set([...(state.history ?? []), state.previous?.fingerprint])
@@ -125,6 +137,24 @@ class KvStore implements VaultStore {
     return fresh
   }
 
+  /**
+   * The record brought up to date by `refreshState`, and written back at once when it changed: a
+   * run that then finds nothing due writes no record, and what Vault now holds (a lease renewed)
+   * must not be lost with it. A failed write is a warning: the change is in Vault already.
+   */
+  async #refreshed(state: RotationState): Promise<RotationState> {
+    const refresh = this.#options.refreshState
+    if (!refresh) return state
+    const next = await refresh(state)
+    if (next === state) return state
+    await this.writeState(next).catch((error: unknown) => {
+      this.#options.log.warning(
+        `Could not record the renewed lease in ${this.description}: ${describeError(error)}`
+      )
+    })
+    return next
+  }
+
   async writeState(next: RotationState, write: WriteOptions = {}): Promise<void> {
     const snapshot = await this.#load()
     const encoded = encodeRecord(next, snapshot.customMetadata)
@@ -146,7 +176,7 @@ class KvStore implements VaultStore {
   }
 
   async check(): Promise<void> {
-    const { kv, path, field, lockPath } = this.#options
+    const { kv, path, field, lockPath, alsoNeeded = [] } = this.#options
     await this.#load()
     const needed: Needed[] = [
       {
@@ -163,7 +193,7 @@ class KvStore implements VaultStore {
         for: 'writing the new credential'
       })
     }
-    await requireCapabilities(kv.session, needed, 'preflight')
+    await requireCapabilities(kv.session, [...alsoNeeded, ...needed], 'preflight')
   }
 
   async persist(credential: string): Promise<void> {

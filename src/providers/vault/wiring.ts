@@ -3,9 +3,10 @@ import type { ActionConfig } from '../../config/rotation-config.js'
 import type { PartDeps, Parts } from '../provider.js'
 import type { VaultConnection } from './config.js'
 import { VAULT_DYNAMIC } from './configure.js'
-import { createDynamicIssuer } from './dynamic.js'
+import { createDynamicIssuer, dynamicNeeds } from './dynamic.js'
 import { KvV2 } from './kv.js'
 import { createKvLock, VaultClock } from './lock.js'
+import { renewPublished } from './renew.js'
 import { VaultSession } from './session.js'
 import { createKvStore } from './store.js'
 import { createKvTargets } from './target.js'
@@ -38,7 +39,14 @@ export function assembleVault(config: ActionConfig, deps: PartDeps): Parts {
     () => new VaultClock()
   )
   const store = slice.store
+  // Renewing is a write: only a rotation that may write renews (not a dry run, not verify).
+  const renewBeforeMs =
+    config.issuer === VAULT_DYNAMIC && config.mode === 'rotate' && !config.dryRun
+      ? slice.dynamic?.renewBeforeMs
+      : undefined
   const kv = store ? new KvV2(session, store.mount) : undefined
+  /** Whether this credential's run holds its lock now. */
+  const holding = { held: false }
   const targets = slice.targets ?? []
   return {
     ...(store && kv
@@ -48,12 +56,33 @@ export function assembleVault(config: ActionConfig, deps: PartDeps): Parts {
             path: store.path,
             ...(store.field !== undefined ? { field: store.field } : {}),
             lockPath: store.lockPath,
+            ...(config.issuer === VAULT_DYNAMIC && slice.dynamic
+              ? { alsoNeeded: dynamicNeeds(slice.dynamic, config.revokePrevious) }
+              : {}),
+            ...(renewBeforeMs !== undefined
+              ? {
+                  // Only under the lock: the renewal's record write must not cross another
+                  // run's (a `mode: plan` job reads the record without the lock).
+                  refreshState: state =>
+                    holding.held
+                      ? renewPublished({ session, renewBeforeMs, log, clock }, state)
+                      : Promise.resolve(state)
+                }
+              : {}),
             persistTimeoutMs: config.persistTimeoutMs,
             log,
             clock,
             sleep
           }),
-          lock: createKvLock({ kv, path: store.lockPath, clock: vaultClock, log })
+          lock: createKvLock({
+            kv,
+            path: store.lockPath,
+            clock: vaultClock,
+            log,
+            onHeld: held => {
+              holding.held = held
+            }
+          })
         }
       : {}),
     ...(config.issuer === VAULT_DYNAMIC && slice.dynamic
