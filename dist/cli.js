@@ -6,12 +6,12 @@ import { I as INPUT_DEFAULTS, i as isSecretInput, S as SECRET_INPUTS } from './c
 import { A as ActionError, d as describeError } from './chunks/errors-DDD4RsHd.js';
 import { appendFile, mkdir, writeFile } from 'node:fs/promises';
 import { s as safeLogger } from './chunks/logger-CEvuwfVS.js';
-import { a as Redactor } from './chunks/redaction-xVyV9imr.js';
+import { a as Redactor } from './chunks/redaction-Cn2Yd9gW.js';
 import { p as parseList } from './chunks/lists-D2x1VrPX.js';
 import { o as openRecovery } from './chunks/recovery-box-ByX4f6xu.js';
 import { g as generateRecoveryKeyPair } from './chunks/recovery-key-CcEw-7rF.js';
 import { d as detectCi } from './chunks/identity-C2FKYTys.js';
-import { r as run } from './chunks/main--xcFKEVt.js';
+import { r as run } from './chunks/main-BaRhkCrG.js';
 import './chunks/sodium-DPz47DmG.js';
 import './chunks/results-D1YWpyhU.js';
 import 'node:timers/promises';

@@ -1,12 +1,12 @@
-import { coreDeps } from './chunks/core-deps-CDT_QfZo.js';
+import { coreDeps } from './chunks/core-deps-CnTSVUwQ.js';
 import { d as describeError } from './chunks/errors-DDD4RsHd.js';
-import { r as run } from './chunks/main--xcFKEVt.js';
+import { r as run } from './chunks/main-BaRhkCrG.js';
 import 'os';
 import 'crypto';
 import 'fs';
 import 'path';
 import './chunks/logger-CEvuwfVS.js';
-import './chunks/redaction-xVyV9imr.js';
+import './chunks/redaction-Cn2Yd9gW.js';
 import './chunks/results-D1YWpyhU.js';
 import 'node:timers/promises';
 import './chunks/inputs-Ck9cEsRc.js';

@@ -67,9 +67,17 @@ export function redactSecrets(text: string, secrets: readonly string[]): string 
   return redactor.redact(text)
 }
 
-/** The whole value, then each non-empty line of it. */
+/**
+ * A PEM armour line (`-----BEGIN PRIVATE KEY-----`): the same in every key, so no secret, and
+ * masked it would blank every certificate of the log and taint every variable that holds one.
+ */
+const PEM_ARMOUR = /^-----(BEGIN|END) [A-Z0-9 ]+-----$/
+
+/** The whole value, then each non-empty line of it but PEM armour. */
 function linesOf(secret: string): string[] {
-  const lines = secret.split(/\r\n|\n|\r/).filter(line => line.trim() !== '')
+  const lines = secret
+    .split(/\r\n|\n|\r/)
+    .filter(line => line.trim() !== '' && !PEM_ARMOUR.test(line.trim()))
   return [secret, ...lines.filter(line => line !== secret)]
 }
 

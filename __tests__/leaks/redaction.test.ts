@@ -83,6 +83,16 @@ describe('Redactor', () => {
     }
   })
 
+  it("masks a PEM key's lines but not its armour, which every key shares", () => {
+    const r = new Redactor()
+    const body = 'MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7'
+    const forMask = r.add(`-----BEGIN PRIVATE KEY-----\n${body}\n-----END PRIVATE KEY-----\n`)
+    expect(forMask).toContain(body)
+    expect(forMask).not.toContain('-----BEGIN PRIVATE KEY-----')
+    expect(r.redact('-----BEGIN PRIVATE KEY-----')).toBe('-----BEGIN PRIVATE KEY-----')
+    expect(r.redact(`key ${body}`)).toBe(`key ${REDACTED}`)
+  })
+
   it('asks the runner to mask the form encodings it does not derive itself', () => {
     const forMask = new Redactor().add('basic-client-secret')
     expect(forMask).toEqual(['basic-client-secret', 'basic%2Dclient%2Dsecret'])
