@@ -203,6 +203,10 @@ describe('endpoints', () => {
       'fragment'
     )
     expect(problemFor('token-url', { 'token-url': 'ftp://a.example/token' })).toContain('https')
+    // A URL that does not parse is not quoted: its user part may hold a password.
+    expect(problemFor('token-url', { 'token-url': 'https://ci:s3cret@[bad/token' })).not.toContain(
+      's3cret'
+    )
   })
 
   it('knows loopback hosts', () => {

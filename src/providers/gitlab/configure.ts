@@ -427,7 +427,7 @@ function instanceUrl(
   try {
     url = new URL(text)
   } catch {
-    problem(`'${text}' is not a URL; use the instance's address, such as https://gitlab.com`)
+    problem("is not a URL; use the instance's address, such as https://gitlab.com")
     return undefined
   }
   if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopbackHost(url.hostname))) {

@@ -95,7 +95,8 @@ const endpoint = (required: boolean) => (raw: string, ctx: Ctx) => {
       : undefined
   }
   const url = URL.parse(raw)
-  if (url === null) return problem(ctx, `'${raw}' is not a URL`)
+  // Not quoted: a URL that does not parse may still hold a password in its user part.
+  if (url === null) return problem(ctx, 'is not a URL')
   if (url.username !== '' || url.password !== '') {
     return problem(
       ctx,

@@ -212,7 +212,7 @@ function checkAddress(
 ): string | undefined {
   const url = URL.parse(raw)
   if (url === null) {
-    add('address', `'${raw}' is not a URL; write Vault's address as https://vault.example.com:8200`)
+    add('address', "is not a URL; write Vault's address as https://vault.example.com:8200")
     return undefined
   }
   if (url.username !== '' || url.password !== '') {
