@@ -73,7 +73,11 @@ describe('publishing through dist/index.js', () => {
     const value = '-----BEGIN KEY-----\nline-one-aaaa\nline-two-bbbb\n-----END KEY-----'
     const result = await run({ value })
     expect(result.exitCode).toBe(0)
-    for (const line of value.split('\n')) expect(result.stdout).toContain(`::add-mask::${line}`)
+    for (const line of ['line-one-aaaa', 'line-two-bbbb']) {
+      expect(result.stdout).toContain(`::add-mask::${line}\n`)
+    }
+    // The PEM armour is every key's, no secret: masked, it would blank every certificate.
+    expect(result.stdout).not.toContain('::add-mask::-----END KEY-----\n')
     expect(server.getSecret('repos/octo/app/actions/secrets/API_TOKEN')?.value).toBe(value)
   })
 

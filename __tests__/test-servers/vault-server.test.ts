@@ -9,6 +9,7 @@ import {
   githubActionsClaims,
   startVaultServer
 } from '../../test-servers/vault/index.js'
+import { TestClock } from '../../test-servers/kernel/index.js'
 
 type Json = Record<string, unknown>
 
@@ -680,8 +681,11 @@ describe('JWT login', () => {
   const audience = 'https://vault.example.com'
 
   async function jwtVault(extra: { glob?: boolean } = {}) {
-    const issuer = createOidcIssuer({ alg: 'ES256' })
+    // The issuer stamps its tokens on the server's clock: a slow run must not age them.
+    const clock = new TestClock()
+    const issuer = createOidcIssuer({ alg: 'ES256', nowMs: () => clock.nowMs() })
     const vault = await start({
+      clock,
       policies: {
         rotation: 'path "secret/data/ci/*" { capabilities = ["read", "update", "create"] }'
       },
@@ -781,10 +785,12 @@ describe('JWT login', () => {
   })
 
   it('matches bound claims by glob and fetches keys from jwks_url (RS256)', async () => {
-    const issuer = createOidcIssuer()
+    const clock = new TestClock()
+    const issuer = createOidcIssuer({ nowMs: () => clock.nowMs() })
     const served = await issuer.serveJwks()
     closers.push(async () => served.server.close())
     const vault = await start({
+      clock,
       jwt: {
         gh: {
           jwks_url: served.jwksUrl,
