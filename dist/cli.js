@@ -11,7 +11,7 @@ import { p as parseList } from './chunks/lists-D2x1VrPX.js';
 import { o as openRecovery } from './chunks/recovery-box-ByX4f6xu.js';
 import { g as generateRecoveryKeyPair } from './chunks/recovery-key-CcEw-7rF.js';
 import { d as detectCi } from './chunks/identity-C2FKYTys.js';
-import { r as run } from './chunks/main-urNaTmXT.js';
+import { r as run } from './chunks/main-CAsI0DTo.js';
 import './chunks/sodium-DPz47DmG.js';
 import './chunks/results-D1YWpyhU.js';
 import 'node:timers/promises';

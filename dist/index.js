@@ -1,6 +1,6 @@
 import { coreDeps } from './chunks/core-deps-CnTSVUwQ.js';
 import { d as describeError } from './chunks/errors-DDD4RsHd.js';
-import { r as run } from './chunks/main-urNaTmXT.js';
+import { r as run } from './chunks/main-CAsI0DTo.js';
 import 'os';
 import 'crypto';
 import 'fs';

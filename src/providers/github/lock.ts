@@ -5,6 +5,7 @@ import { ActionError, describeError } from '../../errors.js'
 import { toGitHubError } from './request-errors.js'
 import type { Logger } from '../../logger.js'
 import { repositoryNotFound, VARIABLES_PERMISSION, type RepositoryVariables } from './variables.js'
+import { abortIn, leaseDeadline, shortLeaseReason } from '../../engine/lease.js'
 
 // The protocol and why each interleaving is safe: docs/adr/0005-one-writer-lock.md.
 
@@ -221,10 +222,7 @@ class VariableLease implements Lease {
 
   deadline(marginMs: number): AbortSignal {
     const { variables, name } = this.#options
-    return abortIn(
-      this.leftMs() - marginMs,
-      `this run's lease on the lock ${name} of ${variables.repository} has less than ${seconds(marginMs)} left, and a write that lands after it ends could overwrite the marks of a run that takes the lock over`
-    )
+    return leaseDeadline(`the lock ${name} of ${variables.repository}`, this.leftMs(), marginMs)
   }
 
   async confirm(neededMs: number): Promise<LeaseCheck> {
@@ -256,7 +254,13 @@ class VariableLease implements Lease {
       return {
         held: false,
         owned: true,
-        reason: `this run's lease on the lock ${name} of ${variables.repository} ${leftMs > 0 ? `has only ${seconds(leftMs)} left` : 'is over'} (it ends at ${iso(found.expiresAt)} by GitHub's clock), and a mint needs ${seconds(neededMs)}: raise lock-expires-after, or find what made the run this slow`
+        reason: shortLeaseReason(
+          `the lock ${name} of ${variables.repository}`,
+          leftMs,
+          neededMs,
+          iso(found.expiresAt),
+          "GitHub's"
+        )
       }
     }
     return { held: true, endsAt: found.expiresAt, leftMs }
@@ -402,23 +406,4 @@ function takingOverError(claim: Found, held: Found, options: VariableLockOptions
 
 function iso(date: Date): string {
   return date.toISOString().replace(/\.000Z$/, 'Z')
-}
-
-function seconds(ms: number): string {
-  return `${String(Math.max(0, Math.round(ms / 1000)))} s`
-}
-
-/**
- * A signal that aborts in `ms` (at once when `ms` is not positive), with an error named `AbortError` whose
- * message is `reason`: Octokit passes such an error on without retrying. Its timer does not keep
- * the process alive.
- */
-function abortIn(ms: number, reason: string): AbortSignal {
-  const controller = new AbortController()
-  const abort = (): void => {
-    controller.abort(Object.assign(new Error(reason), { name: 'AbortError' }))
-  }
-  if (ms <= 0) abort()
-  else setTimeout(abort, ms).unref()
-  return controller.signal
 }

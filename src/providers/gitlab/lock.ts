@@ -4,6 +4,7 @@ import type { Lease, LeaseCheck, Lock } from '../../engine/ports.js'
 import { ActionError, describeError, type Phase } from '../../errors.js'
 import type { Logger } from '../../logger.js'
 import { isLostAnswer, type OwnerVariables } from './variables.js'
+import { abortIn, leaseDeadline, shortLeaseReason } from '../../engine/lease.js'
 
 // The protocol is the GitHub variable lock's (docs/adr/0005-one-writer-lock.md), with the lease's
 // end written into the value: GitLab's variables carry no time of their own.
@@ -195,10 +196,7 @@ class GitLabLease implements Lease {
 
   deadline(marginMs: number): AbortSignal {
     const { variables, name } = this.#options
-    return abortIn(
-      this.leftMs() - marginMs,
-      `this run's lease on the lock ${name} of ${variables.label} has less than ${seconds(marginMs)} left, and a write that lands after it ends could overwrite the marks of a run that takes the lock over`
-    )
+    return leaseDeadline(`the lock ${name} of ${variables.label}`, this.leftMs(), marginMs)
   }
 
   async confirm(neededMs: number): Promise<LeaseCheck> {
@@ -219,7 +217,13 @@ class GitLabLease implements Lease {
       return {
         held: false,
         owned: true,
-        reason: `this run's lease on the lock ${name} of ${variables.label} ${leftMs > 0 ? `has only ${seconds(leftMs)} left` : 'is over'} (it ends at ${iso(this.#endsAt)} by GitLab's clock), and a mint needs ${seconds(neededMs)}: raise lock-expires-after, or find what made the run this slow`
+        reason: shortLeaseReason(
+          `the lock ${name} of ${variables.label}`,
+          leftMs,
+          neededMs,
+          iso(this.#endsAt),
+          "GitLab's"
+        )
       }
     }
     return { held: true, endsAt: this.#endsAt, leftMs }
@@ -377,22 +381,4 @@ function takingOverError(claim: Found, held: Found, options: GitLabLockOptions):
 
 function iso(date: Date): string {
   return date.toISOString().replace(/\.\d{3}Z$/, 'Z')
-}
-
-function seconds(ms: number): string {
-  return `${String(Math.max(0, Math.round(ms / 1000)))} s`
-}
-
-/**
- * A signal that aborts in `ms` (at once when `ms` is not positive), with an error whose message is
- * `reason`. Its timer does not keep the process alive.
- */
-function abortIn(ms: number, reason: string): AbortSignal {
-  const controller = new AbortController()
-  const abort = (): void => {
-    controller.abort(Object.assign(new Error(reason), { name: 'AbortError' }))
-  }
-  if (ms <= 0) abort()
-  else setTimeout(abort, ms).unref()
-  return controller.signal
 }

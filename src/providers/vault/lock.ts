@@ -6,6 +6,7 @@ import type { Logger } from '../../logger.js'
 import { isCasMismatch } from './errors.js'
 import type { VaultAnswer } from './http.js'
 import type { KvV2 } from './kv.js'
+import { leaseDeadline, shortLeaseReason } from '../../engine/lease.js'
 
 /**
  * What the lock secret's newest version holds: who holds it and for how long from the version's
@@ -174,10 +175,7 @@ class KvLease implements Lease {
 
   deadline(marginMs: number): AbortSignal {
     const { kv, path } = this.#options
-    return abortIn(
-      this.leftMs() - marginMs,
-      `this run's lease on the lock ${kv.name(path)} has less than ${seconds(marginMs)} left, and a write that lands after it ends could overwrite the marks of a run that takes the lock over`
-    )
+    return leaseDeadline(`the lock ${kv.name(path)}`, this.leftMs(), marginMs)
   }
 
   async confirm(neededMs: number): Promise<LeaseCheck> {
@@ -204,7 +202,13 @@ class KvLease implements Lease {
       return {
         held: false,
         owned: true,
-        reason: `this run's lease on the lock ${kv.name(path)} ${leftMs > 0 ? `has only ${seconds(leftMs)} left` : 'is over'} (it ends at ${iso(this.#endsAt)} by Vault's clock), and a mint needs ${seconds(neededMs)}: raise lock-expires-after, or find what made the run this slow`
+        reason: shortLeaseReason(
+          `the lock ${kv.name(path)}`,
+          leftMs,
+          neededMs,
+          iso(this.#endsAt),
+          "Vault's"
+        )
       }
     }
     return { held: true, endsAt: this.#endsAt, leftMs }
@@ -252,19 +256,4 @@ function lockedError(
 
 function iso(date: Date): string {
   return date.toISOString().replace(/\.000Z$/, 'Z')
-}
-
-function seconds(ms: number): string {
-  return `${String(Math.max(0, Math.round(ms / 1000)))} s`
-}
-
-/** A signal that aborts in `ms` (at once when not positive); its timer does not keep the process up. */
-function abortIn(ms: number, reason: string): AbortSignal {
-  const controller = new AbortController()
-  const abort = (): void => {
-    controller.abort(Object.assign(new Error(reason), { name: 'AbortError' }))
-  }
-  if (ms <= 0) abort()
-  else setTimeout(abort, ms).unref()
-  return controller.signal
 }
